@@ -1,0 +1,1 @@
+"""Pure-Python words and rules of incident management: no database, no Qt."""

@@ -1,0 +1,1 @@
+"""Use cases over the storage layer: Qt-free, returning plain dataclasses."""

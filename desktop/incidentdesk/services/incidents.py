@@ -1,0 +1,455 @@
+"""Logging, editing, reading, listing and searching incidents."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import peewee as pw
+
+from incidentdesk.domain.enums import (
+    EntryKind,
+    EscalationLevel,
+    ImpactScope,
+    Priority,
+    Severity,
+    SourceKind,
+    Status,
+    Urgency,
+)
+from incidentdesk.domain.incident import (
+    Impact,
+    Incident,
+    IncidentDraft,
+    IncidentRow,
+    Links,
+    Milestones,
+)
+from incidentdesk.domain.validation import FieldError, ValidationFailed, require_valid
+from incidentdesk.services.clock import Clock, utc_now
+from incidentdesk.services.errors import EditConflict, NotFound
+from incidentdesk.services.settings import SettingsService
+from incidentdesk.storage import models as m
+from incidentdesk.storage.counters import allocate_incident_number
+from incidentdesk.storage.database import Store
+from incidentdesk.storage.search import search_condition
+
+
+class SortKey(StrEnum):
+    KEY = "key"
+    TITLE = "title"
+    SEVERITY = "severity"
+    PRIORITY = "priority"
+    STATUS = "status"
+    SERVICE = "service"
+    ASSIGNEE = "assignee"
+    REPORTED_AT = "reported_at"
+
+
+@dataclass(frozen=True)
+class IncidentQuery:
+    """Which incidents a list shows and in what order; all filtering happens in SQL."""
+
+    statuses: frozenset[Status] = frozenset()
+    text: str = ""
+    severities: frozenset[Severity] = frozenset()
+    service_ids: frozenset[int] = frozenset()
+    team_ids: frozenset[int] = frozenset()
+    assignee_ids: frozenset[int] = frozenset()
+    sort: SortKey = SortKey.PRIORITY
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+_ASSIGNEE = m.User.alias("assignee")
+_REPORTER = m.User.alias("reporter")
+
+_FIELD_LABELS = {
+    "title": "Title",
+    "description": "Description",
+    "source_kind": "Source",
+    "source_name": "Source name",
+    "source_contact": "Source contact",
+    "reported_by": "Reported by",
+    "reported_at": "First reported",
+    "service": "Service",
+    "category": "Category",
+    "impact_scope": "People affected",
+    "impact_financial": "Financial impact",
+    "impact_security": "Security impact",
+    "impact_compliance": "Compliance impact",
+    "severity": "Severity",
+    "urgency": "Urgency",
+    "priority": "Priority",
+    "assignee": "Assignee",
+    "team": "Team",
+    "escalation_level": "Escalation level",
+    "chat_url": "Chat channel",
+    "bridge_url": "Video bridge",
+    "ticket_url": "Ticket",
+}
+
+
+def _columns_from_draft(draft: IncidentDraft, priority: Priority) -> dict[str, Any]:
+    return {
+        "title": draft.title,
+        "description": draft.description,
+        "source_kind": draft.source_kind.value,
+        "source_name": draft.source_name,
+        "source_contact": draft.source_contact,
+        "reported_by": draft.reported_by_id,
+        "reported_at": draft.reported_at,
+        "service": draft.service_id,
+        "category": draft.category_id,
+        "impact_scope": draft.impact.scope.value,
+        "impact_financial": draft.impact.financial,
+        "impact_security": draft.impact.security,
+        "impact_compliance": draft.impact.compliance,
+        "severity": draft.severity.value,
+        "urgency": draft.urgency.value,
+        "priority": priority.value,
+        "assignee": draft.assignee_id,
+        "team": draft.team_id,
+        "escalation_level": draft.escalation_level.value,
+        "chat_url": draft.links.chat,
+        "bridge_url": draft.links.bridge,
+        "ticket_url": draft.links.ticket,
+    }
+
+
+def _draft_from_record(record: m.Incident) -> IncidentDraft:
+    return IncidentDraft(
+        title=record.title,
+        description=record.description,
+        reported_at=record.reported_at,
+        severity=Severity(record.severity),
+        urgency=Urgency(record.urgency),
+        source_kind=SourceKind(record.source_kind),
+        source_name=record.source_name,
+        source_contact=record.source_contact,
+        reported_by_id=record.reported_by_id,
+        service_id=record.service_id,
+        category_id=record.category_id,
+        impact=Impact(
+            ImpactScope(record.impact_scope),
+            record.impact_financial,
+            record.impact_security,
+            record.impact_compliance,
+        ),
+        assignee_id=record.assignee_id,
+        team_id=record.team_id,
+        escalation_level=EscalationLevel(record.escalation_level),
+        links=Links(record.chat_url, record.bridge_url, record.ticket_url),
+    )
+
+
+_REFERENCES: tuple[tuple[str, type[m.BaseModel], str], ...] = (
+    ("service_id", m.Service, "That service is not in the catalog; pick one from the list."),
+    ("category_id", m.Category, "That category does not exist; pick one from the list."),
+    ("team_id", m.Team, "That team does not exist; pick one from the list."),
+    ("assignee_id", m.User, "That person is not known; pick one from the list."),
+    ("reported_by_id", m.User, "That person is not known; pick one from the list."),
+)
+
+
+def _check_references(draft: IncidentDraft) -> None:
+    errors = []
+    for attribute, model, message in _REFERENCES:
+        value = getattr(draft, attribute)
+        if value is not None and not model.select().where(model.id == value).exists():
+            errors.append(FieldError(attribute.removesuffix("_id"), message))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+class IncidentService:
+    def __init__(self, store: Store, clock: Clock = utc_now) -> None:
+        self._store = store
+        self._clock = clock
+        self._settings = SettingsService(store)
+
+    # Writing
+
+    def create(self, draft: IncidentDraft, actor_id: int | None) -> Incident:
+        now = self._clock()
+        require_valid(draft, now)
+        priority = self._settings.priority_matrix().priority(draft.severity, draft.urgency)
+        with self._store.write():
+            _check_references(draft)
+            number = allocate_incident_number()
+            incident_id = m.Incident.insert(
+                number=number,
+                status=Status.LOGGED.value,
+                created_at=now,
+                updated_at=now,
+                version=1,
+                **_columns_from_draft(draft, priority),
+            ).execute()
+            m.TimelineEntry.insert(
+                incident=incident_id,
+                kind=EntryKind.STATUS_CHANGE.value,
+                body="Incident logged",
+                details='{"to": "logged"}',
+                author=actor_id,
+                occurred_at=draft.reported_at,
+                recorded_at=now,
+            ).execute()
+        return self.get(int(incident_id))
+
+    def update(
+        self, incident_id: int, draft: IncidentDraft, expected_version: int, actor_id: int | None
+    ) -> tuple[Incident, list[FieldChange]]:
+        """Save an edit made to version ``expected_version``; one timeline entry per change."""
+        now = self._clock()
+        require_valid(draft, now)
+        priority = self._settings.priority_matrix().priority(draft.severity, draft.urgency)
+        new_values = _columns_from_draft(draft, priority)
+        with self._store.write():
+            record = m.Incident.get_or_none(m.Incident.id == incident_id)
+            if record is None:
+                raise NotFound(f"Incident {incident_id} does not exist.")
+            if record.version != expected_version:
+                raise EditConflict(self.get(incident_id))
+            _check_references(draft)
+            old_values = _columns_from_draft(_draft_from_record(record), Priority(record.priority))
+            changes = self._describe_changes(old_values, new_values)
+            if changes:
+                updated = (
+                    m.Incident.update(updated_at=now, version=m.Incident.version + 1, **new_values)
+                    .where((m.Incident.id == incident_id) & (m.Incident.version == expected_version))
+                    .execute()
+                )
+                if updated != 1:
+                    raise EditConflict(self.get(incident_id))
+                m.TimelineEntry.insert_many(
+                    [
+                        {
+                            "incident": incident_id,
+                            "kind": EntryKind.FIELD_CHANGE.value,
+                            "body": f"{change.label}: {change.old or '—'} → {change.new or '—'}",
+                            "details": json.dumps(
+                                {"field": change.field, "old": change.old, "new": change.new},
+                                ensure_ascii=False,
+                            ),
+                            "author": actor_id,
+                            "occurred_at": now,
+                            "recorded_at": now,
+                        }
+                        for change in changes
+                    ]
+                ).execute()
+        return self.get(incident_id), changes
+
+    def _describe_changes(
+        self, old: dict[str, Any], new: dict[str, Any]
+    ) -> list[FieldChange]:
+        changed = [name for name in new if new[name] != old[name]]
+        names = self._reference_names(
+            {old[name] for name in changed if name in _REFERENCE_COLUMNS}
+            | {new[name] for name in changed if name in _REFERENCE_COLUMNS}
+        )
+        return [
+            FieldChange(
+                name,
+                _FIELD_LABELS[name],
+                _display(name, old[name], names),
+                _display(name, new[name], names),
+            )
+            for name in changed
+        ]
+
+    @staticmethod
+    def _reference_names(ids: set[Any]) -> dict[tuple[str, int], str]:
+        ids.discard(None)
+        names: dict[tuple[str, int], str] = {}
+        if not ids:
+            return names
+        for model in (m.Service, m.Category, m.Team, m.User):
+            for id_, name in model.select(model.id, model.name).where(model.id.in_(ids)).tuples():
+                names[(model.__name__, id_)] = name
+        return names
+
+    # Reading
+
+    def get(self, incident_id: int) -> Incident:
+        record = m.Incident.get_or_none(m.Incident.id == incident_id)
+        if record is None:
+            raise NotFound(f"Incident {incident_id} does not exist.")
+        names = self._reference_names(
+            {
+                record.service_id,
+                record.category_id,
+                record.team_id,
+                record.assignee_id,
+                record.reported_by_id,
+            }
+        )
+        return Incident(
+            id=record.id,
+            number=record.number,
+            draft=_draft_from_record(record),
+            priority=Priority(record.priority),
+            status=Status(record.status),
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            version=record.version,
+            milestones=Milestones(
+                record.acknowledged_at,
+                record.recovered_at,
+                record.postmortem_at,
+                record.closed_at,
+                record.cancelled_at,
+            ),
+            service_name=names.get(("Service", record.service_id), ""),
+            category_name=names.get(("Category", record.category_id), ""),
+            team_name=names.get(("Team", record.team_id), ""),
+            assignee_name=names.get(("User", record.assignee_id), ""),
+            reported_by_name=names.get(("User", record.reported_by_id), ""),
+            cancel_reason=record.cancel_reason,
+        )
+
+    def get_by_number(self, number: int) -> Incident:
+        record = m.Incident.get_or_none(m.Incident.number == number)
+        if record is None:
+            raise NotFound(f"There is no incident INC-{number}.")
+        return self.get(record.id)
+
+    def _filtered(self, query: IncidentQuery, selection: Iterable[Any]) -> pw.ModelSelect:
+        select = m.Incident.select(*selection)
+        conditions = []
+        if query.statuses:
+            conditions.append(m.Incident.status.in_([status.value for status in query.statuses]))
+        if query.severities:
+            conditions.append(m.Incident.severity.in_([int(s) for s in query.severities]))
+        if query.service_ids:
+            conditions.append(m.Incident.service.in_(list(query.service_ids)))
+        if query.team_ids:
+            conditions.append(m.Incident.team.in_(list(query.team_ids)))
+        if query.assignee_ids:
+            conditions.append(m.Incident.assignee.in_(list(query.assignee_ids)))
+        if query.text.strip():
+            conditions.append(search_condition(self._store.database, query.text))
+        return select.where(*conditions) if conditions else select
+
+    def count(self, query: IncidentQuery) -> int:
+        return int(self._filtered(query, [pw.fn.COUNT(m.Incident.id)]).scalar())
+
+    def rows(self, query: IncidentQuery, offset: int = 0, limit: int = 200) -> list[IncidentRow]:
+        select = (
+            self._filtered(
+                query,
+                [
+                    m.Incident.id,
+                    m.Incident.number,
+                    m.Incident.title,
+                    m.Incident.severity,
+                    m.Incident.priority,
+                    m.Incident.status,
+                    m.Service.name,
+                    _ASSIGNEE.name,
+                    m.Team.name,
+                    m.Incident.reported_at,
+                ],
+            )
+            .join_from(m.Incident, m.Service, pw.JOIN.LEFT_OUTER)
+            .join_from(m.Incident, _ASSIGNEE, pw.JOIN.LEFT_OUTER, on=m.Incident.assignee == _ASSIGNEE.id)
+            .join_from(m.Incident, m.Team, pw.JOIN.LEFT_OUTER)
+            .order_by(*_ordering(query))
+            .offset(offset)
+            .limit(limit)
+        )
+        reported = m.Incident.reported_at
+        return [
+            IncidentRow(
+                id=id_,
+                number=number,
+                title=title,
+                severity=Severity(severity),
+                priority=Priority(priority),
+                status=Status(status),
+                service_name=service or "",
+                assignee_name=assignee or "",
+                team_name=team or "",
+                reported_at=reported.python_value(reported_at),
+            )
+            for (
+                id_,
+                number,
+                title,
+                severity,
+                priority,
+                status,
+                service,
+                assignee,
+                team,
+                reported_at,
+            ) in select.tuples()
+        ]
+
+    def status_counts(self) -> dict[Status, int]:
+        query = m.Incident.select(m.Incident.status, pw.fn.COUNT(m.Incident.id)).group_by(
+            m.Incident.status
+        )
+        return {Status(status): count for status, count in query.tuples()}
+
+
+_REFERENCE_COLUMNS = {
+    "service": "Service",
+    "category": "Category",
+    "team": "Team",
+    "assignee": "User",
+    "reported_by": "User",
+}
+_ENUM_DISPLAY: dict[str, Any] = {
+    "severity": lambda v: Severity(v).label,
+    "urgency": lambda v: Urgency(v).label,
+    "priority": lambda v: Priority(v).label,
+    "source_kind": lambda v: SourceKind(v).label,
+    "impact_scope": lambda v: ImpactScope(v).label,
+    "escalation_level": lambda v: EscalationLevel(v).label,
+}
+
+
+def _display(name: str, value: Any, names: dict[tuple[str, int], str]) -> str:
+    if value is None:
+        return ""
+    if name in _REFERENCE_COLUMNS:
+        return names.get((_REFERENCE_COLUMNS[name], value), f"#{value}")
+    if name in _ENUM_DISPLAY:
+        return str(_ENUM_DISPLAY[name](value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if name == "reported_at":
+        return str(value.isoformat(timespec="minutes"))
+    if name == "description":
+        return f"{len(value):,} characters"
+    return str(value)
+
+
+def _ordering(query: IncidentQuery) -> list[Any]:
+    columns: dict[SortKey, Any] = {
+        SortKey.KEY: m.Incident.number,
+        SortKey.TITLE: m.Incident.title,
+        SortKey.SEVERITY: m.Incident.severity,
+        SortKey.PRIORITY: m.Incident.priority,
+        SortKey.STATUS: m.Incident.status,
+        SortKey.SERVICE: m.Service.name,
+        SortKey.ASSIGNEE: _ASSIGNEE.name,
+        SortKey.REPORTED_AT: m.Incident.reported_at,
+    }
+    primary = columns[query.sort]
+    # The newest incident first among equals keeps every ordering total and stable across pages.
+    tiebreak = m.Incident.number.desc()
+    if query.sort is SortKey.KEY:
+        return [primary.desc() if query.descending else primary.asc()]
+    return [primary.desc() if query.descending else primary.asc(), tiebreak]

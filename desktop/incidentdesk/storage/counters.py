@@ -1,0 +1,21 @@
+"""Numbers that come from the database: unique across clients and never reused."""
+
+from __future__ import annotations
+
+from incidentdesk.storage import models as m
+from incidentdesk.storage.migrations import INCIDENT_NUMBER_COUNTER
+
+
+def allocate_incident_number() -> int:
+    """The next incident number; call inside a write transaction.
+
+    The counter row is locked by the UPDATE until the transaction ends, so concurrent clients
+    queue on it and a number taken by a rolled-back transaction is simply handed out again.
+    """
+    query = (
+        m.Counter.update(value=m.Counter.value + 1)
+        .where(m.Counter.name == INCIDENT_NUMBER_COUNTER)
+        .returning(m.Counter.value)
+    )
+    (number,) = next(iter(query.tuples().execute()))
+    return int(number)

@@ -1,0 +1,123 @@
+"""Numbered schema migrations; the database records the version it is at.
+
+Migration 1 creates the tables from the models as they were at version 1. Each later
+migration changes what exists (add a column, an index, a table) and must only touch what it
+adds, so that a database created at any version upgrades the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import peewee as pw
+
+from incidentdesk.domain.enums import DEFAULT_CATEGORIES
+from incidentdesk.storage import models as m
+from incidentdesk.storage.settings_schema import DEFAULT_SETTINGS
+
+APPLICATION_MARK = "incidentdesk"
+INCIDENT_NUMBER_COUNTER = "incident_number"
+
+# FTS5 over incidents and timeline entries, kept in step by triggers so every write path
+# (the program, the demo generator, a future import) updates the index.
+_SQLITE_SEARCH = (
+    """CREATE VIRTUAL TABLE incident_fts USING fts5(
+        title, description, content='incident', content_rowid='id', prefix='2 3',
+        tokenize="unicode61 remove_diacritics 2")""",
+    """CREATE TRIGGER incident_fts_insert AFTER INSERT ON incident BEGIN
+        INSERT INTO incident_fts(rowid, title, description)
+        VALUES (new.id, new.title, new.description);
+    END""",
+    """CREATE TRIGGER incident_fts_delete AFTER DELETE ON incident BEGIN
+        INSERT INTO incident_fts(incident_fts, rowid, title, description)
+        VALUES ('delete', old.id, old.title, old.description);
+    END""",
+    """CREATE TRIGGER incident_fts_update AFTER UPDATE OF title, description ON incident BEGIN
+        INSERT INTO incident_fts(incident_fts, rowid, title, description)
+        VALUES ('delete', old.id, old.title, old.description);
+        INSERT INTO incident_fts(rowid, title, description)
+        VALUES (new.id, new.title, new.description);
+    END""",
+    """CREATE VIRTUAL TABLE timeline_entry_fts USING fts5(
+        body, content='timeline_entry', content_rowid='id', prefix='2 3',
+        tokenize="unicode61 remove_diacritics 2")""",
+    """CREATE TRIGGER timeline_entry_fts_insert AFTER INSERT ON timeline_entry BEGIN
+        INSERT INTO timeline_entry_fts(rowid, body) VALUES (new.id, new.body);
+    END""",
+    """CREATE TRIGGER timeline_entry_fts_delete AFTER DELETE ON timeline_entry BEGIN
+        INSERT INTO timeline_entry_fts(timeline_entry_fts, rowid, body)
+        VALUES ('delete', old.id, old.body);
+    END""",
+    """CREATE TRIGGER timeline_entry_fts_update AFTER UPDATE OF body ON timeline_entry BEGIN
+        INSERT INTO timeline_entry_fts(timeline_entry_fts, rowid, body)
+        VALUES ('delete', old.id, old.body);
+        INSERT INTO timeline_entry_fts(rowid, body) VALUES (new.id, new.body);
+    END""",
+)
+
+# The 'simple' configuration matches FTS5's unicode61 tokenizer: words, no stemming.
+_POSTGRES_SEARCH = (
+    """ALTER TABLE incident ADD COLUMN search_vector tsvector GENERATED ALWAYS AS
+        (to_tsvector('simple', title || ' ' || description)) STORED""",
+    "CREATE INDEX incident_search_vector ON incident USING GIN (search_vector)",
+    """ALTER TABLE timeline_entry ADD COLUMN search_vector tsvector GENERATED ALWAYS AS
+        (to_tsvector('simple', body)) STORED""",
+    "CREATE INDEX timeline_entry_search_vector ON timeline_entry USING GIN (search_vector)",
+)
+
+SEARCH_TABLES_SQLITE = ("incident_fts", "timeline_entry_fts")
+
+
+def _create_initial_schema(db: pw.Database) -> None:
+    db.create_tables(m.ALL_MODELS)
+    statements = _SQLITE_SEARCH if isinstance(db, pw.SqliteDatabase) else _POSTGRES_SEARCH
+    for statement in statements:
+        db.execute_sql(statement)
+    m.SchemaInfo.create(key="application", value=APPLICATION_MARK)
+    m.Counter.create(name=INCIDENT_NUMBER_COUNTER, value=0)
+    m.Setting.insert_many(
+        [{"key": key, "value": json.dumps(value)} for key, value in DEFAULT_SETTINGS.items()]
+    ).execute()
+    m.Category.insert_many(
+        [{"name": name, "position": index} for index, name in enumerate(DEFAULT_CATEGORIES)]
+    ).execute()
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[pw.Database], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "tables, full-text search, default settings and categories", _create_initial_schema),
+)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def read_version(db: pw.Database) -> int:
+    """The schema version recorded in the database, 0 if it has no Incident Desk tables."""
+    if "schema_info" not in db.get_tables():
+        return 0
+    row = m.SchemaInfo.get_or_none(m.SchemaInfo.key == "version")
+    return int(row.value) if row else 0
+
+
+def pending_migrations(current_version: int) -> list[Migration]:
+    return [migration for migration in MIGRATIONS if migration.version > current_version]
+
+
+def apply_migrations(db: pw.Database, current_version: int) -> list[Migration]:
+    """Apply every migration after ``current_version``, each in its own transaction."""
+    applied = []
+    for migration in pending_migrations(current_version):
+        with db.atomic():
+            migration.apply(db)
+            m.SchemaInfo.insert(key="version", value=str(migration.version)).on_conflict(
+                conflict_target=[m.SchemaInfo.key], update={m.SchemaInfo.value: str(migration.version)}
+            ).execute()
+        applied.append(migration)
+    return applied

@@ -1,0 +1,168 @@
+"""The tables, as peewee models bound to one database through a proxy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import peewee as pw
+
+database_proxy = pw.DatabaseProxy()
+
+
+class UTCDateTimeField(pw.DateTimeField):  # type: ignore[misc]
+    """Stores aware datetimes as naive UTC and gives them back aware, on both engines."""
+
+    def db_value(self, value: datetime | None) -> Any:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value: Any) -> datetime | None:
+        parsed = super().python_value(value)
+        if isinstance(parsed, datetime):
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return parsed  # type: ignore[no-any-return]
+
+
+class BaseModel(pw.Model):  # type: ignore[misc]
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class SchemaInfo(BaseModel):
+    """Marks the database as Incident Desk's and records its schema version."""
+
+    key = pw.CharField(primary_key=True, max_length=64)
+    value = pw.TextField()
+
+
+class Setting(BaseModel):
+    """Team-wide settings (priority matrix, SLA targets, limits) as JSON text."""
+
+    key = pw.CharField(primary_key=True, max_length=64)
+    value = pw.TextField()
+
+
+class Counter(BaseModel):
+    """Monotonic counters, such as the next incident number; never decremented."""
+
+    name = pw.CharField(primary_key=True, max_length=64)
+    value = pw.BigIntegerField()
+
+
+class Team(BaseModel):
+    name = pw.CharField(max_length=100, unique=True)
+    description = pw.TextField(default="")
+    escalation_order = pw.IntegerField(default=0)
+
+
+class User(BaseModel):
+    name = pw.CharField(max_length=100)
+    login = pw.CharField(max_length=100, unique=True)
+    email = pw.CharField(max_length=200, default="")
+    team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL")
+    role = pw.CharField(max_length=16, default="staff")
+
+
+class Service(BaseModel):
+    name = pw.CharField(max_length=100, unique=True)
+    description = pw.TextField(default="")
+    team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL")
+
+
+class Category(BaseModel):
+    name = pw.CharField(max_length=100, unique=True)
+    position = pw.IntegerField(default=0)
+    active = pw.BooleanField(default=True)
+
+
+class Incident(BaseModel):
+    number = pw.BigIntegerField(unique=True)
+    title = pw.CharField(max_length=200)
+    description = pw.TextField(default="")
+    source_kind = pw.CharField(max_length=16)
+    source_name = pw.CharField(max_length=200, default="")
+    source_contact = pw.CharField(max_length=200, default="")
+    reported_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    reported_at = UTCDateTimeField(index=True)
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
+    service = pw.ForeignKeyField(Service, null=True, on_delete="SET NULL", backref="+")
+    category = pw.ForeignKeyField(Category, null=True, on_delete="SET NULL", backref="+")
+    impact_scope = pw.CharField(max_length=16)
+    impact_financial = pw.BooleanField(default=False)
+    impact_security = pw.BooleanField(default=False)
+    impact_compliance = pw.BooleanField(default=False)
+    severity = pw.SmallIntegerField(index=True)
+    urgency = pw.SmallIntegerField()
+    priority = pw.SmallIntegerField()
+    status = pw.CharField(max_length=16)
+    assignee = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL", backref="+")
+    escalation_level = pw.SmallIntegerField(default=1)
+    chat_url = pw.TextField(default="")
+    bridge_url = pw.TextField(default="")
+    ticket_url = pw.TextField(default="")
+    board_rank = pw.DoubleField(default=0.0)
+    acknowledged_at = UTCDateTimeField(null=True)
+    recovered_at = UTCDateTimeField(null=True)
+    postmortem_at = UTCDateTimeField(null=True)
+    closed_at = UTCDateTimeField(null=True)
+    cancelled_at = UTCDateTimeField(null=True)
+    cancel_reason = pw.TextField(default="")
+    duplicate_of = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="+")
+    version = pw.IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("status", "priority", "board_rank"), False),)
+
+
+class TimelineEntry(BaseModel):
+    incident = pw.ForeignKeyField(Incident, on_delete="CASCADE", backref="+")
+    kind = pw.CharField(max_length=32)
+    body = pw.TextField(default="")
+    details = pw.TextField(default="{}")
+    author = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    occurred_at = UTCDateTimeField()
+    recorded_at = UTCDateTimeField()
+    pinned = pw.BooleanField(default=False)
+    amends = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="+")
+
+    class Meta:
+        indexes = ((("incident", "occurred_at"), False),)
+
+
+class Blob(BaseModel):
+    """File content addressed by its SHA-256, so one file dropped twice is stored once."""
+
+    sha256 = pw.CharField(primary_key=True, max_length=64)
+    size = pw.BigIntegerField()
+    content = pw.BlobField()
+
+
+class Attachment(BaseModel):
+    incident = pw.ForeignKeyField(Incident, on_delete="CASCADE", backref="+")
+    entry = pw.ForeignKeyField(TimelineEntry, null=True, on_delete="SET NULL", backref="+")
+    blob = pw.ForeignKeyField(Blob, column_name="blob_sha256", on_delete="RESTRICT", backref="+")
+    filename = pw.CharField(max_length=255)
+    media_type = pw.CharField(max_length=100)
+    size = pw.BigIntegerField()
+    added_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    added_at = UTCDateTimeField()
+
+
+ALL_MODELS: tuple[type[BaseModel], ...] = (
+    SchemaInfo,
+    Setting,
+    Counter,
+    Team,
+    User,
+    Service,
+    Category,
+    Incident,
+    TimelineEntry,
+    Blob,
+    Attachment,
+)

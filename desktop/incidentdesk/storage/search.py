@@ -1,0 +1,79 @@
+"""Full-text search over incidents and their timelines: FTS5 on SQLite, tsvector on PostgreSQL.
+
+Search-box text is never passed to the engine's query syntax: it is cut into words, every
+word must match, and the last one matches as a prefix while it is still being typed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import peewee as pw
+
+from incidentdesk.domain.keys import parse_key
+from incidentdesk.storage import models as m
+
+# The most recent matches kept from each index; a search box needs the best few hundred.
+MATCH_LIMIT = 1000
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def search_words(text: str) -> list[str]:
+    return [word.lower() for word in _WORD.findall(text)]
+
+
+def _fts5_query(words: list[str], *, last_is_prefix: bool) -> str:
+    terms = [f'"{word}"' for word in words]
+    if last_is_prefix:
+        terms[-1] += "*"
+    return " ".join(terms)
+
+
+def _tsquery(words: list[str], *, last_is_prefix: bool) -> str:
+    terms = list(words)
+    if last_is_prefix:
+        terms[-1] += ":*"
+    return " & ".join(terms)
+
+
+def matching_incident_ids(database: pw.Database, text: str) -> pw.Node | None:
+    """A subquery of the ids of incidents matching ``text``, or None if it has no words."""
+    words = search_words(text)
+    if not words:
+        return None
+    last_is_prefix = not text[-1:].isspace()
+    if isinstance(database, pw.SqliteDatabase):
+        query = _fts5_query(words, last_is_prefix=last_is_prefix)
+        sql = (
+            "SELECT rowid FROM (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ? "
+            f"ORDER BY rowid DESC LIMIT {MATCH_LIMIT}) "
+            "UNION SELECT incident_id FROM (SELECT entry.incident_id FROM timeline_entry_fts "
+            "JOIN timeline_entry AS entry ON entry.id = timeline_entry_fts.rowid "
+            "WHERE timeline_entry_fts MATCH ? "
+            f"ORDER BY timeline_entry_fts.rowid DESC LIMIT {MATCH_LIMIT})"
+        )
+    else:
+        query = _tsquery(words, last_is_prefix=last_is_prefix)
+        sql = (
+            "(SELECT id FROM incident WHERE search_vector @@ to_tsquery('simple', %s) "
+            f"ORDER BY id DESC LIMIT {MATCH_LIMIT}) "
+            "UNION (SELECT incident_id FROM timeline_entry "
+            "WHERE search_vector @@ to_tsquery('simple', %s) "
+            f"ORDER BY id DESC LIMIT {MATCH_LIMIT})"
+        )
+    return pw.SQL(f"({sql})", (query, query))
+
+
+def search_condition(database: pw.Database, text: str) -> pw.Expression:
+    """A WHERE condition for incidents matching ``text`` by words or by key (``INC-42``)."""
+    number = parse_key(text)
+    key_condition = m.Incident.number == number if number is not None else None
+    ids = matching_incident_ids(database, text)
+    word_condition = m.Incident.id.in_(ids) if ids is not None else None
+    if key_condition is not None and word_condition is not None:
+        return key_condition | word_condition
+    if key_condition is not None:
+        return key_condition
+    if word_condition is not None:
+        return word_condition
+    return pw.SQL("1 = 0")
