@@ -12,10 +12,15 @@ def allocate_incident_number() -> int:
     The counter row is locked by the UPDATE until the transaction ends, so concurrent clients
     queue on it and a number taken by a rolled-back transaction is simply handed out again.
     """
+    return allocate_incident_numbers(1)[0]
+
+
+def allocate_incident_numbers(count: int) -> range:
+    """``count`` consecutive new incident numbers at once, for bulk imports."""
     query = (
-        m.Counter.update(value=m.Counter.value + 1)
+        m.Counter.update(value=m.Counter.value + count)
         .where(m.Counter.name == INCIDENT_NUMBER_COUNTER)
         .returning(m.Counter.value)
     )
-    (number,) = next(iter(query.tuples().execute()))
-    return int(number)
+    (last,) = next(iter(query.tuples().execute()))
+    return range(int(last) - count + 1, int(last) + 1)

@@ -24,7 +24,7 @@ INCIDENT_NUMBER_COUNTER = "incident_number"
 # (the program, the demo generator, a future import) updates the index.
 _SQLITE_SEARCH = (
     """CREATE VIRTUAL TABLE incident_fts USING fts5(
-        title, description, content='incident', content_rowid='id', prefix='2 3',
+        title, description, content='incident', content_rowid='id',
         tokenize="unicode61 remove_diacritics 2")""",
     """CREATE TRIGGER incident_fts_insert AFTER INSERT ON incident BEGIN
         INSERT INTO incident_fts(rowid, title, description)
@@ -41,7 +41,7 @@ _SQLITE_SEARCH = (
         VALUES (new.id, new.title, new.description);
     END""",
     """CREATE VIRTUAL TABLE timeline_entry_fts USING fts5(
-        body, content='timeline_entry', content_rowid='id', prefix='2 3',
+        body, content='timeline_entry', content_rowid='id',
         tokenize="unicode61 remove_diacritics 2")""",
     """CREATE TRIGGER timeline_entry_fts_insert AFTER INSERT ON timeline_entry BEGIN
         INSERT INTO timeline_entry_fts(rowid, body) VALUES (new.id, new.body);

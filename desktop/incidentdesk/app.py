@@ -1,0 +1,85 @@
+"""Starting the GUI: the application object, the main window and the smoke test."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import time
+
+from incidentdesk import APPLICATION_NAME, __version__, paths
+
+SMOKE_TEST_TIMEOUT_MS = 60_000
+EXIT_OK = 0
+EXIT_FAILURE = 1
+_process_started = time.perf_counter()
+
+
+def _set_up_logging() -> None:
+    try:
+        folder = paths.log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            folder / "incidentdesk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+
+
+def run_gui(address: str, *, smoke_test: bool = False) -> int:
+    """Show the main window on ``address``; with ``smoke_test``, quit once the list is painted."""
+    _set_up_logging()
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from incidentdesk.ui.dialogs import DialogService
+    from incidentdesk.ui.main_window import MainWindow
+    from incidentdesk.ui.tasks import TaskRunner
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName(APPLICATION_NAME)
+    app.setOrganizationName("Incident Desk")
+    app.setOrganizationDomain("incidentdesk.example")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("incidentdesk")
+
+    runner = TaskRunner()
+    dialogs = DialogService()
+    window = MainWindow(runner, dialogs)
+    exit_code = EXIT_OK
+
+    def finish(code: int, message: str) -> None:
+        nonlocal exit_code
+        exit_code = code
+        print(message, file=sys.stdout if code == EXIT_OK else sys.stderr, flush=True)
+        window.close()
+        app.quit()
+
+    if smoke_test:
+        window.list_painted.connect(
+            lambda: finish(
+                EXIT_OK,
+                f"smoke test passed: {window.model.total:,} incidents shown "
+                f"{time.perf_counter() - _process_started:.3f} s after start",
+            )
+        )
+        window.database_failed.connect(lambda _, message: finish(EXIT_FAILURE, f"incidentdesk: {message}"))
+        runner.failed.connect(lambda error: finish(EXIT_FAILURE, f"incidentdesk: {error}"))
+        QTimer.singleShot(
+            SMOKE_TEST_TIMEOUT_MS,
+            lambda: finish(EXIT_FAILURE, "incidentdesk: the smoke test timed out: the list was not painted within 60 s."),
+        )
+    else:
+        window.database_failed.connect(window.offer_next_step)
+        runner.failed.connect(
+            lambda error: dialogs.warn(window, "Something Went Wrong", f"{error}\n\nDetails are in {paths.log_dir()}.")
+        )
+    window.show()
+    window.open_database(address)
+    app.exec()
+    runner.shutdown()
+    return exit_code
+

@@ -1,0 +1,228 @@
+"""The ``incidentdesk`` command: starts the GUI, or runs a database, demo or export command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from incidentdesk import __version__, paths
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+log = logging.getLogger(__name__)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments end in one line naming the problem, and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def _positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the number of incidents cannot be negative")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="incidentdesk",
+        description="Incident Desk: log, prioritize and resolve incidents as a team.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    db_help = (
+        "the database: sqlite:///path/file.db or postgresql://user@host:5432/name "
+        f"(default: ${paths.DATABASE_ENVIRONMENT_VARIABLE}, else {paths.default_database_path()})"
+    )
+    parser.add_argument("--db", metavar="URL", help=db_help)
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the main window, wait until it shows the incidents, and quit",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    database = commands.add_parser("db", help="create, upgrade, check or back up a database")
+    actions = database.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    for name, text in (
+        ("init", "create the tables in a new database"),
+        ("upgrade", "bring an older database up to this program's schema"),
+        ("check", "check the database's integrity and report in plain words"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("--db", metavar="URL", help=db_help, default=argparse.SUPPRESS)
+    backup = actions.add_parser("backup", help="copy the database to a file while it is in use")
+    backup.add_argument("target", type=Path, help="the backup file to write")
+    backup.add_argument("--db", metavar="URL", help=db_help, default=argparse.SUPPRESS)
+    password = actions.add_parser(
+        "set-password", help="store a PostgreSQL password in the system keyring"
+    )
+    password.add_argument("url", help="postgresql://user@host:port/name")
+
+    demo = commands.add_parser("demo", help="add realistic demo incidents to a database")
+    demo.add_argument("--incidents", type=_positive_count, default=1000, metavar="N")
+    demo.add_argument("--seed", type=int, default=42, help="the random seed (default 42)")
+    demo.add_argument("--db", metavar="URL", help=db_help, default=argparse.SUPPRESS)
+
+    export = commands.add_parser("export", help="write incidents as CSV or JSON")
+    export.add_argument("--format", choices=("csv", "json"), required=True)
+    export.add_argument("--output", "-o", type=Path, help="the file to write (default: standard output)")
+    export.add_argument("--open-only", action="store_true", help="only incidents not closed or cancelled")
+    export.add_argument("--db", metavar="URL", help=db_help, default=argparse.SUPPRESS)
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"incidentdesk: {message}", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal; occasional plain lines elsewhere."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._interactive = stream.isatty()
+        self._last_reported = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        if self._interactive:
+            filled = round(self.WIDTH * fraction)
+            bar = "█" * filled + "·" * (self.WIDTH - filled)
+            self._stream.write(f"\r[{bar}] {fraction:4.0%}  {done:,}/{total:,} incidents")
+            if done >= total:
+                self._stream.write("\n")
+        elif int(fraction * 10) != self._last_reported:
+            self._last_reported = int(fraction * 10)
+            self._stream.write(f"{done:,}/{total:,} incidents\n")
+        self._stream.flush()
+
+
+def _run_database_command(args: argparse.Namespace, address: str) -> int:
+    from incidentdesk.storage import maintenance, migrations
+    from incidentdesk.storage.database import DatabaseOpenError, connect, open_store
+    from incidentdesk.storage.locations import BadDatabaseAddress, PostgresLocation, parse_location
+    from incidentdesk.storage.secrets import KeyringUnavailable, store_password
+
+    if args.action == "set-password":
+        try:
+            location = parse_location(args.url)
+        except BadDatabaseAddress as error:
+            return _fail(f"{error}.")
+        if not isinstance(location, PostgresLocation):
+            return _fail("only PostgreSQL databases have passwords.")
+        secret = getpass.getpass(f"Password for {location.url}: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+        try:
+            store_password(location.url, secret)
+        except KeyringUnavailable as error:
+            return _fail(f"{error}.")
+        print(f"Stored the password for {location.url} in the system keyring.")
+        return EXIT_OK
+
+    try:
+        location = parse_location(address)
+        if args.action == "upgrade":
+            database = connect(location, create=False)
+            before = migrations.read_version(database)
+            database.close()
+        store = open_store(location, create=args.action == "init", upgrade=args.action in ("init", "upgrade"))
+    except (BadDatabaseAddress, DatabaseOpenError) as error:
+        return _fail(str(error).rstrip(".") + ".")
+    try:
+        if args.action == "init":
+            print(f"{location.display_name} is ready (schema {store.schema_version}).")
+        elif args.action == "upgrade":
+            if before == store.schema_version:
+                print(f"{location.display_name} is up to date (schema {store.schema_version}).")
+            else:
+                print(f"Upgraded {location.display_name} from schema {before} to {store.schema_version}.")
+        elif args.action == "check":
+            results = maintenance.check(store)
+            for result in results:
+                print(f"{'ok     ' if result.ok else 'PROBLEM'}  {result.name}: {result.message}")
+            if not all(result.ok for result in results):
+                return _fail("the check found problems (see above).")
+        elif args.action == "backup":
+            if isinstance(location, PostgresLocation):
+                print("PostgreSQL databases are backed up with pg_dump. Run:")
+                print(f"  {maintenance.pg_dump_command(location, args.target)}")
+                return EXIT_OK
+            try:
+                maintenance.backup_sqlite(location, store, args.target)
+            except (ValueError, OSError) as error:
+                return _fail(f"the backup could not be written: {error}")
+            print(f"Backed up {location.display_name} to {args.target}.")
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def _run_demo(args: argparse.Namespace, address: str) -> int:
+    from incidentdesk.services import demo
+    from incidentdesk.storage.database import DatabaseOpenError, open_store
+    from incidentdesk.storage.locations import BadDatabaseAddress, parse_location
+
+    try:
+        store = open_store(parse_location(address))
+    except (BadDatabaseAddress, DatabaseOpenError) as error:
+        return _fail(str(error))
+    try:
+        summary = demo.generate(store, args.incidents, seed=args.seed, progress=_ProgressBar(sys.stderr))
+        print(demo.describe(summary))
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _run_export(args: argparse.Namespace, address: str) -> int:
+    from incidentdesk.services.export import export_incidents
+    from incidentdesk.storage.database import DatabaseOpenError, open_store
+    from incidentdesk.storage.locations import BadDatabaseAddress, parse_location
+
+    try:
+        store = open_store(parse_location(address), create=False, upgrade=False)
+    except (BadDatabaseAddress, DatabaseOpenError) as error:
+        return _fail(str(error))
+    try:
+        if args.output is None:
+            count = export_incidents(sys.stdout, args.format, open_only=args.open_only)
+        else:
+            try:
+                with args.output.open("w", encoding="utf-8", newline="") as output:
+                    count = export_incidents(output, args.format, open_only=args.open_only)
+            except OSError as error:
+                return _fail(f"{args.output} could not be written: {error.strerror}.")
+            print(f"Exported {count:,} incidents to {args.output}.", file=sys.stderr)
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    address = paths.configured_database_address(getattr(args, "db", None))
+    if args.command is None:
+        from incidentdesk.app import run_gui
+
+        return run_gui(address, smoke_test=args.smoke_test)
+    if args.smoke_test:
+        return _fail("--smoke-test starts the window; it cannot be combined with a command.")
+    if args.command == "db":
+        return _run_database_command(args, address)
+    if args.command == "demo":
+        return _run_demo(args, address)
+    return _run_export(args, address)

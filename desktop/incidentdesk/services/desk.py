@@ -1,0 +1,59 @@
+"""One open Incident Desk database with its services and the person using it."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field
+
+from incidentdesk.services.attachments import AttachmentService
+from incidentdesk.services.catalog import CatalogService
+from incidentdesk.services.clock import Clock, utc_now
+from incidentdesk.services.incidents import IncidentService
+from incidentdesk.services.settings import SettingsService
+from incidentdesk.services.timeline import TimelineService
+from incidentdesk.storage.database import Store, open_store
+from incidentdesk.storage.locations import parse_location
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in containers without a passwd entry
+        return "local"
+
+
+@dataclass
+class Desk:
+    store: Store
+    actor_id: int
+    clock: Clock = utc_now
+    incidents: IncidentService = field(init=False)
+    timeline: TimelineService = field(init=False)
+    catalog: CatalogService = field(init=False)
+    settings: SettingsService = field(init=False)
+    attachments: AttachmentService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.incidents = IncidentService(self.store, self.clock)
+        self.timeline = TimelineService(self.store, self.clock)
+        self.catalog = CatalogService(self.store)
+        self.settings = SettingsService(self.store)
+        self.attachments = AttachmentService(self.store, self.clock)
+
+    @property
+    def display_name(self) -> str:
+        return self.store.location.display_name
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_desk(address: str, login: str | None = None) -> Desk:
+    """Open (creating or upgrading as needed) the database at ``address`` for ``login``.
+
+    Raises ``BadDatabaseAddress`` or ``DatabaseOpenError`` with a message to show as is.
+    """
+    store = open_store(parse_location(address))
+    login = login or _login()
+    actor_id = CatalogService(store).ensure_person(login, login)
+    return Desk(store, actor_id)

@@ -1,0 +1,87 @@
+"""The escalation and communication log: append-only, kept in order of occurrence."""
+
+from __future__ import annotations
+
+import json
+
+from incidentdesk.domain.enums import EntryKind
+from incidentdesk.domain.timeline import ENTRY_BODY_MAX_LENGTH, NewEntry, TimelineEntry
+from incidentdesk.domain.validation import FieldError, ValidationFailed
+from incidentdesk.services.clock import Clock, utc_now
+from incidentdesk.services.errors import NotFound
+from incidentdesk.storage import models as m
+from incidentdesk.storage.database import Store
+
+
+def _validate(entry: NewEntry) -> None:
+    errors = []
+    if not entry.body.strip() and entry.kind in (EntryKind.NOTE, EntryKind.FINDING):
+        errors.append(FieldError("body", "Write something in the entry."))
+    if len(entry.body) > ENTRY_BODY_MAX_LENGTH:
+        errors.append(
+            FieldError("body", f"The entry is longer than {ENTRY_BODY_MAX_LENGTH:,} characters.")
+        )
+    if "\x00" in entry.body:
+        errors.append(FieldError("body", "The entry contains a NUL character."))
+    if entry.occurred_at.tzinfo is None:
+        errors.append(FieldError("occurred_at", "The time of the entry has no time zone."))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+class TimelineService:
+    def __init__(self, store: Store, clock: Clock = utc_now) -> None:
+        self._store = store
+        self._clock = clock
+
+    def append(self, incident_id: int, entry: NewEntry, actor_id: int | None) -> TimelineEntry:
+        _validate(entry)
+        with self._store.write():
+            if not m.Incident.select().where(m.Incident.id == incident_id).exists():
+                raise NotFound(f"Incident {incident_id} does not exist.")
+            if entry.amends_id is not None:
+                amended = m.TimelineEntry.get_or_none(m.TimelineEntry.id == entry.amends_id)
+                if amended is None or amended.incident_id != incident_id:
+                    raise ValidationFailed(
+                        [FieldError("amends", "The entry to correct is not in this incident.")]
+                    )
+            entry_id = m.TimelineEntry.insert(
+                incident=incident_id,
+                kind=entry.kind.value,
+                body=entry.body,
+                details=json.dumps(entry.details, ensure_ascii=False),
+                author=actor_id,
+                occurred_at=entry.occurred_at,
+                recorded_at=self._clock(),
+                pinned=entry.pinned,
+                amends=entry.amends_id,
+            ).execute()
+        return self.entries(incident_id, entry_ids=[int(entry_id)])[0]
+
+    def entries(
+        self, incident_id: int, entry_ids: list[int] | None = None
+    ) -> list[TimelineEntry]:
+        """The incident's entries in the order they happened (then the order recorded)."""
+        query = (
+            m.TimelineEntry.select(m.TimelineEntry, m.User.name)
+            .join(m.User, on=m.TimelineEntry.author == m.User.id, join_type="LEFT OUTER")
+            .where(m.TimelineEntry.incident == incident_id)
+            .order_by(m.TimelineEntry.occurred_at, m.TimelineEntry.id)
+        )
+        if entry_ids is not None:
+            query = query.where(m.TimelineEntry.id.in_(entry_ids))
+        return [
+            TimelineEntry(
+                id=row.id,
+                incident_id=row.incident_id,
+                kind=EntryKind(row.kind),
+                body=row.body,
+                occurred_at=row.occurred_at,
+                recorded_at=row.recorded_at,
+                author_name=row.author.name if row.author_id else "",
+                details=json.loads(row.details),
+                pinned=row.pinned,
+                amends_id=row.amends_id,
+            )
+            for row in query
+        ]

@@ -1,0 +1,197 @@
+"""The incident list as a lazily loaded table; sorting and filtering happen in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from incidentdesk.domain.incident import IncidentRow
+from incidentdesk.services.incidents import IncidentQuery, IncidentService, SortKey
+from incidentdesk.ui.tasks import TaskRunner
+from incidentdesk.ui.theme import severity_colours
+
+PAGE_SIZE = 200
+INCIDENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS: tuple[tuple[SortKey, str], ...] = (
+    (SortKey.KEY, "Key"),
+    (SortKey.SEVERITY, "Severity"),
+    (SortKey.PRIORITY, "Priority"),
+    (SortKey.TITLE, "Title"),
+    (SortKey.STATUS, "Status"),
+    (SortKey.SERVICE, "Service"),
+    (SortKey.ASSIGNEE, "Assignee"),
+    (SortKey.REPORTED_AT, "Reported"),
+)
+
+
+def _local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _display(row: IncidentRow, key: SortKey) -> str:
+    match key:
+        case SortKey.KEY:
+            return row.key
+        case SortKey.TITLE:
+            return row.title
+        case SortKey.SEVERITY:
+            return row.severity.label
+        case SortKey.PRIORITY:
+            return row.priority.label
+        case SortKey.STATUS:
+            return row.status.label
+        case SortKey.SERVICE:
+            return row.service_name
+        case SortKey.ASSIGNEE:
+            return row.assignee_name
+        case SortKey.REPORTED_AT:
+            return _local_time(row.reported_at)
+
+
+class IncidentTableModel(QAbstractTableModel):
+    """Rows arrive a page at a time from a background read; a new query replaces them all."""
+
+    loaded = Signal()  # the first page of the current query has arrived
+    total_changed = Signal(int)
+    load_failed = Signal(Exception)
+
+    def __init__(self, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._service: IncidentService | None = None
+        self._query = IncidentQuery()
+        self._rows: list[IncidentRow] = []
+        self._total = 0
+        self._generation = 0
+        self._fetching = False
+
+    @property
+    def query(self) -> IncidentQuery:
+        return self._query
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def set_service(self, service: IncidentService | None) -> None:
+        self._service = service
+        self.beginResetModel()
+        self._rows, self._total = [], 0
+        self._generation += 1
+        self.endResetModel()
+        if service is not None:
+            self.set_query(self._query)
+
+    def set_query(self, query: IncidentQuery) -> None:
+        """Show the incidents matching ``query``; earlier queries still running are ignored."""
+        self._query = query
+        self._generation += 1
+        service = self._service
+        if service is None:
+            return
+        generation = self._generation
+
+        def first_page() -> tuple[int, list[IncidentRow]]:
+            rows = service.rows(query, 0, PAGE_SIZE)
+            total = len(rows) if len(rows) < PAGE_SIZE else service.count(query)
+            return total, rows
+
+        self._runner.run_latest(
+            "incident-list",
+            first_page,
+            lambda result: self._first_page_arrived(generation, result),
+            self._failed,
+        )
+
+    def refresh(self) -> None:
+        self.set_query(self._query)
+
+    def _failed(self, error: Exception) -> None:
+        self._fetching = False
+        self.load_failed.emit(error)
+
+    def _first_page_arrived(self, generation: int, result: tuple[int, list[IncidentRow]]) -> None:
+        if generation != self._generation:
+            return
+        total, rows = result
+        self.beginResetModel()
+        self._rows, self._total, self._fetching = rows, total, False
+        self.endResetModel()
+        self.total_changed.emit(total)
+        self.loaded.emit()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._fetching and len(self._rows) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent) or self._service is None:
+            return
+        self._fetching = True
+        service, query, offset, generation = self._service, self._query, len(self._rows), self._generation
+        self._runner.read(
+            lambda: service.rows(query, offset, PAGE_SIZE),
+            lambda rows: self._page_arrived(generation, offset, rows),
+            self._failed,
+        )
+
+    def _page_arrived(self, generation: int, offset: int, rows: list[IncidentRow]) -> None:
+        if generation != self._generation or offset != len(self._rows):
+            return
+        self._fetching = False
+        if not rows:
+            self._total = len(self._rows)
+            return
+        self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+
+    # Qt's model interface
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section][1]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(COLUMNS):
+            return None
+        row = self._rows[index.row()]
+        key = COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _display(row, key)
+        if role == Qt.ItemDataRole.ToolTipRole and key in (SortKey.TITLE, SortKey.SEVERITY):
+            return f"{row.key}: {row.title}\n{row.severity.label}: {row.severity.description}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{COLUMNS[index.column()][1]}: {_display(row, key)}"
+        if key is SortKey.SEVERITY and role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            background, text = severity_colours(row.severity)
+            return background if role == Qt.ItemDataRole.BackgroundRole else text
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in (SortKey.SEVERITY, SortKey.PRIORITY):
+            return Qt.AlignmentFlag.AlignCenter
+        if role == INCIDENT_ID_ROLE:
+            return row.id
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if 0 <= column < len(COLUMNS):
+            descending = order == Qt.SortOrder.DescendingOrder
+            self.set_query(replace(self._query, sort=COLUMNS[column][0], descending=descending))

@@ -1,0 +1,339 @@
+"""The main window: the incident list with search and filters, menus and the status bar."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QWidget,
+)
+
+from incidentdesk import APPLICATION_NAME, __version__
+from incidentdesk.domain.enums import OPEN_STATUSES, Status
+from incidentdesk.services.desk import Desk
+from incidentdesk.services.incidents import IncidentQuery, SortKey
+from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.incident_table_model import COLUMNS, IncidentTableModel
+from incidentdesk.ui.tasks import TaskRunner
+
+# (label, statuses shown); an empty set shows every status.
+STATUS_FILTERS: tuple[tuple[str, frozenset[Status]], ...] = (
+    ("Open incidents", frozenset(OPEN_STATUSES)),
+    ("All incidents", frozenset()),
+    *((status.label, frozenset({status})) for status in Status),
+)
+DEFAULT_COLUMN_WIDTHS = {SortKey.KEY: 90, SortKey.SEVERITY: 70, SortKey.PRIORITY: 64, SortKey.TITLE: 380,
+                         SortKey.STATUS: 100, SortKey.SERVICE: 150, SortKey.ASSIGNEE: 140}
+
+
+class MainWindow(QMainWindow):
+    """Shows one database; ``open_database`` switches to another without blocking."""
+
+    database_opened = Signal(str)
+    database_failed = Signal(str, str)  # the address, and why it could not be opened
+    list_painted = Signal()  # the list has drawn the first page of incidents on screen
+
+    def __init__(self, runner: TaskRunner, dialogs: DialogService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._dialogs = dialogs
+        self._desk: Desk | None = None
+        self._address = ""
+        self._waiting_for_paint = False
+        self.setWindowTitle(APPLICATION_NAME)
+        self.resize(1180, 720)
+
+        self.model = IncidentTableModel(runner, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Incidents")
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, (key, _) in enumerate(COLUMNS):
+            if key in DEFAULT_COLUMN_WIDTHS:
+                header.resizeSection(column, DEFAULT_COLUMN_WIDTHS[key])
+        priority_column = next(i for i, (key, _) in enumerate(COLUMNS) if key is SortKey.PRIORITY)
+        header.setSortIndicator(priority_column, Qt.SortOrder.AscendingOrder)
+        self.table.viewport().installEventFilter(self)
+
+        self.empty_label = QLabel()
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_label.setAccessibleName("No incidents")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.table)
+        self.pages.addWidget(self.empty_label)
+        self.setCentralWidget(self.pages)
+
+        self._build_toolbar()
+        self._build_menus()
+        self._build_status_bar()
+        self.model.loaded.connect(self._list_loaded)
+        self.model.total_changed.connect(self._show_counts)
+        self.model.load_failed.connect(self._load_failed)
+        self._restore_settings()
+
+    # Building
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Search and filters")
+        toolbar.setObjectName("search-toolbar")
+        toolbar.setMovable(False)
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search titles, descriptions and timelines, or type a key such as INC-42")
+        self.search.setAccessibleName("Search incidents")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(420)
+        self.search.textChanged.connect(self._search_changed)
+        self.search.returnPressed.connect(self.table.setFocus)
+        self.status_filter = QComboBox()
+        self.status_filter.setAccessibleName("Show incidents with status")
+        for label, _ in STATUS_FILTERS:
+            self.status_filter.addItem(label)
+        self.status_filter.currentIndexChanged.connect(self._filter_changed)
+        filter_label = QLabel("&Show:")
+        filter_label.setBuddy(self.status_filter)
+        toolbar.addWidget(self.search)
+        toolbar.addSeparator()
+        toolbar.addWidget(filter_label)
+        toolbar.addWidget(self.status_filter)
+        self.addToolBar(toolbar)
+        self.setTabOrder(self.search, self.status_filter)
+        self.setTabOrder(self.status_filter, self.table)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = QAction("&Open Database…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.choose_database)
+        file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        find_action = QAction("&Find", self)
+        find_action.setShortcuts([QKeySequence.StandardKey.Find, QKeySequence("/")])
+        find_action.triggered.connect(self.focus_search)
+        refresh_action = QAction("&Refresh", self)
+        refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        refresh_action.triggered.connect(self.model.refresh)
+        view_menu.addAction(find_action)
+        view_menu.addAction(refresh_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about_action = QAction(f"&About {APPLICATION_NAME}", self)
+        about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        about_action.triggered.connect(self.show_about)
+        help_menu.addAction(about_action)
+
+    def _build_status_bar(self) -> None:
+        self.counts_label = QLabel()
+        self.counts_label.setAccessibleName("Incident counts")
+        self.database_label = QLabel("No database")
+        self.database_label.setAccessibleName("Database")
+        self.connection_label = QLabel("Opening…")
+        self.connection_label.setAccessibleName("Connection state")
+        bar = self.statusBar()
+        bar.addWidget(self.counts_label, 1)
+        bar.addPermanentWidget(self.database_label)
+        bar.addPermanentWidget(self.connection_label)
+
+    # Database
+
+    @property
+    def desk(self) -> Desk | None:
+        return self._desk
+
+    @property
+    def address(self) -> str:
+        return self._address
+
+    def open_database(self, address: str) -> None:
+        """Open ``address`` in the background; the current database stays until it succeeds."""
+        from incidentdesk.services.desk import open_desk
+
+        self.connection_label.setText("Opening…")
+        self.open_action.setEnabled(False)
+        self._runner.read(
+            lambda: open_desk(address),
+            lambda desk: self._database_opened(address, desk),
+            lambda error: self._database_failed(address, error),
+        )
+
+    def _database_opened(self, address: str, desk: Desk) -> None:
+        previous = self._desk
+        self._desk, self._address = desk, address
+        self.open_action.setEnabled(True)
+        self.database_label.setText(desk.display_name)
+        self.database_label.setToolTip(desk.store.location.url)
+        self.connection_label.setText("Connected")
+        self.setWindowTitle(f"{APPLICATION_NAME} — {desk.display_name}")
+        self._waiting_for_paint = True
+        self.model.set_service(desk.incidents)
+        if previous is not None:
+            self._runner.read(previous.close, lambda _: None)
+        self.database_opened.emit(address)
+
+    def _database_failed(self, address: str, error: Exception) -> None:
+        from incidentdesk.storage.database import DatabaseOpenError
+        from incidentdesk.storage.locations import BadDatabaseAddress
+
+        self.open_action.setEnabled(True)
+        self.connection_label.setText("Connected" if self._desk else "Not connected")
+        if isinstance(error, DatabaseOpenError | BadDatabaseAddress):
+            message = str(error)
+        else:
+            message = f"The database could not be opened: {error}."
+        self.database_failed.emit(address, message)
+
+    def offer_next_step(self, address: str, message: str) -> None:
+        """After a failed open: try again, choose another database, or keep the current one."""
+        choice = self._dialogs.choose(
+            self, "Database Not Opened", message, ["Open Another Database…", "Try Again"]
+        )
+        if choice == "Open Another Database…":
+            self.choose_database()
+        elif choice == "Try Again":
+            self.open_database(address)
+
+    def choose_database(self) -> None:
+        from incidentdesk.ui.open_database_dialog import OpenDatabaseDialog
+
+        dialog = OpenDatabaseDialog(self._address, self)
+        if dialog.exec() != OpenDatabaseDialog.DialogCode.Accepted:
+            return
+        if dialog.remember_password():
+            from incidentdesk.storage.secrets import store_password
+
+            address, password = dialog.address(), dialog.password()
+            self._runner.write(
+                lambda: store_password(address, password),
+                lambda _: None,
+                lambda error: self._dialogs.warn(self, "Password Not Saved", f"{error}."),
+            )
+        self.open_database(dialog.address_for_opening())
+
+    # The list
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _search_changed(self, text: str) -> None:
+        self.model.set_query(replace(self.model.query, text=text))
+
+    def _filter_changed(self, index: int) -> None:
+        statuses = STATUS_FILTERS[index][1]
+        self.model.set_query(replace(self.model.query, statuses=statuses))
+
+    def current_query(self) -> IncidentQuery:
+        return self.model.query
+
+    def _list_loaded(self) -> None:
+        if self.model.total == 0:
+            self.empty_label.setText(self._empty_text())
+            self.pages.setCurrentWidget(self.empty_label)
+            if self._waiting_for_paint:
+                QTimer.singleShot(0, self._painted)
+        else:
+            self.pages.setCurrentWidget(self.table)
+
+    def _empty_text(self) -> str:
+        query = self.model.query
+        if query.text.strip():
+            return f"<p>No incidents match <b>{_escape(query.text)}</b>.</p><p>Check the spelling or search for fewer words.</p>"
+        if query.statuses:
+            return "<p>No incidents with this status.</p><p>Choose <b>All incidents</b> to see the rest.</p>"
+        return ("<p><b>No incidents yet.</b></p><p>To try Incident Desk with realistic data, run "
+                "<code>incidentdesk demo --incidents 1000</code>.</p>")
+
+    def _show_counts(self, total: int) -> None:
+        query = self.model.query
+        if query.text.strip():
+            text = f"{total:,} incidents match “{query.text.strip()}”"
+        else:
+            text = f"{total:,} {STATUS_FILTERS[self.status_filter.currentIndex()][0].lower()}"
+        self.counts_label.setText(text)
+
+    def _load_failed(self, error: Exception) -> None:
+        self.connection_label.setText("Connection problem")
+        self.statusBar().showMessage(f"The incidents could not be loaded: {error}. Press F5 to try again.", 15000)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            self._waiting_for_paint
+            and watched is self.table.viewport()
+            and event.type() == QEvent.Type.Paint
+            and self.model.rowCount() > 0
+        ):
+            QTimer.singleShot(0, self._painted)
+        return super().eventFilter(watched, event)
+
+    def _painted(self) -> None:
+        if self._waiting_for_paint:
+            self._waiting_for_paint = False
+            self.list_painted.emit()
+
+    # Window state
+
+    def show_about(self) -> None:
+        self._dialogs.inform(
+            self,
+            f"About {APPLICATION_NAME}",
+            f"{APPLICATION_NAME} {__version__}\n\nAn incident tracker for small support, DevOps "
+            "and SRE teams: log, prioritize, escalate, communicate, resolve and learn.",
+        )
+
+    def _restore_settings(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("main_window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        header_state = settings.value("main_window/list_header")
+        if isinstance(header_state, QByteArray):
+            self.table.horizontalHeader().restoreState(header_state)
+        status_index = settings.value("main_window/status_filter", 0, type=int)
+        if 0 <= status_index < len(STATUS_FILTERS):
+            self.status_filter.setCurrentIndex(status_index)
+        header = self.table.horizontalHeader()
+        descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        sort = COLUMNS[header.sortIndicatorSection()][0] if 0 <= header.sortIndicatorSection() < len(COLUMNS) else SortKey.PRIORITY
+        statuses = STATUS_FILTERS[self.status_filter.currentIndex()][1]
+        self.model.set_query(IncidentQuery(statuses=statuses, sort=sort, descending=descending))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = QSettings()
+        settings.setValue("main_window/geometry", self.saveGeometry())
+        settings.setValue("main_window/list_header", self.table.horizontalHeader().saveState())
+        settings.setValue("main_window/status_filter", self.status_filter.currentIndex())
+        super().closeEvent(event)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

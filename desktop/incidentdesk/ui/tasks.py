@@ -1,0 +1,93 @@
+"""Database work off the GUI thread; results come back to the GUI thread by signal."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+ResultHandler = Callable[[Any], None]
+ErrorHandler = Callable[[Exception], None]
+
+
+class TaskRunner(QObject):
+    """One thread for reads and one for writes (a single writer suits SQLite).
+
+    Handlers always run on the GUI thread, after the work is done; a handler never runs for
+    work whose result was superseded (see ``run_latest``).
+    """
+
+    _delivered = Signal(object)
+    failed = Signal(Exception)
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-read")
+        self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-write")
+        self._latest: dict[str, tuple[Callable[[], Any], ResultHandler, ErrorHandler | None]] = {}
+        self._latest_lock = threading.Lock()
+        self._pending = 0
+        self._delivered.connect(self._deliver)
+
+    def read(self, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None = None) -> None:
+        self._submit(self._reads, work, on_result, on_error)
+
+    def write(self, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None = None) -> None:
+        self._submit(self._writes, work, on_result, on_error)
+
+    def run_latest(
+        self, key: str, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None = None
+    ) -> None:
+        """A read where only the newest request per ``key`` matters (typing in a search box):
+        requests that have not started by the time a newer one arrives are dropped."""
+        with self._latest_lock:
+            self._latest[key] = (work, on_result, on_error)
+        self._pending += 1
+        self.busy_changed.emit(True)
+        self._reads.submit(self._run_newest, key)
+
+    def _run_newest(self, key: str) -> None:
+        with self._latest_lock:
+            job = self._latest.pop(key, None)
+        if job is None:
+            self._delivered.emit((None, None, None))
+            return
+        work, on_result, on_error = job
+        self._execute(work, on_result, on_error)
+
+    def _submit(self, executor: ThreadPoolExecutor, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None) -> None:
+        self._pending += 1
+        self.busy_changed.emit(True)
+        executor.submit(self._execute, work, on_result, on_error)
+
+    def _execute(self, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None) -> None:
+        try:
+            result = work()
+        except Exception as error:  # handed to the GUI thread, which shows it
+            log.exception("Background task failed")
+            self._delivered.emit((on_error, error, True))
+        else:
+            self._delivered.emit((on_result, result, False))
+
+    @Slot(object)
+    def _deliver(self, outcome: tuple[Callable[[Any], None] | None, Any, bool | None]) -> None:
+        handler, value, is_error = outcome
+        self._pending -= 1
+        if self._pending == 0:
+            self.busy_changed.emit(False)
+        if is_error and handler is None:
+            self.failed.emit(value)
+        elif handler is not None:
+            handler(value)
+
+    def shutdown(self) -> None:
+        """Finish the work already queued (a write must not be cut off) and stop the threads."""
+        self._writes.shutdown(wait=True)
+        self._reads.shutdown(wait=True, cancel_futures=True)

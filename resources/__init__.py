@@ -1,0 +1,1 @@
+"""Icons, stylesheets and templates shipped with Incident Desk (read with importlib.resources)."""
