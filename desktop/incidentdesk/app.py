@@ -66,20 +66,26 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
                 f"{time.perf_counter() - _process_started:.3f} s after start",
             )
         )
-        window.database_failed.connect(lambda _, message: finish(EXIT_FAILURE, f"incidentdesk: {message}"))
+        window.database_failed.connect(
+            lambda _, message: finish(EXIT_FAILURE, f"incidentdesk: {message}")
+        )
         runner.failed.connect(lambda error: finish(EXIT_FAILURE, f"incidentdesk: {error}"))
         QTimer.singleShot(
             SMOKE_TEST_TIMEOUT_MS,
-            lambda: finish(EXIT_FAILURE, "incidentdesk: the smoke test timed out: the list was not painted within 60 s."),
+            lambda: finish(
+                EXIT_FAILURE,
+                "incidentdesk: the smoke test timed out: the list was not painted within 60 s.",
+            ),
         )
     else:
         window.database_failed.connect(window.offer_next_step)
         runner.failed.connect(
-            lambda error: dialogs.warn(window, "Something Went Wrong", f"{error}\n\nDetails are in {paths.log_dir()}.")
+            lambda error: dialogs.warn(
+                window, "Something Went Wrong", f"{error}\n\nDetails are in {paths.log_dir()}."
+            )
         )
     window.show()
     window.open_database(address)
     app.exec()
     runner.shutdown()
     return exit_code
-

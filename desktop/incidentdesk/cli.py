@@ -54,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     database = commands.add_parser("db", help="create, upgrade, check or back up a database")
-    actions = database.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    actions = database.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=_Parser
+    )
     for name, text in (
         ("init", "create the tables in a new database"),
         ("upgrade", "bring an older database up to this program's schema"),
@@ -77,8 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write incidents as CSV or JSON")
     export.add_argument("--format", choices=("csv", "json"), required=True)
-    export.add_argument("--output", "-o", type=Path, help="the file to write (default: standard output)")
-    export.add_argument("--open-only", action="store_true", help="only incidents not closed or cancelled")
+    export.add_argument(
+        "--output", "-o", type=Path, help="the file to write (default: standard output)"
+    )
+    export.add_argument(
+        "--open-only", action="store_true", help="only incidents not closed or cancelled"
+    )
     export.add_argument("--db", metavar="URL", help=db_help, default=argparse.SUPPRESS)
     return parser
 
@@ -125,7 +131,11 @@ def _run_database_command(args: argparse.Namespace, address: str) -> int:
             return _fail(f"{error}.")
         if not isinstance(location, PostgresLocation):
             return _fail("only PostgreSQL databases have passwords.")
-        secret = getpass.getpass(f"Password for {location.url}: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+        secret = (
+            getpass.getpass(f"Password for {location.url}: ")
+            if sys.stdin.isatty()
+            else sys.stdin.readline().rstrip("\n")
+        )
         try:
             store_password(location.url, secret)
         except KeyringUnavailable as error:
@@ -139,7 +149,9 @@ def _run_database_command(args: argparse.Namespace, address: str) -> int:
             database = connect(location, create=False)
             before = migrations.read_version(database)
             database.close()
-        store = open_store(location, create=args.action == "init", upgrade=args.action in ("init", "upgrade"))
+        store = open_store(
+            location, create=args.action == "init", upgrade=args.action in ("init", "upgrade")
+        )
     except (BadDatabaseAddress, DatabaseOpenError) as error:
         return _fail(str(error).rstrip(".") + ".")
     try:
@@ -149,7 +161,8 @@ def _run_database_command(args: argparse.Namespace, address: str) -> int:
             if before == store.schema_version:
                 print(f"{location.display_name} is up to date (schema {store.schema_version}).")
             else:
-                print(f"Upgraded {location.display_name} from schema {before} to {store.schema_version}.")
+                name, after = location.display_name, store.schema_version
+                print(f"Upgraded {name} from schema {before} to {after}.")
         elif args.action == "check":
             results = maintenance.check(store)
             for result in results:
@@ -181,7 +194,9 @@ def _run_demo(args: argparse.Namespace, address: str) -> int:
     except (BadDatabaseAddress, DatabaseOpenError) as error:
         return _fail(str(error))
     try:
-        summary = demo.generate(store, args.incidents, seed=args.seed, progress=_ProgressBar(sys.stderr))
+        summary = demo.generate(
+            store, args.incidents, seed=args.seed, progress=_ProgressBar(sys.stderr)
+        )
         print(demo.describe(summary))
     finally:
         store.close()

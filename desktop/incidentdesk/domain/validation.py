@@ -37,12 +37,18 @@ def _has_control_characters(text: str) -> bool:
     )
 
 
-def _check_text(name: str, label: str, text: str, limit: int, *, multiline: bool) -> list[FieldError]:
+def _check_text(
+    name: str, label: str, text: str, limit: int, *, multiline: bool
+) -> list[FieldError]:
     errors = []
     if len(text) > limit:
-        errors.append(FieldError(name, f"{label} is {len(text):,} characters; the limit is {limit:,}."))
+        errors.append(
+            FieldError(name, f"{label} is {len(text):,} characters; the limit is {limit:,}.")
+        )
     if "\x00" in text:
-        errors.append(FieldError(name, f"{label} contains a NUL character, which cannot be stored."))
+        errors.append(
+            FieldError(name, f"{label} contains a NUL character, which cannot be stored.")
+        )
     elif not multiline and ("\n" in text or "\r" in text):
         errors.append(FieldError(name, f"{label} must be a single line."))
     elif _has_control_characters(text):
@@ -76,11 +82,11 @@ def validate_draft(draft: IncidentDraft, now: datetime) -> list[FieldError]:
         errors.append(FieldError("reported_at", "The reported time has no time zone."))
     elif draft.reported_at > now + CLOCK_SKEW_ALLOWANCE:
         errors.append(FieldError("reported_at", "The reported time is in the future."))
+    link_labels = {"chat": "The chat channel", "bridge": "The video bridge", "ticket": "The ticket"}
     for link_field in fields(Links):
-        label = {"chat": "The chat channel", "bridge": "The video bridge", "ticket": "The ticket"}
         errors += _check_link(
             f"links.{link_field.name}",
-            label[link_field.name],
+            link_labels[link_field.name],
             getattr(draft.links, link_field.name),
         )
     return errors

@@ -65,7 +65,9 @@ class AttachmentService:
         with self._store.write():
             if not m.Incident.select().where(m.Incident.id == incident_id).exists():
                 raise NotFound(f"Incident {incident_id} does not exist.")
-            m.Blob.insert(sha256=digest, size=len(content), content=content).on_conflict_ignore().execute()
+            m.Blob.insert(
+                sha256=digest, size=len(content), content=content
+            ).on_conflict_ignore().execute()
             attachment_id = m.Attachment.insert(
                 incident=incident_id,
                 entry=entry_id,
@@ -81,7 +83,13 @@ class AttachmentService:
     @staticmethod
     def _info(row: m.Attachment) -> AttachmentInfo:
         return AttachmentInfo(
-            row.id, row.incident_id, row.filename, row.media_type, row.size, row.blob_id, row.added_at
+            row.id,
+            row.incident_id,
+            row.filename,
+            row.media_type,
+            row.size,
+            row.blob_id,
+            row.added_at,
         )
 
     def for_incident(self, incident_id: int) -> list[AttachmentInfo]:

@@ -36,7 +36,11 @@ def _require_name(name: str, field: str, label: str) -> str:
         raise ValidationFailed([FieldError(field, f"Give the {label} a name.")])
     if len(cleaned) > NAME_MAX_LENGTH or any(ord(char) < 32 for char in cleaned):
         raise ValidationFailed(
-            [FieldError(field, f"A {label} name is one line of at most {NAME_MAX_LENGTH} characters.")]
+            [
+                FieldError(
+                    field, f"A {label} name is one line of at most {NAME_MAX_LENGTH} characters."
+                )
+            ]
         )
     return cleaned
 
@@ -47,11 +51,11 @@ class CatalogService:
 
     def teams(self) -> list[NamedItem]:
         query = m.Team.select(m.Team.id, m.Team.name).order_by(m.Team.escalation_order, m.Team.name)
-        return [NamedItem(id_, name) for id_, name in query.tuples()]
+        return [NamedItem(id_, name) for id_, name in query.tuples().iterator()]
 
     def services(self) -> list[NamedItem]:
         query = m.Service.select(m.Service.id, m.Service.name).order_by(m.Service.name)
-        return [NamedItem(id_, name) for id_, name in query.tuples()]
+        return [NamedItem(id_, name) for id_, name in query.tuples().iterator()]
 
     def categories(self) -> list[NamedItem]:
         query = (
@@ -59,7 +63,7 @@ class CatalogService:
             .where(m.Category.active)
             .order_by(m.Category.position, m.Category.name)
         )
-        return [NamedItem(id_, name) for id_, name in query.tuples()]
+        return [NamedItem(id_, name) for id_, name in query.tuples().iterator()]
 
     def people(self) -> list[Person]:
         return [

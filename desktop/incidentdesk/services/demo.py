@@ -45,19 +45,44 @@ TEAMS = (
     ("Security Operations", "Detection, response, compliance"),
 )
 PEOPLE = (
-    ("Amara Okafor", 0, Role.LEAD), ("Ben Hughes", 0, Role.STAFF), ("Chloé Martin", 0, Role.STAFF),
-    ("Dmitri Volkov", 0, Role.STAFF), ("Elif Yilmaz", 1, Role.LEAD), ("Felix Braun", 1, Role.STAFF),
-    ("Grace Liu", 1, Role.STAFF), ("Hiro Tanaka", 1, Role.STAFF), ("Isabel Costa", 2, Role.LEAD),
-    ("Jonas Berg", 2, Role.STAFF), ("Kavya Nair", 2, Role.STAFF), ("Liam O'Brien", 3, Role.LEAD),
-    ("María Fernández", 3, Role.STAFF), ("Noah Schmidt", 4, Role.LEAD), ("Olivia Rossi", 4, Role.STAFF),
-    ("Priya Sharma", 4, Role.STAFF), ("Quentin Dubois", 5, Role.LEAD), ("Rosa Jiménez", 5, Role.STAFF),
-    ("Sven Lindqvist", 6, Role.LEAD), ("Tariq Haddad", 6, Role.STAFF), ("Uma Patel", 0, Role.ADMIN),
+    ("Amara Okafor", 0, Role.LEAD),
+    ("Ben Hughes", 0, Role.STAFF),
+    ("Chloé Martin", 0, Role.STAFF),
+    ("Dmitri Volkov", 0, Role.STAFF),
+    ("Elif Yilmaz", 1, Role.LEAD),
+    ("Felix Braun", 1, Role.STAFF),
+    ("Grace Liu", 1, Role.STAFF),
+    ("Hiro Tanaka", 1, Role.STAFF),
+    ("Isabel Costa", 2, Role.LEAD),
+    ("Jonas Berg", 2, Role.STAFF),
+    ("Kavya Nair", 2, Role.STAFF),
+    ("Liam O'Brien", 3, Role.LEAD),
+    ("María Fernández", 3, Role.STAFF),
+    ("Noah Schmidt", 4, Role.LEAD),
+    ("Olivia Rossi", 4, Role.STAFF),
+    ("Priya Sharma", 4, Role.STAFF),
+    ("Quentin Dubois", 5, Role.LEAD),
+    ("Rosa Jiménez", 5, Role.STAFF),
+    ("Sven Lindqvist", 6, Role.LEAD),
+    ("Tariq Haddad", 6, Role.STAFF),
+    ("Uma Patel", 0, Role.ADMIN),
 )
 SERVICES = (
-    ("Checkout API", 4), ("Payments Gateway", 4), ("Billing", 4), ("Customer Portal", 1),
-    ("Mobile App Backend", 1), ("Search", 1), ("Email Delivery", 1), ("Single Sign-On", 5),
-    ("Customer Database", 2), ("Data Warehouse", 2), ("VPN", 3), ("DNS", 3),
-    ("CI/CD Pipeline", 1), ("Internal Wiki", 0), ("Notifications", 1),
+    ("Checkout API", 4),
+    ("Payments Gateway", 4),
+    ("Billing", 4),
+    ("Customer Portal", 1),
+    ("Mobile App Backend", 1),
+    ("Search", 1),
+    ("Email Delivery", 1),
+    ("Single Sign-On", 5),
+    ("Customer Database", 2),
+    ("Data Warehouse", 2),
+    ("VPN", 3),
+    ("DNS", 3),
+    ("CI/CD Pipeline", 1),
+    ("Internal Wiki", 0),
+    ("Notifications", 1),
 )
 MONITORS = ("Prometheus Alertmanager", "Datadog", "Grafana", "Pingdom", "CloudWatch", "Sentry")
 HOSTS = ("db-prod-03", "k8s-node-17", "edge-lb-2", "api-eu-west-5", "worker-batch-9", "cache-02")
@@ -127,7 +152,11 @@ UPDATES = (
 )
 
 SEVERITY_WEIGHTS = {
-    Severity.SEV1: 2, Severity.SEV2: 8, Severity.SEV3: 35, Severity.SEV4: 40, Severity.SEV5: 15,
+    Severity.SEV1: 2,
+    Severity.SEV2: 8,
+    Severity.SEV3: 35,
+    Severity.SEV4: 40,
+    Severity.SEV5: 15,
 }
 # Median minutes (to acknowledge, to recover, recover→close) per severity; spread is log-normal.
 MEDIAN_MINUTES = {
@@ -138,11 +167,17 @@ MEDIAN_MINUTES = {
     Severity.SEV5: (300, 6 * 24 * 60, 12 * 60),
 }
 SCOPE_BY_SEVERITY = {
-    Severity.SEV1: ImpactScope.ALL, Severity.SEV2: ImpactScope.MANY, Severity.SEV3: ImpactScope.MANY,
-    Severity.SEV4: ImpactScope.TEAM, Severity.SEV5: ImpactScope.ONE,
+    Severity.SEV1: ImpactScope.ALL,
+    Severity.SEV2: ImpactScope.MANY,
+    Severity.SEV3: ImpactScope.MANY,
+    Severity.SEV4: ImpactScope.TEAM,
+    Severity.SEV5: ImpactScope.ONE,
 }
 OPEN_STATUS_WEIGHTS = {
-    Status.LOGGED: 15, Status.TRIAGED: 20, Status.INVESTIGATING: 40, Status.RECOVERED: 15,
+    Status.LOGGED: 15,
+    Status.TRIAGED: 20,
+    Status.INVESTIGATING: 40,
+    Status.RECOVERED: 15,
     Status.POSTMORTEM: 10,
 }
 BATCH_SIZE = 500
@@ -193,8 +228,12 @@ class _Generator:
     def ensure_catalog(self) -> None:
         with self.store.write():
             for order, (name, description) in enumerate(TEAMS):
-                m.Team.insert(name=name, description=description, escalation_order=order).on_conflict_ignore().execute()
-            team_ids = {name: id_ for id_, name in m.Team.select(m.Team.id, m.Team.name).tuples()}
+                m.Team.insert(
+                    name=name, description=description, escalation_order=order
+                ).on_conflict_ignore().execute()
+            team_ids = {
+                name: id_ for id_, name in m.Team.select(m.Team.id, m.Team.name).tuples().iterator()
+            }
             self.teams = [team_ids[name] for name, _ in TEAMS]
             for name, team_index, role in PEOPLE:
                 login = name.split()[0].lower().replace("é", "e").replace("í", "i")
@@ -205,13 +244,25 @@ class _Generator:
                     team=self.teams[team_index],
                     role=role.value,
                 ).on_conflict_ignore().execute()
-            user_ids = {name: id_ for id_, name in m.User.select(m.User.id, m.User.name).tuples()}
+            user_ids = {
+                name: id_ for id_, name in m.User.select(m.User.id, m.User.name).tuples().iterator()
+            }
             self.people = [(user_ids[name], team) for name, team, _ in PEOPLE]
             for name, team_index in SERVICES:
-                m.Service.insert(name=name, team=self.teams[team_index]).on_conflict_ignore().execute()
-            service_ids = {name: id_ for id_, name in m.Service.select(m.Service.id, m.Service.name).tuples()}
+                m.Service.insert(
+                    name=name, team=self.teams[team_index]
+                ).on_conflict_ignore().execute()
+            service_ids = {
+                name: id_
+                for id_, name in m.Service.select(m.Service.id, m.Service.name).tuples().iterator()
+            }
             self.services = [(service_ids[name], name, team) for name, team in SERVICES]
-            self.categories = {name: id_ for id_, name in m.Category.select(m.Category.id, m.Category.name).tuples()}
+            self.categories = {
+                name: id_
+                for id_, name in m.Category.select(m.Category.id, m.Category.name)
+                .tuples()
+                .iterator()
+            }
             self._ensure_blobs()
 
     def _ensure_blobs(self) -> None:
@@ -220,7 +271,8 @@ class _Generator:
             for index, colour in enumerate(((220, 60, 60), (60, 120, 220), (240, 180, 40)))
         ]
         log_lines = "\n".join(
-            f"2026-03-0{day} 12:{minute:02d}:07 ERROR upstream timed out (110: Connection timed out) "
+            f"2026-03-0{day} 12:{minute:02d}:07 ERROR upstream timed out (110: Connection timed out)"
+            " "
             f"while reading response header from upstream, client: 10.0.{day}.{minute}"
             for day in range(1, 4)
             for minute in range(60)
@@ -228,7 +280,9 @@ class _Generator:
         files.append(("nginx-error.log", "text/plain", log_lines.encode()))
         for filename, media_type, content in files:
             digest = hashlib.sha256(content).hexdigest()
-            m.Blob.insert(sha256=digest, size=len(content), content=content).on_conflict_ignore().execute()
+            m.Blob.insert(
+                sha256=digest, size=len(content), content=content
+            ).on_conflict_ignore().execute()
             self.blobs.append((digest, filename, media_type, len(content)))
 
     def _minutes(self, median: float) -> timedelta:
@@ -241,10 +295,12 @@ class _Generator:
             rate=self.random.randint(2, 40),
             latency=self.random.randint(900, 9000),
             time=f"{self.random.randint(0, 23):02d}:{self.random.randint(0, 59):02d} UTC",
-            deploy=f"v{self.random.randint(1, 9)}.{self.random.randint(0, 40)}.{self.random.randint(0, 9)}",
+            deploy=".".join(str(self.random.randint(0, 40)) for _ in range(3)),
         )
 
-    def incident(self, number: int, reported_at: datetime, status: Status) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def incident(
+        self, number: int, reported_at: datetime, status: Status
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         rnd = self.random
         severity = rnd.choices(list(SEVERITY_WEIGHTS), weights=list(SEVERITY_WEIGHTS.values()))[0]
         urgency = Urgency(min(3, max(1, severity.value - 1 + rnd.choice((-1, 0, 0, 1)))))
@@ -265,7 +321,15 @@ class _Generator:
         assignee, team = rnd.choice(desk_people), self.teams[0]
         entries: list[dict[str, Any]] = []
 
-        def entry(kind: EntryKind, at: datetime, body: str, details: dict[str, Any] | None = None, *, author: int | None = None, pinned: bool = False) -> None:
+        def entry(
+            kind: EntryKind,
+            at: datetime,
+            body: str,
+            details: dict[str, Any] | None = None,
+            *,
+            author: int | None = None,
+            pinned: bool = False,
+        ) -> None:
             entries.append(
                 {
                     "kind": kind.value,
@@ -278,40 +342,79 @@ class _Generator:
                 }
             )
 
-        entry(EntryKind.STATUS_CHANGE, reported_at, "Incident logged", {"to": "logged"}, author=reporter)
+        entry(
+            EntryKind.STATUS_CHANGE,
+            reported_at,
+            "Incident logged",
+            {"to": "logged"},
+            author=reporter,
+        )
         stage = list(OPEN_STATUS_WEIGHTS).index(status) if status in OPEN_STATUS_WEIGHTS else 99
         milestones: dict[str, Any] = {}
         if stage >= 1 and acknowledged < self.now:
             milestones["acknowledged_at"] = acknowledged
-            entry(EntryKind.NOTE, acknowledged, f"Looking into it. {self._fill(rnd.choice(DESCRIPTIONS), service_name)}")
+            entry(
+                EntryKind.NOTE,
+                acknowledged,
+                f"Looking into it. {self._fill(rnd.choice(DESCRIPTIONS), service_name)}",
+            )
         if stage >= 2 and severity <= Severity.SEV4 and rnd.random() < 0.7:
             escalation = EscalationLevel.L2 if rnd.random() < 0.75 else EscalationLevel.L3
             escalated_at = acknowledged + self._minutes(ack_median * 2)
             team = self.teams[owner_team]
             previous, assignee = assignee, rnd.choice(owner_people)
             entry(
-                EntryKind.ESCALATION, escalated_at,
+                EntryKind.ESCALATION,
+                escalated_at,
                 f"Escalated to {TEAMS[owner_team][0]}: needs someone who knows {service_name}.",
-                {"from_team": TEAMS[0][0], "to_team": TEAMS[owner_team][0], "level": escalation.value},
-                author=previous, pinned=severity.is_major,
+                {
+                    "from_team": TEAMS[0][0],
+                    "to_team": TEAMS[owner_team][0],
+                    "level": escalation.value,
+                },
+                author=previous,
+                pinned=severity.is_major,
             )
             if severity.is_major:
                 entry(
-                    EntryKind.COMMUNICATION, escalated_at + timedelta(minutes=3),
+                    EntryKind.COMMUNICATION,
+                    escalated_at + timedelta(minutes=3),
                     self._fill(UPDATES[0], service_name),
                     {"audience": Audience.EXTERNAL.value, "channel": Channel.STATUS_PAGE.value},
                 )
-            entry(EntryKind.FINDING, escalated_at + self._minutes(recover_median / 3), self._fill(rnd.choice(FINDINGS), service_name), pinned=severity.is_major)
+            entry(
+                EntryKind.FINDING,
+                escalated_at + self._minutes(recover_median / 3),
+                self._fill(rnd.choice(FINDINGS), service_name),
+                pinned=severity.is_major,
+            )
         if stage >= 3:
             milestones["recovered_at"] = min(recovered, self.now)
-            entry(EntryKind.ACTION_TAKEN, milestones["recovered_at"], self._fill(rnd.choice(ACTIONS), service_name), pinned=severity.is_major)
-            entry(EntryKind.STATUS_CHANGE, milestones["recovered_at"], "Recovered: customer impact over", {"to": "recovered"})
+            entry(
+                EntryKind.ACTION_TAKEN,
+                milestones["recovered_at"],
+                self._fill(rnd.choice(ACTIONS), service_name),
+                pinned=severity.is_major,
+            )
+            entry(
+                EntryKind.STATUS_CHANGE,
+                milestones["recovered_at"],
+                "Recovered: customer impact over",
+                {"to": "recovered"},
+            )
             if severity <= Severity.SEV3:
                 entry(
-                    EntryKind.COMMUNICATION, milestones["recovered_at"] + timedelta(minutes=5),
+                    EntryKind.COMMUNICATION,
+                    milestones["recovered_at"] + timedelta(minutes=5),
                     self._fill(UPDATES[3], service_name),
-                    {"audience": (Audience.EXTERNAL if severity.is_major else Audience.INTERNAL).value,
-                     "channel": (Channel.STATUS_PAGE if severity.is_major else Channel.CHAT).value},
+                    {
+                        "audience": (
+                            Audience.EXTERNAL if severity.is_major else Audience.INTERNAL
+                        ).value,
+                        "channel": (
+                            Channel.STATUS_PAGE if severity.is_major else Channel.CHAT
+                        ).value,
+                    },
                 )
         if stage >= 4 and severity.is_major:
             milestones["postmortem_at"] = min(recovered + timedelta(hours=2), self.now)
@@ -322,15 +425,23 @@ class _Generator:
         if status is Status.CANCELLED:
             cancelled_at = reported_at + self._minutes(30)
             milestones["cancelled_at"] = cancelled_at
-            cancel_reason = rnd.choice(("False alarm: the check itself was broken", "Duplicate report"))
-            entry(EntryKind.STATUS_CHANGE, cancelled_at, f"Cancelled: {cancel_reason}", {"to": "cancelled"})
+            cancel_reason = rnd.choice(
+                ("False alarm: the check itself was broken", "Duplicate report")
+            )
+            entry(
+                EntryKind.STATUS_CHANGE,
+                cancelled_at,
+                f"Cancelled: {cancel_reason}",
+                {"to": "cancelled"},
+            )
         title = self._fill(rnd.choice(TITLES[category]), service_name)
         row = {
             "number": number,
             "title": title,
             "description": self._fill(rnd.choice(DESCRIPTIONS), service_name),
             "source_kind": source_kind.value,
-            "source_name": source_name or ("" if source_kind is SourceKind.EMPLOYEE else "Customer call"),
+            "source_name": source_name
+            or ("" if source_kind is SourceKind.EMPLOYEE else "Customer call"),
             "source_contact": "",
             "reported_by": reporter,
             "reported_at": reported_at,
@@ -349,7 +460,9 @@ class _Generator:
             "assignee": assignee,
             "team": team,
             "escalation_level": escalation.value,
-            "chat_url": f"https://chat.example.com/channels/inc-{number}" if severity <= Severity.SEV3 else "",
+            "chat_url": f"https://chat.example.com/channels/inc-{number}"
+            if severity <= Severity.SEV3
+            else "",
             "bridge_url": f"https://meet.example.com/inc-{number}" if severity.is_major else "",
             "ticket_url": "",
             "board_rank": float(number),
@@ -374,7 +487,11 @@ class _Generator:
                 rows, timelines = [], []
                 for offset, number in enumerate(numbers):
                     index = done + offset
-                    reported_at = start + step * index + timedelta(seconds=self.random.uniform(0, step.total_seconds()))
+                    reported_at = (
+                        start
+                        + step * index
+                        + timedelta(seconds=self.random.uniform(0, step.total_seconds()))
+                    )
                     status = self._status(index, count, open_count)
                     row, entries = self.incident(number, reported_at, status)
                     rows.append(row)
@@ -387,7 +504,9 @@ class _Generator:
 
     def _status(self, index: int, count: int, open_count: int) -> Status:
         if index >= count - open_count:
-            return self.random.choices(list(OPEN_STATUS_WEIGHTS), weights=list(OPEN_STATUS_WEIGHTS.values()))[0]
+            return self.random.choices(
+                list(OPEN_STATUS_WEIGHTS), weights=list(OPEN_STATUS_WEIGHTS.values())
+            )[0]
         return Status.CANCELLED if self.random.random() < CANCELLED_FRACTION else Status.CLOSED
 
     def _insert(self, rows: list[dict[str, Any]], timelines: list[list[dict[str, Any]]]) -> None:
@@ -396,6 +515,7 @@ class _Generator:
             m.Incident.select(m.Incident.number, m.Incident.id)
             .where(m.Incident.number.between(rows[0]["number"], rows[-1]["number"]))
             .tuples()
+            .iterator()
         )
         entries, attachments = [], []
         for row, timeline in zip(rows, timelines, strict=True):
@@ -406,8 +526,15 @@ class _Generator:
             if row["number"] % ATTACHMENT_EVERY == 0:
                 sha, filename, media_type, size = self.random.choice(self.blobs)
                 attachments.append(
-                    {"incident": incident_id, "blob": sha, "filename": filename, "media_type": media_type,
-                     "size": size, "added_by": row["reported_by"], "added_at": row["created_at"]}
+                    {
+                        "incident": incident_id,
+                        "blob": sha,
+                        "filename": filename,
+                        "media_type": media_type,
+                        "size": size,
+                        "added_by": row["reported_by"],
+                        "added_at": row["created_at"],
+                    }
                 )
         bulk_insert(m.TimelineEntry, [{"amends": None, **entry} for entry in entries])
         bulk_insert(m.Attachment, [{"entry": None, **attachment} for attachment in attachments])
@@ -416,11 +543,25 @@ class _Generator:
 
 
 _NO_MILESTONES: dict[str, Any] = dict.fromkeys(
-    ("acknowledged_at", "recovered_at", "postmortem_at", "closed_at", "cancelled_at", "duplicate_of")
+    (
+        "acknowledged_at",
+        "recovered_at",
+        "postmortem_at",
+        "closed_at",
+        "cancelled_at",
+        "duplicate_of",
+    )
 )
 
 
-def generate(store: Store, incidents: int, *, seed: int = 42, clock: Clock = utc_now, progress: Progress | None = None) -> DemoSummary:
+def generate(
+    store: Store,
+    incidents: int,
+    *,
+    seed: int = 42,
+    clock: Clock = utc_now,
+    progress: Progress | None = None,
+) -> DemoSummary:
     """Add ``incidents`` realistic incidents (5 % open, the newest) and the catalog they use."""
     if incidents < 0:
         raise ValueError("The number of incidents cannot be negative.")

@@ -15,9 +15,23 @@ from incidentdesk.storage import models as m
 
 EXPORT_FORMATS = ("csv", "json")
 COLUMNS = (
-    "key", "title", "status", "severity", "urgency", "priority", "service", "category", "team",
-    "assignee", "source_kind", "source_name", "reported_at", "acknowledged_at", "recovered_at",
-    "closed_at", "cancelled_at",
+    "key",
+    "title",
+    "status",
+    "severity",
+    "urgency",
+    "priority",
+    "service",
+    "category",
+    "team",
+    "assignee",
+    "source_kind",
+    "source_name",
+    "reported_at",
+    "acknowledged_at",
+    "recovered_at",
+    "closed_at",
+    "cancelled_at",
 )
 
 
@@ -25,11 +39,23 @@ def _records(open_only: bool) -> Iterator[dict[str, Any]]:
     assignee = m.User.alias("assignee")
     query = (
         m.Incident.select(
-            m.Incident.number, m.Incident.title, m.Incident.status, m.Incident.severity,
-            m.Incident.urgency, m.Incident.priority, m.Service.name, m.Category.name,
-            m.Team.name, assignee.name, m.Incident.source_kind, m.Incident.source_name,
-            m.Incident.reported_at, m.Incident.acknowledged_at, m.Incident.recovered_at,
-            m.Incident.closed_at, m.Incident.cancelled_at,
+            m.Incident.number,
+            m.Incident.title,
+            m.Incident.status,
+            m.Incident.severity,
+            m.Incident.urgency,
+            m.Incident.priority,
+            m.Service.name,
+            m.Category.name,
+            m.Team.name,
+            assignee.name,
+            m.Incident.source_kind,
+            m.Incident.source_name,
+            m.Incident.reported_at,
+            m.Incident.acknowledged_at,
+            m.Incident.recovered_at,
+            m.Incident.closed_at,
+            m.Incident.cancelled_at,
         )
         .join_from(m.Incident, m.Service, pw.JOIN.LEFT_OUTER)
         .join_from(m.Incident, m.Category, pw.JOIN.LEFT_OUTER)

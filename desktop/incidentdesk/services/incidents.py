@@ -153,7 +153,7 @@ def _draft_from_record(record: m.Incident) -> IncidentDraft:
     )
 
 
-_REFERENCES: tuple[tuple[str, type[m.BaseModel], str], ...] = (
+_REFERENCES: tuple[tuple[str, type[m.Record], str], ...] = (
     ("service_id", m.Service, "That service is not in the catalog; pick one from the list."),
     ("category_id", m.Category, "That category does not exist; pick one from the list."),
     ("team_id", m.Team, "That team does not exist; pick one from the list."),
@@ -226,7 +226,9 @@ class IncidentService:
             if changes:
                 updated = (
                     m.Incident.update(updated_at=now, version=m.Incident.version + 1, **new_values)
-                    .where((m.Incident.id == incident_id) & (m.Incident.version == expected_version))
+                    .where(
+                        (m.Incident.id == incident_id) & (m.Incident.version == expected_version)
+                    )
                     .execute()
                 )
                 if updated != 1:
@@ -250,9 +252,7 @@ class IncidentService:
                 ).execute()
         return self.get(incident_id), changes
 
-    def _describe_changes(
-        self, old: dict[str, Any], new: dict[str, Any]
-    ) -> list[FieldChange]:
+    def _describe_changes(self, old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
         changed = [name for name in new if new[name] != old[name]]
         names = self._reference_names(
             {old[name] for name in changed if name in _REFERENCE_COLUMNS}
@@ -269,13 +269,15 @@ class IncidentService:
         ]
 
     @staticmethod
-    def _reference_names(ids: set[Any]) -> dict[tuple[str, int], str]:
+    def _reference_names(ids: set[Any]) -> dict[tuple[str, int | None], str]:
         ids.discard(None)
-        names: dict[tuple[str, int], str] = {}
+        names: dict[tuple[str, int | None], str] = {}
         if not ids:
             return names
         for model in (m.Service, m.Category, m.Team, m.User):
-            for id_, name in model.select(model.id, model.name).where(model.id.in_(ids)).tuples():
+            for id_, name in (
+                model.select(model.id, model.name).where(model.id.in_(ids)).tuples().iterator()
+            ):
                 names[(model.__name__, id_)] = name
         return names
 
@@ -324,9 +326,11 @@ class IncidentService:
             raise NotFound(f"There is no incident INC-{number}.")
         return self.get(record.id)
 
-    def _filtered(self, query: IncidentQuery, selection: Iterable[Any]) -> pw.ModelSelect:
+    def _filtered(
+        self, query: IncidentQuery, selection: Iterable[Any]
+    ) -> pw.ModelSelect[m.Incident]:
         select = m.Incident.select(*selection)
-        conditions = []
+        conditions: list[pw.Node] = []
         if query.statuses:
             conditions.append(m.Incident.status.in_([status.value for status in query.statuses]))
         if query.severities:
@@ -362,7 +366,9 @@ class IncidentService:
                 ],
             )
             .join_from(m.Incident, m.Service, pw.JOIN.LEFT_OUTER)
-            .join_from(m.Incident, _ASSIGNEE, pw.JOIN.LEFT_OUTER, on=m.Incident.assignee == _ASSIGNEE.id)
+            .join_from(
+                m.Incident, _ASSIGNEE, pw.JOIN.LEFT_OUTER, on=m.Incident.assignee == _ASSIGNEE.id
+            )
             .join_from(m.Incident, m.Team, pw.JOIN.LEFT_OUTER)
             .order_by(*_ordering(query))
             .offset(offset)
@@ -393,14 +399,14 @@ class IncidentService:
                 assignee,
                 team,
                 reported_at,
-            ) in select.tuples()
+            ) in select.tuples().iterator()
         ]
 
     def status_counts(self) -> dict[Status, int]:
         query = m.Incident.select(m.Incident.status, pw.fn.COUNT(m.Incident.id)).group_by(
             m.Incident.status
         )
-        return {Status(status): count for status, count in query.tuples()}
+        return {Status(status): count for status, count in query.tuples().iterator()}
 
 
 _REFERENCE_COLUMNS = {
@@ -420,7 +426,7 @@ _ENUM_DISPLAY: dict[str, Any] = {
 }
 
 
-def _display(name: str, value: Any, names: dict[tuple[str, int], str]) -> str:
+def _display(name: str, value: Any, names: dict[tuple[str, int | None], str]) -> str:
     if value is None:
         return ""
     if name in _REFERENCE_COLUMNS:

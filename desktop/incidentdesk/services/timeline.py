@@ -58,9 +58,7 @@ class TimelineService:
             ).execute()
         return self.entries(incident_id, entry_ids=[int(entry_id)])[0]
 
-    def entries(
-        self, incident_id: int, entry_ids: list[int] | None = None
-    ) -> list[TimelineEntry]:
+    def entries(self, incident_id: int, entry_ids: list[int] | None = None) -> list[TimelineEntry]:
         """The incident's entries in the order they happened (then the order recorded)."""
         query = (
             m.TimelineEntry.select(m.TimelineEntry, m.User.name)
@@ -78,7 +76,7 @@ class TimelineService:
                 body=row.body,
                 occurred_at=row.occurred_at,
                 recorded_at=row.recorded_at,
-                author_name=row.author.name if row.author_id else "",
+                author_name=row.author.name if row.author is not None else "",
                 details=json.loads(row.details),
                 pinned=row.pinned,
                 amends_id=row.amends_id,

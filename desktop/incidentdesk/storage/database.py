@@ -99,10 +99,10 @@ def _postgres_database(location: PostgresLocation) -> pw.Database:
             password = load_password(location.url)
         except KeyringUnavailable as error:
             raise DatabaseOpenError(f"{error}.") from error
-    options = {}
+    options: dict[str, str] = {}
     if location.schema:
         options["options"] = f"-c search_path={location.schema}"
-    return PooledPostgresqlDatabase(
+    database: pw.Database = PooledPostgresqlDatabase(
         location.database,
         host=location.host,
         port=location.port,
@@ -114,6 +114,7 @@ def _postgres_database(location: PostgresLocation) -> pw.Database:
         stale_timeout=300,
         **options,
     )
+    return database
 
 
 def explain_postgres_error(location: PostgresLocation, error: Exception) -> str:
@@ -138,7 +139,9 @@ def explain_postgres_error(location: PostgresLocation, error: Exception) -> str:
         return f"The server at {where} has no user '{location.user}'; check the user name."
     if "schema" in text and "does not exist" in text:
         return f"The schema '{location.schema}' does not exist in '{location.database}'."
-    if any(word in text for word in ("Connection refused", "could not connect", "timeout", "timed out")):
+    if any(
+        word in text for word in ("Connection refused", "could not connect", "timeout", "timed out")
+    ):
         return (
             f"The PostgreSQL server at {where} cannot be reached; check that it is running "
             "and that the address is right."
@@ -189,7 +192,8 @@ def connect(location: DatabaseLocation, *, create: bool) -> pw.Database:
 
 
 def open_store(location: DatabaseLocation, *, create: bool = True, upgrade: bool = True) -> Store:
-    """Open an Incident Desk database: create it if empty, upgrade it if older, refuse it if newer."""
+    """Open an Incident Desk database: create it if empty, upgrade it if older, refuse it if
+    newer."""
     database = connect(location, create=create)
     try:
         tables = set(database.get_tables())

@@ -27,7 +27,8 @@ def check(store: Store) -> list[CheckResult]:
         CheckResult(
             "schema",
             store.schema_version == migrations.LATEST_VERSION,
-            f"schema version {store.schema_version} (this program's is {migrations.LATEST_VERSION})",
+            f"schema version {store.schema_version} "
+            f"(this program's is {migrations.LATEST_VERSION})",
         )
     ]
     database = store.database

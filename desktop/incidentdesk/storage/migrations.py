@@ -93,7 +93,9 @@ class Migration:
 
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "tables, full-text search, default settings and categories", _create_initial_schema),
+    Migration(
+        1, "tables, full-text search, default settings and categories", _create_initial_schema
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
@@ -117,7 +119,8 @@ def apply_migrations(db: pw.Database, current_version: int) -> list[Migration]:
         with db.atomic():
             migration.apply(db)
             m.SchemaInfo.insert(key="version", value=str(migration.version)).on_conflict(
-                conflict_target=[m.SchemaInfo.key], update={m.SchemaInfo.value: str(migration.version)}
+                conflict_target=[m.SchemaInfo.key],
+                update={m.SchemaInfo.value: str(migration.version)},
             ).execute()
         applied.append(migration)
     return applied

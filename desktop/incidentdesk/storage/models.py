@@ -10,22 +10,22 @@ import peewee as pw
 database_proxy = pw.DatabaseProxy()
 
 
-class UTCDateTimeField(pw.DateTimeField):  # type: ignore[misc]
+class UTCDateTimeField(pw.DateTimeField):
     """Stores aware datetimes as naive UTC and gives them back aware, on both engines."""
 
     def db_value(self, value: datetime | None) -> Any:
         if value is not None and value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
-        return super().db_value(value)
+        return super().db_value(value)  # type: ignore[no-untyped-call]
 
-    def python_value(self, value: Any) -> datetime | None:
-        parsed = super().python_value(value)
+    def python_value(self, value: Any) -> Any:
+        parsed = super().python_value(value)  # type: ignore[no-untyped-call]
         if isinstance(parsed, datetime):
             return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-        return parsed  # type: ignore[no-any-return]
+        return parsed
 
 
-class BaseModel(pw.Model):  # type: ignore[misc]
+class BaseModel(pw.Model):
     class Meta:
         database = database_proxy
         legacy_table_names = False
@@ -52,33 +52,40 @@ class Counter(BaseModel):
     value = pw.BigIntegerField()
 
 
-class Team(BaseModel):
+class Record(BaseModel):
+    """A table whose rows are known by an automatic integer id."""
+
+    id = pw.AutoField()
+
+
+class Team(Record):
     name = pw.CharField(max_length=100, unique=True)
     description = pw.TextField(default="")
     escalation_order = pw.IntegerField(default=0)
 
 
-class User(BaseModel):
+class User(Record):
     name = pw.CharField(max_length=100)
     login = pw.CharField(max_length=100, unique=True)
     email = pw.CharField(max_length=200, default="")
     team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL")
     role = pw.CharField(max_length=16, default="staff")
+    team_id: int | None
 
 
-class Service(BaseModel):
+class Service(Record):
     name = pw.CharField(max_length=100, unique=True)
     description = pw.TextField(default="")
     team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL")
 
 
-class Category(BaseModel):
+class Category(Record):
     name = pw.CharField(max_length=100, unique=True)
     position = pw.IntegerField(default=0)
     active = pw.BooleanField(default=True)
 
 
-class Incident(BaseModel):
+class Incident(Record):
     number = pw.BigIntegerField(unique=True)
     title = pw.CharField(max_length=200)
     description = pw.TextField(default="")
@@ -114,12 +121,19 @@ class Incident(BaseModel):
     cancel_reason = pw.TextField(default="")
     duplicate_of = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="+")
     version = pw.IntegerField(default=1)
+    # The ids behind the foreign keys, as peewee provides them without a query.
+    reported_by_id: int | None
+    service_id: int | None
+    category_id: int | None
+    assignee_id: int | None
+    team_id: int | None
+    duplicate_of_id: int | None
 
     class Meta:
         indexes = ((("status", "priority", "board_rank"), False),)
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(Record):
     incident = pw.ForeignKeyField(Incident, on_delete="CASCADE", backref="+")
     kind = pw.CharField(max_length=32)
     body = pw.TextField(default="")
@@ -129,6 +143,9 @@ class TimelineEntry(BaseModel):
     recorded_at = UTCDateTimeField()
     pinned = pw.BooleanField(default=False)
     amends = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="+")
+    incident_id: int
+    author_id: int | None
+    amends_id: int | None
 
     class Meta:
         indexes = ((("incident", "occurred_at"), False),)
@@ -142,7 +159,7 @@ class Blob(BaseModel):
     content = pw.BlobField()
 
 
-class Attachment(BaseModel):
+class Attachment(Record):
     incident = pw.ForeignKeyField(Incident, on_delete="CASCADE", backref="+")
     entry = pw.ForeignKeyField(TimelineEntry, null=True, on_delete="SET NULL", backref="+")
     blob = pw.ForeignKeyField(Blob, column_name="blob_sha256", on_delete="RESTRICT", backref="+")
@@ -151,6 +168,8 @@ class Attachment(BaseModel):
     size = pw.BigIntegerField()
     added_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     added_at = UTCDateTimeField()
+    incident_id: int
+    blob_id: str
 
 
 ALL_MODELS: tuple[type[BaseModel], ...] = (

@@ -64,7 +64,7 @@ def matching_incident_ids(database: pw.Database, text: str) -> pw.Node | None:
     return pw.SQL(f"({sql})", (query, query))
 
 
-def search_condition(database: pw.Database, text: str) -> pw.Expression:
+def search_condition(database: pw.Database, text: str) -> pw.Node:
     """A WHERE condition for incidents matching ``text`` by words or by key (``INC-42``)."""
     number = parse_key(text)
     key_condition = m.Incident.number == number if number is not None else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 KEYRING_SERVICE = "incidentdesk"
 
 
@@ -9,7 +11,7 @@ class KeyringUnavailable(RuntimeError):
     """No usable system keyring: passwords can be neither stored nor read."""
 
 
-def _keyring():  # type: ignore[no-untyped-def]
+def _keyring() -> tuple[ModuleType, ModuleType]:
     # keyring costs ~130 ms to import; only a PostgreSQL login with a password pays it.
     import keyring
     import keyring.errors

@@ -15,9 +15,21 @@ IMAGE_MAX_PIXELS = "image_max_pixels"
 DEFAULT_SLA_TARGETS: dict[str, dict[str, int]] = {
     "SEV1": {"acknowledge_minutes": 5, "recover_minutes": 60, "resolve_minutes": 5 * 24 * 60},
     "SEV2": {"acknowledge_minutes": 15, "recover_minutes": 4 * 60, "resolve_minutes": 10 * 24 * 60},
-    "SEV3": {"acknowledge_minutes": 60, "recover_minutes": 24 * 60, "resolve_minutes": 14 * 24 * 60},
-    "SEV4": {"acknowledge_minutes": 4 * 60, "recover_minutes": 3 * 24 * 60, "resolve_minutes": 30 * 24 * 60},
-    "SEV5": {"acknowledge_minutes": 24 * 60, "recover_minutes": 14 * 24 * 60, "resolve_minutes": 60 * 24 * 60},
+    "SEV3": {
+        "acknowledge_minutes": 60,
+        "recover_minutes": 24 * 60,
+        "resolve_minutes": 14 * 24 * 60,
+    },
+    "SEV4": {
+        "acknowledge_minutes": 4 * 60,
+        "recover_minutes": 3 * 24 * 60,
+        "resolve_minutes": 30 * 24 * 60,
+    },
+    "SEV5": {
+        "acknowledge_minutes": 24 * 60,
+        "recover_minutes": 14 * 24 * 60,
+        "resolve_minutes": 60 * 24 * 60,
+    },
 }
 
 DEFAULT_SETTINGS: dict[str, Any] = {

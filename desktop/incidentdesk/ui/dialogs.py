@@ -14,9 +14,13 @@ class DialogService:
     def warn(self, parent: QWidget | None, title: str, text: str) -> None:
         QMessageBox.warning(parent, title, text)
 
-    def choose(self, parent: QWidget | None, title: str, text: str, choices: list[str]) -> str | None:
+    def choose(
+        self, parent: QWidget | None, title: str, text: str, choices: list[str]
+    ) -> str | None:
         """Ask, offering ``choices`` as buttons (the first is the default); None if dismissed."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent
+        )
         buttons = [box.addButton(choice, QMessageBox.ButtonRole.AcceptRole) for choice in choices]
         box.addButton(QMessageBox.StandardButton.Cancel)
         if buttons:

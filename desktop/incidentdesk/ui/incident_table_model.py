@@ -139,7 +139,12 @@ class IncidentTableModel(QAbstractTableModel):
         if not self.canFetchMore(parent) or self._service is None:
             return
         self._fetching = True
-        service, query, offset, generation = self._service, self._query, len(self._rows), self._generation
+        service, query, offset, generation = (
+            self._service,
+            self._query,
+            len(self._rows),
+            self._generation,
+        )
         self._runner.read(
             lambda: service.rows(query, offset, PAGE_SIZE),
             lambda rows: self._page_arrived(generation, offset, rows),
@@ -165,10 +170,12 @@ class IncidentTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section][1]
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and 0 <= section < len(COLUMNS) and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -182,10 +189,16 @@ class IncidentTableModel(QAbstractTableModel):
             return f"{row.key}: {row.title}\n{row.severity.label}: {row.severity.description}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{COLUMNS[index.column()][1]}: {_display(row, key)}"
-        if key is SortKey.SEVERITY and role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+        if key is SortKey.SEVERITY and role in (
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.ForegroundRole,
+        ):
             background, text = severity_colours(row.severity)
             return background if role == Qt.ItemDataRole.BackgroundRole else text
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in (SortKey.SEVERITY, SortKey.PRIORITY):
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in (
+            SortKey.SEVERITY,
+            SortKey.PRIORITY,
+        ):
             return Qt.AlignmentFlag.AlignCenter
         if role == INCIDENT_ID_ROLE:
             return row.id

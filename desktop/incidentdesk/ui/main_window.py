@@ -33,8 +33,15 @@ STATUS_FILTERS: tuple[tuple[str, frozenset[Status]], ...] = (
     ("All incidents", frozenset()),
     *((status.label, frozenset({status})) for status in Status),
 )
-DEFAULT_COLUMN_WIDTHS = {SortKey.KEY: 90, SortKey.SEVERITY: 70, SortKey.PRIORITY: 64, SortKey.TITLE: 380,
-                         SortKey.STATUS: 100, SortKey.SERVICE: 150, SortKey.ASSIGNEE: 140}
+DEFAULT_COLUMN_WIDTHS = {
+    SortKey.KEY: 90,
+    SortKey.SEVERITY: 70,
+    SortKey.PRIORITY: 64,
+    SortKey.TITLE: 380,
+    SortKey.STATUS: 100,
+    SortKey.SERVICE: 150,
+    SortKey.ASSIGNEE: 140,
+}
 
 
 class MainWindow(QMainWindow):
@@ -44,7 +51,9 @@ class MainWindow(QMainWindow):
     database_failed = Signal(str, str)  # the address, and why it could not be opened
     list_painted = Signal()  # the list has drawn the first page of incidents on screen
 
-    def __init__(self, runner: TaskRunner, dialogs: DialogService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, runner: TaskRunner, dialogs: DialogService, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._runner = runner
         self._dialogs = dialogs
@@ -102,7 +111,9 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         self.search = QLineEdit()
         self.search.setObjectName("search")
-        self.search.setPlaceholderText("Search titles, descriptions and timelines, or type a key such as INC-42")
+        self.search.setPlaceholderText(
+            "Search titles, descriptions and timelines, or type a key such as INC-42"
+        )
         self.search.setAccessibleName("Search incidents")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(420)
@@ -267,11 +278,19 @@ class MainWindow(QMainWindow):
     def _empty_text(self) -> str:
         query = self.model.query
         if query.text.strip():
-            return f"<p>No incidents match <b>{_escape(query.text)}</b>.</p><p>Check the spelling or search for fewer words.</p>"
+            return (
+                f"<p>No incidents match <b>{_escape(query.text)}</b>.</p>"
+                "<p>Check the spelling or search for fewer words.</p>"
+            )
         if query.statuses:
-            return "<p>No incidents with this status.</p><p>Choose <b>All incidents</b> to see the rest.</p>"
-        return ("<p><b>No incidents yet.</b></p><p>To try Incident Desk with realistic data, run "
-                "<code>incidentdesk demo --incidents 1000</code>.</p>")
+            return (
+                "<p>No incidents with this status.</p>"
+                "<p>Choose <b>All incidents</b> to see the rest.</p>"
+            )
+        return (
+            "<p><b>No incidents yet.</b></p><p>To try Incident Desk with realistic data, run "
+            "<code>incidentdesk demo --incidents 1000</code>.</p>"
+        )
 
     def _show_counts(self, total: int) -> None:
         query = self.model.query
@@ -283,7 +302,9 @@ class MainWindow(QMainWindow):
 
     def _load_failed(self, error: Exception) -> None:
         self.connection_label.setText("Connection problem")
-        self.statusBar().showMessage(f"The incidents could not be loaded: {error}. Press F5 to try again.", 15000)
+        self.statusBar().showMessage(
+            f"The incidents could not be loaded: {error}. Press F5 to try again.", 15000
+        )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -323,7 +344,11 @@ class MainWindow(QMainWindow):
             self.status_filter.setCurrentIndex(status_index)
         header = self.table.horizontalHeader()
         descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
-        sort = COLUMNS[header.sortIndicatorSection()][0] if 0 <= header.sortIndicatorSection() < len(COLUMNS) else SortKey.PRIORITY
+        sort = (
+            COLUMNS[header.sortIndicatorSection()][0]
+            if 0 <= header.sortIndicatorSection() < len(COLUMNS)
+            else SortKey.PRIORITY
+        )
         statuses = STATUS_FILTERS[self.status_filter.currentIndex()][1]
         self.model.set_query(IncidentQuery(statuses=statuses, sort=sort, descending=descending))
 

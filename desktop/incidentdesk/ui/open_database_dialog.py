@@ -89,7 +89,9 @@ class OpenDatabaseDialog(QDialog):
         self._error.setWordWrap(True)
         self._error.setStyleSheet("color: palette(highlight);")
         self._error.setAccessibleName("Problem with the address")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self._accept_if_valid)
         buttons.rejected.connect(self.reject)
 
@@ -155,7 +157,11 @@ class OpenDatabaseDialog(QDialog):
         return self.address()
 
     def remember_password(self) -> bool:
-        return self._postgres_choice.isChecked() and self._remember.isChecked() and bool(self.password())
+        return (
+            self._postgres_choice.isChecked()
+            and self._remember.isChecked()
+            and bool(self.password())
+        )
 
     def _accept_if_valid(self) -> None:
         if self._sqlite_choice.isChecked() and not self._file.text().strip():
@@ -163,7 +169,11 @@ class OpenDatabaseDialog(QDialog):
             self._file.setFocus()
             return
         if self._postgres_choice.isChecked():
-            for widget, what in ((self._host, "host"), (self._name, "database name"), (self._user, "user name")):
+            for widget, what in (
+                (self._host, "host"),
+                (self._name, "database name"),
+                (self._user, "user name"),
+            ):
                 if not widget.text().strip():
                     self._error.setText(f"Fill in the {what}.")
                     widget.setFocus()

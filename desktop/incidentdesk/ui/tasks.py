@@ -36,14 +36,28 @@ class TaskRunner(QObject):
         self._pending = 0
         self._delivered.connect(self._deliver)
 
-    def read(self, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None = None) -> None:
+    def read(
+        self,
+        work: Callable[[], Any],
+        on_result: ResultHandler,
+        on_error: ErrorHandler | None = None,
+    ) -> None:
         self._submit(self._reads, work, on_result, on_error)
 
-    def write(self, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None = None) -> None:
+    def write(
+        self,
+        work: Callable[[], Any],
+        on_result: ResultHandler,
+        on_error: ErrorHandler | None = None,
+    ) -> None:
         self._submit(self._writes, work, on_result, on_error)
 
     def run_latest(
-        self, key: str, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None = None
+        self,
+        key: str,
+        work: Callable[[], Any],
+        on_result: ResultHandler,
+        on_error: ErrorHandler | None = None,
     ) -> None:
         """A read where only the newest request per ``key`` matters (typing in a search box):
         requests that have not started by the time a newer one arrives are dropped."""
@@ -62,12 +76,20 @@ class TaskRunner(QObject):
         work, on_result, on_error = job
         self._execute(work, on_result, on_error)
 
-    def _submit(self, executor: ThreadPoolExecutor, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None) -> None:
+    def _submit(
+        self,
+        executor: ThreadPoolExecutor,
+        work: Callable[[], Any],
+        on_result: ResultHandler,
+        on_error: ErrorHandler | None,
+    ) -> None:
         self._pending += 1
         self.busy_changed.emit(True)
         executor.submit(self._execute, work, on_result, on_error)
 
-    def _execute(self, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None) -> None:
+    def _execute(
+        self, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None
+    ) -> None:
         try:
             result = work()
         except Exception as error:  # handed to the GUI thread, which shows it

@@ -1,0 +1,97 @@
+"""Shared fixtures: a fresh database on each engine, and a fixed clock."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.storage.locations import PostgresLocation, SqliteLocation
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "INCIDENTDESK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+ENGINES = ("sqlite", "postgres")
+
+
+def _postgres_unavailable_reason() -> str | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            return None
+    except psycopg.Error as error:
+        return f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable ({str(error).strip()})"
+
+
+def require_postgres() -> None:
+    """Skip (or, with CI=true, fail) when the PostgreSQL test server cannot be reached."""
+    reason = _postgres_unavailable_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}; CI must test the PostgreSQL backend.")
+    pytest.skip(f"{reason}; set INCIDENTDESK_TEST_POSTGRES to test the PostgreSQL backend.")
+
+
+@pytest.fixture
+def postgres_schema_address() -> Iterator[str]:
+    """The address of an empty schema of its own on the test server, dropped afterwards."""
+    import psycopg
+
+    require_postgres()
+    schema = f"incidentdesk_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{POSTGRES_ADMIN_URL}?schema={schema}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def sqlite_address(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'incidents.db'}"
+
+
+@pytest.fixture(params=ENGINES)
+def database_address(request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database address on each engine in turn."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_address"))
+    return str(request.getfixturevalue("postgres_schema_address"))
+
+
+@pytest.fixture
+def desk(database_address: str) -> Iterator[Desk]:
+    desk = open_desk(database_address, login="tester")
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+@pytest.fixture
+def sqlite_desk(sqlite_address: str) -> Iterator[Desk]:
+    desk = open_desk(sqlite_address, login="tester")
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+FIXED_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def is_postgres(desk: Desk) -> bool:
+    return isinstance(desk.store.location, PostgresLocation)
+
+
+def is_sqlite(desk: Desk) -> bool:
+    return isinstance(desk.store.location, SqliteLocation)
