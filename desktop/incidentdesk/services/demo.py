@@ -271,9 +271,8 @@ class _Generator:
             for index, colour in enumerate(((220, 60, 60), (60, 120, 220), (240, 180, 40)))
         ]
         log_lines = "\n".join(
-            f"2026-03-0{day} 12:{minute:02d}:07 ERROR upstream timed out (110: Connection timed out)"
-            " "
-            f"while reading response header from upstream, client: 10.0.{day}.{minute}"
+            f"2026-03-0{day} 12:{minute:02d}:07 [error] upstream timed out (110: Connection "
+            f"timed out) while reading response header from upstream, client: 10.0.{day}.{minute}"
             for day in range(1, 4)
             for minute in range(60)
         )
