@@ -29,16 +29,29 @@ def _set_up_logging() -> None:
     logging.getLogger().setLevel(logging.INFO)
 
 
+def _log_qt_message(kind: object, context: object, message: str) -> None:
+    """Qt's own messages go to the log file with ours, not to the terminal."""
+    from PySide6.QtCore import QtMsgType
+
+    level = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+    }.get(kind, logging.ERROR)  # type: ignore[call-overload]
+    logging.getLogger("qt").log(level, "%s", message)
+
+
 def run_gui(address: str, *, smoke_test: bool = False) -> int:
     """Show the main window on ``address``; with ``smoke_test``, quit once the list is painted."""
     _set_up_logging()
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QTimer, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from incidentdesk.ui.dialogs import DialogService
     from incidentdesk.ui.main_window import MainWindow
     from incidentdesk.ui.tasks import TaskRunner
 
+    qInstallMessageHandler(_log_qt_message)
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName("Incident Desk")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import peewee as pw
+
 from incidentdesk.domain.enums import EntryKind
 from incidentdesk.domain.timeline import ENTRY_BODY_MAX_LENGTH, NewEntry, TimelineEntry
 from incidentdesk.domain.validation import FieldError, ValidationFailed
@@ -62,7 +64,7 @@ class TimelineService:
         """The incident's entries in the order they happened (then the order recorded)."""
         query = (
             m.TimelineEntry.select(m.TimelineEntry, m.User.name)
-            .join(m.User, on=m.TimelineEntry.author == m.User.id, join_type="LEFT OUTER")
+            .join(m.User, on=m.TimelineEntry.author == m.User.id, join_type=pw.JOIN.LEFT_OUTER)
             .where(m.TimelineEntry.incident == incident_id)
             .order_by(m.TimelineEntry.occurred_at, m.TimelineEntry.id)
         )

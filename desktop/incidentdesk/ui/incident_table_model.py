@@ -74,6 +74,7 @@ class IncidentTableModel(QAbstractTableModel):
         self._query = IncidentQuery()
         self._rows: list[IncidentRow] = []
         self._total = 0
+        self._database_empty = False
         self._generation = 0
         self._fetching = False
 
@@ -84,6 +85,11 @@ class IncidentTableModel(QAbstractTableModel):
     @property
     def total(self) -> int:
         return self._total
+
+    @property
+    def database_empty(self) -> bool:
+        """Whether the database holds no incidents at all (not merely none matching)."""
+        return self._database_empty
 
     def set_service(self, service: IncidentService | None) -> None:
         self._service = service
@@ -103,10 +109,11 @@ class IncidentTableModel(QAbstractTableModel):
             return
         generation = self._generation
 
-        def first_page() -> tuple[int, list[IncidentRow]]:
+        def first_page() -> tuple[int, list[IncidentRow], bool]:
             rows = service.rows(query, 0, PAGE_SIZE)
             total = len(rows) if len(rows) < PAGE_SIZE else service.count(query)
-            return total, rows
+            database_empty = total == 0 and service.count(IncidentQuery()) == 0
+            return total, rows, database_empty
 
         self._runner.run_latest(
             "incident-list",
@@ -122,10 +129,12 @@ class IncidentTableModel(QAbstractTableModel):
         self._fetching = False
         self.load_failed.emit(error)
 
-    def _first_page_arrived(self, generation: int, result: tuple[int, list[IncidentRow]]) -> None:
+    def _first_page_arrived(
+        self, generation: int, result: tuple[int, list[IncidentRow], bool]
+    ) -> None:
         if generation != self._generation:
             return
-        total, rows = result
+        total, rows, self._database_empty = result
         self.beginResetModel()
         self._rows, self._total, self._fetching = rows, total, False
         self.endResetModel()

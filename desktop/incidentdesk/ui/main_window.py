@@ -277,19 +277,19 @@ class MainWindow(QMainWindow):
 
     def _empty_text(self) -> str:
         query = self.model.query
+        if self.model.database_empty:
+            return (
+                "<p><b>No incidents yet.</b></p><p>To try Incident Desk with realistic data, run "
+                "<code>incidentdesk demo --incidents 1000</code>.</p>"
+            )
         if query.text.strip():
             return (
                 f"<p>No incidents match <b>{_escape(query.text)}</b>.</p>"
                 "<p>Check the spelling or search for fewer words.</p>"
             )
-        if query.statuses:
-            return (
-                "<p>No incidents with this status.</p>"
-                "<p>Choose <b>All incidents</b> to see the rest.</p>"
-            )
         return (
-            "<p><b>No incidents yet.</b></p><p>To try Incident Desk with realistic data, run "
-            "<code>incidentdesk demo --incidents 1000</code>.</p>"
+            "<p>No incidents with this status.</p>"
+            "<p>Choose <b>All incidents</b> to see the rest.</p>"
         )
 
     def _show_counts(self, total: int) -> None:

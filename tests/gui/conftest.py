@@ -1,0 +1,87 @@
+"""GUI fixtures: an isolated settings store, a task runner, a recording dialog service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QWidget
+
+from incidentdesk.services import demo
+from incidentdesk.services.desk import open_desk
+from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.main_window import MainWindow
+from incidentdesk.ui.tasks import TaskRunner
+
+
+class RecordingDialogs(DialogService):
+    """Records every message and answers questions with the next queued answer."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, str]] = []
+        self.answers: list[str | None] = []
+
+    def inform(self, parent: QWidget | None, title: str, text: str) -> None:
+        self.messages.append(("inform", title, text))
+
+    def warn(self, parent: QWidget | None, title: str, text: str) -> None:
+        self.messages.append(("warn", title, text))
+
+    def choose(
+        self, parent: QWidget | None, title: str, text: str, choices: list[str]
+    ) -> str | None:
+        self.messages.append(("choose", title, text))
+        return self.answers.pop(0) if self.answers else None
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> None:
+    """Settings, data and logs go to the test's own folder, never the developer's."""
+    for variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(variable, str(tmp_path / variable.lower()))
+    QCoreApplication.setOrganizationName("Incident Desk Tests")
+    QCoreApplication.setApplicationName("Incident Desk Tests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
+    )
+
+
+@pytest.fixture
+def runner(qapp) -> Iterator[TaskRunner]:
+    task_runner = TaskRunner()
+    yield task_runner
+    task_runner.shutdown()
+
+
+@pytest.fixture
+def dialogs() -> RecordingDialogs:
+    return RecordingDialogs()
+
+
+def make_demo_database(address: str, incidents: int) -> None:
+    desk = open_desk(address, login="demo")
+    try:
+        demo.generate(desk.store, incidents, seed=7)
+    finally:
+        desk.close()
+
+
+@pytest.fixture
+def demo_address(sqlite_address: str) -> str:
+    """An SQLite database with 400 demo incidents (20 open)."""
+    make_demo_database(sqlite_address, 400)
+    return sqlite_address
+
+
+@pytest.fixture
+def window(qtbot, runner: TaskRunner, dialogs: RecordingDialogs, demo_address: str) -> MainWindow:
+    """The main window, shown, with the demo database open and its list painted."""
+    main_window = MainWindow(runner, dialogs)
+    qtbot.addWidget(main_window)
+    main_window.show()
+    with qtbot.waitSignal(main_window.list_painted, timeout=10_000):
+        main_window.open_database(demo_address)
+    return main_window
