@@ -39,12 +39,32 @@ def _log_qt_message(kind: object, context: object, message: str) -> None:
         QtMsgType.QtWarningMsg: logging.WARNING,
     }.get(kind, logging.ERROR)  # type: ignore[call-overload]
     logging.getLogger("qt").log(level, "%s", message)
+    if level >= logging.ERROR:
+        print(f"incidentdesk: {message}", file=sys.stderr, flush=True)
+
+
+def _missing_display() -> bool:
+    """On Linux and BSD, whether there is no screen to show a window on."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        return False
+    import os
+
+    variables = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    return not any(os.environ.get(variable) for variable in variables)
 
 
 def run_gui(address: str, *, smoke_test: bool = False) -> int:
     """Show the main window on ``address``; with ``smoke_test``, quit once the list is painted."""
     _set_up_logging()
+    if _missing_display():
+        print(
+            "incidentdesk: there is no display to show the window on; start it in a desktop "
+            "session, or set QT_QPA_PLATFORM=offscreen to run without one.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     from PySide6.QtCore import QTimer, qInstallMessageHandler
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from incidentdesk.ui.dialogs import DialogService
@@ -58,6 +78,7 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
     app.setOrganizationDomain("incidentdesk.example")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("incidentdesk")
+    app.setWindowIcon(QIcon(str(paths.resource("icons", "incidentdesk.svg"))))
 
     runner = TaskRunner()
     dialogs = DialogService()

@@ -43,7 +43,7 @@ def test_every_status_filter_shows_only_that_status(qtbot, window: MainWindow) -
     counts = desk.incidents.status_counts()
     order = [*range(1, len(STATUS_FILTERS)), 0]  # 0 is showing already
     for index in order:
-        label, statuses = STATUS_FILTERS[index]
+        label, statuses, _ = STATUS_FILTERS[index]
         with qtbot.waitSignal(window.model.loaded):
             window.status_filter.setCurrentIndex(index)
         expected = sum(n for status, n in counts.items() if not statuses or status in statuses)

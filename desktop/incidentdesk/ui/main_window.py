@@ -27,11 +27,11 @@ from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.incident_table_model import COLUMNS, IncidentTableModel
 from incidentdesk.ui.tasks import TaskRunner
 
-# (label, statuses shown); an empty set shows every status.
-STATUS_FILTERS: tuple[tuple[str, frozenset[Status]], ...] = (
-    ("Open incidents", frozenset(OPEN_STATUSES)),
-    ("All incidents", frozenset()),
-    *((status.label, frozenset({status})) for status in Status),
+# (label, statuses shown, what the counter calls them); an empty set shows every status.
+STATUS_FILTERS: tuple[tuple[str, frozenset[Status], str], ...] = (
+    ("Open incidents", frozenset(OPEN_STATUSES), "open incidents"),
+    ("All incidents", frozenset(), "incidents"),
+    *((status.label, frozenset({status}), f"{status.value} incidents") for status in Status),
 )
 DEFAULT_COLUMN_WIDTHS = {
     SortKey.KEY: 90,
@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
         self.search.returnPressed.connect(self.table.setFocus)
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Show incidents with status")
-        for label, _ in STATUS_FILTERS:
+        for label, _, _ in STATUS_FILTERS:
             self.status_filter.addItem(label)
         self.status_filter.currentIndexChanged.connect(self._filter_changed)
         filter_label = QLabel("&Show:")
@@ -297,7 +297,7 @@ class MainWindow(QMainWindow):
         if query.text.strip():
             text = f"{total:,} incidents match “{query.text.strip()}”"
         else:
-            text = f"{total:,} {STATUS_FILTERS[self.status_filter.currentIndex()][0].lower()}"
+            text = f"{total:,} {STATUS_FILTERS[self.status_filter.currentIndex()][2]}"
         self.counts_label.setText(text)
 
     def _load_failed(self, error: Exception) -> None:
