@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import keyring
 import pytest
+from hypothesis import settings
+from keyring.backend import KeyringBackend
 
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.storage.locations import PostgresLocation, SqliteLocation
@@ -39,9 +43,9 @@ def require_postgres() -> None:
     pytest.skip(f"{reason}; set INCIDENTDESK_TEST_POSTGRES to test the PostgreSQL backend.")
 
 
-@pytest.fixture
-def postgres_schema_address() -> Iterator[str]:
-    """The address of an empty schema of its own on the test server, dropped afterwards."""
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """The address of a new, empty schema on the test server, dropped on leaving."""
     import psycopg
 
     require_postgres()
@@ -53,6 +57,13 @@ def postgres_schema_address() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def postgres_schema_address() -> Iterator[str]:
+    """The address of an empty schema of its own on the test server, dropped afterwards."""
+    with postgres_schema() as address:
+        yield address
 
 
 @pytest.fixture
@@ -95,3 +106,56 @@ def is_postgres(desk: Desk) -> bool:
 
 def is_sqlite(desk: Desk) -> bool:
     return isinstance(desk.store.location, SqliteLocation)
+
+
+# Hypothesis: a bounded number of examples and no per-example deadline (a database round
+# trip on a busy machine can take longer than the default 200 ms); under CI the examples are
+# derived from the test itself so that every run checks the same inputs.
+settings.register_profile(
+    "incidentdesk",
+    max_examples=60,
+    deadline=None,
+    derandomize=os.environ.get("CI", "").lower() == "true",
+)
+settings.load_profile("incidentdesk")
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that keeps passwords in a dict, so tests never touch the real one."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        del self.passwords[(service, username)]
+
+
+@pytest.fixture
+def use_keyring(monkeypatch: pytest.MonkeyPatch) -> Callable[[KeyringBackend], KeyringBackend]:
+    """Installs a keyring backend for one test and puts the previous one back afterwards."""
+    import keyring.core
+
+    # keyring.set_keyring has no undo; the backend it sets lives in this module attribute.
+    monkeypatch.setattr(keyring.core, "_keyring_backend", keyring.core._keyring_backend)
+
+    def install(backend: KeyringBackend) -> KeyringBackend:
+        keyring.set_keyring(backend)
+        return backend
+
+    return install
+
+
+@pytest.fixture
+def memory_keyring(use_keyring: Callable[[KeyringBackend], KeyringBackend]) -> MemoryKeyring:
+    backend = MemoryKeyring()
+    use_keyring(backend)
+    return backend

@@ -52,6 +52,5 @@ def test_smoke_test_fails_with_one_message_on_a_bad_database(tmp_path: Path) -> 
     not_a_database.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(4096))
     result = run_incidentdesk(tmp_path, "--db", f"sqlite:///{not_a_database}", "--smoke-test")
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        f"incidentdesk: {not_a_database} is not an Incident Desk database (it is not an SQLite file)."
-    ]
+    expected = f"{not_a_database} is not an Incident Desk database (it is not an SQLite file)."
+    assert result.stderr.strip().splitlines() == [f"incidentdesk: {expected}"]

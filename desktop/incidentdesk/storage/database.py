@@ -50,14 +50,18 @@ class Store:
             yield
 
     def close(self) -> None:
-        self.database.close_all() if hasattr(self.database, "close_all") else self.database.close()
+        _close_all(self.database)
+
+
+def _close_all(database: pw.Database) -> None:
+    # A pool's close() only hands the connection back to the pool, which keeps it open.
+    database.close_all() if hasattr(database, "close_all") else database.close()
 
 
 def _sqlite_database(location: SqliteLocation) -> pw.SqliteDatabase:
     return pw.SqliteDatabase(
         str(location.path),
         pragmas={
-            "journal_mode": "wal",
             "foreign_keys": 1,
             "busy_timeout": int(SQLITE_BUSY_TIMEOUT_S * 1000),
             "synchronous": "normal",
@@ -181,7 +185,7 @@ def connect(location: DatabaseLocation, *, create: bool) -> pw.Database:
                     "SELECT 1 FROM pg_namespace WHERE nspname = %s", (location.schema,)
                 ).fetchone()
                 if not found:
-                    database.close()
+                    _close_all(database)
                     raise DatabaseOpenError(
                         f"The schema '{location.schema}' does not exist in '{location.database}'."
                     )
@@ -194,6 +198,8 @@ def connect(location: DatabaseLocation, *, create: bool) -> pw.Database:
 def open_store(location: DatabaseLocation, *, create: bool = True, upgrade: bool = True) -> Store:
     """Open an Incident Desk database: create it if empty, upgrade it if older, refuse it if
     newer."""
+    # A refused database must not replace the one in use: the window keeps working on it.
+    previous = database_proxy.obj
     database = connect(location, create=create)
     try:
         tables = set(database.get_tables())
@@ -217,13 +223,23 @@ def open_store(location: DatabaseLocation, *, create: bool = True, upgrade: bool
                 f"{location.display_name} has schema {version} and this program needs "
                 f"{migrations.LATEST_VERSION}; upgrade it with 'incidentdesk db upgrade'."
             )
+        if isinstance(location, SqliteLocation):
+            # WAL mode is a lasting change to the file, so it waits until the file is known to
+            # be ours (or empty): a refused file is left exactly as it was.
+            database.execute_sql("PRAGMA journal_mode=wal")
         migrations.apply_migrations(database, version)
         return Store(database, location, migrations.read_version(database))
     except pw.DatabaseError as error:
-        database.close()
+        _abandon(database, previous)
         raise DatabaseOpenError(
             f"{location.display_name} could not be read: {error}; run 'incidentdesk db check'."
         ) from error
     except DatabaseOpenError:
-        database.close()
+        _abandon(database, previous)
         raise
+
+
+def _abandon(database: pw.Database, previous: pw.Database | None) -> None:
+    """Close a refused database and bind the models back to the one open before it."""
+    _close_all(database)
+    database_proxy.initialize(previous)

@@ -208,7 +208,9 @@ class MainWindow(QMainWindow):
         self._waiting_for_paint = True
         self.model.set_service(desk.incidents)
         if previous is not None:
+            # Each worker thread holds its own connection to the old database.
             self._runner.read(previous.close, lambda _: None)
+            self._runner.write(previous.close, lambda _: None)
         self.database_opened.emit(address)
 
     def _database_failed(self, address: str, error: Exception) -> None:
