@@ -6,12 +6,23 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from incidentdesk.domain.enums import Role
+from incidentdesk.domain.enums import Role, SourceKind
 from incidentdesk.domain.validation import FieldError, ValidationFailed
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store
 
 NAME_MAX_LENGTH = 100
+COMMON_MONITORING_SYSTEMS = (
+    "Prometheus Alertmanager",
+    "Grafana",
+    "Datadog",
+    "New Relic",
+    "Pingdom",
+    "CloudWatch",
+    "Sentry",
+    "Zabbix",
+    "Nagios",
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,14 @@ def _require_name(name: str, field: str, label: str) -> str:
     return cleaned
 
 
+def _require_team(team_id: int | None) -> None:
+    # Checked first: the insert's failure would be taken for a duplicate name.
+    if team_id is not None and not m.Team.select().where(m.Team.id == team_id).exists():
+        raise ValidationFailed(
+            [FieldError("team", "That team does not exist; pick one from the list.")]
+        )
+
+
 class CatalogService:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -64,6 +83,22 @@ class CatalogService:
             .order_by(m.Category.position, m.Category.name)
         )
         return [NamedItem(id_, name) for id_, name in query.tuples().iterator()]
+
+    def monitoring_sources(self, limit: int = 30) -> list[str]:
+        """The monitoring systems incidents came from, the most frequent first, followed by
+        common ones not seen yet, so the team's own list grows as it logs."""
+        query = (
+            m.Incident.select(m.Incident.source_name, pw.fn.COUNT(m.Incident.id))
+            .where(
+                (m.Incident.source_kind == SourceKind.MONITORING.value)
+                & (m.Incident.source_name != "")
+            )
+            .group_by(m.Incident.source_name)
+            .order_by(pw.fn.COUNT(m.Incident.id).desc(), m.Incident.source_name)
+            .limit(limit)
+        )
+        seen = [name for name, _ in query.tuples().iterator()]
+        return seen + [name for name in COMMON_MONITORING_SYSTEMS if name not in seen]
 
     def people(self) -> list[Person]:
         return [
@@ -88,6 +123,7 @@ class CatalogService:
 
     def create_service(self, name: str, team_id: int | None = None, description: str = "") -> int:
         name = _require_name(name, "name", "service")
+        _require_team(team_id)
         return self._create_unique(
             m.Service, "service", name=name, team=team_id, description=description
         )
@@ -107,6 +143,7 @@ class CatalogService:
     ) -> int:
         name = _require_name(name, "name", "person")
         login = _require_name(login, "login", "login")
+        _require_team(team_id)
         try:
             with self._store.write():
                 return int(

@@ -26,6 +26,7 @@ from incidentdesk.domain.enums import (
     Urgency,
 )
 from incidentdesk.domain.keys import format_key
+from incidentdesk.services.attachments import searchable_text
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.storage import models as m
@@ -221,7 +222,8 @@ class _Generator:
         self.people: list[tuple[int, int]] = []  # (user id, team index)
         self.services: list[tuple[int, str, int]] = []  # (id, name, owning team index)
         self.categories: dict[str, int] = {}
-        self.blobs: list[tuple[str, str, str, int]] = []  # (sha, filename, media type, size)
+        # (sha, filename, media type, size, searchable text)
+        self.blobs: list[tuple[str, str, str, int, str]] = []
         self.entries = 0
         self.attachments = 0
 
@@ -282,7 +284,8 @@ class _Generator:
             m.Blob.insert(
                 sha256=digest, size=len(content), content=content
             ).on_conflict_ignore().execute()
-            self.blobs.append((digest, filename, media_type, len(content)))
+            text = searchable_text(filename, media_type, content)
+            self.blobs.append((digest, filename, media_type, len(content), text))
 
     def _minutes(self, median: float) -> timedelta:
         return timedelta(minutes=max(1.0, self.random.lognormvariate(math.log(median), 0.9)))
@@ -329,6 +332,8 @@ class _Generator:
             author: int | None = None,
             pinned: bool = False,
         ) -> None:
+            # Nothing is logged after "now": a step drawn to come later is happening just now.
+            at = min(at, self.now)
             entries.append(
                 {
                     "kind": kind.value,
@@ -418,11 +423,11 @@ class _Generator:
         if stage >= 4 and severity.is_major:
             milestones["postmortem_at"] = min(recovered + timedelta(hours=2), self.now)
         if status is Status.CLOSED:
-            milestones["closed_at"] = closed
+            milestones["closed_at"] = min(closed, self.now)
             entry(EntryKind.STATUS_CHANGE, closed, "Closed", {"to": "closed"})
         cancel_reason = ""
         if status is Status.CANCELLED:
-            cancelled_at = reported_at + self._minutes(30)
+            cancelled_at = min(reported_at + self._minutes(30), self.now)
             milestones["cancelled_at"] = cancelled_at
             cancel_reason = rnd.choice(
                 ("False alarm: the check itself was broken", "Duplicate report")
@@ -523,7 +528,7 @@ class _Generator:
                 entry["incident"] = incident_id
             entries.extend(timeline)
             if row["number"] % ATTACHMENT_EVERY == 0:
-                sha, filename, media_type, size = self.random.choice(self.blobs)
+                sha, filename, media_type, size, text = self.random.choice(self.blobs)
                 attachments.append(
                     {
                         "incident": incident_id,
@@ -533,6 +538,7 @@ class _Generator:
                         "size": size,
                         "added_by": row["reported_by"],
                         "added_at": row["created_at"],
+                        "text_content": text,
                     }
                 )
         bulk_insert(m.TimelineEntry, [{"amends": None, **entry} for entry in entries])

@@ -11,6 +11,7 @@ from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.incidents import IncidentService
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.services.timeline import TimelineService
+from incidentdesk.services.triage import TriageService
 from incidentdesk.storage.database import Store, open_store
 from incidentdesk.storage.locations import parse_location
 
@@ -32,6 +33,7 @@ class Desk:
     catalog: CatalogService = field(init=False)
     settings: SettingsService = field(init=False)
     attachments: AttachmentService = field(init=False)
+    triage: TriageService = field(init=False)
 
     def __post_init__(self) -> None:
         self.incidents = IncidentService(self.store, self.clock)
@@ -39,6 +41,7 @@ class Desk:
         self.catalog = CatalogService(self.store)
         self.settings = SettingsService(self.store)
         self.attachments = AttachmentService(self.store, self.clock)
+        self.triage = TriageService(self.store, self.incidents, self.clock)
 
     @property
     def display_name(self) -> str:

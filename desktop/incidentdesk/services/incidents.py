@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -29,6 +29,7 @@ from incidentdesk.domain.incident import (
     Milestones,
 )
 from incidentdesk.domain.validation import FieldError, ValidationFailed, require_valid
+from incidentdesk.services.attachments import PreparedFile, attach_files, check_file
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotFound
 from incidentdesk.services.settings import SettingsService
@@ -59,6 +60,7 @@ class IncidentQuery:
     service_ids: frozenset[int] = frozenset()
     team_ids: frozenset[int] = frozenset()
     assignee_ids: frozenset[int] = frozenset()
+    ids: frozenset[int] = frozenset()
     sort: SortKey = SortKey.PRIORITY
     descending: bool = False
 
@@ -180,9 +182,13 @@ class IncidentService:
 
     # Writing
 
-    def create(self, draft: IncidentDraft, actor_id: int | None) -> Incident:
+    def create(
+        self, draft: IncidentDraft, actor_id: int | None, files: Sequence[PreparedFile] = ()
+    ) -> Incident:
+        """Log a new incident with its first timeline entry and ``files``, all or nothing."""
         now = self._clock()
         require_valid(draft, now)
+        self._check_files(files)
         priority = self._settings.priority_matrix().priority(draft.severity, draft.urgency)
         with self._store.write():
             _check_references(draft)
@@ -204,14 +210,27 @@ class IncidentService:
                 occurred_at=draft.reported_at,
                 recorded_at=now,
             ).execute()
+            attach_files(int(incident_id), files, actor_id, now)
         return self.get(int(incident_id))
 
+    def _check_files(self, files: Sequence[PreparedFile]) -> None:
+        limit = self._settings.attachment_max_bytes()
+        for file in files:
+            check_file(file.filename, file.size, limit)
+
     def update(
-        self, incident_id: int, draft: IncidentDraft, expected_version: int, actor_id: int | None
+        self,
+        incident_id: int,
+        draft: IncidentDraft,
+        expected_version: int,
+        actor_id: int | None,
+        files: Sequence[PreparedFile] = (),
     ) -> tuple[Incident, list[FieldChange]]:
-        """Save an edit made to version ``expected_version``; one timeline entry per change."""
+        """Save an edit made to version ``expected_version``: one timeline entry per changed
+        field, and one per file added."""
         now = self._clock()
         require_valid(draft, now)
+        self._check_files(files)
         priority = self._settings.priority_matrix().priority(draft.severity, draft.urgency)
         new_values = _columns_from_draft(draft, priority)
         with self._store.write():
@@ -223,7 +242,7 @@ class IncidentService:
             _check_references(draft)
             old_values = _columns_from_draft(_draft_from_record(record), Priority(record.priority))
             changes = self._describe_changes(old_values, new_values)
-            if changes:
+            if changes or files:
                 updated = (
                     m.Incident.update(updated_at=now, version=m.Incident.version + 1, **new_values)
                     .where(
@@ -250,6 +269,7 @@ class IncidentService:
                         for change in changes
                     ]
                 ).execute()
+                attach_files(incident_id, files, actor_id, now)
         return self.get(incident_id), changes
 
     def _describe_changes(self, old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
@@ -320,6 +340,10 @@ class IncidentService:
             cancel_reason=record.cancel_reason,
         )
 
+    def rows_by_id(self, incident_ids: Sequence[int]) -> list[IncidentRow]:
+        """The list rows of the given incidents, in no particular order."""
+        return self.rows(IncidentQuery(ids=frozenset(incident_ids)), 0, len(incident_ids))
+
     def get_by_number(self, number: int) -> Incident:
         record = m.Incident.get_or_none(m.Incident.number == number)
         if record is None:
@@ -339,6 +363,8 @@ class IncidentService:
             conditions.append(m.Incident.service.in_(list(query.service_ids)))
         if query.team_ids:
             conditions.append(m.Incident.team.in_(list(query.team_ids)))
+        if query.ids:
+            conditions.append(m.Incident.id.in_(list(query.ids)))
         if query.assignee_ids:
             conditions.append(m.Incident.assignee.in_(list(query.assignee_ids)))
         if query.text.strip():
@@ -454,8 +480,12 @@ def _ordering(query: IncidentQuery) -> list[Any]:
         SortKey.REPORTED_AT: m.Incident.reported_at,
     }
     primary = columns[query.sort]
+    # A blank service or assignee sorts last in both directions; left to themselves, SQLite and
+    # PostgreSQL put blanks at opposite ends.
+    nulls = "LAST" if query.sort in (SortKey.SERVICE, SortKey.ASSIGNEE) else None
+    ordered = primary.desc(nulls=nulls) if query.descending else primary.asc(nulls=nulls)
     # The newest incident first among equals keeps every ordering total and stable across pages.
     tiebreak = m.Incident.number.desc()
     if query.sort is SortKey.KEY:
-        return [primary.desc() if query.descending else primary.asc()]
-    return [primary.desc() if query.descending else primary.asc(), tiebreak]
+        return [ordered]
+    return [ordered, tiebreak]

@@ -39,6 +39,9 @@ class SettingsService:
             raise ValueError("The attachment size limit must be a positive number of bytes.")
         self._write(keys.ATTACHMENT_MAX_BYTES, limit)
 
+    def image_max_pixels(self) -> int:
+        return int(self._read(keys.IMAGE_MAX_PIXELS))
+
     def sla_targets(self) -> dict[str, dict[str, int]]:
         targets: dict[str, dict[str, int]] = self._read(keys.SLA_TARGETS)
         return targets

@@ -25,6 +25,9 @@ def _validate(entry: NewEntry) -> None:
         )
     if "\x00" in entry.body:
         errors.append(FieldError("body", "The entry contains a NUL character."))
+    # Neither engine can store half a surrogate pair (text pasted from a broken source).
+    if any("\ud800" <= char <= "\udfff" for char in entry.body):
+        errors.append(FieldError("body", "The entry contains broken Unicode (a lone surrogate)."))
     if entry.occurred_at.tzinfo is None:
         errors.append(FieldError("occurred_at", "The time of the entry has no time zone."))
     if errors:

@@ -1,8 +1,9 @@
 """Numbered schema migrations; the database records the version it is at.
 
-Migration 1 creates the tables from the models as they were at version 1. Each later
-migration changes what exists (add a column, an index, a table) and must only touch what it
-adds, so that a database created at any version upgrades the same way.
+Migration 1 creates the tables from the current models, so a new database already has the
+columns that later migrations add: each later migration adds a column only where it is
+missing, and creates what it adds only if absent, so that a database created at any version
+upgrades to the same schema.
 """
 
 from __future__ import annotations
@@ -67,7 +68,33 @@ _POSTGRES_SEARCH = (
     "CREATE INDEX timeline_entry_search_vector ON timeline_entry USING GIN (search_vector)",
 )
 
-SEARCH_TABLES_SQLITE = ("incident_fts", "timeline_entry_fts")
+_SQLITE_ATTACHMENT_SEARCH = (
+    """CREATE VIRTUAL TABLE IF NOT EXISTS attachment_fts USING fts5(
+        text_content, content='attachment', content_rowid='id',
+        tokenize="unicode61 remove_diacritics 2")""",
+    """CREATE TRIGGER IF NOT EXISTS attachment_fts_insert AFTER INSERT ON attachment BEGIN
+        INSERT INTO attachment_fts(rowid, text_content) VALUES (new.id, new.text_content);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS attachment_fts_delete AFTER DELETE ON attachment BEGIN
+        INSERT INTO attachment_fts(attachment_fts, rowid, text_content)
+        VALUES ('delete', old.id, old.text_content);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS attachment_fts_update AFTER UPDATE OF text_content
+        ON attachment BEGIN
+        INSERT INTO attachment_fts(attachment_fts, rowid, text_content)
+        VALUES ('delete', old.id, old.text_content);
+        INSERT INTO attachment_fts(rowid, text_content) VALUES (new.id, new.text_content);
+    END""",
+    "INSERT INTO attachment_fts(attachment_fts) VALUES ('rebuild')",
+)
+_POSTGRES_ATTACHMENT_SEARCH = (
+    """ALTER TABLE attachment ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS
+        AS (to_tsvector('simple', text_content)) STORED""",
+    """CREATE INDEX IF NOT EXISTS attachment_search_vector ON attachment
+        USING GIN (search_vector)""",
+)
+
+SEARCH_TABLES_SQLITE = ("incident_fts", "timeline_entry_fts", "attachment_fts")
 
 
 def _create_initial_schema(db: pw.Database) -> None:
@@ -85,6 +112,14 @@ def _create_initial_schema(db: pw.Database) -> None:
     ).execute()
 
 
+def _index_attachment_text(db: pw.Database) -> None:
+    if "text_content" not in {column.name for column in db.get_columns("attachment")}:
+        db.execute_sql("ALTER TABLE attachment ADD COLUMN text_content TEXT NOT NULL DEFAULT ''")
+    sqlite = isinstance(db, pw.SqliteDatabase)
+    for statement in _SQLITE_ATTACHMENT_SEARCH if sqlite else _POSTGRES_ATTACHMENT_SEARCH:
+        db.execute_sql(statement)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -96,6 +131,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1, "tables, full-text search, default settings and categories", _create_initial_schema
     ),
+    Migration(2, "full-text search in text and log attachments", _index_attachment_text),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -162,12 +162,21 @@ class Blob(BaseModel):
 class Attachment(Record):
     incident = pw.ForeignKeyField(Incident, on_delete="CASCADE", backref="+")
     entry = pw.ForeignKeyField(TimelineEntry, null=True, on_delete="SET NULL", backref="+")
-    blob = pw.ForeignKeyField(Blob, column_name="blob_sha256", on_delete="RESTRICT", backref="+")
+    # With its own column name the key would be read as ``blob_sha256``; the code reads blob_id.
+    blob = pw.ForeignKeyField(
+        Blob,
+        column_name="blob_sha256",
+        object_id_name="blob_id",
+        on_delete="RESTRICT",
+        backref="+",
+    )
     filename = pw.CharField(max_length=255)
     media_type = pw.CharField(max_length=100)
     size = pw.BigIntegerField()
     added_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     added_at = UTCDateTimeField()
+    # The words of a text or log file, for full-text search; empty for other files.
+    text_content = pw.TextField(default="")
     incident_id: int
     blob_id: str
 

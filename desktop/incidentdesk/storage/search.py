@@ -1,4 +1,5 @@
-"""Full-text search over incidents and their timelines: FTS5 on SQLite, tsvector on PostgreSQL.
+"""Full-text search over incidents, their timelines and their text attachments: FTS5 on
+SQLite, tsvector on PostgreSQL.
 
 Search-box text is never passed to the engine's query syntax: it is cut into words, every
 word must match, and the last one matches as a prefix while it is still being typed.
@@ -7,9 +8,11 @@ word must match, and the last one matches as a prefix while it is still being ty
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import peewee as pw
 
+from incidentdesk.domain.enums import Status
 from incidentdesk.domain.keys import parse_key
 from incidentdesk.storage import models as m
 
@@ -50,7 +53,11 @@ def matching_incident_ids(database: pw.Database, text: str) -> pw.Node | None:
             "UNION SELECT incident_id FROM (SELECT entry.incident_id FROM timeline_entry_fts "
             "JOIN timeline_entry AS entry ON entry.id = timeline_entry_fts.rowid "
             "WHERE timeline_entry_fts MATCH ? "
-            f"ORDER BY timeline_entry_fts.rowid DESC LIMIT {MATCH_LIMIT})"
+            f"ORDER BY timeline_entry_fts.rowid DESC LIMIT {MATCH_LIMIT}) "
+            "UNION SELECT incident_id FROM (SELECT file.incident_id FROM attachment_fts "
+            "JOIN attachment AS file ON file.id = attachment_fts.rowid "
+            "WHERE attachment_fts MATCH ? "
+            f"ORDER BY attachment_fts.rowid DESC LIMIT {MATCH_LIMIT})"
         )
     else:
         query = _tsquery(words, last_is_prefix=last_is_prefix)
@@ -59,9 +66,12 @@ def matching_incident_ids(database: pw.Database, text: str) -> pw.Node | None:
             f"ORDER BY id DESC LIMIT {MATCH_LIMIT}) "
             "UNION (SELECT incident_id FROM timeline_entry "
             "WHERE search_vector @@ to_tsquery('simple', %s) "
+            f"ORDER BY id DESC LIMIT {MATCH_LIMIT}) "
+            "UNION (SELECT incident_id FROM attachment "
+            "WHERE search_vector @@ to_tsquery('simple', %s) "
             f"ORDER BY id DESC LIMIT {MATCH_LIMIT})"
         )
-    return pw.SQL(f"({sql})", (query, query))
+    return pw.SQL(f"({sql})", (query, query, query))
 
 
 def search_condition(database: pw.Database, text: str) -> pw.Node:
@@ -77,3 +87,81 @@ def search_condition(database: pw.Database, text: str) -> pw.Node:
     if word_condition is not None:
         return word_condition
     return pw.SQL("1 = 0")
+
+
+# Words too common in incident reports to say two reports are about the same thing.
+_COMMON_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "was",
+        "were",
+        "with",
+        "not",
+        "no",
+        "can",
+        "cannot",
+        "error",
+        "errors",
+        "issue",
+        "problem",
+        "users",
+        "user",
+        "customers",
+    ]
+)
+MIN_SIMILAR_WORD_LENGTH = 3
+MAX_SIMILAR_WORDS = 24
+
+
+def similar_incident_ids(
+    database: pw.Database, text: str, statuses: Iterable[Status], limit: int
+) -> list[int]:
+    """Ids of incidents in ``statuses`` sharing the most words with ``text``, best first."""
+    words = list(
+        dict.fromkeys(
+            word
+            for word in search_words(text)
+            if len(word) >= MIN_SIMILAR_WORD_LENGTH and word not in _COMMON_WORDS
+        )
+    )[:MAX_SIMILAR_WORDS]
+    if not words:
+        return []
+    status_values = [status.value for status in statuses]
+    placeholders = ", ".join([database.param] * len(status_values))
+    if isinstance(database, pw.SqliteDatabase):
+        sql = (
+            "SELECT incident.id FROM incident_fts "
+            "JOIN incident ON incident.id = incident_fts.rowid "
+            f"WHERE incident_fts MATCH ? AND incident.status IN ({placeholders}) "
+            "ORDER BY bm25(incident_fts, 3.0, 1.0) LIMIT ?"
+        )
+        query = " OR ".join(f'"{word}"' for word in words)
+    else:
+        sql = (
+            "SELECT id FROM incident, to_tsquery('simple', %s) AS query "
+            f"WHERE search_vector @@ query AND status IN ({placeholders}) "
+            "ORDER BY ts_rank(search_vector, query) DESC, id DESC LIMIT %s"
+        )
+        query = " | ".join(words)
+    cursor = database.execute_sql(sql, (query, *status_values, limit))
+    return [int(row[0]) for row in cursor.fetchall()]

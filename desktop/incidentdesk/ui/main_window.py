@@ -16,16 +16,23 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableView,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
-from incidentdesk import APPLICATION_NAME, __version__
+from incidentdesk import APPLICATION_NAME, __version__, paths
 from incidentdesk.domain.enums import OPEN_STATUSES, Status
+from incidentdesk.domain.incident import Incident
 from incidentdesk.services.desk import Desk
+from incidentdesk.services.drafts import DraftStore, SavedDraft
 from incidentdesk.services.incidents import IncidentQuery, SortKey
 from incidentdesk.ui.dialogs import DialogService
-from incidentdesk.ui.incident_table_model import COLUMNS, IncidentTableModel
+from incidentdesk.ui.incident_form import IncidentForm
+from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
 from incidentdesk.ui.tasks import TaskRunner
+
+RESTORE = "Restore"
+DISCARD_DRAFT = "Discard"
 
 # (label, statuses shown, what the counter calls them); an empty set shows every status.
 STATUS_FILTERS: tuple[tuple[str, frozenset[Status], str], ...] = (
@@ -52,11 +59,17 @@ class MainWindow(QMainWindow):
     list_painted = Signal()  # the list has drawn the first page of incidents on screen
 
     def __init__(
-        self, runner: TaskRunner, dialogs: DialogService, parent: QWidget | None = None
+        self,
+        runner: TaskRunner,
+        dialogs: DialogService,
+        drafts: DraftStore | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
         self._dialogs = dialogs
+        self._drafts = drafts or DraftStore(paths.drafts_dir())
+        self._forms: list[IncidentForm] = []
         self._desk: Desk | None = None
         self._address = ""
         self._waiting_for_paint = False
@@ -97,6 +110,9 @@ class MainWindow(QMainWindow):
 
         self._build_toolbar()
         self._build_menus()
+        self.new_button.setDefaultAction(self.new_action)
+        self.new_button.setText("New Incident")
+        self.table.activated.connect(lambda index: self.open_form(index.data(INCIDENT_ID_ROLE)))
         self._build_status_bar()
         self.model.loaded.connect(self._list_loaded)
         self.model.total_changed.connect(self._show_counts)
@@ -126,6 +142,12 @@ class MainWindow(QMainWindow):
         self.status_filter.currentIndexChanged.connect(self._filter_changed)
         filter_label = QLabel("&Show:")
         filter_label.setBuddy(self.status_filter)
+        self.new_button = QToolButton()
+        self.new_button.setText("New Incident")
+        self.new_button.setAccessibleName("New incident")
+        self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addWidget(self.new_button)
+        toolbar.addSeparator()
         toolbar.addWidget(self.search)
         toolbar.addSeparator()
         toolbar.addWidget(filter_label)
@@ -136,6 +158,18 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.new_action = QAction("&New Incident…", self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.setToolTip("Log a new incident (Ctrl+N)")
+        self.new_action.setEnabled(False)
+        self.new_action.triggered.connect(self.new_incident)
+        file_menu.addAction(self.new_action)
+        self.edit_action = QAction("&Edit Incident…", self)
+        self.edit_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.edit_action.setEnabled(False)
+        self.edit_action.triggered.connect(self._edit_current)
+        file_menu.addAction(self.edit_action)
+        file_menu.addSeparator()
         self.open_action = QAction("&Open Database…", self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self.choose_database)
@@ -207,6 +241,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APPLICATION_NAME} — {desk.display_name}")
         self._waiting_for_paint = True
         self.model.set_service(desk.incidents)
+        self.new_action.setEnabled(True)
+        self.edit_action.setEnabled(True)
+        if previous is None:
+            self._offer_drafts()
         if previous is not None:
             # Each worker thread holds its own connection to the old database.
             self._runner.read(previous.close, lambda _: None)
@@ -251,6 +289,78 @@ class MainWindow(QMainWindow):
                 lambda error: self._dialogs.warn(self, "Password Not Saved", f"{error}."),
             )
         self.open_database(dialog.address_for_opening())
+
+    # Forms
+
+    def new_incident(self) -> IncidentForm | None:
+        return self.open_form()
+
+    def open_form(
+        self,
+        incident_id: int | None = None,
+        draft: SavedDraft | None = None,
+    ) -> IncidentForm | None:
+        """Open the form for a new incident, an existing one, or a restored draft."""
+        if self._desk is None:
+            return None
+        for form in self._forms:
+            if incident_id is not None and form.incident_id == incident_id:
+                form.raise_()
+                form.activateWindow()
+                return form
+        form = IncidentForm(
+            self._desk,
+            self._runner,
+            self._dialogs,
+            self._drafts,
+            incident_id=incident_id,
+            restored_draft=draft.fields if draft else None,
+            draft_key=draft.key if draft else None,
+            parent=self,
+        )
+        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        form.saved.connect(self._incident_saved)
+        form.open_incident_requested.connect(self.open_form)
+        form.destroyed.connect(lambda: self._forms.remove(form) if form in self._forms else None)
+        form.finished.connect(lambda _: self._forms.remove(form) if form in self._forms else None)
+        self._forms.append(form)
+        form.show()
+        return form
+
+    @property
+    def forms(self) -> list[IncidentForm]:
+        return list(self._forms)
+
+    def _edit_current(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.open_form(index.data(INCIDENT_ID_ROLE))
+        else:
+            self.statusBar().showMessage("Select an incident in the list to edit it.", 5000)
+
+    def _incident_saved(self, incident: Incident) -> None:
+        self.statusBar().showMessage(f"{incident.key} saved: {incident.title}", 8000)
+        self.model.refresh()
+
+    def _offer_drafts(self) -> None:
+        """After a crash or a failed save, offer what was being typed."""
+        drafts = self._drafts
+        self._runner.files(drafts.all, self._drafts_found)
+
+    def _drafts_found(self, drafts: list[SavedDraft]) -> None:
+        store = self._drafts
+        for draft in drafts:
+            when = draft.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            choice = self._dialogs.choose(
+                self,
+                "Restore Unsaved Incident?",
+                f"“{draft.title}” was being typed at {when} and was not saved.",
+                [RESTORE, DISCARD_DRAFT],
+            )
+            if choice == RESTORE:
+                self.open_form(draft.fields.get("incident_id"), draft)
+            elif choice == DISCARD_DRAFT:
+                self._runner.files(lambda key=draft.key: store.discard(key), lambda _: None)
 
     # The list
 

@@ -17,13 +17,15 @@ ErrorHandler = Callable[[Exception], None]
 
 
 class TaskRunner(QObject):
-    """One thread for reads and one for writes (a single writer suits SQLite).
+    """One thread for database reads, one for database writes (a single writer suits SQLite)
+    and one for files on disk (drafts, attachments being read).
 
     Handlers always run on the GUI thread, after the work is done; a handler never runs for
     work whose result was superseded (see ``run_latest``).
     """
 
     _delivered = Signal(object)
+    _progressed = Signal(object)
     failed = Signal(Exception)
     busy_changed = Signal(bool)
 
@@ -31,10 +33,17 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-read")
         self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-write")
+        self._files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-files")
         self._latest: dict[str, tuple[Callable[[], Any], ResultHandler, ErrorHandler | None]] = {}
         self._latest_lock = threading.Lock()
         self._pending = 0
         self._delivered.connect(self._deliver)
+        self._progressed.connect(lambda report: report[0](*report[1:]))
+
+    def progress_reporter(self, handler: Callable[[int, int], None]) -> Callable[[int, int], None]:
+        """A callback for work on a worker thread that calls ``handler(done, total)`` on the
+        GUI thread."""
+        return lambda done, total: self._progressed.emit((handler, done, total))
 
     def read(
         self,
@@ -51,6 +60,14 @@ class TaskRunner(QObject):
         on_error: ErrorHandler | None = None,
     ) -> None:
         self._submit(self._writes, work, on_result, on_error)
+
+    def files(
+        self,
+        work: Callable[[], Any],
+        on_result: ResultHandler,
+        on_error: ErrorHandler | None = None,
+    ) -> None:
+        self._submit(self._files, work, on_result, on_error)
 
     def run_latest(
         self,
@@ -112,4 +129,5 @@ class TaskRunner(QObject):
     def shutdown(self) -> None:
         """Finish the work already queued (a write must not be cut off) and stop the threads."""
         self._writes.shutdown(wait=True)
+        self._files.shutdown(wait=True)
         self._reads.shutdown(wait=True, cancel_futures=True)

@@ -59,7 +59,11 @@ def dark_palette() -> QPalette:
     for role, colour in colours.items():
         palette.setColor(role, QColor(colour))
     disabled = QPalette.ColorGroup.Disabled
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
         palette.setColor(disabled, role, QColor("#6f7278"))
     return palette
 

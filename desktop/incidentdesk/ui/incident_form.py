@@ -1,0 +1,1098 @@
+"""The incident form: log a new incident or edit one, with attachments, drafts and triage."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateTimeEdit,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from incidentdesk.domain.enums import (
+    EscalationLevel,
+    ImpactScope,
+    Severity,
+    SourceKind,
+    Urgency,
+)
+from incidentdesk.domain.incident import Impact, Incident, IncidentDraft, IncidentRow, Links
+from incidentdesk.domain.triage import suggest_severity
+from incidentdesk.domain.validation import FieldError, ValidationFailed, validate_draft
+from incidentdesk.services.desk import Desk
+from incidentdesk.services.drafts import DraftStore
+from incidentdesk.services.errors import AttachmentRefused, EditConflict
+from incidentdesk.services.triage import Rank
+from incidentdesk.ui.attachment_files import (
+    AttachmentCandidate,
+    prepare_pasted_image,
+    prepare_path,
+)
+from incidentdesk.ui.attachment_list import AttachmentList
+from incidentdesk.ui.attachment_preview import AttachmentPreview
+from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.form_context import FormContext, load_form_context
+from incidentdesk.ui.tasks import TaskRunner
+
+DRAFT_INTERVAL_MS = 3000
+DUPLICATE_SEARCH_DELAY_MS = 400
+NONE_CHOICE = "—"
+DISCARD = "Discard"
+
+
+def _local(moment: datetime) -> QDateTime:
+    return QDateTime.fromSecsSinceEpoch(int(moment.timestamp())).toLocalTime()
+
+
+def _utc(moment: QDateTime) -> datetime:
+    return datetime.fromtimestamp(moment.toSecsSinceEpoch(), UTC)
+
+
+class IncidentForm(QDialog):
+    """Non-modal: several can be open. ``saved`` carries the stored incident."""
+
+    saved = Signal(object)  # Incident
+    open_incident_requested = Signal(int)
+
+    def __init__(
+        self,
+        desk: Desk,
+        runner: TaskRunner,
+        dialogs: DialogService,
+        drafts: DraftStore,
+        incident_id: int | None = None,
+        restored_draft: dict[str, Any] | None = None,
+        draft_key: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._runner = runner
+        self._dialogs = dialogs
+        self._drafts = drafts
+        self._triage = desk.triage
+        self._incident_id = incident_id
+        self._draft_key = draft_key or (
+            f"edit-{incident_id}" if incident_id is not None else f"new-{uuid.uuid4().hex[:12]}"
+        )
+        self._context: FormContext | None = None
+        self._version: int | None = None
+        self._dirty = False
+        self._saving = False
+        self._loading = True
+        self._pending_reads = 0
+        self._attempted_save = False
+        self._touched: set[str] = set()
+        self._pasted_paths: dict[str, str] = {}  # sha256 → file in the drafts folder
+        self._restored_draft = restored_draft
+        self._conflict: Incident | None = None
+        self._escalation_level = EscalationLevel.L1  # changed by escalating, not in this form
+        self.setWindowTitle("Edit Incident" if incident_id is not None else "New Incident")
+        self.setAcceptDrops(True)
+        self.setSizeGripEnabled(True)
+        self.resize(1100, 780)
+        self._build()
+        self.setEnabled(False)
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(DRAFT_INTERVAL_MS)
+        self._autosave.timeout.connect(self.save_draft)
+        self._duplicate_timer = QTimer(self)
+        self._duplicate_timer.setSingleShot(True)
+        self._duplicate_timer.setInterval(DUPLICATE_SEARCH_DELAY_MS)
+        self._duplicate_timer.timeout.connect(self._look_for_duplicates)
+        runner.read(
+            lambda: load_form_context(desk, incident_id),
+            self._context_loaded,
+            self._context_failed,
+        )
+
+    # Building
+
+    def _build(self) -> None:
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Problem")
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.banner.setStyleSheet(
+            "padding: 6px; border-radius: 4px; background: palette(alternate-base);"
+        )
+        self.banner.hide()
+        self.overwrite_button = QPushButton("Save &Anyway, Replacing Their Changes")
+        self.overwrite_button.clicked.connect(self._overwrite)
+        self.overwrite_button.hide()
+
+        self.errors: dict[str, QLabel] = {}
+        main = QVBoxLayout()
+        main.addWidget(self._build_report())
+        main.addWidget(self._build_attachments(), 1)
+        side = QVBoxLayout()
+        side.addWidget(self._build_triage())
+        side.addWidget(self._build_people_and_links())
+        side.addWidget(self._build_duplicates(), 1)
+
+        left, right = QWidget(), QWidget()
+        left.setLayout(main)
+        right.setLayout(side)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(splitter)
+
+        self.save_button = QPushButton(
+            "&Save Incident" if self._incident_id is None else "&Save Changes"
+        )
+        self.save_button.setDefault(True)
+        self.save_button.setToolTip("Ctrl+Enter")
+        self.save_button.clicked.connect(self.save)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        self.status_label = QLabel()
+        self.status_label.setAccessibleName("Form status")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status_label, 1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.overwrite_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+        for sequence in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(sequence), self, self.save)
+        QShortcut(QKeySequence.StandardKey.Paste, self, self.paste)
+
+    def _error_label(self, field: str) -> QLabel:
+        label = QLabel()
+        label.setWordWrap(True)
+        label.setAccessibleName(f"Problem with {field.replace('_', ' ')}")
+        label.setStyleSheet("color: #c62828;")
+        label.hide()
+        self.errors[field] = label
+        return label
+
+    def _with_error(self, field: str, widget: QWidget) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(widget)
+        layout.addWidget(self._error_label(field))
+        return box
+
+    def _build_report(self) -> QGroupBox:
+        group = QGroupBox("Report")
+        form = QFormLayout(group)
+        self.title = QLineEdit()
+        self.title.setAccessibleName("Title")
+        self.title.setPlaceholderText("What is wrong, in a few words")
+        form.addRow("&Title:", self._with_error("title", self.title))
+
+        self.description = QPlainTextEdit()
+        self.description.setAccessibleName("Description")
+        self.description.setPlaceholderText(
+            "What happened, what people see, since when. Markdown works: **bold**, `code`, lists."
+        )
+        self.description.setTabChangesFocus(True)
+        self.preview = QTextBrowser()
+        self.preview.setAccessibleName("Description preview")
+        self.preview.setOpenExternalLinks(True)
+        self.description_tabs = QTabWidget()
+        self.description_tabs.addTab(self.description, "&Write")
+        self.description_tabs.addTab(self.preview, "&Preview")
+        self.description_tabs.currentChanged.connect(self._render_preview)
+        self.description_tabs.setMinimumHeight(180)
+        description_label = QLabel("&Description:")
+        description_label.setBuddy(self.description)
+        form.addRow(description_label, self._with_error("description", self.description_tabs))
+
+        self.source_kind = QComboBox()
+        self.source_kind.setAccessibleName("Source")
+        for kind in SourceKind:
+            self.source_kind.addItem(kind.label, kind)
+        self.source_name = QComboBox()
+        self.source_name.setEditable(True)
+        self.source_name.setAccessibleName("Source name")
+        self.source_name.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.source_contact = QLineEdit()
+        self.source_contact.setAccessibleName("Contact")
+        self.source_contact.setPlaceholderText("e-mail or phone")
+        source_row = QHBoxLayout()
+        source_row.addWidget(self.source_kind)
+        source_row.addWidget(self.source_name, 1)
+        source_row.addWidget(self.source_contact, 1)
+        source_box = QWidget()
+        source_box.setLayout(source_row)
+        source_row.setContentsMargins(0, 0, 0, 0)
+        source_label = QLabel("Sou&rce:")
+        source_label.setBuddy(self.source_kind)
+        source_errors = QWidget()
+        errors_layout = QVBoxLayout(source_errors)
+        errors_layout.setContentsMargins(0, 0, 0, 0)
+        errors_layout.addWidget(source_box)
+        errors_layout.addWidget(self._error_label("source_name"))
+        errors_layout.addWidget(self._error_label("source_contact"))
+        form.addRow(source_label, source_errors)
+        self.source_kind.currentIndexChanged.connect(self._source_kind_changed)
+
+        self.reported_at = QDateTimeEdit()
+        self.reported_at.setAccessibleName("First reported at")
+        self.reported_at.setCalendarPopup(True)
+        self.reported_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        now_button = QPushButton("&Now")
+        now_button.setAccessibleName("Set first reported to now")
+        now_button.clicked.connect(
+            lambda: self.reported_at.setDateTime(QDateTime.currentDateTime())
+        )
+        when_row = QHBoxLayout()
+        when_row.setContentsMargins(0, 0, 0, 0)
+        when_row.addWidget(self.reported_at)
+        when_row.addWidget(now_button)
+        when_row.addStretch()
+        when_box = QWidget()
+        when_box.setLayout(when_row)
+        when_label = QLabel("First re&ported:")
+        when_label.setBuddy(self.reported_at)
+        form.addRow(when_label, self._with_error("reported_at", when_box))
+
+        self.reported_by = QComboBox()
+        self.reported_by.setAccessibleName("Reported by")
+        form.addRow("Reported &by:", self._with_error("reported_by", self.reported_by))
+        return group
+
+    def _build_attachments(self) -> QGroupBox:
+        group = QGroupBox("Screenshots and logs")
+        layout = QVBoxLayout(group)
+        self.attachments = AttachmentList()
+        self.attachments.preview_requested.connect(self._preview)
+        self.attachments.changed.connect(self._changed)
+        hint = QLabel("Drop files anywhere on this form, or paste a screenshot with Ctrl+V.")
+        hint.setWordWrap(True)
+        add = QPushButton("Add &Files…")
+        add.clicked.connect(self.choose_files)
+        paste = QPushButton("Paste &Image")
+        paste.clicked.connect(self.paste_image)
+        remove = QPushButton("Remo&ve")
+        remove.clicked.connect(self.attachments.remove_selected)
+        self.reading = QProgressBar()
+        self.reading.setAccessibleName("Reading files")
+        self.reading.setTextVisible(True)
+        self.reading.hide()
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(paste)
+        row.addWidget(remove)
+        row.addWidget(self.reading, 1)
+        layout.addWidget(self.attachments, 1)
+        layout.addWidget(hint)
+        layout.addLayout(row)
+        return group
+
+    def _build_triage(self) -> QGroupBox:
+        group = QGroupBox("Categorize and prioritize")
+        form = QFormLayout(group)
+        self.service = QComboBox()
+        self.service.setEditable(True)
+        self.service.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.service.setAccessibleName("Service affected")
+        form.addRow("Ser&vice:", self._with_error("service", self.service))
+        self.category = QComboBox()
+        self.category.setAccessibleName("Category")
+        form.addRow("Cate&gory:", self._with_error("category", self.category))
+
+        self.impact_scope = QComboBox()
+        self.impact_scope.setAccessibleName("People affected")
+        for scope in ImpactScope:
+            self.impact_scope.addItem(scope.label, scope)
+        form.addRow("People &affected:", self.impact_scope)
+        self.financial = QCheckBox("Fi&nancial")
+        self.security = QCheckBox("Securit&y")
+        self.compliance = QCheckBox("Co&mpliance")
+        flags = QHBoxLayout()
+        flags.setContentsMargins(0, 0, 0, 0)
+        for box in (self.financial, self.security, self.compliance):
+            box.setAccessibleName(f"{box.text().replace('&', '')} implications")
+            flags.addWidget(box)
+        flags.addStretch()
+        flags_box = QWidget()
+        flags_box.setLayout(flags)
+        form.addRow("Implications:", flags_box)
+
+        self.suggestion = QLabel()
+        self.suggestion.setAccessibleName("Suggested severity")
+        self.suggestion.setWordWrap(True)
+        self.use_suggestion = QPushButton("&Use")
+        self.use_suggestion.setAccessibleName("Use the suggested severity")
+        self.use_suggestion.clicked.connect(self._apply_suggestion)
+        suggestion_row = QHBoxLayout()
+        suggestion_row.setContentsMargins(0, 0, 0, 0)
+        suggestion_row.addWidget(self.suggestion, 1)
+        suggestion_row.addWidget(self.use_suggestion)
+        suggestion_box = QWidget()
+        suggestion_box.setLayout(suggestion_row)
+        form.addRow("Suggested:", suggestion_box)
+
+        self.severity = QComboBox()
+        self.severity.setAccessibleName("Severity")
+        for severity in Severity:
+            self.severity.addItem(
+                f"{severity.label} — {severity.description.split(':')[0]}", severity
+            )
+            self.severity.setItemData(
+                self.severity.count() - 1, severity.description, Qt.ItemDataRole.ToolTipRole
+            )
+        form.addRow("Se&verity:", self.severity)
+        self.urgency = QComboBox()
+        self.urgency.setAccessibleName("Urgency")
+        for urgency in Urgency:
+            self.urgency.addItem(urgency.label, urgency)
+        form.addRow("&Urgency:", self.urgency)
+        self.priority = QLabel()
+        self.priority.setAccessibleName("Priority")
+        self.priority.setTextFormat(Qt.TextFormat.RichText)
+        form.addRow("Priority:", self.priority)
+        for widget in (self.impact_scope, self.severity, self.urgency):
+            widget.currentIndexChanged.connect(self._triage_changed)
+        for box in (self.financial, self.security, self.compliance):
+            box.toggled.connect(self._triage_changed)
+        return group
+
+    def _build_people_and_links(self) -> QGroupBox:
+        group = QGroupBox("Who and where")
+        form = QFormLayout(group)
+        self.assignee = QComboBox()
+        self.assignee.setAccessibleName("Assignee")
+        form.addRow("Ass&ignee:", self._with_error("assignee", self.assignee))
+        self.team = QComboBox()
+        self.team.setAccessibleName("Team")
+        form.addRow("T&eam:", self._with_error("team", self.team))
+        self.chat = QLineEdit()
+        self.bridge = QLineEdit()
+        self.ticket = QLineEdit()
+        for widget, name, label, placeholder in (
+            (self.chat, "links.chat", "C&hat channel:", "https://chat.example.com/channels/…"),
+            (self.bridge, "links.bridge", "Video &bridge:", "https://meet.example.com/…"),
+            (self.ticket, "links.ticket", "Tic&ket:", "https://tickets.example.com/…"),
+        ):
+            widget.setAccessibleName(label.replace("&", "").rstrip(":"))
+            widget.setPlaceholderText(placeholder)
+            form.addRow(label, self._with_error(name, widget))
+        return group
+
+    def _build_duplicates(self) -> QGroupBox:
+        group = QGroupBox("Open incidents that look the same")
+        layout = QVBoxLayout(group)
+        self.duplicates = QListWidget()
+        self.duplicates.setAccessibleName("Possible duplicates")
+        self.duplicates.itemActivated.connect(lambda _: self._open_duplicate())
+        self.duplicates_hint = QLabel("As you type a title, similar open incidents appear here.")
+        self.duplicates_hint.setWordWrap(True)
+        open_button = QPushButton("&Open")
+        open_button.clicked.connect(self._open_duplicate)
+        self.link_button = QPushButton("Add as &Report to This One")
+        self.link_button.setToolTip(
+            "Instead of a new incident, record this report (text and files) on the selected one"
+        )
+        self.link_button.clicked.connect(self._add_to_duplicate)
+        row = QHBoxLayout()
+        row.addWidget(open_button)
+        row.addWidget(self.link_button)
+        row.addStretch()
+        layout.addWidget(self.duplicates_hint)
+        layout.addWidget(self.duplicates, 1)
+        layout.addLayout(row)
+        group.setVisible(self._incident_id is None)
+        return group
+
+    # Loading
+
+    def _context_failed(self, error: Exception) -> None:
+        self.setEnabled(True)
+        self.save_button.setEnabled(False)
+        self._show_banner(f"The form could not load its lists: {error}. Close it and try again.")
+
+    def _context_loaded(self, context: FormContext) -> None:
+        self._context = context
+        self._fill_choices(context)
+        if context.incident is not None:
+            self._version = context.incident.version
+            self._show_incident(context.incident)
+        else:
+            self.reported_at.setDateTime(QDateTime.currentDateTime())
+            self.reported_by.setCurrentIndex(max(0, self.reported_by.findData(self._desk.actor_id)))
+        if self._restored_draft is not None:
+            self.load_fields(self._restored_draft)
+        self._source_kind_changed()
+        self._triage_changed()
+        self._connect_changes()
+        self._loading = False
+        self._dirty = self._restored_draft is not None
+        self.setEnabled(True)
+        self.title.setFocus()
+        self._autosave.start()
+
+    def _fill_choices(self, context: FormContext) -> None:
+        for combo, items in (
+            (self.service, [(item.name, item.id) for item in context.services]),
+            (self.category, [(item.name, item.id) for item in context.categories]),
+            (self.team, [(item.name, item.id) for item in context.teams]),
+            (self.assignee, [(person.name, person.id) for person in context.people]),
+            (self.reported_by, [(person.name, person.id) for person in context.people]),
+        ):
+            combo.addItem(NONE_CHOICE, None)
+            for name, id_ in items:
+                combo.addItem(name, id_)
+        completer = QCompleter([item.name for item in context.services], self.service)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.service.setCompleter(completer)
+        self.service.lineEdit().setPlaceholderText("Type to find a service")
+        self.service.setCurrentIndex(0)
+        self.service.setEditText("")
+
+    def _show_incident(self, incident: Incident) -> None:
+        draft = incident.draft
+        self.title.setText(draft.title)
+        self.description.setPlainText(draft.description)
+        self.source_kind.setCurrentIndex(self.source_kind.findData(draft.source_kind))
+        self._source_kind_changed()
+        self.source_name.setEditText(draft.source_name)
+        self.source_contact.setText(draft.source_contact)
+        self.reported_at.setDateTime(_local(draft.reported_at))
+        self._select(self.reported_by, draft.reported_by_id)
+        self._select(self.service, draft.service_id)
+        if draft.service_id is None:
+            self.service.setEditText("")
+        self._select(self.category, draft.category_id)
+        self.impact_scope.setCurrentIndex(self.impact_scope.findData(draft.impact.scope))
+        self.financial.setChecked(draft.impact.financial)
+        self.security.setChecked(draft.impact.security)
+        self.compliance.setChecked(draft.impact.compliance)
+        self.severity.setCurrentIndex(self.severity.findData(draft.severity))
+        self.urgency.setCurrentIndex(self.urgency.findData(draft.urgency))
+        self._select(self.assignee, draft.assignee_id)
+        self._select(self.team, draft.team_id)
+        self.chat.setText(draft.links.chat)
+        self.bridge.setText(draft.links.bridge)
+        self.ticket.setText(draft.links.ticket)
+        self._escalation_level = draft.escalation_level
+        self.setWindowTitle(f"Edit {incident.key}: {incident.title}")
+
+    @staticmethod
+    def _select(combo: QComboBox, value: Any) -> None:
+        combo.setCurrentIndex(max(0, combo.findData(value)))
+
+    def _connect_changes(self) -> None:
+        for line in (self.title, self.source_contact, self.chat, self.bridge, self.ticket):
+            line.textChanged.connect(self._changed)
+        self.description.textChanged.connect(self._changed)
+        self.source_name.editTextChanged.connect(self._changed)
+        self.service.editTextChanged.connect(self._changed)
+        self.reported_at.dateTimeChanged.connect(self._changed)
+        for combo in (
+            self.source_kind,
+            self.reported_by,
+            self.category,
+            self.impact_scope,
+            self.severity,
+            self.urgency,
+            self.assignee,
+            self.team,
+        ):
+            combo.currentIndexChanged.connect(self._changed)
+        for box in (self.financial, self.security, self.compliance):
+            box.toggled.connect(self._changed)
+        self.title.textChanged.connect(self._duplicate_timer.start)
+        self.description.textChanged.connect(self._duplicate_timer.start)
+        for field, line in (
+            ("title", self.title),
+            ("source_contact", self.source_contact),
+            ("links.chat", self.chat),
+            ("links.bridge", self.bridge),
+            ("links.ticket", self.ticket),
+        ):
+            line.editingFinished.connect(lambda field=field: self._touch(field))
+        self.service.lineEdit().editingFinished.connect(lambda: self._touch("service"))
+        self.source_name.lineEdit().editingFinished.connect(lambda: self._touch("source_name"))
+        self.reported_at.editingFinished.connect(lambda: self._touch("reported_at"))
+        for text_field in self.findChildren(QLineEdit) + self.findChildren(QPlainTextEdit):
+            text_field.installEventFilter(self)
+
+    # Reactions
+
+    def _changed(self) -> None:
+        if self._loading:
+            return
+        self._dirty = True
+        if self._attempted_save or self._touched:
+            self._show_errors(self._errors(), only_touched=not self._attempted_save)
+
+    def _touch(self, field: str) -> None:
+        self._touched.add(field)
+        self._show_errors(self._errors(), only_touched=not self._attempted_save)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.description and event.type() == QEvent.Type.FocusOut:
+            self._touch("description")
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Paste)
+            and _clipboard_has_only_an_image()
+        ):
+            # A text field would swallow Ctrl+V and paste nothing; leave it to the form's
+            # shortcut, which attaches the screenshot.
+            return True
+        return super().eventFilter(watched, event)
+
+    def _source_kind_changed(self) -> None:
+        kind = self.source_kind.currentData()
+        monitoring = kind is SourceKind.MONITORING
+        typed = self.source_name.currentText()
+        self.source_name.blockSignals(True)
+        self.source_name.clear()
+        if monitoring and self._context is not None:
+            self.source_name.addItems(self._context.monitoring_sources)
+        self.source_name.setEditText(typed)
+        self.source_name.blockSignals(False)
+        self.source_name.lineEdit().setPlaceholderText(
+            "Which monitoring system" if monitoring else "Name of the person who reported it"
+        )
+        self.source_contact.setEnabled(not monitoring)
+
+    def _impact(self) -> Impact:
+        return Impact(
+            self.impact_scope.currentData() or ImpactScope.ONE,
+            self.financial.isChecked(),
+            self.security.isChecked(),
+            self.compliance.isChecked(),
+        )
+
+    def _triage_changed(self) -> None:
+        suggestion = suggest_severity(self._impact())
+        self.suggestion.setText(suggestion.text)
+        self.use_suggestion.setEnabled(self.severity.currentData() is not suggestion.severity)
+        if self._context is None:
+            return
+        severity, urgency = self.severity.currentData(), self.urgency.currentData()
+        if severity is None or urgency is None:
+            return
+        priority = self._context.matrix.priority(severity, urgency)
+        self.priority.setText(f"<b>{priority.label}</b>")
+        exclude = self._incident_id
+        self._runner.run_latest(
+            f"form-rank-{self._draft_key}",
+            lambda: self._triage.rank_among_open(priority, exclude),
+            lambda rank: self._show_rank(priority.label, rank),
+        )
+
+    def _show_rank(self, label: str, rank: Rank) -> None:
+        verb = "ranks" if self._incident_id is not None else "would rank"
+        self.priority.setText(f"<b>{label}</b> · {verb} {rank.text}")
+
+    def _apply_suggestion(self) -> None:
+        suggestion = suggest_severity(self._impact())
+        self.severity.setCurrentIndex(self.severity.findData(suggestion.severity))
+
+    def _render_preview(self, index: int) -> None:
+        if self.description_tabs.widget(index) is self.preview:
+            text = self.description.toPlainText()
+            self.preview.setMarkdown(text if text.strip() else "*Nothing written yet.*")
+
+    # Attachments
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if (mime.hasUrls() and any(url.isLocalFile() for url in mime.urls())) or mime.hasImage():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+        if paths:
+            self.add_paths(paths)
+        elif mime.hasImage():
+            self.add_image(QImage(mime.imageData()))
+        event.acceptProposedAction()
+
+    def choose_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, "Attach Files")
+        self.add_paths([Path(name) for name in names])
+
+    def paste(self) -> None:
+        """Ctrl+V outside a text field: a screenshot on the clipboard becomes an attachment."""
+        self.paste_image()
+
+    def paste_image(self) -> None:
+        clipboard = QGuiApplication.clipboard()
+        mime = clipboard.mimeData()
+        if mime is not None and mime.hasUrls() and any(url.isLocalFile() for url in mime.urls()):
+            self.add_paths([Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()])
+            return
+        image = clipboard.image()
+        if image.isNull():
+            self.status_label.setText("There is no image on the clipboard to paste.")
+            return
+        self.add_image(image)
+
+    def add_image(self, image: QImage) -> None:
+        if self._context is None:
+            return
+        limits = self._context.limits
+        name = f"screenshot-{datetime.now().strftime('%Y-%m-%d-%H%M%S')}.png"
+        copy = image.copy()  # the clipboard may change while the worker encodes
+        self._start_reading()
+        folder, key = self._drafts.folder / "files", self._draft_key
+        self._runner.files(
+            lambda: _keep_pasted(prepare_pasted_image(copy, name, limits), folder, key),
+            self._pasted_image_ready,
+            self._attachment_refused,
+        )
+
+    def _pasted_image_ready(self, result: tuple[AttachmentCandidate, str]) -> None:
+        candidate, kept_at = result
+        self._pasted_paths[candidate.file.sha256] = kept_at
+        self._attachment_ready(candidate)
+
+    def add_paths(self, paths: list[Path]) -> None:
+        if self._context is None or not paths:
+            return
+        limits = self._context.limits
+        report = self._runner.progress_reporter(self._reading_progress)
+        for path in paths:
+            self._start_reading()
+            self._runner.files(
+                lambda path=path: prepare_path(path, limits, report),
+                self._attachment_ready,
+                self._attachment_refused,
+            )
+
+    def _start_reading(self) -> None:
+        self._pending_reads += 1
+        self.reading.setRange(0, 0)
+        self.reading.setFormat("Reading…")
+        self.reading.show()
+
+    def _reading_progress(self, done: int, total: int) -> None:
+        if total > 4 * 1024 * 1024:
+            self.reading.setRange(0, 1000)
+            self.reading.setValue(round(1000 * done / max(1, total)))
+            self.reading.setFormat("Reading… %p%")
+
+    def _finish_reading(self) -> None:
+        self._pending_reads -= 1
+        if self._pending_reads == 0:
+            self.reading.hide()
+
+    def _attachment_ready(self, candidate: AttachmentCandidate) -> None:
+        self._finish_reading()
+        self.attachments.add(candidate)
+        self.status_label.setText(f"Added {candidate.file.filename}.")
+
+    def _attachment_refused(self, error: Exception) -> None:
+        self._finish_reading()
+        message = (
+            str(error)
+            if isinstance(error, AttachmentRefused)
+            else f"The file could not be added: {error}."
+        )
+        self._show_banner(message)
+
+    def _preview(self, candidate: AttachmentCandidate) -> None:
+        AttachmentPreview(candidate.file, self).exec()
+
+    # Possible duplicates
+
+    def _look_for_duplicates(self) -> None:
+        title, description = self.title.text(), self.description.toPlainText()
+        if not (title + description).strip():
+            self.duplicates.clear()
+            return
+        self._runner.run_latest(
+            f"form-duplicates-{self._draft_key}",
+            lambda: self._triage.similar_open(title, description, self._incident_id),
+            self._show_duplicates,
+        )
+
+    def _show_duplicates(self, rows: list[IncidentRow]) -> None:
+        self.duplicates.clear()
+        for row in rows:
+            item = QListWidgetItem(
+                f"{row.key} · {row.severity.label} · {row.status.label}\n{row.title}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            item.setToolTip(f"{row.key}: {row.title}\nService: {row.service_name or NONE_CHOICE}")
+            self.duplicates.addItem(item)
+        self.duplicates_hint.setText(
+            f"{len(rows)} open incident{'s' if len(rows) != 1 else ''} may be the same: "
+            "open one, or add this report to it."
+            if rows
+            else "No open incident looks the same."
+        )
+
+    def _selected_duplicate(self) -> int | None:
+        item = self.duplicates.currentItem() or self.duplicates.item(0)
+        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def _open_duplicate(self) -> None:
+        incident_id = self._selected_duplicate()
+        if incident_id is not None:
+            self.open_incident_requested.emit(incident_id)
+
+    def _add_to_duplicate(self) -> None:
+        incident_id = self._selected_duplicate()
+        if incident_id is None or self._saving:
+            return
+        draft = self._draft_or_show_errors()
+        if draft is None:
+            return
+        files = [candidate.file for candidate in self.attachments.candidates()]
+        self._begin_saving("Adding the report…")
+        self._runner.write(
+            lambda: self._triage.add_duplicate_report(
+                incident_id, draft, self._desk.actor_id, files
+            ),
+            self._saved,
+            self._save_failed,
+        )
+
+    # Saving
+
+    def to_draft(self) -> IncidentDraft:
+        return IncidentDraft(
+            title=self.title.text(),
+            description=self.description.toPlainText(),
+            reported_at=_utc(self.reported_at.dateTime()),
+            severity=self.severity.currentData() or Severity.SEV3,
+            urgency=self.urgency.currentData() or Urgency.MEDIUM,
+            source_kind=self.source_kind.currentData() or SourceKind.EMPLOYEE,
+            source_name=self.source_name.currentText(),
+            source_contact=self.source_contact.text() if self.source_contact.isEnabled() else "",
+            reported_by_id=self.reported_by.currentData(),
+            service_id=self._service_id(),
+            category_id=self.category.currentData(),
+            impact=self._impact(),
+            assignee_id=self.assignee.currentData(),
+            team_id=self.team.currentData(),
+            escalation_level=self._escalation_level,
+            links=Links(self.chat.text(), self.bridge.text(), self.ticket.text()),
+        )
+
+    def _service_id(self) -> int | None:
+        typed = self.service.currentText().strip()
+        if not typed:
+            return None
+        index = self.service.findText(typed, Qt.MatchFlag.MatchFixedString)
+        return self.service.itemData(index) if index > 0 else None
+
+    def _errors(self) -> list[FieldError]:
+        errors = validate_draft(self.to_draft(), datetime.now(UTC))
+        typed_service = self.service.currentText().strip()
+        if typed_service and self._service_id() is None:
+            errors.append(
+                FieldError(
+                    "service",
+                    f"“{typed_service}” is not in the service catalog; pick one from the list.",
+                )
+            )
+        return errors
+
+    def _show_errors(self, errors: list[FieldError], *, only_touched: bool = False) -> None:
+        by_field: dict[str, list[str]] = {}
+        for error in errors:
+            by_field.setdefault(error.field, []).append(error.message)
+        for field, label in self.errors.items():
+            messages = by_field.get(field, [])
+            visible = bool(messages) and (not only_touched or field in self._touched)
+            label.setText(" ".join(messages))
+            label.setVisible(visible)
+
+    def _focus_first_error(self, errors: list[FieldError]) -> None:
+        widgets: dict[str, QWidget] = {
+            "title": self.title,
+            "description": self.description,
+            "source_name": self.source_name,
+            "source_contact": self.source_contact,
+            "reported_at": self.reported_at,
+            "reported_by": self.reported_by,
+            "service": self.service,
+            "category": self.category,
+            "assignee": self.assignee,
+            "team": self.team,
+            "links.chat": self.chat,
+            "links.bridge": self.bridge,
+            "links.ticket": self.ticket,
+        }
+        order = list(widgets)
+        first = min(
+            errors,
+            key=lambda error: order.index(error.field) if error.field in order else len(order),
+        )
+        widget = widgets.get(first.field)
+        if widget is not None:
+            if widget is self.description:
+                self.description_tabs.setCurrentWidget(self.description)
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.status_label.setText(first.message)
+
+    def _draft_or_show_errors(self) -> IncidentDraft | None:
+        self._attempted_save = True
+        errors = self._errors()
+        self._show_errors(errors)
+        if errors:
+            self._focus_first_error(errors)
+            return None
+        return self.to_draft()
+
+    def save(self) -> None:
+        """Ctrl+Enter: save if the form is valid, else point at the first problem."""
+        if self._saving or self._context is None:
+            return
+        if self._pending_reads:
+            self.status_label.setText("Still reading files; save again when they are added.")
+            return
+        draft = self._draft_or_show_errors()
+        if draft is None:
+            return
+        self._store(draft, self._version)
+
+    def _store(self, draft: IncidentDraft, version: int | None) -> None:
+        files = [candidate.file for candidate in self.attachments.candidates()]
+        actor, incidents, incident_id = self._desk.actor_id, self._desk.incidents, self._incident_id
+        self._begin_saving("Saving…")
+        if incident_id is None:
+            self._runner.write(
+                lambda: incidents.create(draft, actor, files), self._saved, self._save_failed
+            )
+        else:
+            assert version is not None
+            self._runner.write(
+                lambda: incidents.update(incident_id, draft, version, actor, files)[0],
+                self._saved,
+                self._save_failed,
+            )
+
+    def _begin_saving(self, text: str) -> None:
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self.status_label.setText(text)
+        self.banner.hide()
+        self.overwrite_button.hide()
+
+    def _saved(self, incident: Incident) -> None:
+        self._saving = False
+        self._dirty = False
+        self._autosave.stop()
+        key = self._draft_key
+        pasted = list(self._pasted_paths.values())
+        self._runner.files(lambda: self._forget_draft(key, pasted), lambda _: None)
+        self.saved.emit(incident)
+        self.accept()
+
+    def _forget_draft(self, key: str, pasted: list[str]) -> None:
+        self._drafts.discard(key)
+        for path in pasted:
+            Path(path).unlink(missing_ok=True)
+
+    def _save_failed(self, error: Exception) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        self.status_label.setText("Not saved.")
+        self.save_draft()
+        if isinstance(error, ValidationFailed):
+            self._show_errors(error.errors)
+            self._focus_first_error(error.errors)
+            return
+        if isinstance(error, EditConflict):
+            self._conflict = error.current
+            self._show_banner(f"{error} Everything you typed is still here.")
+            self.overwrite_button.show()
+            return
+        self._show_banner(
+            f"The incident was not saved: {_plain(error)} Everything you typed is still here and "
+            "kept as a draft; try again when the database is back."
+        )
+
+    def _overwrite(self) -> None:
+        draft = self._draft_or_show_errors()
+        if draft is not None and self._conflict is not None:
+            self._store(draft, self._conflict.version)
+
+    def _show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.show()
+
+    # Drafts
+
+    def fields(self) -> dict[str, Any]:
+        """The form's content as JSON-compatible values, for the draft file."""
+        draft = self.to_draft()
+        return {
+            "incident_id": self._incident_id,
+            "version": self._version,
+            "title": draft.title,
+            "description": draft.description,
+            "reported_at": draft.reported_at.isoformat(),
+            "severity": draft.severity.value,
+            "urgency": draft.urgency.value,
+            "source_kind": draft.source_kind.value,
+            "source_name": draft.source_name,
+            "source_contact": draft.source_contact,
+            "reported_by_id": draft.reported_by_id,
+            "service": self.service.currentText(),
+            "category_id": draft.category_id,
+            "impact_scope": draft.impact.scope.value,
+            "financial": draft.impact.financial,
+            "security": draft.impact.security,
+            "compliance": draft.impact.compliance,
+            "assignee_id": draft.assignee_id,
+            "team_id": draft.team_id,
+            "links": [draft.links.chat, draft.links.bridge, draft.links.ticket],
+            "files": [
+                candidate.source_path or self._pasted_paths.get(candidate.file.sha256, "")
+                for candidate in self.attachments.candidates()
+            ],
+        }
+
+    def load_fields(self, fields: dict[str, Any]) -> None:
+        """Fill the form from a draft; values that no longer fit are left as they are."""
+        self.title.setText(str(fields.get("title", "")))
+        self.description.setPlainText(str(fields.get("description", "")))
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            self.reported_at.setDateTime(_local(datetime.fromisoformat(fields["reported_at"])))
+        for combo, key, kind in (
+            (self.severity, "severity", Severity),
+            (self.urgency, "urgency", Urgency),
+            (self.source_kind, "source_kind", SourceKind),
+            (self.impact_scope, "impact_scope", ImpactScope),
+        ):
+            with contextlib.suppress(KeyError, ValueError):
+                combo.setCurrentIndex(max(0, combo.findData(kind(fields[key]))))
+        self._source_kind_changed()
+        self.source_name.setEditText(str(fields.get("source_name", "")))
+        self.source_contact.setText(str(fields.get("source_contact", "")))
+        for combo, key in (
+            (self.reported_by, "reported_by_id"),
+            (self.category, "category_id"),
+            (self.assignee, "assignee_id"),
+            (self.team, "team_id"),
+        ):
+            self._select(combo, fields.get(key))
+        self.service.setEditText(str(fields.get("service", "")))
+        for box, key in (
+            (self.financial, "financial"),
+            (self.security, "security"),
+            (self.compliance, "compliance"),
+        ):
+            box.setChecked(bool(fields.get(key, False)))
+        links = [*list(fields.get("links", [])), "", "", ""]
+        for line, value in zip((self.chat, self.bridge, self.ticket), links, strict=False):
+            line.setText(str(value))
+        self.add_paths([Path(path) for path in fields.get("files", []) if path])
+
+    def save_draft(self) -> None:
+        if not self._dirty or self._loading:
+            return
+        fields, key, drafts = self.fields(), self._draft_key, self._drafts
+        self._runner.files(lambda: drafts.save(key, fields), lambda _: None, self._draft_failed)
+
+    def _draft_failed(self, error: Exception) -> None:
+        self.status_label.setText(f"The draft could not be kept on disk: {error}")
+
+    @property
+    def draft_key(self) -> str:
+        return self._draft_key
+
+    @property
+    def incident_id(self) -> int | None:
+        return self._incident_id
+
+    # Closing
+
+    def reject(self) -> None:
+        """Esc or Cancel: ask before throwing away what was typed."""
+        if self._dirty and not self._saving:
+            choice = self._dialogs.choose(
+                self,
+                "Discard This Incident?" if self._incident_id is None else "Discard Your Changes?",
+                "What you typed will be lost.",
+                [DISCARD],
+            )
+            if choice != DISCARD:
+                return
+            key, pasted = self._draft_key, list(self._pasted_paths.values())
+            self._runner.files(lambda: self._forget_draft(key, pasted), lambda _: None)
+        self._autosave.stop()
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.isVisible() and self.result() == QDialog.DialogCode.Rejected and self._dirty:
+            self.reject()
+            if self.isVisible():
+                event.ignore()
+                return
+        super().closeEvent(event)
+
+
+def _clipboard_has_only_an_image() -> bool:
+    mime = QGuiApplication.clipboard().mimeData()
+    return mime is not None and mime.hasImage() and not mime.hasText()
+
+
+def _keep_pasted(
+    candidate: AttachmentCandidate, folder: Path, draft_key: str
+) -> tuple[AttachmentCandidate, str]:
+    """On the files thread: a pasted image is kept beside the draft, so a restored draft
+    still has it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{draft_key}-{candidate.file.sha256[:16]}.png"
+    path.write_bytes(candidate.file.content)
+    return candidate, str(path)
+
+
+def _plain(error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text if text.endswith(".") else f"{text}."
