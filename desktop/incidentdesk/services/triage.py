@@ -15,9 +15,11 @@ from incidentdesk.services.errors import NotFound
 from incidentdesk.services.incidents import IncidentService
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store
-from incidentdesk.storage.search import similar_incident_ids
+from incidentdesk.storage.search import significant_words, similar_incident_ids
 
 SIMILAR_LIMIT = 5
+CANDIDATE_LIMIT = 30
+MIN_SHARED_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,29 @@ class TriageService:
         self, title: str, description: str, exclude_id: int | None = None
     ) -> list[IncidentRow]:
         """Open incidents whose words overlap the most with ``title`` and ``description``."""
-        ranked_ids = similar_incident_ids(
-            self._store.database, f"{title} {description}", OPEN_STATUSES, SIMILAR_LIMIT + 1
-        )
-        ranked_ids = [id_ for id_ in ranked_ids if id_ != exclude_id][:SIMILAR_LIMIT]
-        if not ranked_ids:
+        text = f"{title} {description}"
+        candidates = [
+            id_
+            for id_ in similar_incident_ids(
+                self._store.database, text, OPEN_STATUSES, CANDIDATE_LIMIT
+            )
+            if id_ != exclude_id
+        ]
+        if not candidates:
             return []
-        rows = {row.id: row for row in self._incidents.rows_by_id(ranked_ids)}
-        return [rows[id_] for id_ in ranked_ids if id_ in rows]
+        # The index ranks any shared word; one word in common ("EU", "login") is no likeness:
+        # keep those that share a word of the title and at least two words overall.
+        title_words, all_words = significant_words(title), significant_words(text)
+        needed = min(MIN_SHARED_WORDS, len(all_words))
+        query = m.Incident.select(m.Incident.id, m.Incident.title, m.Incident.description).where(
+            m.Incident.id.in_(candidates)
+        )
+        alike_ids = set()
+        for id_, other_title, other_description in query.tuples().iterator():
+            other_title_words = significant_words(other_title)
+            shared = all_words & (other_title_words | significant_words(other_description))
+            if (title_words & other_title_words or not title_words) and len(shared) >= needed:
+                alike_ids.add(id_)
+        alike = [id_ for id_ in candidates if id_ in alike_ids][:SIMILAR_LIMIT]
+        rows = {row.id: row for row in self._incidents.rows_by_id(alike)}
+        return [rows[id_] for id_ in alike if id_ in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,16 +90,21 @@ def backup_sqlite(location: SqliteLocation, store: Store, target: Path) -> None:
         raise ValueError("The backup cannot overwrite the database itself; choose another file.")
     if not target.parent.is_dir():
         raise ValueError(f"The folder {target.parent} does not exist.")
-    destination = sqlite3.connect(str(target))
     try:
-        store.database.connection().backup(destination)
-    finally:
-        destination.close()
+        destination = sqlite3.connect(str(target))
+        try:
+            store.database.connection().backup(destination)
+        finally:
+            destination.close()
+    except sqlite3.Error as error:  # a folder, an unwritable place, a file that is no database
+        raise ValueError(f"SQLite cannot write {target} ({error}).") from error
 
 
 def pg_dump_command(location: PostgresLocation, target: Path) -> str:
-    schema = f" --schema={location.schema}" if location.schema else ""
+    """The command to paste into a shell; each value quoted, as paths often hold spaces."""
+    schema = f" --schema={shlex.quote(location.schema)}" if location.schema else ""
     return (
-        f"pg_dump --host={location.host} --port={location.port} --username={location.user}"
-        f"{schema} --format=custom --file={target} {location.database}"
+        f"pg_dump --host={shlex.quote(location.host)} --port={location.port} "
+        f"--username={shlex.quote(location.user)}{schema} --format=custom "
+        f"--file={shlex.quote(str(target))} {shlex.quote(location.database)}"
     )

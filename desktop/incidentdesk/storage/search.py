@@ -133,17 +133,20 @@ MIN_SIMILAR_WORD_LENGTH = 3
 MAX_SIMILAR_WORDS = 24
 
 
+def significant_words(text: str) -> set[str]:
+    """The words of ``text`` that say what it is about: not short, not common."""
+    return {
+        word
+        for word in search_words(text)
+        if len(word) >= MIN_SIMILAR_WORD_LENGTH and word not in _COMMON_WORDS
+    }
+
+
 def similar_incident_ids(
     database: pw.Database, text: str, statuses: Iterable[Status], limit: int
 ) -> list[int]:
     """Ids of incidents in ``statuses`` sharing the most words with ``text``, best first."""
-    words = list(
-        dict.fromkeys(
-            word
-            for word in search_words(text)
-            if len(word) >= MIN_SIMILAR_WORD_LENGTH and word not in _COMMON_WORDS
-        )
-    )[:MAX_SIMILAR_WORDS]
+    words = sorted(significant_words(text))[:MAX_SIMILAR_WORDS]
     if not words:
         return []
     status_values = [status.value for status in statuses]

@@ -122,6 +122,8 @@ class IncidentForm(QDialog):
         self._pasted_paths: dict[str, str] = {}  # sha256 → file in the drafts folder
         self._restored_draft = restored_draft
         self._conflict: Incident | None = None
+        # An edited incident keeps its severity; a new one follows the suggestion until picked.
+        self._severity_chosen = incident_id is not None
         self._escalation_level = EscalationLevel.L1  # changed by escalating, not in this form
         self.setWindowTitle("Edit Incident" if incident_id is not None else "New Incident")
         self.setAcceptDrops(True)
@@ -251,6 +253,7 @@ class IncidentForm(QDialog):
         self.source_kind.setAccessibleName("Source")
         for kind in SourceKind:
             self.source_kind.addItem(kind.label, kind)
+        self.source_kind.setCurrentIndex(self.source_kind.findData(SourceKind.EMPLOYEE))
         self.source_name = QComboBox()
         self.source_name.setEditable(True)
         self.source_name.setAccessibleName("Source name")
@@ -392,6 +395,8 @@ class IncidentForm(QDialog):
         self.priority.setAccessibleName("Priority")
         self.priority.setTextFormat(Qt.TextFormat.RichText)
         form.addRow("Priority:", self.priority)
+        self.urgency.setCurrentIndex(self.urgency.findData(Urgency.MEDIUM))
+        self.severity.activated.connect(self._severity_picked)
         for widget in (self.impact_scope, self.severity, self.urgency):
             widget.currentIndexChanged.connect(self._triage_changed)
         for box in (self.financial, self.security, self.compliance):
@@ -587,7 +592,7 @@ class IncidentForm(QDialog):
         return super().eventFilter(watched, event)
 
     def _source_kind_changed(self) -> None:
-        kind = self.source_kind.currentData()
+        kind = self._source_kind()
         monitoring = kind is SourceKind.MONITORING
         typed = self.source_name.currentText()
         self.source_name.blockSignals(True)
@@ -601,9 +606,23 @@ class IncidentForm(QDialog):
         )
         self.source_contact.setEnabled(not monitoring)
 
+    def _source_kind(self) -> SourceKind:
+        # Qt hands a StrEnum back as a plain str.
+        return SourceKind(self.source_kind.currentData())
+
+    def _follow_suggestion(self, severity: Severity) -> None:
+        """Until the person picks a severity, it follows the one the impact suggests."""
+        self.severity.blockSignals(True)
+        self.severity.setCurrentIndex(self.severity.findData(severity))
+        self.severity.blockSignals(False)
+
+    def _severity_picked(self) -> None:
+        if not self._loading:
+            self._severity_chosen = True
+
     def _impact(self) -> Impact:
         return Impact(
-            self.impact_scope.currentData() or ImpactScope.ONE,
+            ImpactScope(self.impact_scope.currentData()),
             self.financial.isChecked(),
             self.security.isChecked(),
             self.compliance.isChecked(),
@@ -612,12 +631,15 @@ class IncidentForm(QDialog):
     def _triage_changed(self) -> None:
         suggestion = suggest_severity(self._impact())
         self.suggestion.setText(suggestion.text)
-        self.use_suggestion.setEnabled(self.severity.currentData() is not suggestion.severity)
+        if not self._severity_chosen and self.severity.currentData() != suggestion.severity:
+            self._follow_suggestion(suggestion.severity)
+        self.use_suggestion.setEnabled(self.severity.currentData() != suggestion.severity)
         if self._context is None:
             return
-        severity, urgency = self.severity.currentData(), self.urgency.currentData()
-        if severity is None or urgency is None:
-            return
+        severity, urgency = (
+            Severity(self.severity.currentData()),
+            Urgency(self.urgency.currentData()),
+        )
         priority = self._context.matrix.priority(severity, urgency)
         self.priority.setText(f"<b>{priority.label}</b>")
         exclude = self._incident_id
@@ -632,8 +654,8 @@ class IncidentForm(QDialog):
         self.priority.setText(f"<b>{label}</b> · {verb} {rank.text}")
 
     def _apply_suggestion(self) -> None:
-        suggestion = suggest_severity(self._impact())
-        self.severity.setCurrentIndex(self.severity.findData(suggestion.severity))
+        self._severity_chosen = False
+        self._triage_changed()
 
     def _render_preview(self, index: int) -> None:
         if self.description_tabs.widget(index) is self.preview:
@@ -806,9 +828,9 @@ class IncidentForm(QDialog):
             title=self.title.text(),
             description=self.description.toPlainText(),
             reported_at=_utc(self.reported_at.dateTime()),
-            severity=self.severity.currentData() or Severity.SEV3,
-            urgency=self.urgency.currentData() or Urgency.MEDIUM,
-            source_kind=self.source_kind.currentData() or SourceKind.EMPLOYEE,
+            severity=Severity(self.severity.currentData()),
+            urgency=Urgency(self.urgency.currentData()),
+            source_kind=self._source_kind(),
             source_name=self.source_name.currentText(),
             source_contact=self.source_contact.text() if self.source_contact.isEnabled() else "",
             reported_by_id=self.reported_by.currentData(),
@@ -1011,6 +1033,7 @@ class IncidentForm(QDialog):
         ):
             with contextlib.suppress(KeyError, ValueError):
                 combo.setCurrentIndex(max(0, combo.findData(kind(fields[key]))))
+        self._severity_chosen = True  # the draft's severity is what the person had
         self._source_kind_changed()
         self.source_name.setEditText(str(fields.get("source_name", "")))
         self.source_contact.setText(str(fields.get("source_contact", "")))
