@@ -11,7 +11,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer, SignalInstance
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtWidgets import QApplication, QWidget
 
 from incidentdesk.services import demo
 from incidentdesk.services.desk import open_desk
@@ -25,7 +26,9 @@ WINDOW_SIZE = (1280, 760)
 DEMO_INCIDENTS = 2000
 
 
-def run_until(signal: SignalInstance, action: Callable[[], object], timeout_ms: int = 20_000) -> None:
+def run_until(
+    signal: SignalInstance, action: Callable[[], object], timeout_ms: int = 20_000
+) -> None:
     """Do ``action`` and keep the event loop running until ``signal`` fires."""
     loop = QEventLoop()
     signal.connect(loop.quit)
@@ -42,16 +45,77 @@ def settle() -> None:
     loop.exec()
 
 
-def shoot(window: MainWindow, name: str) -> None:
+def shoot(window: QWidget, name: str) -> None:
     settle()
     path = OUTPUT / f"{name}.png"
     window.grab().save(str(path))
     print(f"wrote {path.relative_to(OUTPUT.parent.parent)}")
 
 
-def render(address: str, suffix: str) -> None:
+class DiscardingDialogs(DialogService):
+    """Answers every question with its first choice ("Discard" when a form closes)."""
+
+    def choose(
+        self, parent: QWidget | None, title: str, text: str, choices: list[str]
+    ) -> str | None:
+        return choices[0] if choices else None
+
+
+def fake_screenshot(path: Path) -> None:
+    """A picture of an error page, to attach in the form screenshot."""
+    image = QImage(960, 600, QImage.Format.Format_RGB32)
+    image.fill(QColor("#f4f5f7"))
+    painter = QPainter(image)
+    painter.fillRect(0, 0, 960, 64, QColor("#1f4e8c"))
+    painter.setPen(QColor("#ffffff"))
+    painter.setFont(QFont("DejaVu Sans", 22))
+    painter.drawText(24, 42, "Shop · Checkout")
+    painter.setPen(QColor("#b3261e"))
+    painter.setFont(QFont("DejaVu Sans", 40, QFont.Weight.Bold))
+    painter.drawText(24, 220, "503 Service Unavailable")
+    painter.setPen(QColor("#333333"))
+    painter.setFont(QFont("DejaVu Sans", 18))
+    painter.drawText(24, 290, "Something went wrong while placing your order.")
+    painter.end()
+    image.save(str(path))
+
+
+def render_form(window: MainWindow, folder: Path, suffix: str) -> None:
+    form = window.open_form()
+    assert form is not None
+    form.resize(1180, 820)
+    run_until(form.loaded, lambda: None)  # the form was just opened; wait for its lists
+    shoot(form, f"incident-form-empty{suffix}")
+    form.title.setText("Checkout API returns 503 errors for EU customers")
+    form.description.setPlainText(
+        "Customers in the EU get **503 Service Unavailable** when they place an order.\n\n"
+        "- started around 09:40 UTC\n- about 12 % of checkouts fail\n- the US is not affected"
+    )
+    form.source_kind.setCurrentIndex(form.source_kind.findData("customer"))
+    form.source_name.setEditText("Jana Novák (Acme GmbH)")
+    form.source_contact.setText("jana.novak@acme.example")
+    form.service.setEditText("Checkout API")
+    form.impact_scope.setCurrentIndex(2)
+    form.financial.setChecked(True)
+    form.chat.setText("https://chat.example.com/channels/inc-checkout-eu")
+    screenshot, log = folder / "checkout-error.png", folder / "checkout-api.log"
+    fake_screenshot(screenshot)
+    log.write_text(
+        "".join(
+            f"2026-11-27T09:{41 + n // 6:02d}:{n * 7 % 60:02d}Z ERROR upstream payments-eu "
+            "timed out after 30000 ms (order service)\n"
+            for n in range(120)
+        )
+    )
+    run_until(form.attachments.changed, lambda: form.add_paths([screenshot, log]))
+    run_until(form.attachments.changed, lambda: None, timeout_ms=3000)
+    shoot(form, f"incident-form-filled{suffix}")
+    form.reject()  # the dialog service below answers "Discard"
+
+
+def render(address: str, folder: Path, suffix: str) -> None:
     runner = TaskRunner()
-    window = MainWindow(runner, DialogService())
+    window = MainWindow(runner, DiscardingDialogs())
     window.resize(*WINDOW_SIZE)
     window.show()
     run_until(window.list_painted, lambda: window.open_database(address))
@@ -61,6 +125,7 @@ def render(address: str, suffix: str) -> None:
     run_until(window.model.loaded, window.search.clear)
     run_until(window.model.loaded, lambda: window.status_filter.setCurrentIndex(1))
     shoot(window, f"main-window-all{suffix}")
+    render_form(window, folder, suffix)
     window.close()
     runner.shutdown()
     QSettings().clear()  # each theme starts from the same first view
@@ -71,7 +136,9 @@ def main() -> int:
         settings_folder = Path(folder) / "settings"
         QCoreApplication.setOrganizationName("Incident Desk Screenshots")
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_folder))
+        QSettings.setPath(
+            QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_folder)
+        )
         app = QApplication(sys.argv)
         app.setStyle("Fusion")
         address = f"sqlite:///{Path(folder) / 'demo.db'}"
@@ -79,9 +146,9 @@ def main() -> int:
         demo.generate(desk.store, DEMO_INCIDENTS, seed=2026)
         desk.close()
         OUTPUT.mkdir(parents=True, exist_ok=True)
-        render(address, "")
+        render(address, Path(folder), "")
         use_dark_theme(app)
-        render(address, "-dark")
+        render(address, Path(folder), "-dark")
     return 0
 
 

@@ -8,9 +8,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from incidentdesk import __version__, paths
+
+if TYPE_CHECKING:
+    from incidentdesk.storage.locations import DatabaseLocation
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -118,17 +121,18 @@ class _ProgressBar:
         self._stream.flush()
 
 
-def _run_database_command(args: argparse.Namespace, address: str) -> int:
+def _run_database_command(args: argparse.Namespace, location: DatabaseLocation) -> int:
     from incidentdesk.storage import maintenance, migrations
-    from incidentdesk.storage.database import DatabaseOpenError, connect, open_store
-    from incidentdesk.storage.locations import BadDatabaseAddress, PostgresLocation, parse_location
+    from incidentdesk.storage.database import (
+        DatabaseOpenError,
+        close_database,
+        connect,
+        open_store,
+    )
+    from incidentdesk.storage.locations import PostgresLocation
     from incidentdesk.storage.secrets import KeyringUnavailable, store_password
 
     if args.action == "set-password":
-        try:
-            location = parse_location(args.url)
-        except BadDatabaseAddress as error:
-            return _fail(f"{error}.")
         if not isinstance(location, PostgresLocation):
             return _fail("only PostgreSQL databases have passwords.")
         secret = (
@@ -144,15 +148,14 @@ def _run_database_command(args: argparse.Namespace, address: str) -> int:
         return EXIT_OK
 
     try:
-        location = parse_location(address)
         if args.action == "upgrade":
             database = connect(location, create=False)
             before = migrations.read_version(database)
-            database.close()
+            close_database(database)
         store = open_store(
             location, create=args.action == "init", upgrade=args.action in ("init", "upgrade")
         )
-    except (BadDatabaseAddress, DatabaseOpenError) as error:
+    except DatabaseOpenError as error:
         return _fail(str(error).rstrip(".") + ".")
     try:
         if args.action == "init":
@@ -184,14 +187,13 @@ def _run_database_command(args: argparse.Namespace, address: str) -> int:
         store.close()
 
 
-def _run_demo(args: argparse.Namespace, address: str) -> int:
+def _run_demo(args: argparse.Namespace, location: DatabaseLocation) -> int:
     from incidentdesk.services import demo
     from incidentdesk.storage.database import DatabaseOpenError, open_store
-    from incidentdesk.storage.locations import BadDatabaseAddress, parse_location
 
     try:
-        store = open_store(parse_location(address))
-    except (BadDatabaseAddress, DatabaseOpenError) as error:
+        store = open_store(location)
+    except DatabaseOpenError as error:
         return _fail(str(error))
     try:
         summary = demo.generate(
@@ -203,14 +205,13 @@ def _run_demo(args: argparse.Namespace, address: str) -> int:
     return EXIT_OK
 
 
-def _run_export(args: argparse.Namespace, address: str) -> int:
+def _run_export(args: argparse.Namespace, location: DatabaseLocation) -> int:
     from incidentdesk.services.export import export_incidents
     from incidentdesk.storage.database import DatabaseOpenError, open_store
-    from incidentdesk.storage.locations import BadDatabaseAddress, parse_location
 
     try:
-        store = open_store(parse_location(address), create=False, upgrade=False)
-    except (BadDatabaseAddress, DatabaseOpenError) as error:
+        store = open_store(location, create=False, upgrade=False)
+    except DatabaseOpenError as error:
         return _fail(str(error))
     try:
         if args.output is None:
@@ -228,7 +229,8 @@ def _run_export(args: argparse.Namespace, address: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     address = paths.configured_database_address(getattr(args, "db", None))
     if args.command is None:
         from incidentdesk.app import run_gui
@@ -236,8 +238,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(address, smoke_test=args.smoke_test)
     if args.smoke_test:
         return _fail("--smoke-test starts the window; it cannot be combined with a command.")
+    from incidentdesk.storage.locations import BadDatabaseAddress, parse_location
+
+    try:
+        location = parse_location(
+            args.url if args.command == "db" and args.action == "set-password" else address
+        )
+    except BadDatabaseAddress as error:
+        parser.error(str(error))  # an address that cannot be read is a bad argument: exit 2
     if args.command == "db":
-        return _run_database_command(args, address)
+        return _run_database_command(args, location)
     if args.command == "demo":
-        return _run_demo(args, address)
-    return _run_export(args, address)
+        return _run_demo(args, location)
+    return _run_export(args, location)

@@ -50,11 +50,11 @@ class Store:
             yield
 
     def close(self) -> None:
-        _close_all(self.database)
+        close_database(self.database)
 
 
-def _close_all(database: pw.Database) -> None:
-    # A pool's close() only hands the connection back to the pool, which keeps it open.
+def close_database(database: pw.Database) -> None:
+    """Close every connection: a pool's close() only hands its connection back to the pool."""
     database.close_all() if hasattr(database, "close_all") else database.close()
 
 
@@ -185,7 +185,7 @@ def connect(location: DatabaseLocation, *, create: bool) -> pw.Database:
                     "SELECT 1 FROM pg_namespace WHERE nspname = %s", (location.schema,)
                 ).fetchone()
                 if not found:
-                    _close_all(database)
+                    close_database(database)
                     raise DatabaseOpenError(
                         f"The schema '{location.schema}' does not exist in '{location.database}'."
                     )
@@ -241,5 +241,5 @@ def open_store(location: DatabaseLocation, *, create: bool = True, upgrade: bool
 
 def _abandon(database: pw.Database, previous: pw.Database | None) -> None:
     """Close a refused database and bind the models back to the one open before it."""
-    _close_all(database)
+    close_database(database)
     database_proxy.initialize(previous)

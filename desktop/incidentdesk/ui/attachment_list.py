@@ -28,7 +28,6 @@ class AttachmentList(QListWidget):
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setMovement(QListWidget.Movement.Static)
         self.setWordWrap(True)
-        self.setUniformItemSizes(True)
         self.setAcceptDrops(False)  # the form takes drops anywhere on it
         self.setMinimumHeight(THUMBNAIL_SIZE.height() + 60)
         self._candidates: dict[int, AttachmentCandidate] = {}

@@ -87,6 +87,7 @@ def _utc(moment: QDateTime) -> datetime:
 class IncidentForm(QDialog):
     """Non-modal: several can be open. ``saved`` carries the stored incident."""
 
+    loaded = Signal()  # the lists are filled and the form can be used
     saved = Signal(object)  # Incident
     open_incident_requested = Signal(int)
 
@@ -476,6 +477,7 @@ class IncidentForm(QDialog):
         self.setEnabled(True)
         self.title.setFocus()
         self._autosave.start()
+        self.loaded.emit()
 
     def _fill_choices(self, context: FormContext) -> None:
         for combo, items in (
