@@ -9,7 +9,14 @@ from incidentdesk.domain.validation import FieldError, ValidationFailed
 if TYPE_CHECKING:
     from incidentdesk.domain.incident import Incident
 
-__all__ = ["AttachmentRefused", "EditConflict", "FieldError", "NotFound", "ValidationFailed"]
+__all__ = [
+    "AttachmentRefused",
+    "EditConflict",
+    "FieldError",
+    "NotAllowed",
+    "NotFound",
+    "ValidationFailed",
+]
 
 
 class NotFound(LookupError):
@@ -25,6 +32,10 @@ class EditConflict(RuntimeError):
             f"{current.key} was changed by someone else while you were editing it "
             f"(now at version {current.version}); review their changes and save again."
         )
+
+
+class NotAllowed(PermissionError):
+    """The step is not possible now (lifecycle rules, missing role); the message says why."""
 
 
 class AttachmentRefused(ValueError):

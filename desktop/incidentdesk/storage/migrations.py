@@ -120,6 +120,10 @@ def _index_attachment_text(db: pw.Database) -> None:
         db.execute_sql(statement)
 
 
+def _add_postmortems(db: pw.Database) -> None:
+    db.create_tables([m.Postmortem, m.ActionItem], safe=True)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -132,6 +136,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         1, "tables, full-text search, default settings and categories", _create_initial_schema
     ),
     Migration(2, "full-text search in text and log attachments", _index_attachment_text),
+    Migration(3, "postmortems and their action items", _add_postmortems),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -181,6 +181,38 @@ class Attachment(Record):
     blob_id: str
 
 
+class Postmortem(Record):
+    """Root cause analysis of an incident; required before a major incident closes."""
+
+    incident = pw.ForeignKeyField(Incident, unique=True, on_delete="CASCADE", backref="+")
+    summary = pw.TextField(default="")
+    impact = pw.TextField(default="")
+    root_cause = pw.TextField(default="")
+    contributing_factors = pw.TextField(default="")
+    went_well = pw.TextField(default="")
+    went_badly = pw.TextField(default="")
+    waiver_reason = pw.TextField(default="")
+    waived_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    updated_at = UTCDateTimeField()
+    version = pw.IntegerField(default=1)
+    incident_id: int
+    waived_by_id: int | None
+
+
+class ActionItem(Record):
+    """Work that keeps an incident from happening again: detect, prevent or correct."""
+
+    postmortem = pw.ForeignKeyField(Postmortem, on_delete="CASCADE", backref="+")
+    title = pw.CharField(max_length=200)
+    kind = pw.CharField(max_length=16)
+    owner = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    due_on = pw.DateField(null=True, index=True)
+    status = pw.CharField(max_length=16, default="open")
+    created_at = UTCDateTimeField()
+    postmortem_id: int
+    owner_id: int | None
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     SchemaInfo,
     Setting,
@@ -193,4 +225,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     TimelineEntry,
     Blob,
     Attachment,
+    Postmortem,
+    ActionItem,
 )

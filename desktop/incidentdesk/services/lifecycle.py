@@ -1,0 +1,316 @@
+"""Moving an incident through its lifecycle: each step checked by the domain table, its
+milestone set, and the change written to the timeline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from incidentdesk.domain.enums import EntryKind, EscalationLevel, Role, Severity, Status
+from incidentdesk.domain.incident import Incident
+from incidentdesk.domain.keys import format_key
+from incidentdesk.domain.lifecycle import PostmortemState, Step, decide
+from incidentdesk.domain.validation import CLOCK_SKEW_ALLOWANCE, FieldError, ValidationFailed
+from incidentdesk.services.clock import Clock, utc_now
+from incidentdesk.services.errors import EditConflict, NotAllowed, NotFound
+from incidentdesk.services.incidents import IncidentService
+from incidentdesk.storage import models as m
+from incidentdesk.storage.database import Store
+
+MILESTONES = {
+    "acknowledged_at": "Acknowledged",
+    "recovered_at": "Recovered",
+    "closed_at": "Closed",
+}
+NOTE_MAX_LENGTH = 20_000
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    """A lifecycle step and what it needs: the time it happened (default now), a note (what
+    was repaired, why it was cancelled or reopened, why it is escalated), and for escalations
+    and duplicates, where to."""
+
+    step: Step
+    at: datetime | None = None
+    note: str = ""
+    duplicate_of_number: int | None = None
+    to_team_id: int | None = None
+    to_person_id: int | None = None
+    level: EscalationLevel | None = None
+
+
+@dataclass(frozen=True)
+class StepOption:
+    step: Step
+    allowed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class EscalationSuggestion:
+    team_id: int | None
+    team_name: str
+    level: EscalationLevel
+
+
+def postmortem_state(incident_id: int) -> PostmortemState:
+    row = m.Postmortem.get_or_none(m.Postmortem.incident == incident_id)
+    if row is None:
+        return PostmortemState()
+    items = m.ActionItem.select().where(m.ActionItem.postmortem == row.id).count()
+    return PostmortemState(bool(row.root_cause.strip()), items, bool(row.waiver_reason.strip()))
+
+
+def is_lead(person_id: int | None) -> bool:
+    person = m.User.get_or_none(m.User.id == person_id) if person_id is not None else None
+    return person is not None and person.role in (Role.LEAD.value, Role.ADMIN.value)
+
+
+def add_entry(
+    incident_id: int,
+    kind: EntryKind,
+    body: str,
+    details: dict[str, Any],
+    actor_id: int | None,
+    occurred_at: datetime,
+    recorded_at: datetime,
+) -> None:
+    m.TimelineEntry.insert(
+        incident=incident_id,
+        kind=kind.value,
+        body=body,
+        details=json.dumps(details, ensure_ascii=False),
+        author=actor_id,
+        occurred_at=occurred_at,
+        recorded_at=recorded_at,
+    ).execute()
+
+
+class LifecycleService:
+    def __init__(self, store: Store, incidents: IncidentService, clock: Clock = utc_now) -> None:
+        self._store = store
+        self._incidents = incidents
+        self._clock = clock
+
+    def options(self, incident_id: int) -> list[StepOption]:
+        """Every step, whether it is possible now, and if not, why."""
+        record = self._record(incident_id)
+        state = postmortem_state(incident_id)
+        status, severity = Status(record.status), Severity(record.severity)
+        return [
+            StepOption(step, decision.allowed, decision.reason)
+            for step in Step
+            for decision in [decide(step, status, severity, state)]
+        ]
+
+    def suggest_escalation(self, incident_id: int) -> EscalationSuggestion:
+        """The next team in the escalation order after the one working on it, one level up."""
+        record = self._record(incident_id)
+        teams = list(m.Team.select().order_by(m.Team.escalation_order, m.Team.name))
+        current = next((i for i, team in enumerate(teams) if team.id == record.team_id), -1)
+        following = teams[current + 1] if current + 1 < len(teams) else None
+        level = EscalationLevel(min(EscalationLevel.VENDOR, record.escalation_level + 1))
+        if following is None:
+            return EscalationSuggestion(None, "", level)
+        return EscalationSuggestion(following.id, following.name, level)
+
+    def take(self, incident_id: int, request: StepRequest, actor_id: int | None) -> Incident:
+        now = self._clock()
+        at = request.at or now
+        self._check_request(request, at, now)
+        with self._store.write():
+            record = self._record(incident_id)
+            status, severity = Status(record.status), Severity(record.severity)
+            decision = decide(request.step, status, severity, postmortem_state(incident_id))
+            if not decision.allowed or decision.target is None:
+                raise NotAllowed(decision.reason)
+            if at < record.reported_at:
+                raise ValidationFailed(
+                    [FieldError("at", "That is before the incident was first reported.")]
+                )
+            changes: dict[str, Any] = {"status": decision.target.value}
+            details: dict[str, Any] = {"from": status.value, "to": decision.target.value}
+            details["step"] = request.step.value
+            first_response = request.step in (Step.TRIAGE, Step.ACKNOWLEDGE, Step.ESCALATE)
+            if first_response and record.acknowledged_at is None:
+                changes["acknowledged_at"] = at
+            if request.step is Step.ESCALATE:
+                changes.update(self._escalate(record, request, actor_id, at, now))
+            elif request.step is Step.RECOVER:
+                changes["recovered_at"] = at
+            elif request.step is Step.START_POSTMORTEM:
+                changes["postmortem_at"] = at
+                m.Postmortem.insert(
+                    incident=incident_id, updated_at=now
+                ).on_conflict_ignore().execute()
+            elif request.step is Step.CLOSE:
+                changes["closed_at"] = at
+            elif request.step is Step.CANCEL:
+                changes.update(self._cancellation(record, request, at))
+                details["duplicate_of"] = changes.get("duplicate_of")
+            elif request.step is Step.REOPEN:
+                changes.update(
+                    recovered_at=None, postmortem_at=None, closed_at=None, cancelled_at=None
+                )
+            updated = (
+                m.Incident.update(updated_at=now, version=m.Incident.version + 1, **changes)
+                .where((m.Incident.id == incident_id) & (m.Incident.version == record.version))
+                .execute()
+            )
+            if updated != 1:
+                raise EditConflict(self._incidents.get(incident_id))
+            if request.step is not Step.ESCALATE or status is not decision.target:
+                body = f"{status.label} → {decision.target.label}"
+                if request.note.strip():
+                    body += f": {request.note.strip()}"
+                add_entry(incident_id, EntryKind.STATUS_CHANGE, body, details, actor_id, at, now)
+        return self._incidents.get(incident_id)
+
+    def _check_request(self, request: StepRequest, at: datetime, now: datetime) -> None:
+        errors = []
+        if at.tzinfo is None:
+            errors.append(FieldError("at", "The time has no time zone."))
+        elif at > now + CLOCK_SKEW_ALLOWANCE:
+            errors.append(FieldError("at", "That time is in the future."))
+        if len(request.note) > NOTE_MAX_LENGTH or "\x00" in request.note:
+            errors.append(FieldError("note", "The note is too long or holds a NUL character."))
+        required = {
+            Step.RECOVER: "Say what was repaired.",
+            Step.CANCEL: "Say why the incident is cancelled.",
+            Step.REOPEN: "Say why the incident is reopened.",
+            Step.ESCALATE: "Say why it is escalated.",
+        }
+        if request.step in required and not request.note.strip():
+            errors.append(FieldError("note", required[request.step]))
+        if (
+            request.step is Step.ESCALATE
+            and request.to_team_id is None
+            and request.to_person_id is None
+        ):
+            errors.append(FieldError("to", "Choose the team or person to escalate to."))
+        if errors:
+            raise ValidationFailed(errors)
+
+    def _escalate(
+        self,
+        record: m.Incident,
+        request: StepRequest,
+        actor_id: int | None,
+        at: datetime,
+        now: datetime,
+    ) -> dict[str, Any]:
+        team = m.Team.get_or_none(m.Team.id == request.to_team_id) if request.to_team_id else None
+        person = (
+            m.User.get_or_none(m.User.id == request.to_person_id) if request.to_person_id else None
+        )
+        if request.to_team_id is not None and team is None:
+            raise ValidationFailed([FieldError("to", "That team does not exist.")])
+        if request.to_person_id is not None and person is None:
+            raise ValidationFailed([FieldError("to", "That person is not known.")])
+        level = request.level or EscalationLevel(
+            min(EscalationLevel.VENDOR, record.escalation_level + 1)
+        )
+        previous_team = m.Team.get_or_none(m.Team.id == record.team_id) if record.team_id else None
+        previous_person = (
+            m.User.get_or_none(m.User.id == record.assignee_id) if record.assignee_id else None
+        )
+        target = " / ".join(name for name in (team and team.name, person and person.name) if name)
+        add_entry(
+            record.id,
+            EntryKind.ESCALATION,
+            f"Escalated to {target} ({level.label}): {request.note.strip()}",
+            {
+                "from_team": previous_team.name if previous_team else "",
+                "from_person": previous_person.name if previous_person else "",
+                "to_team": team.name if team else "",
+                "to_person": person.name if person else "",
+                "level": level.value,
+                "reason": request.note.strip(),
+            },
+            actor_id,
+            at,
+            now,
+        )
+        changes: dict[str, Any] = {"escalation_level": level.value}
+        if team is not None:
+            changes["team"] = team.id
+        if person is not None:
+            changes["assignee"] = person.id
+        return changes
+
+    def _cancellation(
+        self, record: m.Incident, request: StepRequest, at: datetime
+    ) -> dict[str, Any]:
+        duplicate_of = None
+        if request.duplicate_of_number is not None:
+            original = m.Incident.get_or_none(m.Incident.number == request.duplicate_of_number)
+            if original is None or original.id == record.id:
+                raise ValidationFailed(
+                    [
+                        FieldError(
+                            "duplicate_of",
+                            f"{format_key(request.duplicate_of_number)} is not another incident.",
+                        )
+                    ]
+                )
+            duplicate_of = original.id
+        return {
+            "cancelled_at": at,
+            "cancel_reason": request.note.strip(),
+            "duplicate_of": duplicate_of,
+        }
+
+    def correct_milestone(
+        self, incident_id: int, milestone: str, moment: datetime, actor_id: int | None, reason: str
+    ) -> Incident:
+        """A lead corrects when a milestone happened; the correction is logged with the reason."""
+        if milestone not in MILESTONES:
+            raise ValueError(f"Unknown milestone {milestone!r}.")
+        now = self._clock()
+        if not reason.strip():
+            raise ValidationFailed([FieldError("reason", "Say why the time is corrected.")])
+        if moment.tzinfo is None or moment > now + CLOCK_SKEW_ALLOWANCE:
+            raise ValidationFailed([FieldError("at", "That time is in the future.")])
+        with self._store.write():
+            if not is_lead(actor_id):
+                raise NotAllowed("Only a lead or an admin can correct milestone times.")
+            record = self._record(incident_id)
+            old = getattr(record, milestone)
+            if old is None:
+                raise NotAllowed(
+                    f"{MILESTONES[milestone]} has not happened yet; nothing to correct."
+                )
+            if moment < record.reported_at:
+                raise ValidationFailed(
+                    [FieldError("at", "That is before the incident was first reported.")]
+                )
+            m.Incident.update(
+                updated_at=now, version=m.Incident.version + 1, **{milestone: moment}
+            ).where(m.Incident.id == incident_id).execute()
+            label = MILESTONES[milestone]
+            add_entry(
+                incident_id,
+                EntryKind.FIELD_CHANGE,
+                f"{label} time corrected: {old.isoformat(timespec='minutes')} → "
+                f"{moment.isoformat(timespec='minutes')} ({reason.strip()})",
+                {
+                    "field": milestone,
+                    "old": old.isoformat(),
+                    "new": moment.isoformat(),
+                    "reason": reason.strip(),
+                },
+                actor_id,
+                now,
+                now,
+            )
+        return self._incidents.get(incident_id)
+
+    @staticmethod
+    def _record(incident_id: int) -> m.Incident:
+        record = m.Incident.get_or_none(m.Incident.id == incident_id)
+        if record is None:
+            raise NotFound(f"Incident {incident_id} does not exist.")
+        return record
