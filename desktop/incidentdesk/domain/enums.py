@@ -168,3 +168,25 @@ class Role(StrEnum):
 
 
 DEFAULT_CATEGORIES: tuple[str, ...] = ("Outage", "Degradation", "Bug", "Security", "Other")
+
+
+class ActionKind(StrEnum):
+    """What an action item does against a repeat: notice it sooner, stop it, or fix harm."""
+
+    DETECT = "detect"
+    PREVENT = "prevent"
+    CORRECT = "correct"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()

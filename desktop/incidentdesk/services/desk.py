@@ -9,6 +9,9 @@ from incidentdesk.services.attachments import AttachmentService
 from incidentdesk.services.catalog import CatalogService
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.incidents import IncidentService
+from incidentdesk.services.lifecycle import LifecycleService
+from incidentdesk.services.postmortems import PostmortemService
+from incidentdesk.services.reports import ReportService
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.services.timeline import TimelineService
 from incidentdesk.services.triage import TriageService
@@ -34,6 +37,9 @@ class Desk:
     settings: SettingsService = field(init=False)
     attachments: AttachmentService = field(init=False)
     triage: TriageService = field(init=False)
+    lifecycle: LifecycleService = field(init=False)
+    postmortems: PostmortemService = field(init=False)
+    reports: ReportService = field(init=False)
 
     def __post_init__(self) -> None:
         self.incidents = IncidentService(self.store, self.clock)
@@ -42,6 +48,11 @@ class Desk:
         self.settings = SettingsService(self.store)
         self.attachments = AttachmentService(self.store, self.clock)
         self.triage = TriageService(self.store, self.incidents, self.clock)
+        self.lifecycle = LifecycleService(self.store, self.incidents, self.clock)
+        self.postmortems = PostmortemService(self.store, self.incidents, self.timeline, self.clock)
+        self.reports = ReportService(
+            self.incidents, self.timeline, self.attachments, self.postmortems
+        )
 
     @property
     def display_name(self) -> str:

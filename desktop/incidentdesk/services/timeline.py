@@ -63,6 +63,17 @@ class TimelineService:
             ).execute()
         return self.entries(incident_id, entry_ids=[int(entry_id)])[0]
 
+    def set_pinned(self, entry_id: int, pinned: bool) -> None:
+        """Pin an entry to the postmortem timeline, or unpin it; its content stays as it is."""
+        with self._store.write():
+            updated = (
+                m.TimelineEntry.update(pinned=pinned)
+                .where(m.TimelineEntry.id == entry_id)
+                .execute()
+            )
+        if updated != 1:
+            raise NotFound(f"Timeline entry {entry_id} does not exist.")
+
     def entries(self, incident_id: int, entry_ids: list[int] | None = None) -> list[TimelineEntry]:
         """The incident's entries in the order they happened (then the order recorded)."""
         query = (

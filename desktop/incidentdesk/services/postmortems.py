@@ -1,0 +1,271 @@
+"""Postmortems: root cause analysis and action items, required before a major incident
+closes unless a lead waives it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+import peewee as pw
+
+from incidentdesk.domain.enums import ActionKind, ActionStatus, EntryKind
+from incidentdesk.domain.timeline import TimelineEntry
+from incidentdesk.domain.validation import FieldError, ValidationFailed
+from incidentdesk.services.clock import Clock, utc_now
+from incidentdesk.services.errors import EditConflict, NotAllowed, NotFound
+from incidentdesk.services.incidents import IncidentService
+from incidentdesk.services.lifecycle import add_entry, is_lead
+from incidentdesk.services.timeline import TimelineService
+from incidentdesk.storage import models as m
+from incidentdesk.storage.database import Store
+
+SECTION_MAX_LENGTH = 100_000
+ACTION_TITLE_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class PostmortemText:
+    summary: str = ""
+    impact: str = ""
+    root_cause: str = ""
+    contributing_factors: str = ""
+    went_well: str = ""
+    went_badly: str = ""
+
+
+SECTION_LABELS = {
+    "summary": "Summary",
+    "impact": "Impact",
+    "root_cause": "Root cause",
+    "contributing_factors": "Contributing factors",
+    "went_well": "What went well",
+    "went_badly": "What went badly",
+}
+
+
+@dataclass(frozen=True)
+class ActionItemView:
+    id: int
+    title: str
+    kind: ActionKind
+    owner_id: int | None
+    owner_name: str
+    due_on: date | None
+    status: ActionStatus
+
+    def is_overdue(self, today: date) -> bool:
+        return (
+            self.status is not ActionStatus.DONE and self.due_on is not None and self.due_on < today
+        )
+
+
+@dataclass(frozen=True)
+class PostmortemView:
+    incident_id: int
+    text: PostmortemText
+    version: int
+    updated_at: datetime
+    waiver_reason: str
+    waived_by_name: str
+    action_items: list[ActionItemView]
+    pinned: list[TimelineEntry]
+
+
+class PostmortemService:
+    def __init__(
+        self,
+        store: Store,
+        incidents: IncidentService,
+        timeline: TimelineService,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._store = store
+        self._incidents = incidents
+        self._timeline = timeline
+        self._clock = clock
+
+    def get(self, incident_id: int) -> PostmortemView | None:
+        row = m.Postmortem.get_or_none(m.Postmortem.incident == incident_id)
+        if row is None:
+            return None
+        waived_by = m.User.get_or_none(m.User.id == row.waived_by_id) if row.waived_by_id else None
+        return PostmortemView(
+            incident_id=incident_id,
+            text=PostmortemText(
+                **{field.name: getattr(row, field.name) for field in fields(PostmortemText)}
+            ),
+            version=row.version,
+            updated_at=row.updated_at,
+            waiver_reason=row.waiver_reason,
+            waived_by_name=waived_by.name if waived_by else "",
+            action_items=self._action_items(row.id),
+            pinned=[entry for entry in self._timeline.entries(incident_id) if entry.pinned],
+        )
+
+    @staticmethod
+    def _action_items(postmortem_id: int) -> list[ActionItemView]:
+        query = (
+            m.ActionItem.select(m.ActionItem, m.User.name)
+            .join(m.User, pw.JOIN.LEFT_OUTER, on=m.ActionItem.owner == m.User.id)
+            .where(m.ActionItem.postmortem == postmortem_id)
+            .order_by(m.ActionItem.id)
+        )
+        return [
+            ActionItemView(
+                row.id,
+                row.title,
+                ActionKind(row.kind),
+                row.owner_id,
+                row.owner.name if row.owner is not None else "",
+                row.due_on,
+                ActionStatus(row.status),
+            )
+            for row in query
+        ]
+
+    def _postmortem(self, incident_id: int) -> m.Postmortem:
+        row = m.Postmortem.get_or_none(m.Postmortem.incident == incident_id)
+        if row is None:
+            raise NotFound("This incident has no postmortem yet; start it first.")
+        return row
+
+    def save_text(
+        self, incident_id: int, text: PostmortemText, expected_version: int, actor_id: int | None
+    ) -> PostmortemView:
+        errors = [
+            FieldError(
+                field.name, f"{SECTION_LABELS[field.name]} is too long or holds a NUL character."
+            )
+            for field in fields(PostmortemText)
+            if len(getattr(text, field.name)) > SECTION_MAX_LENGTH
+            or "\x00" in getattr(text, field.name)
+        ]
+        if errors:
+            raise ValidationFailed(errors)
+        now = self._clock()
+        with self._store.write():
+            row = self._postmortem(incident_id)
+            changed = [
+                SECTION_LABELS[field.name]
+                for field in fields(PostmortemText)
+                if getattr(text, field.name) != getattr(row, field.name)
+            ]
+            if not changed:
+                return self._view(incident_id)
+            updated = (
+                m.Postmortem.update(
+                    updated_at=now,
+                    version=m.Postmortem.version + 1,
+                    **{field.name: getattr(text, field.name) for field in fields(PostmortemText)},
+                )
+                .where((m.Postmortem.id == row.id) & (m.Postmortem.version == expected_version))
+                .execute()
+            )
+            if updated != 1:
+                raise EditConflict(self._incidents.get(incident_id))
+            add_entry(
+                incident_id,
+                EntryKind.FIELD_CHANGE,
+                f"Postmortem edited: {', '.join(changed)}",
+                {"field": "postmortem", "sections": changed},
+                actor_id,
+                now,
+                now,
+            )
+        return self._view(incident_id)
+
+    def _view(self, incident_id: int) -> PostmortemView:
+        view = self.get(incident_id)
+        assert view is not None
+        return view
+
+    def add_action_item(
+        self,
+        incident_id: int,
+        title: str,
+        kind: ActionKind,
+        owner_id: int | None,
+        due_on: date | None,
+        actor_id: int | None,
+    ) -> ActionItemView:
+        if not title.strip():
+            raise ValidationFailed([FieldError("title", "Say what is to be done.")])
+        if len(title) > ACTION_TITLE_MAX_LENGTH or any(ord(char) < 32 for char in title):
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "title",
+                        "An action item is one line of at most "
+                        f"{ACTION_TITLE_MAX_LENGTH} characters.",
+                    )
+                ]
+            )
+        now = self._clock()
+        with self._store.write():
+            row = self._postmortem(incident_id)
+            if owner_id is not None and not m.User.select().where(m.User.id == owner_id).exists():
+                raise ValidationFailed([FieldError("owner", "That person is not known.")])
+            item_id = m.ActionItem.insert(
+                postmortem=row.id,
+                title=title.strip(),
+                kind=kind.value,
+                owner=owner_id,
+                due_on=due_on,
+                status=ActionStatus.OPEN.value,
+                created_at=now,
+            ).execute()
+            add_entry(
+                incident_id,
+                EntryKind.NOTE,
+                f"Action item added ({kind.label}): {title.strip()}",
+                {"action_item": int(item_id)},
+                actor_id,
+                now,
+                now,
+            )
+        return next(item for item in self._action_items(row.id) if item.id == item_id)
+
+    def set_action_status(self, item_id: int, status: ActionStatus, actor_id: int | None) -> None:
+        now = self._clock()
+        with self._store.write():
+            item = m.ActionItem.get_or_none(m.ActionItem.id == item_id)
+            if item is None:
+                raise NotFound(f"Action item {item_id} does not exist.")
+            if item.status == status.value:
+                return
+            m.ActionItem.update(status=status.value).where(m.ActionItem.id == item_id).execute()
+            postmortem = m.Postmortem.get_by_id(item.postmortem_id)
+            add_entry(
+                postmortem.incident_id,
+                EntryKind.NOTE,
+                f"Action item “{item.title}”: {ActionStatus(item.status).label} → {status.label}",
+                {"action_item": item_id, "status": status.value},
+                actor_id,
+                now,
+                now,
+            )
+
+    def waive(self, incident_id: int, reason: str, actor_id: int | None) -> PostmortemView:
+        """A lead lets a major incident close without a complete postmortem, saying why."""
+        if not reason.strip():
+            raise ValidationFailed([FieldError("reason", "Say why the postmortem is waived.")])
+        now = self._clock()
+        with self._store.write():
+            if not is_lead(actor_id):
+                raise NotAllowed("Only a lead or an admin can waive a postmortem.")
+            if not m.Incident.select().where(m.Incident.id == incident_id).exists():
+                raise NotFound(f"Incident {incident_id} does not exist.")
+            m.Postmortem.insert(incident=incident_id, updated_at=now).on_conflict_ignore().execute()
+            m.Postmortem.update(
+                waiver_reason=reason.strip(), waived_by=actor_id, updated_at=now
+            ).where(m.Postmortem.incident == incident_id).execute()
+            add_entry(
+                incident_id,
+                EntryKind.NOTE,
+                f"Postmortem waived: {reason.strip()}",
+                {"waiver": reason.strip()},
+                actor_id,
+                now,
+                now,
+            )
+        return self._view(incident_id)
