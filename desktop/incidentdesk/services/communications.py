@@ -1,0 +1,73 @@
+"""Status updates for stakeholders: templates for the usual messages, and entries as text
+to paste into chat or mail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from incidentdesk.domain.enums import EntryKind
+from incidentdesk.domain.incident import Incident
+from incidentdesk.domain.timeline import TimelineEntry
+
+
+@dataclass(frozen=True)
+class UpdateTemplate:
+    name: str
+    text: str
+
+
+# The four updates a status page usually goes through (Atlassian Statuspage's wording).
+TEMPLATES = (
+    UpdateTemplate(
+        "Investigating",
+        "Investigating — {service}: we are investigating reports of {problem}. "
+        "Next update by {next_update}. ({key})",
+    ),
+    UpdateTemplate(
+        "Identified",
+        "Identified — {service}: we have found the cause of {problem} and are working on a fix. "
+        "Next update by {next_update}. ({key})",
+    ),
+    UpdateTemplate(
+        "Monitoring",
+        "Monitoring — {service}: a fix is in place and we are watching the results. "
+        "Next update by {next_update}. ({key})",
+    ),
+    UpdateTemplate(
+        "Resolved",
+        "Resolved — {service}: the problem with {problem} is over and everything works normally "
+        "again. We are sorry for the disruption. ({key})",
+    ),
+)
+NEXT_UPDATE_MINUTES = 30
+
+
+def fill_template(template: UpdateTemplate, incident: Incident, now: datetime) -> str:
+    next_update = datetime.fromtimestamp(now.timestamp() + NEXT_UPDATE_MINUTES * 60, UTC)
+    return template.text.format(
+        service=incident.service_name or "our service",
+        problem=incident.title[:1].lower() + incident.title[1:],
+        next_update=next_update.strftime("%H:%M UTC"),
+        key=incident.key,
+    )
+
+
+def _headline(entry: TimelineEntry, incident_key: str) -> str:
+    when = entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    kind = entry.kind.label
+    if entry.kind is EntryKind.COMMUNICATION:
+        audience = str(entry.details.get("audience", "")).capitalize()
+        channel = str(entry.details.get("channel", "")).replace("_", " ")
+        kind = f"{kind} ({audience}, {channel})" if audience else kind
+    author = f" — {entry.author_name}" if entry.author_name else ""
+    return f"{incident_key} · {when} · {kind}{author}"
+
+
+def entry_as_text(entry: TimelineEntry, incident_key: str) -> str:
+    return f"{_headline(entry, incident_key)}\n{entry.body}"
+
+
+def entry_as_markdown(entry: TimelineEntry, incident_key: str) -> str:
+    quoted = "\n".join(f"> {line}" if line else ">" for line in entry.body.splitlines())
+    return f"**{_headline(entry, incident_key)}**\n\n{quoted or '>'}"
