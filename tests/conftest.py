@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import keyring
 import pytest
 from hypothesis import settings
+from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 
 from incidentdesk.services.desk import Desk, open_desk
@@ -64,6 +64,15 @@ def postgres_schema_address() -> Iterator[str]:
     """The address of an empty schema of its own on the test server, dropped afterwards."""
     with postgres_schema() as address:
         yield address
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the PostgreSQL server, so `-m "not postgres"` leaves it out."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_address") == "postgres"
+        if on_postgres or "postgres_schema_address" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture
@@ -123,7 +132,12 @@ settings.load_profile("incidentdesk")
 class MemoryKeyring(KeyringBackend):
     """A keyring that keeps passwords in a dict, so tests never touch the real one."""
 
-    priority = 1
+    @properties.classproperty
+    def priority(self) -> float:
+        # Every subclass is registered with keyring; raising keeps this one (and the tests'
+        # variants of it) from being picked as the default backend for the whole session.
+        # Tests install it explicitly with the use_keyring fixture.
+        raise RuntimeError("a keyring for tests, installed explicitly")
 
     def __init__(self) -> None:
         super().__init__()
@@ -139,9 +153,13 @@ class MemoryKeyring(KeyringBackend):
         del self.passwords[(service, username)]
 
 
+InstallKeyring = Callable[[KeyringBackend], KeyringBackend]
+
+
 @pytest.fixture
-def use_keyring(monkeypatch: pytest.MonkeyPatch) -> Callable[[KeyringBackend], KeyringBackend]:
+def use_keyring(monkeypatch: pytest.MonkeyPatch) -> InstallKeyring:
     """Installs a keyring backend for one test and puts the previous one back afterwards."""
+    import keyring
     import keyring.core
 
     # keyring.set_keyring has no undo; the backend it sets lives in this module attribute.
@@ -155,7 +173,7 @@ def use_keyring(monkeypatch: pytest.MonkeyPatch) -> Callable[[KeyringBackend], K
 
 
 @pytest.fixture
-def memory_keyring(use_keyring: Callable[[KeyringBackend], KeyringBackend]) -> MemoryKeyring:
+def memory_keyring(use_keyring: InstallKeyring) -> MemoryKeyring:
     backend = MemoryKeyring()
     use_keyring(backend)
     return backend
