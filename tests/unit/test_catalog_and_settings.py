@@ -76,6 +76,7 @@ def test_a_default_category_cannot_be_added_twice(desk: Desk) -> None:
         ("   ", "Give the team a name."),
         ("x" * (NAME_MAX_LENGTH + 1), f"A team name is one line of at most {NAME_MAX_LENGTH}"),
         ("two\nlines", f"A team name is one line of at most {NAME_MAX_LENGTH}"),
+        ("broken \ud800 unicode", f"A team name is one line of at most {NAME_MAX_LENGTH}"),
     ],
 )
 def test_bad_names_are_refused(desk: Desk, name: str, message: str) -> None:

@@ -116,3 +116,8 @@ def test_open_statuses_exclude_closed_and_cancelled() -> None:
     assert set(OPEN_STATUSES) == set(Status) - {Status.CLOSED, Status.CANCELLED}
     assert not Status.CLOSED.is_open
     assert Status.RECOVERED.is_open
+
+
+def test_keys_take_only_ascii_digits() -> None:
+    assert parse_key("INC-٣") is None
+    assert parse_key("INC-３") is None

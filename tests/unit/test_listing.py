@@ -96,7 +96,7 @@ SORT_VALUES: dict[SortKey, Any] = {
     SortKey.TITLE: lambda e: e.title,
     SortKey.SEVERITY: lambda e: e.severity.value,
     SortKey.PRIORITY: lambda e: e.priority,
-    SortKey.STATUS: lambda e: e.status.value,
+    SortKey.STATUS: lambda e: list(Status).index(e.status),  # lifecycle order
     SortKey.SERVICE: lambda e: e.service,
     SortKey.ASSIGNEE: lambda e: e.assignee,
     SortKey.REPORTED_AT: lambda e: e.reported_at,

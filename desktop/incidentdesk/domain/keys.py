@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 KEY_PREFIX = "INC"
-_KEY_PATTERN = re.compile(rf"^\s*{KEY_PREFIX}-?(\d{{1,12}})\s*$", re.IGNORECASE)
+_KEY_PATTERN = re.compile(rf"^\s*{KEY_PREFIX}-?([0-9]{{1,12}})\s*$", re.IGNORECASE)
 
 
 def format_key(number: int) -> str:

@@ -113,7 +113,11 @@ def check_file(filename: str, size: int, limit: int) -> None:
         )
     if size == 0:
         raise AttachmentRefused(f"{filename} is empty; there is nothing to attach.")
-    if not filename.strip() or len(filename) > FILENAME_MAX_LENGTH:
+    if (
+        not filename.strip()
+        or len(filename) > FILENAME_MAX_LENGTH
+        or any(ord(char) < 32 or "\ud800" <= char <= "\udfff" for char in filename)
+    ):
         raise AttachmentRefused("A file name must have 1 to 255 characters.")
 
 

@@ -45,7 +45,8 @@ def _require_name(name: str, field: str, label: str) -> str:
     cleaned = name.strip()
     if not cleaned:
         raise ValidationFailed([FieldError(field, f"Give the {label} a name.")])
-    if len(cleaned) > NAME_MAX_LENGTH or any(ord(char) < 32 for char in cleaned):
+    unprintable = any(ord(char) < 32 or "\ud800" <= char <= "\udfff" for char in cleaned)
+    if len(cleaned) > NAME_MAX_LENGTH or unprintable:
         raise ValidationFailed(
             [
                 FieldError(

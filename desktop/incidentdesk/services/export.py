@@ -14,6 +14,7 @@ from incidentdesk.domain.keys import format_key
 from incidentdesk.storage import models as m
 
 EXPORT_FORMATS = ("csv", "json")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
     "key",
     "title",
@@ -76,6 +77,13 @@ def _records(open_only: bool) -> Iterator[dict[str, Any]]:
         yield {name: "" if value is None else value for name, value in record.items()}
 
 
+def _defused(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return f"'{value}"
+    return value
+
+
 def export_incidents(output: TextIO, export_format: str, *, open_only: bool = False) -> int:
     """Write every incident (or only the open ones) to ``output``; returns how many."""
     if export_format not in EXPORT_FORMATS:
@@ -85,7 +93,7 @@ def export_incidents(output: TextIO, export_format: str, *, open_only: bool = Fa
         writer = csv.DictWriter(output, fieldnames=COLUMNS)
         writer.writeheader()
         for record in _records(open_only):
-            writer.writerow(record)
+            writer.writerow({name: _defused(value) for name, value in record.items()})
             count += 1
         return count
     output.write("[")

@@ -474,7 +474,10 @@ def _ordering(query: IncidentQuery) -> list[Any]:
         SortKey.TITLE: m.Incident.title,
         SortKey.SEVERITY: m.Incident.severity,
         SortKey.PRIORITY: m.Incident.priority,
-        SortKey.STATUS: m.Incident.status,
+        # Statuses sort in lifecycle order (logged first), not alphabetically.
+        SortKey.STATUS: pw.Case(
+            m.Incident.status, [(status.value, order) for order, status in enumerate(Status)]
+        ),
         SortKey.SERVICE: m.Service.name,
         SortKey.ASSIGNEE: _ASSIGNEE.name,
         SortKey.REPORTED_AT: m.Incident.reported_at,
