@@ -1,0 +1,280 @@
+"""The benchmarks: each runs its measuring processes and the raw-SQL baseline and turns the
+samples into table entries. A new measurement is a function here plus a line in BENCHMARKS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import raw_sql
+from bench.database import BENCH_FOLDER, sqlite_address
+from bench.results import Entry, Target, median, percentile, ratio
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+PROCESS_TIMEOUT_S = 600
+
+
+class BenchError(Exception):
+    """A measurement could not be taken; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Context:
+    database: Path
+    quick: bool
+
+    @property
+    def address(self) -> str:
+        return sqlite_address(self.database)
+
+    def repeats(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    measure: Callable[[Context], list[Entry]]
+
+
+def measuring_environment() -> dict[str, str]:
+    """No display, and the user folders (settings, logs) of a throwaway bench user, so that a
+    developer's remembered window state never changes what is measured."""
+    home = BENCH_FOLDER / "home"
+    folders = {
+        variable: str(home / variable.lower())
+        for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
+    }
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen", **folders}
+
+
+def run_measuring_process(module: str, context: Context, *options: str) -> dict[str, Any]:
+    """Run ``python -m module ADDRESS options`` fresh; its samples (last output line, JSON)."""
+    command = [sys.executable, "-m", module, context.address, *options]
+    finished = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        env=measuring_environment(),
+        timeout=PROCESS_TIMEOUT_S,
+        check=False,
+    )
+    lines = finished.stdout.strip().splitlines()
+    if finished.returncode != 0 or not lines:
+        raise BenchError(
+            f"{module} failed (exit status {finished.returncode}):\n{finished.stderr[-2000:]}"
+        )
+    samples: dict[str, Any] = json.loads(lines[-1])
+    return samples
+
+
+def require_same_count(what: str, shown: int, found_by_raw_sql: int) -> None:
+    """A ratio means something only if the raw SQL does the same work as the program."""
+    if shown != found_by_raw_sql:
+        raise BenchError(
+            f"for {what}, the program showed {shown:,} incidents and the raw SQL baseline finds "
+            f"{found_by_raw_sql:,}: bring bench/raw_sql.py in step with the program's queries"
+        )
+
+
+# Start-up
+
+
+@dataclass(frozen=True)
+class SmokeTestRun:
+    painted_s: float  # from spawning the process to its "smoke test passed" line
+    reported_s: float  # the program's own figure, from its first import to the paint
+
+
+_SMOKE_TEST_LINE = re.compile(r"smoke test passed: .* ([\d.]+) s after start")
+
+
+def _run_smoke_test(context: Context, *python_options: str) -> tuple[SmokeTestRun, str]:
+    """One fresh ``incidentdesk --smoke-test``; the timings and what it wrote on stderr."""
+    command = [sys.executable, *python_options, "-m", "incidentdesk"]
+    command += ["--db", context.address, "--smoke-test"]
+    started = time.perf_counter()
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPOSITORY,
+        env=measuring_environment(),
+    ) as process:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        painted_s = time.perf_counter() - started
+        _, errors = process.communicate(timeout=PROCESS_TIMEOUT_S)
+    match = _SMOKE_TEST_LINE.search(line)
+    if process.returncode != 0 or match is None:
+        raise BenchError(f"the smoke test failed (exit status {process.returncode}):\n{errors}")
+    return SmokeTestRun(painted_s, float(match.group(1))), errors
+
+
+def _raw_first_page_process_s(context: Context) -> float:
+    """A fresh Python process that opens the file and fetches the list's first page."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bench.raw_sql", str(context.database)],
+        cwd=REPOSITORY,
+        check=True,
+        timeout=PROCESS_TIMEOUT_S,
+    )
+    return time.perf_counter() - started
+
+
+def _imported_modules(importtime_output: str) -> set[str]:
+    """Module names from ``python -X importtime`` lines: ``import time: self | total | name``."""
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in importtime_output.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def measure_startup(context: Context) -> list[Entry]:
+    runs = [_run_smoke_test(context)[0] for _ in range(context.repeats(5, 2))]
+    painted = [run.painted_s for run in runs]
+    raw = [_raw_first_page_process_s(context) for _ in range(context.repeats(5, 2))]
+    _, import_log = _run_smoke_test(context, "-X", "importtime")
+    charts_loaded = any(
+        name.split(".")[0] == "matplotlib" for name in _imported_modules(import_log)
+    )
+    return [
+        Entry(
+            "startup_to_painted_s",
+            median(painted),
+            "s",
+            Target(1.0),
+            ratio(median(painted), median(raw)),
+            {
+                "runs": len(runs),
+                "first_run": painted[0],
+                "max": max(painted),
+                "self_reported_p50": median([run.reported_s for run in runs]),
+                "raw_sql_process_s": median(raw),
+            },
+        ),
+        Entry(
+            "matplotlib_at_startup",
+            charts_loaded,
+            "yes/no",
+            Target(False),
+            None,
+            {"how": "python -X importtime -m incidentdesk --smoke-test"},
+        ),
+    ]
+
+
+# The list
+
+
+def measure_list_open(context: Context) -> list[Entry]:
+    repeats = context.repeats(20, 5)
+    samples = run_measuring_process("bench.measure_list", context, "--repeats", str(repeats))
+    app_ms: list[float] = samples["latencies_ms"]
+    with closing(raw_sql.connect(context.database)) as connection:
+        require_same_count("the open incidents", samples["total"], raw_sql.open_list(connection))
+    raw_ms = raw_sql.time_open_list_ms(context.database, repeats)
+    return [
+        Entry(
+            "list_open_ms",
+            median(app_ms),
+            "ms",
+            Target(50),
+            ratio(median(app_ms), median(raw_ms)),
+            {
+                "p95": percentile(app_ms, 95),
+                "runs": repeats,
+                "incidents_listed": samples["total"],
+                "raw_sql_ms": median(raw_ms),
+            },
+        )
+    ]
+
+
+# Searching while typing
+
+
+def measure_search(context: Context) -> list[Entry]:
+    phrases = context.repeats(8, 3)
+    samples = run_measuring_process("bench.measure_search", context, "--phrases", str(phrases))
+    keystrokes: Sequence[tuple[str, float]] = samples["keystrokes"]
+    typed_ms = [latency for _, latency in keystrokes]
+    isolated_ms: list[float] = samples["isolated_latencies_ms"]
+    with closing(raw_sql.connect(context.database)) as connection:
+        for phrase, shown in samples["totals"].items():
+            require_same_count(f"'{phrase}'", shown, raw_sql.search(connection, phrase))
+    raw_ms = raw_sql.time_searches_ms(context.database, [text for text, _ in keystrokes], 3)
+    gaps_ms: list[float] = samples["frame_gaps_ms"]
+    return [
+        Entry(
+            "search_p95_ms",
+            percentile(typed_ms, 95),
+            "ms",
+            Target(50),
+            ratio(percentile(typed_ms, 95), percentile(raw_ms, 95)),
+            {
+                "p50": median(typed_ms),
+                "max": max(typed_ms),
+                "keystrokes": len(typed_ms),
+                "one_at_a_time_p50": median(isolated_ms),
+                "one_at_a_time_p95": percentile(isolated_ms, 95),
+                "raw_sql_p50_ms": median(raw_ms),
+                "raw_sql_p95_ms": percentile(raw_ms, 95),
+            },
+        ),
+        Entry(
+            "search_max_frame_gap_ms",
+            max(gaps_ms),
+            "ms",
+            Target(16),
+            None,
+            {
+                "p99": percentile(gaps_ms, 99),
+                "gaps_over_16_ms": sum(gap > 16 for gap in gaps_ms),
+                "ticks": len(gaps_ms),
+            },
+        ),
+    ]
+
+
+# Memory
+
+
+def measure_memory(context: Context) -> list[Entry]:
+    samples = run_measuring_process("bench.measure_memory", context)
+    after_searches = samples["after_searches"]
+    return [
+        Entry(
+            "rss_mb",
+            after_searches["rss_mb"],
+            "MB",
+            Target(300),
+            None,
+            {
+                "after_paint": samples["after_paint"]["rss_mb"],
+                "peak": after_searches["peak_rss_mb"],
+            },
+        )
+    ]
+
+
+BENCHMARKS = (
+    Benchmark("startup", measure_startup),
+    Benchmark("list", measure_list_open),
+    Benchmark("search", measure_search),
+    Benchmark("memory", measure_memory),
+)

@@ -1,0 +1,108 @@
+"""The benchmark database: built once with the demo generator, reused while it is current.
+
+A marker file next to the database records what built it. The database is rebuilt when it is
+missing, when the program's schema version changed, or when the demo generator's code changed
+(its fingerprint is a hash of ``services/demo.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from incidentdesk.services import demo
+from incidentdesk.storage import migrations
+from incidentdesk.storage.database import open_store
+from incidentdesk.storage.locations import parse_location
+
+BENCH_FOLDER = Path(__file__).resolve().parent.parent / ".bench"
+DEMO_SEED = 42
+
+
+def database_path(incidents: int) -> Path:
+    return BENCH_FOLDER / f"bench-{incidents // 1000}k.db"
+
+
+def sqlite_address(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def demo_generator_fingerprint() -> str:
+    return hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:16]
+
+
+def ensure_database(incidents: int) -> Path:
+    """The path of a current benchmark database of ``incidents`` incidents, built if needed."""
+    path = database_path(incidents)
+    marker_path = path.with_suffix(".json")
+    wanted = {
+        "incidents": incidents,
+        "seed": DEMO_SEED,
+        "schema_version": migrations.LATEST_VERSION,
+        "demo_generator": demo_generator_fingerprint(),
+    }
+    found = _read_marker(marker_path)
+    if path.exists() and {key: found.get(key) for key in wanted} == wanted:
+        print(f"Using the cached database {path} (built {found.get('built_at', '?')}).")
+        return path
+    reason = "it does not exist" if not path.exists() else _describe_difference(found, wanted)
+    print(f"Building {path} with {incidents:,} demo incidents ({reason}).", flush=True)
+    started = time.perf_counter()
+    _build(path, incidents)
+    seconds = time.perf_counter() - started
+    marker = {**wanted, "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "build_s": round(seconds)}
+    marker_path.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    print(f"Built {path} in {seconds:.0f} s.")
+    return path
+
+
+def _read_marker(path: Path) -> dict[str, Any]:
+    try:
+        marker = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return marker if isinstance(marker, dict) else {}
+
+
+def _describe_difference(found: dict[str, Any], wanted: dict[str, Any]) -> str:
+    changed = [key for key in wanted if found.get(key) != wanted[key]]
+    return "no marker file" if not found else f"changed: {', '.join(changed)}"
+
+
+def _build(path: Path, incidents: int) -> None:
+    """Generate into a temporary file and move it into place, so that an interrupted build
+    never leaves a database that looks complete."""
+    BENCH_FOLDER.mkdir(exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    for stale in (path, partial):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{stale}{suffix}").unlink(missing_ok=True)
+    store = open_store(parse_location(sqlite_address(partial)))
+    try:
+        demo.generate(store, incidents, seed=DEMO_SEED, progress=_ProgressLine())
+    finally:
+        store.close()  # the last connection checkpoints the WAL into the file and removes it
+    os.replace(partial, path)
+
+
+class _ProgressLine:
+    """One line updated in place on a terminal; a line per tenth elsewhere (CI logs)."""
+
+    def __init__(self) -> None:
+        self._started = time.perf_counter()
+        self._interactive = sys.stdout.isatty()
+        self._last_tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self._started
+        text = f"  {done:,}/{total:,} incidents, {elapsed:.0f} s"
+        if self._interactive:
+            print(f"\r{text}", end="\n" if done >= total else "", flush=True)
+        elif done * 10 // total != self._last_tenth:
+            self._last_tenth = done * 10 // total
+            print(text, flush=True)

@@ -1,0 +1,160 @@
+"""``search_p95_ms`` and ``search_max_frame_gap_ms`` samples: searches typed into the main
+window's search box one character at a time, in a fresh process.
+
+Typing at a human pace: each keystroke is ``setText`` with one more character, the next one
+80–120 ms later (a QTimer-driven event loop, not a sleep). A keystroke's latency runs until
+the list model next reports loaded results. The model drops results of a text that was typed
+over, so those results are for that keystroke's text or, when typing overtook the search, for
+a later one; either way it is when the person next sees the list catch up. After each
+phrase: a pause to read, then the box is cleared and the next phrase starts.
+
+Meanwhile a 1 ms precise timer on the GUI thread records the gaps between its ticks: a gap
+much longer than 1 ms is a time when the GUI thread could not run its event loop (busy, or
+waiting for Python's interpreter lock), so a frame could not have been drawn.
+
+Typing one keystroke at a time: the same phrases again, each keystroke waiting for its own
+results: the latency of one search with nothing queued in front of it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, QTimer
+
+from bench.gui import BenchWindow, Event, arguments, main_window, report, run_event_loop_for
+
+PHRASES = (
+    "database timeout",
+    "checkout",
+    "certificate",
+    "INC-4242",
+    "payments gateway 503",
+    "connection pool exhausted",
+    "rolled back deployment",
+    "password reset",
+)
+KEYSTROKE_INTERVAL_MS = (80, 120)
+READING_PAUSE_MS = 400
+PROBE_INTERVAL_MS = 1
+
+
+@dataclass
+class Keystroke:
+    text: str
+    typed_at: float
+    answered_at: float | None = None
+
+    @property
+    def latency_ms(self) -> float:
+        assert self.answered_at is not None
+        return (self.answered_at - self.typed_at) * 1000
+
+
+class Typist:
+    """Types into the search box and notes when the list answers each keystroke."""
+
+    def __init__(self, bench: BenchWindow) -> None:
+        self._bench = bench
+        self.keystrokes: list[Keystroke] = []
+        bench.window.model.loaded.connect(self._results_arrived)  # never disconnected
+
+    def type(self, text: str) -> None:
+        self.keystrokes.append(Keystroke(text, time.perf_counter()))
+        self._bench.window.search.setText(text)
+
+    @property
+    def answered(self) -> bool:
+        return all(keystroke.answered_at is not None for keystroke in self.keystrokes)
+
+    def wait_until_answered(self) -> None:
+        while not self.answered:
+            self._bench.wait_for(Event.LOADED)
+
+    def clear(self) -> None:
+        self._bench.wait_for(Event.LOADED, self._bench.window.search.clear)
+
+    def _results_arrived(self) -> None:
+        now = time.perf_counter()
+        for keystroke in reversed(self.keystrokes):
+            if keystroke.answered_at is not None:
+                break
+            keystroke.answered_at = now
+
+
+class FrameGapProbe(QObject):
+    """Ticks every millisecond on the GUI thread and records the time between ticks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gaps_ms: list[float] = []
+        self._last_tick = 0.0
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(PROBE_INTERVAL_MS)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last_tick = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._tick()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps_ms.append((now - self._last_tick) * 1000)
+        self._last_tick = now
+
+
+def type_at_human_pace(
+    bench: BenchWindow, phrases: tuple[str, ...], pace: random.Random
+) -> tuple[Typist, FrameGapProbe, dict[str, int]]:
+    """The typist, the probe, and how many incidents the list said matched each phrase."""
+    typist, probe, totals = Typist(bench), FrameGapProbe(), {}
+    probe.start()
+    for phrase in phrases:
+        for length in range(1, len(phrase) + 1):
+            typist.type(phrase[:length])
+            run_event_loop_for(pace.uniform(*KEYSTROKE_INTERVAL_MS))
+        typist.wait_until_answered()
+        totals[phrase] = bench.window.model.total
+        run_event_loop_for(READING_PAUSE_MS)
+        typist.clear()
+    probe.stop()
+    return typist, probe, totals
+
+
+def type_one_keystroke_at_a_time(bench: BenchWindow, phrases: tuple[str, ...]) -> Typist:
+    typist = Typist(bench)
+    for phrase in phrases:
+        for length in range(1, len(phrase) + 1):
+            typist.type(phrase[:length])
+            typist.wait_until_answered()
+        typist.clear()
+    return typist
+
+
+def main() -> None:
+    parser = arguments(__doc__ or "")
+    parser.add_argument("--phrases", type=int, default=len(PHRASES), help="how many to type")
+    args = parser.parse_args()
+    phrases = PHRASES[: args.phrases]
+    with main_window(args.address) as bench:
+        human, probe, totals = type_at_human_pace(bench, phrases, random.Random(7))
+        isolated = type_one_keystroke_at_a_time(bench, phrases)
+    report(
+        {
+            "keystrokes": [(stroke.text, stroke.latency_ms) for stroke in human.keystrokes],
+            "isolated_latencies_ms": [stroke.latency_ms for stroke in isolated.keystrokes],
+            "frame_gaps_ms": probe.gaps_ms,
+            "totals": totals,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
