@@ -44,7 +44,7 @@ def test_every_status_filter_shows_only_that_status(qtbot, window: MainWindow) -
     order = [*range(1, len(STATUS_FILTERS)), 0]  # 0 is showing already
     for index in order:
         label, statuses, _ = STATUS_FILTERS[index]
-        with qtbot.waitSignal(window.model.loaded):
+        with qtbot.waitSignal(window.model.total_changed):
             window.status_filter.setCurrentIndex(index)
         expected = sum(n for status, n in counts.items() if not statuses or status in statuses)
         assert window.model.total == expected, label
@@ -53,7 +53,7 @@ def test_every_status_filter_shows_only_that_status(qtbot, window: MainWindow) -
 
 
 def test_search_while_typing_shows_matches_and_counts(qtbot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         window.status_filter.setCurrentIndex(1)  # all incidents
     for partial in ("c", "ce", "cer", "cert", "certif"):
         window.search.setText(partial)
@@ -73,35 +73,35 @@ def test_search_while_typing_shows_matches_and_counts(qtbot, window: MainWindow)
 
 
 def test_searching_for_a_key_finds_that_incident(qtbot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         window.status_filter.setCurrentIndex(1)
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         window.search.setText("INC-123")
     assert "INC-123" in shown_keys(window)
 
 
 def test_a_search_without_matches_says_so(qtbot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         window.search.setText('zzqx "AND (')
     assert window.model.total == 0
     assert window.pages.currentWidget() is window.empty_label
     assert "No incidents match" in window.empty_label.text()
     assert "&quot;" in window.empty_label.text() or '"' in window.empty_label.text()
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         window.search.clear()
     assert window.pages.currentWidget() is window.table
 
 
 def test_clicking_a_header_sorts_in_sql(qtbot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         window.status_filter.setCurrentIndex(1)
     header = window.table.horizontalHeader()
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         header.setSortIndicator(column_of(SortKey.KEY), Qt.SortOrder.DescendingOrder)
     numbers = [int(key.split("-")[1]) for key in shown_keys(window)]
     assert numbers == sorted(numbers, reverse=True)
     assert numbers[0] == 400
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         header.setSortIndicator(column_of(SortKey.TITLE), Qt.SortOrder.AscendingOrder)
     titles = [window.model.index(row, column_of(SortKey.TITLE)).data() for row in range(50)]
     desk = window.desk
@@ -111,7 +111,7 @@ def test_clicking_a_header_sorts_in_sql(qtbot, window: MainWindow) -> None:
 
 
 def test_the_list_loads_more_rows_as_it_scrolls(qtbot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         window.status_filter.setCurrentIndex(1)
     assert window.model.total == 400
     assert window.model.rowCount() == 200
@@ -123,7 +123,7 @@ def test_the_list_loads_more_rows_as_it_scrolls(qtbot, window: MainWindow) -> No
 
 def test_list_model_passes_the_model_tester(qtbot, qtmodeltester, window: MainWindow) -> None:
     qtmodeltester.check(window.model)
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         window.status_filter.setCurrentIndex(1)
     window.model.fetchMore()
     qtbot.waitUntil(lambda: window.model.rowCount() == 400)
@@ -151,7 +151,7 @@ def test_about_goes_through_the_dialog_service(
 
 def test_window_state_is_remembered(qtbot, runner, dialogs, window: MainWindow) -> None:
     window.resize(700, 500)  # the offscreen screen is 800 × 600
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         window.status_filter.setCurrentIndex(1)
     window.close()
     assert QSettings().value("main_window/status_filter", type=int) == 1
@@ -198,11 +198,11 @@ def test_switching_databases_keeps_the_window_working(
     qtbot, window: MainWindow, sqlite_address: str, tmp_path: Path
 ) -> None:
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         window.open_database(empty)
     assert window.address == empty
     assert window.model.total == 0
     assert "No incidents yet" in window.empty_label.text()
-    with qtbot.waitSignal(window.model.loaded):
+    with qtbot.waitSignal(window.model.total_changed):
         window.open_database(sqlite_address)
     assert window.model.total == 20

@@ -28,6 +28,7 @@ from incidentdesk.domain.incident import (
     Links,
     Milestones,
 )
+from incidentdesk.domain.keys import parse_key
 from incidentdesk.domain.validation import FieldError, ValidationFailed, require_valid
 from incidentdesk.services.attachments import PreparedFile, attach_files, check_file
 from incidentdesk.services.clock import Clock, utc_now
@@ -354,6 +355,10 @@ class IncidentService:
         self, query: IncidentQuery, selection: Iterable[Any]
     ) -> pw.ModelSelect[m.Incident]:
         select = m.Incident.select(*selection)
+        number = parse_key(query.text)
+        if number is not None:
+            # A key names one incident: it is found whatever the other filters say.
+            return select.where(m.Incident.number == number)
         conditions: list[pw.Node] = []
         if query.statuses:
             conditions.append(m.Incident.status.in_([status.value for status in query.statuses]))

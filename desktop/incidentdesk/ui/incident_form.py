@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
+import shiboken6
+from PySide6.QtCore import QDateTime, QEvent, QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -123,6 +125,9 @@ class IncidentForm(QDialog):
         self._pasted_paths: dict[str, str] = {}  # sha256 → file in the drafts folder
         self._restored_draft = restored_draft
         self._conflict: Incident | None = None
+        # An edited incident's stored time and the field's value showing it: the field holds
+        # whole seconds, the database microseconds, and an untouched time must stay as it is.
+        self._stored_reported_at: tuple[QDateTime, datetime] | None = None
         # An edited incident keeps its severity; a new one follows the suggestion until picked.
         self._severity_chosen = incident_id is not None
         self._escalation_level = EscalationLevel.L1  # changed by escalating, not in this form
@@ -141,9 +146,19 @@ class IncidentForm(QDialog):
         self._duplicate_timer.timeout.connect(self._look_for_duplicates)
         runner.read(
             lambda: load_form_context(desk, incident_id),
-            self._context_loaded,
-            self._context_failed,
+            self._alive(self._context_loaded),
+            self._alive(self._context_failed),
         )
+
+    def _alive(self, handler: Callable[..., None]) -> Callable[..., None]:
+        """``handler``, skipped if the form is gone when the background work finishes: a
+        form closed while work was in flight is deleted, and its widgets with it."""
+
+        def deliver(*values: Any) -> None:
+            if shiboken6.isValid(self):
+                handler(*values)
+
+        return deliver
 
     # Building
 
@@ -180,6 +195,7 @@ class IncidentForm(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a container, not a stop for Tab
         scroll.setWidget(splitter)
 
         self.save_button = QPushButton(
@@ -244,6 +260,7 @@ class IncidentForm(QDialog):
         self.description_tabs = QTabWidget()
         self.description_tabs.addTab(self.description, "&Write")
         self.description_tabs.addTab(self.preview, "&Preview")
+        self.description_tabs.tabBar().setAccessibleName("Description view")
         self.description_tabs.currentChanged.connect(self._render_preview)
         self.description_tabs.setMinimumHeight(180)
         description_label = QLabel("&Description:")
@@ -398,8 +415,11 @@ class IncidentForm(QDialog):
         form.addRow("Priority:", self.priority)
         self.urgency.setCurrentIndex(self.urgency.findData(Urgency.MEDIUM))
         self.severity.activated.connect(self._severity_picked)
-        for widget in (self.impact_scope, self.severity, self.urgency):
-            widget.currentIndexChanged.connect(self._triage_changed)
+        self.impact_scope.currentIndexChanged.connect(self._triage_changed)
+        # Not _triage_changed: it would put a severity the person picks back to the suggestion
+        # before ``activated``, which comes after this signal, marks it as picked.
+        for widget in (self.severity, self.urgency):
+            widget.currentIndexChanged.connect(self._priority_changed)
         for box in (self.financial, self.security, self.compliance):
             box.toggled.connect(self._triage_changed)
         return group
@@ -507,6 +527,7 @@ class IncidentForm(QDialog):
         self.source_name.setEditText(draft.source_name)
         self.source_contact.setText(draft.source_contact)
         self.reported_at.setDateTime(_local(draft.reported_at))
+        self._stored_reported_at = (self.reported_at.dateTime(), draft.reported_at)
         self._select(self.reported_by, draft.reported_by_id)
         self._select(self.service, draft.service_id)
         if draft.service_id is None:
@@ -565,6 +586,7 @@ class IncidentForm(QDialog):
         self.reported_at.editingFinished.connect(lambda: self._touch("reported_at"))
         for text_field in self.findChildren(QLineEdit) + self.findChildren(QPlainTextEdit):
             text_field.installEventFilter(self)
+        self.description.viewport().installEventFilter(self)  # where drops on it arrive
 
     # Reactions
 
@@ -590,6 +612,13 @@ class IncidentForm(QDialog):
         ):
             # A text field would swallow Ctrl+V and paste nothing; leave it to the form's
             # shortcut, which attaches the screenshot.
+            return True
+        if isinstance(event, QDropEvent) and _has_local_files(event.mimeData()):
+            # Files dropped on a text field are attachments, not their addresses as text.
+            if event.type() == QEvent.Type.Drop:
+                self.dropEvent(event)
+            else:
+                event.acceptProposedAction()
             return True
         return super().eventFilter(watched, event)
 
@@ -631,10 +660,15 @@ class IncidentForm(QDialog):
         )
 
     def _triage_changed(self) -> None:
+        """The impact answers changed: suggest a severity, followed until one is picked."""
         suggestion = suggest_severity(self._impact())
         self.suggestion.setText(suggestion.text)
         if not self._severity_chosen and self.severity.currentData() != suggestion.severity:
             self._follow_suggestion(suggestion.severity)
+        self._priority_changed()
+
+    def _priority_changed(self) -> None:
+        suggestion = suggest_severity(self._impact())
         self.use_suggestion.setEnabled(self.severity.currentData() != suggestion.severity)
         if self._context is None:
             return
@@ -648,7 +682,7 @@ class IncidentForm(QDialog):
         self._runner.run_latest(
             f"form-rank-{self._draft_key}",
             lambda: self._triage.rank_among_open(priority, exclude),
-            lambda rank: self._show_rank(priority.label, rank),
+            self._alive(lambda rank: self._show_rank(priority.label, rank)),
         )
 
     def _show_rank(self, label: str, rank: Rank) -> None:
@@ -668,7 +702,7 @@ class IncidentForm(QDialog):
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()
-        if (mime.hasUrls() and any(url.isLocalFile() for url in mime.urls())) or mime.hasImage():
+        if _has_local_files(mime) or mime.hasImage():
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -712,8 +746,8 @@ class IncidentForm(QDialog):
         folder, key = self._drafts.folder / "files", self._draft_key
         self._runner.files(
             lambda: _keep_pasted(prepare_pasted_image(copy, name, limits), folder, key),
-            self._pasted_image_ready,
-            self._attachment_refused,
+            self._alive(self._pasted_image_ready),
+            self._alive(self._attachment_refused),
         )
 
     def _pasted_image_ready(self, result: tuple[AttachmentCandidate, str]) -> None:
@@ -725,13 +759,13 @@ class IncidentForm(QDialog):
         if self._context is None or not paths:
             return
         limits = self._context.limits
-        report = self._runner.progress_reporter(self._reading_progress)
+        report = self._runner.progress_reporter(self._alive(self._reading_progress))
         for path in paths:
             self._start_reading()
             self._runner.files(
                 lambda path=path: prepare_path(path, limits, report),
-                self._attachment_ready,
-                self._attachment_refused,
+                self._alive(self._attachment_ready),
+                self._alive(self._attachment_refused),
             )
 
     def _start_reading(self) -> None:
@@ -778,7 +812,7 @@ class IncidentForm(QDialog):
         self._runner.run_latest(
             f"form-duplicates-{self._draft_key}",
             lambda: self._triage.similar_open(title, description, self._incident_id),
-            self._show_duplicates,
+            self._alive(self._show_duplicates),
         )
 
     def _show_duplicates(self, rows: list[IncidentRow]) -> None:
@@ -819,8 +853,8 @@ class IncidentForm(QDialog):
             lambda: self._triage.add_duplicate_report(
                 incident_id, draft, self._desk.actor_id, files
             ),
-            self._saved,
-            self._save_failed,
+            self._alive(self._saved),
+            self._alive(self._save_failed),
         )
 
     # Saving
@@ -829,7 +863,7 @@ class IncidentForm(QDialog):
         return IncidentDraft(
             title=self.title.text(),
             description=self.description.toPlainText(),
-            reported_at=_utc(self.reported_at.dateTime()),
+            reported_at=self._reported_at(),
             severity=Severity(self.severity.currentData()),
             urgency=Urgency(self.urgency.currentData()),
             source_kind=self._source_kind(),
@@ -844,6 +878,12 @@ class IncidentForm(QDialog):
             escalation_level=self._escalation_level,
             links=Links(self.chat.text(), self.bridge.text(), self.ticket.text()),
         )
+
+    def _reported_at(self) -> datetime:
+        shown = self.reported_at.dateTime()
+        if self._stored_reported_at is not None and shown == self._stored_reported_at[0]:
+            return self._stored_reported_at[1]
+        return _utc(shown)
 
     def _service_id(self) -> int | None:
         typed = self.service.currentText().strip()
@@ -929,14 +969,16 @@ class IncidentForm(QDialog):
         self._begin_saving("Saving…")
         if incident_id is None:
             self._runner.write(
-                lambda: incidents.create(draft, actor, files), self._saved, self._save_failed
+                lambda: incidents.create(draft, actor, files),
+                self._alive(self._saved),
+                self._alive(self._save_failed),
             )
         else:
             assert version is not None
             self._runner.write(
                 lambda: incidents.update(incident_id, draft, version, actor, files)[0],
-                self._saved,
-                self._save_failed,
+                self._alive(self._saved),
+                self._alive(self._save_failed),
             )
 
     def _begin_saving(self, text: str) -> None:
@@ -1062,7 +1104,9 @@ class IncidentForm(QDialog):
         if not self._dirty or self._loading:
             return
         fields, key, drafts = self.fields(), self._draft_key, self._drafts
-        self._runner.files(lambda: drafts.save(key, fields), lambda _: None, self._draft_failed)
+        self._runner.files(
+            lambda: drafts.save(key, fields), lambda _: None, self._alive(self._draft_failed)
+        )
 
     def _draft_failed(self, error: Exception) -> None:
         self.status_label.setText(f"The draft could not be kept on disk: {error}")
@@ -1076,6 +1120,15 @@ class IncidentForm(QDialog):
         return self._incident_id
 
     # Closing
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter on an item of a list opens or previews it; the list passes the key on, and
+        # the dialog would then also press its default button, Save.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and isinstance(
+            self.focusWidget(), QListWidget
+        ):
+            pass
+        super().keyPressEvent(event)
 
     def reject(self) -> None:
         """Esc or Cancel: ask before throwing away what was typed."""
@@ -1100,6 +1153,10 @@ class IncidentForm(QDialog):
                 event.ignore()
                 return
         super().closeEvent(event)
+
+
+def _has_local_files(mime: QMimeData) -> bool:
+    return mime.hasUrls() and any(url.isLocalFile() for url in mime.urls())
 
 
 def _clipboard_has_only_an_image() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -27,12 +28,14 @@ from incidentdesk.services.desk import Desk
 from incidentdesk.services.drafts import DraftStore, SavedDraft
 from incidentdesk.services.incidents import IncidentQuery, SortKey
 from incidentdesk.ui.dialogs import DialogService
-from incidentdesk.ui.incident_form import IncidentForm
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
 from incidentdesk.ui.tasks import TaskRunner
 
 RESTORE = "Restore"
 DISCARD_DRAFT = "Discard"
+
+if TYPE_CHECKING:
+    from incidentdesk.ui.incident_form import IncidentForm
 
 # (label, statuses shown, what the counter calls them); an empty set shows every status.
 STATUS_FILTERS: tuple[tuple[str, frozenset[Status], str], ...] = (
@@ -301,6 +304,8 @@ class MainWindow(QMainWindow):
         draft: SavedDraft | None = None,
     ) -> IncidentForm | None:
         """Open the form for a new incident, an existing one, or a restored draft."""
+        from incidentdesk.ui.incident_form import IncidentForm  # not needed at start-up
+
         if self._desk is None:
             return None
         for form in self._forms:
@@ -379,6 +384,8 @@ class MainWindow(QMainWindow):
         return self.model.query
 
     def _list_loaded(self) -> None:
+        if not self.model.counted:
+            self._show_counts(self.model.total, counting=True)
         if self.model.total == 0:
             self.empty_label.setText(self._empty_text())
             self.pages.setCurrentWidget(self.empty_label)
@@ -404,12 +411,13 @@ class MainWindow(QMainWindow):
             "<p>Choose <b>All incidents</b> to see the rest.</p>"
         )
 
-    def _show_counts(self, total: int) -> None:
+    def _show_counts(self, total: int, *, counting: bool = False) -> None:
         query = self.model.query
+        number = f"{total:,}+" if counting else f"{total:,}"
         if query.text.strip():
-            text = f"{total:,} incidents match “{query.text.strip()}”"
+            text = f"{number} incidents match “{query.text.strip()}”"
         else:
-            text = f"{total:,} {STATUS_FILTERS[self.status_filter.currentIndex()][2]}"
+            text = f"{number} {STATUS_FILTERS[self.status_filter.currentIndex()][2]}"
         self.counts_label.setText(text)
 
     def _load_failed(self, error: Exception) -> None:

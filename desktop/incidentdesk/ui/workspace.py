@@ -1,0 +1,362 @@
+"""The incident workspace: header with the SLA clocks, lifecycle steps, and the timeline,
+details, attachments and postmortem of one incident, in a window of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from incidentdesk.domain.incident import Incident
+from incidentdesk.domain.lifecycle import Step
+from incidentdesk.domain.metrics import format_duration
+from incidentdesk.domain.sla import ClockState, SlaClock, sla_clock
+from incidentdesk.services.attachments import AttachmentInfo, human_size, prepare_bytes
+from incidentdesk.services.catalog import NamedItem, Person
+from incidentdesk.services.desk import Desk
+from incidentdesk.services.errors import NotAllowed, ValidationFailed
+from incidentdesk.services.lifecycle import EscalationSuggestion, StepOption, StepRequest
+from incidentdesk.ui.attachment_preview import AttachmentPreview
+from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.postmortem_panel import PostmortemPanel
+from incidentdesk.ui.step_dialog import StepDialog
+from incidentdesk.ui.tasks import TaskRunner
+from incidentdesk.ui.theme import severity_colours
+from incidentdesk.ui.timeline_view import TimelinePanel
+
+CLOCK_REFRESH_MS = 30_000
+CLOCK_STYLES = {
+    ClockState.RUNNING: "",
+    ClockState.MET: "",
+    ClockState.WARNING: "font-weight: bold; color: #b26a00;",
+    ClockState.BREACHED: "font-weight: bold; color: #c62828;",
+    ClockState.MISSED: "color: #c62828;",
+}
+
+
+@dataclass(frozen=True)
+class WorkspaceData:
+    incident: Incident
+    options: list[StepOption]
+    targets: dict[str, dict[str, int]]
+    attachments: list[AttachmentInfo]
+
+
+def load_workspace(desk: Desk, incident_id: int) -> WorkspaceData:
+    """Runs on a worker thread."""
+    return WorkspaceData(
+        desk.incidents.get(incident_id),
+        desk.lifecycle.options(incident_id),
+        desk.settings.sla_targets(),
+        desk.attachments.for_incident(incident_id),
+    )
+
+
+def sla_clocks(
+    incident: Incident, targets: dict[str, dict[str, int]], now: datetime
+) -> list[SlaClock]:
+    target = targets.get(incident.draft.severity.label, {})
+    reported = incident.draft.reported_at
+    clocks = []
+    for name, reached in (
+        ("acknowledge", incident.milestones.acknowledged_at),
+        ("recover", incident.milestones.recovered_at),
+    ):
+        minutes = target.get(f"{name}_minutes")
+        if minutes is not None:
+            clocks.append(sla_clock(name, reported, reached, timedelta(minutes=minutes), now))
+    return clocks
+
+
+class IncidentWorkspace(QWidget):
+    """A top-level window for one incident. ``changed`` after anything in it was saved."""
+
+    changed = Signal(int)
+    edit_requested = Signal(int)
+    loaded = Signal()
+
+    def __init__(
+        self,
+        desk: Desk,
+        runner: TaskRunner,
+        dialogs: DialogService,
+        incident_id: int,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self._desk, self._runner, self._dialogs = desk, runner, dialogs
+        self.incident_id = incident_id
+        self.data: WorkspaceData | None = None
+        self.resize(1100, 800)
+        self.setWindowTitle("Incident")
+
+        self.heading = QLabel()
+        self.heading.setAccessibleName("Incident")
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setWordWrap(True)
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.severity_badge = QLabel()
+        self.severity_badge.setAccessibleName("Severity")
+        self.facts = QLabel()
+        self.facts.setAccessibleName("Status, priority, assignee, team and escalation level")
+        self.facts.setWordWrap(True)
+        self.clock_labels = [QLabel(), QLabel()]
+        for label in self.clock_labels:
+            label.setAccessibleName("SLA clock")
+        facts_row = QHBoxLayout()
+        facts_row.addWidget(self.severity_badge)
+        facts_row.addWidget(self.facts, 1)
+        for label in self.clock_labels:
+            facts_row.addWidget(label)
+
+        self.steps_row = QHBoxLayout()
+        self.step_buttons: dict[Step, QPushButton] = {}
+        for step in Step:
+            button = QPushButton(step.label)
+            button.clicked.connect(lambda _=False, step=step: self.take_step(step))
+            button.hide()
+            self.step_buttons[step] = button
+            self.steps_row.addWidget(button)
+        self.steps_row.addStretch()
+        self.chat_button = QPushButton("Open C&hat Channel")
+        self.chat_button.clicked.connect(lambda: self._open_link("chat"))
+        self.bridge_button = QPushButton("Join &Bridge")
+        self.bridge_button.clicked.connect(lambda: self._open_link("bridge"))
+        self.edit_button = QPushButton("&Edit Details…")
+        self.edit_button.clicked.connect(lambda: self.edit_requested.emit(self.incident_id))
+        for button in (self.chat_button, self.bridge_button, self.edit_button):
+            self.steps_row.addWidget(button)
+
+        self.timeline = TimelinePanel(desk, runner, dialogs, incident_id)
+        self.timeline.changed.connect(self.refresh)
+        self.details = QTextBrowser()
+        self.details.setAccessibleName("Incident details")
+        self.details.setOpenExternalLinks(True)
+        self.attachments = QListWidget()
+        self.attachments.setAccessibleName("Attachments")
+        self.attachments.itemActivated.connect(self._preview_attachment)
+        save_attachment = QPushButton("&Save a Copy…")
+        save_attachment.clicked.connect(self._save_attachment)
+        attachments_page = QWidget()
+        attachments_layout = QVBoxLayout(attachments_page)
+        attachments_layout.addWidget(self.attachments)
+        attachments_layout.addWidget(save_attachment, 0, Qt.AlignmentFlag.AlignLeft)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.timeline, "&Timeline")
+        self.tabs.addTab(self.details, "&Details")
+        self.tabs.addTab(attachments_page, "Attach&ments")
+        self.postmortem = self._postmortem_panel()
+        self.tabs.addTab(self.postmortem, "P&ostmortem")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(facts_row)
+        layout.addLayout(self.steps_row)
+        layout.addWidget(self.tabs, 1)
+        QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
+        QShortcut(QKeySequence.StandardKey.Close, self, self.close)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(CLOCK_REFRESH_MS)
+        self._clock_timer.timeout.connect(self._show_clocks)
+        self._clock_timer.start()
+        self.refresh()
+
+    def _postmortem_panel(self) -> PostmortemPanel:
+        panel = PostmortemPanel(self._desk, self._runner, self._dialogs, self.incident_id)
+        panel.changed.connect(self.refresh)
+        return panel
+
+    # Loading
+
+    def refresh(self) -> None:
+        desk, incident_id = self._desk, self.incident_id
+        self._runner.run_latest(
+            f"workspace-{incident_id}",
+            lambda: load_workspace(desk, incident_id),
+            self._loaded,
+            self._failed,
+        )
+        self.timeline.refresh()
+        self.postmortem.refresh()
+
+    def _failed(self, error: Exception) -> None:
+        self.facts.setText(f"The incident could not be loaded: {error}. Press F5 to try again.")
+
+    def _loaded(self, data: WorkspaceData) -> None:
+        self.data = data
+        incident = data.incident
+        self.setWindowTitle(f"{incident.key}: {incident.title}")
+        self.heading.setText(f"{incident.key} · {incident.title}")
+        severity = incident.draft.severity
+        background, text = severity_colours(severity)
+        self.severity_badge.setText(f" {severity.label} ")
+        self.severity_badge.setToolTip(severity.description)
+        self.severity_badge.setStyleSheet(
+            f"background: {background.name()}; color: {text.name()}; font-weight: bold;"
+            "border-radius: 3px; padding: 2px 6px;"
+        )
+        age = format_duration(datetime.now(UTC) - incident.draft.reported_at)
+        self.facts.setText(
+            "  ·  ".join(
+                [
+                    incident.status.label,
+                    incident.priority.label,
+                    f"assignee {incident.assignee_name or 'nobody'}",
+                    f"team {incident.team_name or 'none'}",
+                    f"escalation {incident.draft.escalation_level.label}",
+                    f"reported {age} ago",
+                ]
+            )
+        )
+        self._show_clocks()
+        self._show_steps(data.options)
+        self.chat_button.setEnabled(bool(incident.draft.links.chat))
+        self.bridge_button.setEnabled(bool(incident.draft.links.bridge))
+        self.timeline.set_incident(incident)
+        self.attachments.clear()
+        for info in data.attachments:
+            item = QListWidgetItem(f"{info.filename} · {human_size(info.size)} · {info.media_type}")
+            item.setData(Qt.ItemDataRole.UserRole, info)
+            self.attachments.addItem(item)
+        self.tabs.setTabText(2, f"Attach&ments ({len(data.attachments)})")
+        self._runner.read(
+            lambda: self._desk.reports.incident_markdown(incident.id), self.details.setMarkdown
+        )
+        self.loaded.emit()
+
+    def _show_clocks(self) -> None:
+        if self.data is None:
+            return
+        clocks = sla_clocks(self.data.incident, self.data.targets, datetime.now(UTC))
+        open_incident = self.data.incident.status.is_open
+        for label, clock in zip(self.clock_labels, clocks, strict=False):
+            label.setText(clock.text)
+            label.setStyleSheet(CLOCK_STYLES[clock.state] if open_incident else "")
+            label.setVisible(open_incident or clock.state in (ClockState.MET, ClockState.MISSED))
+
+    def _show_steps(self, options: list[StepOption]) -> None:
+        for option in options:
+            button = self.step_buttons[option.step]
+            # Close stays visible when blocked, so the reason (e.g. the postmortem) can be read.
+            blocked_close = option.step is Step.CLOSE and "postmortem" in option.reason
+            button.setVisible(option.allowed or blocked_close)
+            button.setEnabled(option.allowed)
+            button.setToolTip(option.reason if not option.allowed else "")
+            button.setAccessibleDescription(option.reason)
+
+    # Steps
+
+    def take_step(self, step: Step) -> None:
+        if self.data is None:
+            return
+        option = next(option for option in self.data.options if option.step is step)
+        if not option.allowed:
+            self._dialogs.warn(self, f"Cannot {step.label}", option.reason)
+            return
+        desk, incident_id = self._desk, self.incident_id
+        self._runner.read(
+            lambda: (
+                desk.catalog.teams(),
+                desk.catalog.people(),
+                desk.lifecycle.suggest_escalation(incident_id) if step is Step.ESCALATE else None,
+            ),
+            lambda loaded: self._ask_step(step, *loaded),
+        )
+
+    def _ask_step(
+        self,
+        step: Step,
+        teams: list[NamedItem],
+        people: list[Person],
+        suggestion: EscalationSuggestion | None,
+    ) -> None:
+        assert self.data is not None
+        dialog = StepDialog(step, self.data.incident.key, teams, people, suggestion, self)
+        self.step_dialog = dialog
+        dialog.accepted.connect(lambda: self._submit_step(dialog.request()))
+        dialog.open()
+
+    def _submit_step(self, request: StepRequest) -> None:
+        lifecycle, incident_id, actor = self._desk.lifecycle, self.incident_id, self._desk.actor_id
+        self._runner.write(
+            lambda: lifecycle.take(incident_id, request, actor),
+            lambda _: self._step_taken(),
+            self._step_failed,
+        )
+
+    def _step_taken(self) -> None:
+        self.refresh()
+        self.changed.emit(self.incident_id)
+
+    def _step_failed(self, error: Exception) -> None:
+        if isinstance(error, ValidationFailed):
+            message = " ".join(problem.message for problem in error.errors)
+        elif isinstance(error, NotAllowed):
+            message = str(error)
+        else:
+            message = f"The step was not saved: {error}."
+        self._dialogs.warn(self, "Not Done", message)
+        self.refresh()
+
+    # Links and attachments
+
+    def _open_link(self, which: str) -> None:
+        if self.data is None:
+            return
+        url = getattr(self.data.incident.draft.links, which)
+        if url:
+            QDesktopServices.openUrl(QUrl(url))
+
+    def _selected_attachment(self) -> AttachmentInfo | None:
+        item = self.attachments.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _preview_attachment(self) -> None:
+        info = self._selected_attachment()
+        if info is None:
+            return
+        attachments = self._desk.attachments
+        self._runner.read(
+            lambda: prepare_bytes(info.filename, attachments.content(info.id), info.media_type),
+            lambda file: AttachmentPreview(file, self).open(),
+        )
+
+    def _save_attachment(self) -> None:
+        info = self._selected_attachment()
+        if info is None:
+            self._dialogs.inform(self, "Save a Copy", "Select an attachment first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save a Copy", info.filename)
+        if not path:
+            return
+        attachments, runner = self._desk.attachments, self._runner
+        runner.read(
+            lambda: attachments.content(info.id),
+            lambda content: runner.files(
+                lambda: Path(path).write_bytes(content),
+                lambda _: None,
+                lambda error: self._dialogs.warn(self, "Not Saved", f"{path}: {error}"),
+            ),
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._clock_timer.stop()
+        super().closeEvent(event)
