@@ -36,6 +36,7 @@ DISCARD_DRAFT = "Discard"
 
 if TYPE_CHECKING:
     from incidentdesk.ui.incident_form import IncidentForm
+    from incidentdesk.ui.workspace import IncidentWorkspace
 
 # (label, statuses shown, what the counter calls them); an empty set shows every status.
 STATUS_FILTERS: tuple[tuple[str, frozenset[Status], str], ...] = (
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self._dialogs = dialogs
         self._drafts = drafts or DraftStore(paths.drafts_dir())
         self._forms: list[IncidentForm] = []
+        self._workspaces: dict[int, IncidentWorkspace] = {}
         self._desk: Desk | None = None
         self._address = ""
         self._waiting_for_paint = False
@@ -115,7 +117,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.new_button.setDefaultAction(self.new_action)
         self.new_button.setText("New Incident")
-        self.table.activated.connect(lambda index: self.open_form(index.data(INCIDENT_ID_ROLE)))
+        self.table.activated.connect(
+            lambda index: self.open_workspace(index.data(INCIDENT_ID_ROLE))
+        )
         self._build_status_bar()
         self.model.loaded.connect(self._list_loaded)
         self.model.total_changed.connect(self._show_counts)
@@ -167,6 +171,11 @@ class MainWindow(QMainWindow):
         self.new_action.setEnabled(False)
         self.new_action.triggered.connect(self.new_incident)
         file_menu.addAction(self.new_action)
+        self.open_incident_action = QAction("&Open Incident", self)
+        self.open_incident_action.setShortcut(QKeySequence("Ctrl+Return"))
+        self.open_incident_action.setEnabled(False)
+        self.open_incident_action.triggered.connect(self._open_current)
+        file_menu.addAction(self.open_incident_action)
         self.edit_action = QAction("&Edit Incident…", self)
         self.edit_action.setShortcut(QKeySequence("Ctrl+E"))
         self.edit_action.setEnabled(False)
@@ -246,6 +255,7 @@ class MainWindow(QMainWindow):
         self.model.set_service(desk.incidents)
         self.new_action.setEnabled(True)
         self.edit_action.setEnabled(True)
+        self.open_incident_action.setEnabled(True)
         if previous is None:
             self._offer_drafts()
         if previous is not None:
@@ -295,6 +305,31 @@ class MainWindow(QMainWindow):
 
     # Forms
 
+    def open_workspace(self, incident_id: int) -> IncidentWorkspace | None:
+        """The incident's own window: timeline, lifecycle, attachments, postmortem."""
+        from incidentdesk.ui.workspace import IncidentWorkspace
+
+        if self._desk is None:
+            return None
+        workspace = self._workspaces.get(incident_id)
+        if workspace is None:
+            workspace = IncidentWorkspace(
+                self._desk, self._runner, self._dialogs, incident_id, self
+            )
+            workspace.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            workspace.changed.connect(lambda _: self.model.refresh())
+            workspace.edit_requested.connect(self.open_form)
+            workspace.destroyed.connect(lambda: self._workspaces.pop(incident_id, None))
+            self._workspaces[incident_id] = workspace
+        workspace.show()
+        workspace.raise_()
+        workspace.activateWindow()
+        return workspace
+
+    @property
+    def workspaces(self) -> list[IncidentWorkspace]:
+        return list(self._workspaces.values())
+
     def new_incident(self) -> IncidentForm | None:
         return self.open_form()
 
@@ -336,6 +371,13 @@ class MainWindow(QMainWindow):
     def forms(self) -> list[IncidentForm]:
         return list(self._forms)
 
+    def _open_current(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.open_workspace(index.data(INCIDENT_ID_ROLE))
+        else:
+            self.statusBar().showMessage("Select an incident in the list to open it.", 5000)
+
     def _edit_current(self) -> None:
         index = self.table.currentIndex()
         if index.isValid():
@@ -346,6 +388,9 @@ class MainWindow(QMainWindow):
     def _incident_saved(self, incident: Incident) -> None:
         self.statusBar().showMessage(f"{incident.key} saved: {incident.title}", 8000)
         self.model.refresh()
+        workspace = self._workspaces.get(incident.id)
+        if workspace is not None:
+            workspace.refresh()
 
     def _offer_drafts(self) -> None:
         """After a crash or a failed save, offer what was being typed."""

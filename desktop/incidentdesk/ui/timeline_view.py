@@ -280,6 +280,7 @@ class TimelinePanel(QWidget):
         self.detail = QTextBrowser()
         self.detail.setAccessibleName("Selected entry")
         self.detail.setOpenExternalLinks(True)
+        self.detail.setMarkdown("*Select an entry to read it in full.*")
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.view)
         splitter.addWidget(self.detail)
@@ -400,7 +401,7 @@ class TimelinePanel(QWidget):
         ):
             button.setEnabled(entry is not None)
         if entry is None:
-            self.detail.clear()
+            self.detail.setMarkdown("*Select an entry to read it in full.*")
             return
         self.pin_button.setText("Un&pin" if entry.pinned else "&Pin")
         corrected_by = [other for other in self.model.all_entries() if other.amends_id == entry.id]

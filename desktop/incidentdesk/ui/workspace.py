@@ -15,9 +15,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QTabWidget,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +35,12 @@ from incidentdesk.services.errors import NotAllowed, ValidationFailed
 from incidentdesk.services.lifecycle import EscalationSuggestion, StepOption, StepRequest
 from incidentdesk.ui.attachment_preview import AttachmentPreview
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.exports import (
+    ExportFormat,
+    choose_export_path,
+    export_file_name,
+    export_in_background,
+)
 from incidentdesk.ui.postmortem_panel import PostmortemPanel
 from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
@@ -89,6 +97,7 @@ class IncidentWorkspace(QWidget):
     changed = Signal(int)
     edit_requested = Signal(int)
     loaded = Signal()
+    exported = Signal(str)  # the file written
 
     def __init__(
         self,
@@ -142,7 +151,17 @@ class IncidentWorkspace(QWidget):
         self.bridge_button.clicked.connect(lambda: self._open_link("bridge"))
         self.edit_button = QPushButton("&Edit Details…")
         self.edit_button.clicked.connect(lambda: self.edit_requested.emit(self.incident_id))
-        for button in (self.chat_button, self.bridge_button, self.edit_button):
+        self.export_button = QToolButton()
+        self.export_button.setText("E&xport")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        export_menu = QMenu(self.export_button)
+        for export_format in ExportFormat:
+            export_menu.addAction(
+                f"Incident as {export_format.label}…",
+                lambda export_format=export_format: self.export(export_format),
+            )
+        self.export_button.setMenu(export_menu)
+        for button in (self.chat_button, self.bridge_button, self.edit_button, self.export_button):
             self.steps_row.addWidget(button)
 
         self.timeline = TimelinePanel(desk, runner, dialogs, incident_id)
@@ -315,6 +334,27 @@ class IncidentWorkspace(QWidget):
             message = f"The step was not saved: {error}."
         self._dialogs.warn(self, "Not Done", message)
         self.refresh()
+
+    def export(self, export_format: ExportFormat, path: Path | None = None) -> None:
+        """The incident (details, full timeline, list of attachments) to a file."""
+        if self.data is None:
+            return
+        key = self.data.incident.key
+        path = path or choose_export_path(
+            self, "Export Incident", export_file_name(key, "incident", export_format), export_format
+        )
+        if path is None:
+            return
+        reports, incident_id = self._desk.reports, self.incident_id
+        export_in_background(
+            self._runner,
+            lambda: reports.incident_markdown(incident_id),
+            path,
+            f"{key}: {self.data.incident.title}",
+            export_format,
+            lambda written: self.exported.emit(str(written)),
+            lambda error: self._dialogs.warn(self, "Not Exported", f"{path}: {error}"),
+        )
 
     # Links and attachments
 
