@@ -37,6 +37,7 @@ class TaskRunner(QObject):
         self._latest: dict[str, tuple[Callable[[], Any], ResultHandler, ErrorHandler | None]] = {}
         self._latest_lock = threading.Lock()
         self._pending = 0
+        self._shut_down = False
         self._delivered.connect(self._deliver)
         self._progressed.connect(lambda report: report[0](*report[1:]))
 
@@ -78,6 +79,8 @@ class TaskRunner(QObject):
     ) -> None:
         """A read where only the newest request per ``key`` matters (typing in a search box):
         requests that have not started by the time a newer one arrives are dropped."""
+        if self._shut_down:
+            return
         with self._latest_lock:
             self._latest[key] = (work, on_result, on_error)
         self._pending += 1
@@ -100,6 +103,8 @@ class TaskRunner(QObject):
         on_result: ResultHandler,
         on_error: ErrorHandler | None,
     ) -> None:
+        if self._shut_down:
+            return  # a result arriving while the program quits may ask for more work
         self._pending += 1
         self.busy_changed.emit(True)
         executor.submit(self._execute, work, on_result, on_error)
@@ -128,6 +133,7 @@ class TaskRunner(QObject):
 
     def shutdown(self) -> None:
         """Finish the work already queued (a write must not be cut off) and stop the threads."""
+        self._shut_down = True
         self._writes.shutdown(wait=True)
         self._files.shutdown(wait=True)
         self._reads.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,284 @@
+"""The incident workspace: lifecycle steps, the timeline log, exports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+
+from incidentdesk.domain.enums import ActionKind, EntryKind, Severity, Status
+from incidentdesk.domain.lifecycle import Step
+from incidentdesk.domain.timeline import NewEntry
+from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.services.postmortems import PostmortemText
+from incidentdesk.storage import models as m
+from incidentdesk.storage.bulk import bulk_insert
+from incidentdesk.ui.exports import ExportFormat
+from incidentdesk.ui.tasks import TaskRunner
+from incidentdesk.ui.timeline_view import TimelineModel
+from incidentdesk.ui.workspace import IncidentWorkspace
+from tests.factories import make_draft
+from tests.gui.conftest import RecordingDialogs
+
+
+@pytest.fixture
+def team_desk(database_address: str) -> Iterator[Desk]:
+    """A desk with a front-line team and a database team, on each engine."""
+    desk = open_desk(database_address, login="tester")
+    desk.catalog.create_team("Service Desk", escalation_order=0)
+    desk.catalog.create_team("Database Team", escalation_order=1)
+    yield desk
+    desk.close()
+
+
+def open_workspace(
+    qtbot, desk: Desk, runner: TaskRunner, dialogs: RecordingDialogs, incident_id: int
+) -> IncidentWorkspace:
+    workspace = IncidentWorkspace(desk, runner, dialogs, incident_id)
+    qtbot.addWidget(workspace)
+    workspace.show()
+    qtbot.waitUntil(lambda: workspace.data is not None and workspace.timeline.model.rowCount() > 0)
+    return workspace
+
+
+def take_step(qtbot, workspace: IncidentWorkspace, step: Step, note: str = "") -> None:
+    """Press the step's button, fill its dialog and wait for the refreshed workspace."""
+    before = workspace.data
+    workspace.step_buttons[step].click()
+    qtbot.waitUntil(
+        lambda: (
+            getattr(workspace, "step_dialog", None) is not None
+            and workspace.step_dialog.isVisible()
+        )
+    )
+    dialog = workspace.step_dialog
+    dialog.note.setPlainText(note)
+    with qtbot.waitSignal(workspace.loaded, timeout=10_000):
+        dialog._accept_if_complete()
+    assert workspace.data is not before
+    workspace.step_dialog = None
+
+
+def test_a_major_incident_walks_from_logged_to_closed(
+    qtbot, team_desk: Desk, runner: TaskRunner, dialogs: RecordingDialogs
+) -> None:
+    desk = team_desk
+    front_line = desk.catalog.teams()[0].id
+    incident = desk.incidents.create(
+        make_draft(severity=Severity.SEV2, team_id=front_line), desk.actor_id
+    )
+    workspace = open_workspace(qtbot, desk, runner, dialogs, incident.id)
+    assert workspace.heading.text() == f"{incident.key} · {incident.title}"
+    assert workspace.severity_badge.text().strip() == "SEV2"
+    visible = {step for step, button in workspace.step_buttons.items() if button.isVisible()}
+    assert visible == {Step.TRIAGE, Step.ACKNOWLEDGE, Step.ESCALATE, Step.RECOVER, Step.CANCEL}
+
+    take_step(qtbot, workspace, Step.ACKNOWLEDGE, "Looking at the error rate")
+    assert desk.incidents.get(incident.id).milestones.acknowledged_at is not None
+
+    workspace.step_buttons[Step.ESCALATE].click()
+    qtbot.waitUntil(lambda: getattr(workspace, "step_dialog", None) is not None)
+    dialog = workspace.step_dialog
+    assert dialog.team.currentText() == "Database Team"  # next in the escalation order
+    dialog.note.setPlainText("Replication lag, needs a DBA")
+    with qtbot.waitSignal(workspace.loaded, timeout=10_000):
+        dialog._accept_if_complete()
+    escalated = desk.incidents.get(incident.id)
+    assert (escalated.team_name, escalated.draft.escalation_level.label) == ("Database Team", "L2")
+
+    take_step(qtbot, workspace, Step.RECOVER, "Failed over to the replica")
+    take_step(qtbot, workspace, Step.START_POSTMORTEM)
+    assert workspace.data is not None
+    assert workspace.data.incident.status is Status.POSTMORTEM
+
+    close = workspace.step_buttons[Step.CLOSE]
+    assert close.isVisible()
+    assert not close.isEnabled()
+    assert "root cause" in close.toolTip()
+    workspace.take_step(Step.CLOSE)
+    assert dialogs.messages[-1][0] == "warn"
+    assert "root cause" in dialogs.messages[-1][2]
+
+    view = desk.postmortems.get(incident.id)
+    assert view is not None
+    desk.postmortems.save_text(
+        incident.id,
+        PostmortemText(root_cause="Disk full on the primary"),
+        view.version,
+        desk.actor_id,
+    )
+    desk.postmortems.add_action_item(
+        incident.id, "Alert at 80 % disk", ActionKind.DETECT, None, None, desk.actor_id
+    )
+    with qtbot.waitSignal(workspace.loaded):
+        workspace.refresh()
+    take_step(qtbot, workspace, Step.CLOSE)
+    closed = desk.incidents.get(incident.id)
+    assert closed.status is Status.CLOSED
+    assert closed.milestones.closed_at is not None
+    kinds = [entry.kind for entry in desk.timeline.entries(incident.id)]
+    assert kinds.count(EntryKind.ESCALATION) == 1
+    assert kinds.count(EntryKind.STATUS_CHANGE) >= 5
+
+
+def test_a_step_that_needs_a_note_says_so(qtbot, sqlite_desk: Desk, runner, dialogs) -> None:
+    incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
+    workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
+    workspace.step_buttons[Step.RECOVER].click()
+    qtbot.waitUntil(lambda: getattr(workspace, "step_dialog", None) is not None)
+    workspace.step_dialog._accept_if_complete()
+    assert workspace.step_dialog.isVisible()
+    assert workspace.step_dialog.problem.text() == "Fill in “What was repaired”."
+    assert sqlite_desk.incidents.get(incident.id).status is Status.LOGGED
+
+
+def test_every_kind_of_entry_can_be_added_pinned_and_corrected(
+    qtbot, team_desk: Desk, runner: TaskRunner, dialogs: RecordingDialogs
+) -> None:
+    desk = team_desk
+    incident = desk.incidents.create(make_draft(title="Payments failing"), desk.actor_id)
+    workspace = open_workspace(qtbot, desk, runner, dialogs, incident.id)
+    panel = workspace.timeline
+    for kind, text in (
+        (EntryKind.NOTE, "Customers **cannot** pay"),
+        (EntryKind.FINDING, "The certificate expired at 09:12"),
+        (EntryKind.ACTION_TAKEN, "Renewed the certificate"),
+    ):
+        panel.entry_kind.setCurrentIndex(panel.entry_kind.findData(kind))
+        panel.body.setPlainText(text)
+        with qtbot.waitSignal(panel.loaded):
+            QTest.keyClick(panel.body, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    panel.entry_kind.setCurrentIndex(panel.entry_kind.findData(EntryKind.COMMUNICATION))
+    assert panel.template.isVisible()
+    panel.template.setCurrentIndex(panel.template.findText("Investigating"))
+    panel.template.activated.emit(panel.template.findText("Investigating"))
+    assert "we are investigating reports of payments failing" in panel.body.toPlainText()
+    panel.audience.setCurrentIndex(panel.audience.findText("External"))
+    with qtbot.waitSignal(panel.loaded):
+        panel.add_entry()
+
+    entries = desk.timeline.entries(incident.id)
+    communication = entries[-1]
+    assert communication.kind is EntryKind.COMMUNICATION
+    assert communication.details == {"audience": "external", "channel": "chat"}
+
+    finding_row = next(
+        row
+        for row in range(panel.model.rowCount())
+        if panel.model.entry(row).kind is EntryKind.FINDING
+    )
+    panel.view.setCurrentIndex(panel.model.index(finding_row))
+    with qtbot.waitSignal(panel.loaded):
+        panel.toggle_pin()
+    assert [entry.body for entry in desk.timeline.entries(incident.id) if entry.pinned] == [
+        "The certificate expired at 09:12"
+    ]
+
+    finding_row = next(
+        row
+        for row in range(panel.model.rowCount())
+        if panel.model.entry(row).kind is EntryKind.FINDING
+    )
+    panel.view.setCurrentIndex(panel.model.index(finding_row))
+    panel.start_amending()
+    panel.body.setPlainText("The certificate expired at 09:02")
+    with qtbot.waitSignal(panel.loaded):
+        panel.add_entry()
+    entries = desk.timeline.entries(incident.id)
+    original = next(entry for entry in entries if entry.body.endswith("09:12"))
+    correction = next(entry for entry in entries if entry.body.endswith("09:02"))
+    assert correction.amends_id == original.id  # the original stays, the correction points at it
+
+    panel.view.setCurrentIndex(panel.model.index(panel.model.row_of(communication.id)))
+    panel.copy_text_button.click()
+    assert QGuiApplication.clipboard().text().startswith(f"{incident.key} · ")
+    panel.copy_markdown_button.click()
+    assert QGuiApplication.clipboard().text().startswith(f"**{incident.key} · ")
+
+    panel.kind_filter.setCurrentIndex(panel.kind_filter.findData(EntryKind.FINDING))
+    assert {panel.model.entry(row).kind for row in range(panel.model.rowCount())} == {
+        EntryKind.FINDING
+    }
+    panel.kind_filter.setCurrentIndex(0)
+    oldest_first = [panel.model.entry(row).id for row in range(panel.model.rowCount())]
+    panel.order.setCurrentIndex(1)
+    newest_first = [panel.model.entry(row).id for row in range(panel.model.rowCount())]
+    assert newest_first == oldest_first[::-1]
+
+
+def test_an_empty_entry_is_refused_with_a_message(
+    qtbot, sqlite_desk: Desk, runner, dialogs
+) -> None:
+    incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
+    workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
+    workspace.timeline.body.setPlainText("   ")
+    workspace.timeline.add_entry()
+    assert workspace.timeline.problem.text() == "Write the entry first."
+    assert len(sqlite_desk.timeline.entries(incident.id)) == 1
+
+
+def test_the_incident_exports_to_markdown_and_pdf(
+    qtbot, sqlite_desk: Desk, runner, dialogs, tmp_path: Path
+) -> None:
+    incident = sqlite_desk.incidents.create(
+        make_draft(title="Search returns nothing"), sqlite_desk.actor_id
+    )
+    sqlite_desk.timeline.append(
+        incident.id,
+        NewEntry(EntryKind.FINDING, "Index rebuild stuck", datetime.now(UTC)),
+        sqlite_desk.actor_id,
+    )
+    workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
+    markdown, pdf = tmp_path / "incident.md", tmp_path / "incident.pdf"
+    with qtbot.waitSignal(workspace.exported, timeout=10_000):
+        workspace.export(ExportFormat.MARKDOWN, markdown)
+    text = markdown.read_text(encoding="utf-8")
+    assert text.startswith(f"# {incident.key} — Search returns nothing")
+    assert "Index rebuild stuck" in text
+    with qtbot.waitSignal(workspace.exported, timeout=20_000):
+        workspace.export(ExportFormat.PDF, pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_timeline_of_5000_entries_opens(
+    qtbot, qtmodeltester, sqlite_desk: Desk, runner, dialogs
+) -> None:
+    incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
+    start = datetime.now(UTC) - timedelta(days=2)
+    with sqlite_desk.store.write():
+        bulk_insert(
+            m.TimelineEntry,
+            [
+                {
+                    "incident": incident.id,
+                    "kind": EntryKind.NOTE.value,
+                    "body": f"Update {number}\nline two",
+                    "details": json.dumps({}),
+                    "author": sqlite_desk.actor_id,
+                    "occurred_at": start + timedelta(seconds=number),
+                    "recorded_at": start + timedelta(seconds=number),
+                    "pinned": False,
+                    "amends": None,
+                }
+                for number in range(5000)
+            ],
+        )
+    workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
+    qtbot.waitUntil(lambda: workspace.timeline.model.rowCount() == 5001)
+    workspace.timeline.view.scrollToBottom()
+    qtmodeltester.check(workspace.timeline.model)
+
+
+def test_the_timeline_model_passes_the_model_tester(qtmodeltester, sqlite_desk: Desk) -> None:
+    incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
+    model = TimelineModel()
+    model.set_entries(sqlite_desk.timeline.entries(incident.id))
+    qtmodeltester.check(model)
+    model.set_filter(frozenset({EntryKind.NOTE}), newest_first=True)
+    qtmodeltester.check(model)
