@@ -8,7 +8,6 @@ JSON on standard output; the parent turns them into figures.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import sys
@@ -17,7 +16,6 @@ from contextlib import contextmanager
 from enum import Enum
 from typing import Any
 
-import PySide6
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -27,16 +25,12 @@ from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.tasks import TaskRunner
 
 WAIT_TIMEOUT_MS = 60_000
-# PySide6 6.12.0 (not 6.11.3) loses a reference to the bool it returns from every
-# SignalInstance.emit() and .disconnect() made from Python; on Python 3.11, after a few thousand
-# the interpreter aborts ("Fatal Python error: bool_dealloc: deallocating True or False"). The
-# program emits a handful of signals per search, so a measuring process takes spare references.
-SPARE_BOOL_REFERENCES = 100_000
 
 
 class Event(Enum):
     PAINTED = "the list painted"
     LOADED = "the list model loaded"
+    COUNTED = "the list model counted the matches"
 
 
 class WaitFailed(Exception):
@@ -55,9 +49,9 @@ class BenchWindow:
         self._timeout = QTimer()
         self._timeout.setSingleShot(True)
         self._timeout.timeout.connect(self._timed_out)
-        # Connected once and never disconnected (see SPARE_BOOL_REFERENCES).
         window.list_painted.connect(lambda: self._note(Event.PAINTED))
         window.model.loaded.connect(lambda: self._note(Event.LOADED))
+        window.model.total_changed.connect(lambda _: self._note(Event.COUNTED))
         window.database_failed.connect(lambda _, message: self._fail(message))
         window.model.load_failed.connect(lambda error: self._fail(f"loading failed: {error}"))
 
@@ -73,6 +67,11 @@ class BenchWindow:
         self._awaited = None
         if self._failure:
             raise WaitFailed(self._failure)
+
+    def wait_for_count(self) -> None:
+        """Until the model knows how many incidents match (it counts after the first page)."""
+        if not self.window.model.counted:
+            self.wait_for(Event.COUNTED)
 
     def _note(self, event: Event) -> None:
         if event is self._awaited:
@@ -103,7 +102,6 @@ def report(samples: dict[str, Any]) -> None:
 def main_window(address: str) -> Iterator[BenchWindow]:
     """The main window, shown, with ``address`` open and the list painted."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    _survive_lost_bool_references()
     application = QApplication.instance() or QApplication([sys.argv[0]])
     application.setOrganizationName("Incident Desk")
     application.setApplicationName(APPLICATION_NAME)
@@ -117,13 +115,6 @@ def main_window(address: str) -> Iterator[BenchWindow]:
     finally:
         window.close()
         runner.shutdown()
-
-
-def _survive_lost_bool_references() -> None:
-    if PySide6.__version_info__[:3] == (6, 12, 0) and sys.version_info < (3, 12):
-        for value in (True, False):
-            for _ in range(SPARE_BOOL_REFERENCES):
-                ctypes.pythonapi.Py_IncRef(ctypes.py_object(value))
 
 
 def run_event_loop_for(milliseconds: float) -> None:

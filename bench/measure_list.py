@@ -22,6 +22,7 @@ def main() -> None:
             started = time.perf_counter()
             bench.wait_for(Event.LOADED, lambda: model.set_query(open_incidents))
             latencies_ms.append((time.perf_counter() - started) * 1000)
+        bench.wait_for_count()
         report({"latencies_ms": latencies_ms, "total": model.total})
 
 

@@ -121,6 +121,7 @@ def type_at_human_pace(
             typist.type(phrase[:length])
             run_event_loop_for(pace.uniform(*KEYSTROKE_INTERVAL_MS))
         typist.wait_until_answered()
+        bench.wait_for_count()
         totals[phrase] = bench.window.model.total
         run_event_loop_for(READING_PAUSE_MS)
         typist.clear()

@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -14,8 +15,14 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer, Sign
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
+from incidentdesk.domain.enums import ActionKind, EntryKind, Severity, Urgency
+from incidentdesk.domain.incident import IncidentDraft, Links
+from incidentdesk.domain.lifecycle import Step
+from incidentdesk.domain.timeline import NewEntry
 from incidentdesk.services import demo
 from incidentdesk.services.desk import open_desk
+from incidentdesk.services.lifecycle import StepRequest
+from incidentdesk.services.postmortems import PostmortemText
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.tasks import TaskRunner
@@ -113,7 +120,120 @@ def render_form(window: MainWindow, folder: Path, suffix: str) -> None:
     form.reject()  # the dialog service below answers "Discard"
 
 
-def render(address: str, folder: Path, suffix: str) -> None:
+def prepare_major_incident(address: str) -> int:
+    """A recovered SEV2 with a written postmortem, action items and pinned entries."""
+    desk = open_desk(address, login="demo")
+    try:
+        incident = desk.incidents.create(
+            IncidentDraft(
+                title="Checkout API returns 503 errors for EU customers",
+                description="Customers in the EU get **503 Service Unavailable** at checkout.",
+                reported_at=datetime.now(UTC) - timedelta(hours=3, minutes=10),
+                severity=Severity.SEV2,
+                urgency=Urgency.HIGH,
+                links=Links(chat="https://chat.example.com/channels/inc-checkout-eu"),
+            ),
+            desk.actor_id,
+        )
+        lifecycle, timeline = desk.lifecycle, desk.timeline
+        start = incident.draft.reported_at
+        lifecycle.take(
+            incident.id,
+            StepRequest(Step.ACKNOWLEDGE, start + timedelta(minutes=4), "On it"),
+            desk.actor_id,
+        )
+        for minutes, kind, body, details in (
+            (
+                9,
+                EntryKind.COMMUNICATION,
+                "Investigating — Checkout API: we are investigating failed orders in the EU.",
+                {"audience": "external", "channel": "status_page"},
+            ),
+            (
+                21,
+                EntryKind.FINDING,
+                "The EU payments pool is exhausted: 120 of 120 connections in use since 09:38.",
+                {},
+            ),
+            (34, EntryKind.NOTE, "Error rate at 12 % of checkouts; US unaffected.", {}),
+        ):
+            timeline.append(
+                incident.id,
+                NewEntry(kind, body, start + timedelta(minutes=minutes), details),
+                desk.actor_id,
+            )
+        team = desk.catalog.teams()[1].id
+        lifecycle.take(
+            incident.id,
+            StepRequest(
+                Step.ESCALATE,
+                start + timedelta(minutes=40),
+                "Needs the payments on-call",
+                to_team_id=team,
+            ),
+            desk.actor_id,
+        )
+        lifecycle.take(
+            incident.id,
+            StepRequest(
+                Step.RECOVER,
+                start + timedelta(minutes=95),
+                "Raised the pool to 300 and restarted the workers",
+            ),
+            desk.actor_id,
+        )
+        lifecycle.take(incident.id, StepRequest(Step.START_POSTMORTEM), desk.actor_id)
+        for entry in timeline.entries(incident.id):
+            if entry.kind in (EntryKind.FINDING, EntryKind.ESCALATION, EntryKind.STATUS_CHANGE):
+                timeline.set_pinned(entry.id, True)
+        view = desk.postmortems.get(incident.id)
+        assert view is not None
+        desk.postmortems.save_text(
+            incident.id,
+            PostmortemText(
+                summary="For 95 minutes, 12 % of EU checkouts failed with HTTP 503.",
+                impact="About 3,400 failed orders; support received 180 tickets.",
+                root_cause="A release doubled the payment calls per order; the pool was sized "
+                "for the old rate.",
+                contributing_factors="No alert on pool saturation; load test used US traffic only.",
+                went_well="Status page updated within 10 minutes.",
+                went_badly="Escalation to payments took 40 minutes.",
+            ),
+            view.version,
+            desk.actor_id,
+        )
+        people = desk.catalog.people()
+        for title, kind, days in (
+            ("Alert when a connection pool is 80 % used", ActionKind.DETECT, -3),
+            ("Load test with EU traffic before releases", ActionKind.PREVENT, 14),
+            ("Refund the failed orders' fees", ActionKind.CORRECT, 2),
+        ):
+            desk.postmortems.add_action_item(
+                incident.id,
+                title,
+                kind,
+                people[0].id,
+                date.today() + timedelta(days=days),
+                desk.actor_id,
+            )
+        return incident.id
+    finally:
+        desk.close()
+
+
+def render_workspace(window: MainWindow, incident_id: int, suffix: str) -> None:
+    workspace = window.open_workspace(incident_id)
+    assert workspace is not None
+    workspace.resize(1180, 820)
+    run_until(workspace.loaded, lambda: None)
+    settle()
+    shoot(workspace, f"workspace-timeline{suffix}")
+    workspace.tabs.setCurrentIndex(3)
+    shoot(workspace, f"workspace-postmortem{suffix}")
+    workspace.close()
+
+
+def render(address: str, folder: Path, suffix: str, major_incident: int) -> None:
     runner = TaskRunner()
     window = MainWindow(runner, DiscardingDialogs())
     window.resize(*WINDOW_SIZE)
@@ -126,6 +246,7 @@ def render(address: str, folder: Path, suffix: str) -> None:
     run_until(window.model.loaded, lambda: window.status_filter.setCurrentIndex(1))
     shoot(window, f"main-window-all{suffix}")
     render_form(window, folder, suffix)
+    render_workspace(window, major_incident, suffix)
     window.close()
     runner.shutdown()
     QSettings().clear()  # each theme starts from the same first view
@@ -146,9 +267,10 @@ def main() -> int:
         demo.generate(desk.store, DEMO_INCIDENTS, seed=2026)
         desk.close()
         OUTPUT.mkdir(parents=True, exist_ok=True)
-        render(address, Path(folder), "")
+        major_incident = prepare_major_incident(address)
+        render(address, Path(folder), "", major_incident)
         use_dark_theme(app)
-        render(address, Path(folder), "-dark")
+        render(address, Path(folder), "-dark", major_incident)
     return 0
 
 
