@@ -108,7 +108,7 @@ def render_pdf(markdown: str, title: str) -> bytes:
     )
     document.print_(writer)
     buffer.close()
-    return content.data()
+    return bytes(content.data())
 
 
 def markdown_to_pdf(markdown: str, path: Path, title: str) -> None:

@@ -510,7 +510,11 @@ class PostmortemPanel(QWidget):
 
     def _save(self, then: Callable[[], None] | None) -> None:
         """Save the typed text, then run ``then`` if the save succeeded."""
-        if self._saving or self._version is None:
+        if self._version is None:
+            return
+        if self._saving:
+            if then is not None:
+                self.status_label.setText("Still saving; try again in a moment.")
             return
         if not self._unsaved:
             if then is not None:
