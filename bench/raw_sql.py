@@ -58,10 +58,13 @@ def open_list(connection: sqlite3.Connection) -> int:
 
 
 def search(connection: sqlite3.Connection, text: str) -> int:
-    """Open incidents matching ``text`` (words, the last one a prefix, or a key); the count."""
+    """Open incidents matching ``text`` (words, the last one a prefix), or the incident a key
+    names whatever its status; the count."""
+    number = parse_key(text)
+    if number is not None:
+        return _first_page_and_count(connection, "i.number = ?", [number])
     where, params = _open_condition()
     words = [word.lower() for word in _WORD.findall(text)]
-    number = parse_key(text)
     matches = []
     if words:
         terms = [f'"{word}"' for word in words]
@@ -69,9 +72,6 @@ def search(connection: sqlite3.Connection, text: str) -> int:
             terms[-1] += "*"
         matches.append(f"i.id IN ({_MATCHING_IDS})")
         params += [" ".join(terms)] * _MATCHING_IDS.count("?")
-    if number is not None:
-        matches.append("i.number = ?")
-        params.append(number)
     where += f" AND ({' OR '.join(matches) or '1 = 0'})"
     return _first_page_and_count(connection, where, params)
 
