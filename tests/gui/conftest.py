@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 from incidentdesk.services import demo
-from incidentdesk.services.desk import open_desk
+from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.services.drafts import DraftStore
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.incident_form import IncidentForm
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.tasks import TaskRunner
 
@@ -85,3 +90,56 @@ def window(qtbot, runner: TaskRunner, dialogs: RecordingDialogs, demo_address: s
     with qtbot.waitSignal(main_window.list_painted, timeout=10_000):
         main_window.open_database(demo_address)
     return main_window
+
+
+# The incident form
+
+
+@pytest.fixture
+def drafts(tmp_path: Path) -> DraftStore:
+    return DraftStore(tmp_path / "drafts")
+
+
+@pytest.fixture
+def idle(runner: TaskRunner) -> Callable[[], bool]:
+    """True while the task runner has nothing queued or running (for qtbot.waitUntil)."""
+    state = {"busy": False}
+    runner.busy_changed.connect(lambda busy: state.update(busy=busy))
+    return lambda: not state["busy"]
+
+
+@pytest.fixture
+def clipboard(qapp) -> Iterator[QClipboard]:
+    """The application clipboard, emptied afterwards."""
+    board = QGuiApplication.clipboard()
+    yield board
+    board.clear()
+
+
+FormMaker = Callable[..., IncidentForm]
+
+
+@pytest.fixture
+def make_form(
+    qtbot, runner: TaskRunner, dialogs: RecordingDialogs, drafts: DraftStore, idle
+) -> Iterator[FormMaker]:
+    """Opens an incident form on a desk, shown, active and loaded. Afterwards the background
+    work it started finishes and the form is deleted, before the task runner stops and the
+    database closes."""
+    forms: list[IncidentForm] = []
+
+    def make(desk: Desk, incident_id: int | None = None, **options: Any) -> IncidentForm:
+        form = IncidentForm(desk, runner, dialogs, drafts, incident_id=incident_id, **options)
+        forms.append(form)
+        form.show()
+        qtbot.waitUntil(form.isEnabled)
+        form.activateWindow()
+        qtbot.waitUntil(form.isActiveWindow)
+        return form
+
+    yield make
+    qtbot.waitUntil(idle)
+    for form in forms:
+        if shiboken6.isValid(form):
+            form.deleteLater()
+            qtbot.waitUntil(lambda form=form: not shiboken6.isValid(form))

@@ -1127,7 +1127,8 @@ class IncidentForm(QDialog):
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and isinstance(
             self.focusWidget(), QListWidget
         ):
-            pass
+            event.accept()
+            return
         super().keyPressEvent(event)
 
     def reject(self) -> None:
