@@ -28,6 +28,7 @@ from incidentdesk.domain.enums import (
 from incidentdesk.domain.keys import format_key
 from incidentdesk.services.attachments import searchable_text
 from incidentdesk.services.clock import Clock, utc_now
+from incidentdesk.services.incidents import board_rank_for
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.storage import models as m
 from incidentdesk.storage.bulk import bulk_insert
@@ -469,7 +470,7 @@ class _Generator:
             else "",
             "bridge_url": f"https://meet.example.com/inc-{number}" if severity.is_major else "",
             "ticket_url": "",
-            "board_rank": float(number),
+            "board_rank": board_rank_for(number),
             "cancel_reason": cancel_reason,
             "version": 1,
             **milestones,

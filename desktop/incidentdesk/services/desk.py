@@ -6,6 +6,7 @@ import getpass
 from dataclasses import dataclass, field
 
 from incidentdesk.services.attachments import AttachmentService
+from incidentdesk.services.board import BoardService
 from incidentdesk.services.catalog import CatalogService
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.incidents import IncidentService
@@ -40,6 +41,7 @@ class Desk:
     lifecycle: LifecycleService = field(init=False)
     postmortems: PostmortemService = field(init=False)
     reports: ReportService = field(init=False)
+    board: BoardService = field(init=False)
 
     def __post_init__(self) -> None:
         self.incidents = IncidentService(self.store, self.clock)
@@ -50,6 +52,7 @@ class Desk:
         self.triage = TriageService(self.store, self.incidents, self.clock)
         self.lifecycle = LifecycleService(self.store, self.incidents, self.clock)
         self.postmortems = PostmortemService(self.store, self.incidents, self.timeline, self.clock)
+        self.board = BoardService(self.store, self.incidents, self.clock)
         self.reports = ReportService(
             self.incidents, self.timeline, self.attachments, self.postmortems
         )

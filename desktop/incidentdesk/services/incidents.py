@@ -39,6 +39,13 @@ from incidentdesk.storage.counters import allocate_incident_number
 from incidentdesk.storage.database import Store
 from incidentdesk.storage.search import search_condition
 
+RANK_STEP = 1024.0
+
+
+def board_rank_for(number: int) -> float:
+    """A new incident's place on the board: after every older one of the same priority."""
+    return number * RANK_STEP
+
 
 class SortKey(StrEnum):
     KEY = "key"
@@ -61,6 +68,7 @@ class IncidentQuery:
     service_ids: frozenset[int] = frozenset()
     team_ids: frozenset[int] = frozenset()
     assignee_ids: frozenset[int] = frozenset()
+    category_ids: frozenset[int] = frozenset()
     ids: frozenset[int] = frozenset()
     sort: SortKey = SortKey.PRIORITY
     descending: bool = False
@@ -196,6 +204,7 @@ class IncidentService:
             number = allocate_incident_number()
             incident_id = m.Incident.insert(
                 number=number,
+                board_rank=board_rank_for(number),
                 status=Status.LOGGED.value,
                 created_at=now,
                 updated_at=now,
@@ -351,9 +360,10 @@ class IncidentService:
             raise NotFound(f"There is no incident INC-{number}.")
         return self.get(record.id)
 
-    def _filtered(
+    def select_matching(
         self, query: IncidentQuery, selection: Iterable[Any]
     ) -> pw.ModelSelect[m.Incident]:
+        """``selection`` from the incidents matching ``query`` (without its ordering)."""
         select = m.Incident.select(*selection)
         number = parse_key(query.text)
         if number is not None:
@@ -368,6 +378,8 @@ class IncidentService:
             conditions.append(m.Incident.service.in_(list(query.service_ids)))
         if query.team_ids:
             conditions.append(m.Incident.team.in_(list(query.team_ids)))
+        if query.category_ids:
+            conditions.append(m.Incident.category.in_(list(query.category_ids)))
         if query.ids:
             conditions.append(m.Incident.id.in_(list(query.ids)))
         if query.assignee_ids:
@@ -377,11 +389,11 @@ class IncidentService:
         return select.where(*conditions) if conditions else select
 
     def count(self, query: IncidentQuery) -> int:
-        return int(self._filtered(query, [pw.fn.COUNT(m.Incident.id)]).scalar())
+        return int(self.select_matching(query, [pw.fn.COUNT(m.Incident.id)]).scalar())
 
     def rows(self, query: IncidentQuery, offset: int = 0, limit: int = 200) -> list[IncidentRow]:
         select = (
-            self._filtered(
+            self.select_matching(
                 query,
                 [
                     m.Incident.id,

@@ -1,0 +1,290 @@
+"""The priority board: open incidents by status, ranked by priority and then by hand.
+
+The guide asks to "compare this incident to all other open incidents and determine its
+relative priority": within a column, cards are ordered by priority and, among the same
+priority, by a rank the team sets by dragging (a float, so a move writes one row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import peewee as pw
+
+from incidentdesk.domain.enums import (
+    OPEN_STATUSES,
+    EntryKind,
+    EscalationLevel,
+    Priority,
+    Severity,
+    Status,
+)
+from incidentdesk.domain.keys import format_key
+from incidentdesk.domain.lifecycle import TRANSITIONS, Step
+from incidentdesk.services.clock import Clock, utc_now
+from incidentdesk.services.errors import EditConflict, NotAllowed, NotFound
+from incidentdesk.services.incidents import RANK_STEP, IncidentQuery, IncidentService
+from incidentdesk.services.lifecycle import add_entry
+from incidentdesk.storage import models as m
+from incidentdesk.storage.database import Store
+
+BOARD_STATUSES: tuple[Status, ...] = OPEN_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class BoardCard:
+    """What a card shows; plain data, painted by the board's delegate."""
+
+    id: int
+    number: int
+    title: str
+    severity: Severity
+    priority: Priority
+    status: Status
+    rank: float
+    service_name: str
+    assignee_name: str
+    team_name: str
+    escalation_level: EscalationLevel
+    attachments: int
+    reported_at: datetime
+    acknowledged_at: datetime | None
+    recovered_at: datetime | None
+    postmortem_at: datetime | None
+    version: int
+
+    @property
+    def key(self) -> str:
+        return format_key(self.number)
+
+
+@dataclass(frozen=True)
+class RankMove:
+    """Enough to take a re-rank back: the card, and its rank and version before and after."""
+
+    incident_id: int
+    old_rank: float
+    new_rank: float
+    version: int  # after the move
+
+
+def step_between(source: Status, target: Status) -> Step | None:
+    """The lifecycle step that takes an incident from ``source`` to ``target``, if one does."""
+    # Where two steps lead to the same status (escalate and acknowledge both start an
+    # investigation), the board takes the plain one; escalating needs its own dialog.
+    preferred: tuple[Step, ...] = (Step.TRIAGE, Step.ACKNOWLEDGE, Step.RECOVER, Step.REOPEN)
+    for step in (*preferred, *Step):
+        if TRANSITIONS.get((step, source)) is target:
+            return step
+    return None
+
+
+def why_not_between(source: Status, target: Status) -> str:
+    if list(Status).index(target) < list(Status).index(source):
+        return (
+            f"An incident cannot go back from {source.label} to {target.label}; reopen it from "
+            "its workspace if the problem is back."
+        )
+    return f"There is no step from {source.label} to {target.label}."
+
+
+class BoardService:
+    def __init__(self, store: Store, incidents: IncidentService, clock: Clock = utc_now) -> None:
+        self._store = store
+        self._incidents = incidents
+        self._clock = clock
+
+    def cards(self, query: IncidentQuery) -> dict[Status, list[BoardCard]]:
+        """The cards of every open status matching ``query`` (its statuses are the board's)."""
+        assignee = m.User.alias("assignee")
+        attachments = m.Attachment.select(pw.fn.COUNT(m.Attachment.id)).where(
+            m.Attachment.incident == m.Incident.id
+        )
+        incident = m.Incident
+        statuses = query.statuses or frozenset(BOARD_STATUSES)
+        select = (
+            self._incidents.select_matching(
+                replace(query, statuses=statuses),
+                [
+                    incident.id,
+                    incident.number,
+                    incident.title,
+                    incident.severity,
+                    incident.priority,
+                    incident.status,
+                    incident.board_rank,
+                    m.Service.name,
+                    assignee.name,
+                    m.Team.name,
+                    incident.escalation_level,
+                    attachments.alias("attachments"),
+                    incident.reported_at,
+                    incident.acknowledged_at,
+                    incident.recovered_at,
+                    incident.postmortem_at,
+                    incident.version,
+                ],
+            )
+            .join_from(incident, m.Service, pw.JOIN.LEFT_OUTER)
+            .join_from(incident, assignee, pw.JOIN.LEFT_OUTER, on=incident.assignee == assignee.id)
+            .join_from(incident, m.Team, pw.JOIN.LEFT_OUTER)
+            .order_by(incident.priority, incident.board_rank, incident.number)
+        )
+        columns: dict[Status, list[BoardCard]] = {status: [] for status in BOARD_STATUSES}
+        when = incident.reported_at.python_value
+        for row in select.tuples().iterator():
+            status = Status(row[5])
+            if status not in columns:
+                continue
+            columns[status].append(
+                BoardCard(
+                    id=row[0],
+                    number=row[1],
+                    title=row[2],
+                    severity=Severity(row[3]),
+                    priority=Priority(row[4]),
+                    status=status,
+                    rank=row[6],
+                    service_name=row[7] or "",
+                    assignee_name=row[8] or "",
+                    team_name=row[9] or "",
+                    escalation_level=EscalationLevel(row[10]),
+                    attachments=row[11],
+                    reported_at=when(row[12]),
+                    acknowledged_at=when(row[13]),
+                    recovered_at=when(row[14]),
+                    postmortem_at=when(row[15]),
+                    version=row[16],
+                )
+            )
+        return columns
+
+    def rerank(
+        self,
+        incident_id: int,
+        after_id: int | None,
+        before_id: int | None,
+        expected_version: int,
+        actor_id: int | None,
+    ) -> RankMove:
+        """Place the card between two neighbours of its column (either may be None at an end);
+        the neighbours must have the same priority, since priority orders the column first."""
+        now = self._clock()
+        with self._store.write():
+            card = self._record(incident_id)
+            if card.version != expected_version:
+                raise EditConflict(self._incidents.get(incident_id))
+            neighbours = [
+                self._record(neighbour_id)
+                for neighbour_id in (after_id, before_id)
+                if neighbour_id is not None
+            ]
+            if any(other.priority != card.priority for other in neighbours):
+                raise NotAllowed(
+                    f"{format_key(card.number)} stays among the P{card.priority} incidents: "
+                    "priority orders the column first. Change its priority to move it further."
+                )
+            above = next((r.board_rank for r in neighbours if r.id == after_id), None)
+            below = next((r.board_rank for r in neighbours if r.id == before_id), None)
+            new_rank = _rank_between(above, below, card.board_rank)
+            m.Incident.update(
+                board_rank=new_rank, version=m.Incident.version + 1, updated_at=now
+            ).where(m.Incident.id == incident_id).execute()
+            neighbour = next((r for r in neighbours if r.id == before_id), None)
+            place = (
+                f"above {format_key(neighbour.number)}"
+                if neighbour is not None
+                else "to the bottom of its priority"
+            )
+            add_entry(
+                incident_id,
+                EntryKind.FIELD_CHANGE,
+                f"Board position: moved {place}",
+                {"field": "board_rank", "old": card.board_rank, "new": new_rank},
+                actor_id,
+                now,
+                now,
+            )
+        return RankMove(incident_id, card.board_rank, new_rank, card.version + 1)
+
+    def undo_rerank(self, move: RankMove, actor_id: int | None) -> None:
+        """Put the card back where it was, unless someone has moved or edited it since."""
+        now = self._clock()
+        with self._store.write():
+            updated = (
+                m.Incident.update(
+                    board_rank=move.old_rank, version=m.Incident.version + 1, updated_at=now
+                )
+                .where((m.Incident.id == move.incident_id) & (m.Incident.version == move.version))
+                .execute()
+            )
+            if updated != 1:
+                raise EditConflict(self._incidents.get(move.incident_id))
+            add_entry(
+                move.incident_id,
+                EntryKind.FIELD_CHANGE,
+                "Board position: move undone",
+                {"field": "board_rank", "old": move.new_rank, "new": move.old_rank},
+                actor_id,
+                now,
+                now,
+            )
+
+    def undo_status(
+        self,
+        incident_id: int,
+        previous_status: Status,
+        previous_milestones: dict[str, datetime | None],
+        expected_version: int,
+        actor_id: int | None,
+    ) -> None:
+        """Take back a status move made on the board a moment ago: the status and milestones
+        return to what they were, and the undo itself is logged."""
+        now = self._clock()
+        with self._store.write():
+            record = self._record(incident_id)
+            if record.version != expected_version:
+                raise EditConflict(self._incidents.get(incident_id))
+            current = Status(record.status)
+            m.Incident.update(
+                status=previous_status.value,
+                version=m.Incident.version + 1,
+                updated_at=now,
+                **previous_milestones,
+            ).where(m.Incident.id == incident_id).execute()
+            add_entry(
+                incident_id,
+                EntryKind.STATUS_CHANGE,
+                f"{current.label} → {previous_status.label}: move undone",
+                {"from": current.value, "to": previous_status.value, "undo": True},
+                actor_id,
+                now,
+                now,
+            )
+
+    @staticmethod
+    def _record(incident_id: int) -> m.Incident:
+        record = m.Incident.get_or_none(m.Incident.id == incident_id)
+        if record is None:
+            raise NotFound(f"Incident {incident_id} does not exist.")
+        return record
+
+
+def _rank_between(above: float | None, below: float | None, current: float) -> float:
+    if above is not None and below is not None:
+        return (above + below) / 2
+    if above is not None:
+        return above + RANK_STEP
+    if below is not None:
+        return below - RANK_STEP
+    return current
+
+
+def milestones_of(card: BoardCard) -> dict[str, datetime | None]:
+    """The milestones a status move may set, as they are on ``card``; for undo."""
+    return {
+        "acknowledged_at": card.acknowledged_at,
+        "recovered_at": card.recovered_at,
+        "postmortem_at": card.postmortem_at,
+    }
