@@ -73,8 +73,9 @@ def step_between(source: Status, target: Status) -> Step | None:
     """The lifecycle step that takes an incident from ``source`` to ``target``, if one does."""
     # Where two steps lead to the same status (escalate and acknowledge both start an
     # investigation), the board takes the plain one; escalating needs its own dialog.
-    preferred: tuple[Step, ...] = (Step.TRIAGE, Step.ACKNOWLEDGE, Step.RECOVER, Step.REOPEN)
-    for step in (*preferred, *Step):
+    preferred = [Step.TRIAGE, Step.ACKNOWLEDGE, Step.RECOVER, Step.REOPEN]
+    candidates: list[Step] = preferred + [step for step in Step if step not in preferred]
+    for step in candidates:
         if TRANSITIONS.get((step, source)) is target:
             return step
     return None
