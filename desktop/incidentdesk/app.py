@@ -93,10 +93,10 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
         app.quit()
 
     if smoke_test:
-        window.list_painted.connect(
+        window.view_painted.connect(
             lambda: finish(
                 EXIT_OK,
-                f"smoke test passed: {window.model.total:,} incidents shown "
+                f"smoke test passed: {window.shown_count():,} incidents shown "
                 f"{time.perf_counter() - _process_started:.3f} s after start",
             )
         )

@@ -87,7 +87,7 @@ def window(qtbot, runner: TaskRunner, dialogs: RecordingDialogs, demo_address: s
     main_window = MainWindow(runner, dialogs)
     qtbot.addWidget(main_window)
     main_window.show()
-    with qtbot.waitSignal(main_window.list_painted, timeout=10_000):
+    with qtbot.waitSignal(main_window.view_painted, timeout=10_000):
         main_window.open_database(demo_address)
     return main_window
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -13,6 +14,13 @@ from incidentdesk.services.incidents import IncidentQuery, SortKey
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE
 from incidentdesk.ui.main_window import STATUS_FILTERS, MainWindow
 from tests.gui.conftest import RecordingDialogs
+
+
+@pytest.fixture
+def window(window: MainWindow) -> MainWindow:
+    """These tests are about the list view (the board has its own)."""
+    window.show_view(1)
+    return window
 
 
 def column_of(key: SortKey) -> int:
@@ -150,7 +158,7 @@ def test_about_goes_through_the_dialog_service(
 
 
 def test_window_state_is_remembered(qtbot, runner, dialogs, window: MainWindow) -> None:
-    window.resize(700, 500)  # the offscreen screen is 800 × 600
+    window.resize(780, 560)  # the offscreen screen is 800 × 600
     with qtbot.waitSignal(window.model.total_changed):
         window.status_filter.setCurrentIndex(1)
     window.close()
@@ -158,7 +166,7 @@ def test_window_state_is_remembered(qtbot, runner, dialogs, window: MainWindow) 
     again = MainWindow(runner, dialogs)
     qtbot.addWidget(again)
     assert again.status_filter.currentIndex() == 1
-    assert (again.width(), again.height()) == (700, 500)
+    assert (again.width(), again.height()) == (780, 560)
     assert again.model.query.statuses == frozenset()
 
 

@@ -32,6 +32,8 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     """The ``fraction`` percentile with linear interpolation; values need not be sorted."""
     if not values:
         raise ValueError("a percentile of no values is undefined")
+    if not 0 <= fraction <= 1:  # also NaN; a negative one would silently index from the end
+        raise ValueError(f"a percentile's fraction is between 0 and 1, not {fraction}")
     ordered = sorted(values)
     position = (len(ordered) - 1) * fraction
     low, high = math.floor(position), math.ceil(position)

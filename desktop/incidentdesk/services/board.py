@@ -30,6 +30,8 @@ from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store
 
 BOARD_STATUSES: tuple[Status, ...] = OPEN_STATUSES
+# Closed and cancelled columns show the most recent ones; the list has them all.
+FINISHED_SHOWN = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +98,31 @@ class BoardService:
         self._incidents = incidents
         self._clock = clock
 
-    def cards(self, query: IncidentQuery) -> dict[Status, list[BoardCard]]:
-        """The cards of every open status matching ``query`` (its statuses are the board's)."""
+    def cards(
+        self, query: IncidentQuery, include_finished: bool = False
+    ) -> dict[Status, list[BoardCard]]:
+        """The cards of every open status matching ``query``, and with ``include_finished``
+        the most recently closed and cancelled ones."""
+        columns = self._cards(query, frozenset(BOARD_STATUSES), limit=None)
+        if include_finished:
+            for status in (Status.CLOSED, Status.CANCELLED):
+                columns.update(self._cards(query, frozenset({status}), FINISHED_SHOWN))
+        return columns
+
+    def _cards(
+        self, query: IncidentQuery, statuses: frozenset[Status], limit: int | None
+    ) -> dict[Status, list[BoardCard]]:
         assignee = m.User.alias("assignee")
         attachments = m.Attachment.select(pw.fn.COUNT(m.Attachment.id)).where(
             m.Attachment.incident == m.Incident.id
         )
         incident = m.Incident
-        statuses = query.statuses or frozenset(BOARD_STATUSES)
+        finished = statuses.isdisjoint(BOARD_STATUSES)
+        order = (
+            [incident.updated_at.desc()]
+            if finished
+            else [incident.priority, incident.board_rank, incident.number]
+        )
         select = (
             self._incidents.select_matching(
                 replace(query, statuses=statuses),
@@ -130,9 +149,10 @@ class BoardService:
             .join_from(incident, m.Service, pw.JOIN.LEFT_OUTER)
             .join_from(incident, assignee, pw.JOIN.LEFT_OUTER, on=incident.assignee == assignee.id)
             .join_from(incident, m.Team, pw.JOIN.LEFT_OUTER)
-            .order_by(incident.priority, incident.board_rank, incident.number)
+            .order_by(*order)
+            .limit(limit)
         )
-        columns: dict[Status, list[BoardCard]] = {status: [] for status in BOARD_STATUSES}
+        columns: dict[Status, list[BoardCard]] = {status: [] for status in statuses}
         when = incident.reported_at.python_value
         for row in select.tuples().iterator():
             status = Status(row[5])

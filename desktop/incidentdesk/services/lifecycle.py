@@ -152,8 +152,15 @@ class LifecycleService:
                 changes.update(self._cancellation(record, request, at))
                 details["duplicate_of"] = changes.get("duplicate_of")
             elif request.step is Step.REOPEN:
+                # The cancellation's reason and original stay in the timeline, not on the
+                # incident: a reopened incident is no longer a cancelled duplicate.
                 changes.update(
-                    recovered_at=None, postmortem_at=None, closed_at=None, cancelled_at=None
+                    recovered_at=None,
+                    postmortem_at=None,
+                    closed_at=None,
+                    cancelled_at=None,
+                    cancel_reason="",
+                    duplicate_of=None,
                 )
             updated = (
                 m.Incident.update(updated_at=now, version=m.Incident.version + 1, **changes)

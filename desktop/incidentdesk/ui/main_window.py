@@ -6,18 +6,24 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDockWidget,
+    QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
-    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QTableView,
     QToolBar,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -27,7 +33,17 @@ from incidentdesk.domain.incident import Incident
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.drafts import DraftStore, SavedDraft
 from incidentdesk.services.incidents import IncidentQuery, SortKey
+from incidentdesk.ui.board_page import BoardPage
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.filter_bar import (
+    FilterBar,
+    FilterChoices,
+    Filters,
+    Me,
+    apply_filters,
+    saved_views,
+    store_saved_views,
+)
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
 from incidentdesk.ui.tasks import TaskRunner
 
@@ -60,7 +76,7 @@ class MainWindow(QMainWindow):
 
     database_opened = Signal(str)
     database_failed = Signal(str, str)  # the address, and why it could not be opened
-    list_painted = Signal()  # the list has drawn the first page of incidents on screen
+    view_painted = Signal()  # the board or the list has drawn its incidents on screen
 
     def __init__(
         self,
@@ -111,7 +127,17 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.table)
         self.pages.addWidget(self.empty_label)
-        self.setCentralWidget(self.pages)
+        self.board = BoardPage(runner, dialogs)
+        self.board.open_requested.connect(self.open_workspace)
+        self.board.moved.connect(self.model.refresh)
+        self.board.loaded.connect(self._board_loaded)
+        for column in self.board.grid.columns.values():
+            column.view.viewport().installEventFilter(self)
+        self.views = QStackedWidget()
+        self.views.addWidget(self.board)
+        self.views.addWidget(self.pages)
+        self.setCentralWidget(self.views)
+        self._me = Me()
 
         self._build_toolbar()
         self._build_menus()
@@ -132,16 +158,10 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Search and filters")
         toolbar.setObjectName("search-toolbar")
         toolbar.setMovable(False)
-        self.search = QLineEdit()
-        self.search.setObjectName("search")
-        self.search.setPlaceholderText(
-            "Search titles, descriptions and timelines, or type a key such as INC-42"
-        )
-        self.search.setAccessibleName("Search incidents")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(420)
-        self.search.textChanged.connect(self._search_changed)
-        self.search.returnPressed.connect(self.table.setFocus)
+        self.filter_bar = FilterBar()
+        self.filter_bar.changed.connect(self._filters_changed)
+        self.search = self.filter_bar.search
+        self.search.returnPressed.connect(self._focus_current_view)
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Show incidents with status")
         for label, _, _ in STATUS_FILTERS:
@@ -155,13 +175,42 @@ class MainWindow(QMainWindow):
         self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         toolbar.addWidget(self.new_button)
         toolbar.addSeparator()
-        toolbar.addWidget(self.search)
+        toolbar.addWidget(self.filter_bar)
         toolbar.addSeparator()
-        toolbar.addWidget(filter_label)
-        toolbar.addWidget(self.status_filter)
+        self.status_filter_actions = [
+            toolbar.addWidget(filter_label),
+            toolbar.addWidget(self.status_filter),
+        ]
         self.addToolBar(toolbar)
         self.setTabOrder(self.search, self.status_filter)
         self.setTabOrder(self.status_filter, self.table)
+        self._build_saved_views()
+
+    def _build_saved_views(self) -> None:
+        self.saved_views = QListWidget()
+        self.saved_views.setAccessibleName("Saved views")
+        self.saved_views.itemActivated.connect(self._apply_saved_view)
+        self.saved_views.itemClicked.connect(self._apply_saved_view)
+        save = QPushButton("Save &View…")
+        save.clicked.connect(self.save_current_view)
+        delete = QPushButton("Delete")
+        delete.clicked.connect(self._delete_saved_view)
+        buttons = QHBoxLayout()
+        buttons.addWidget(save)
+        buttons.addWidget(delete)
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.addWidget(self.saved_views, 1)
+        layout.addLayout(buttons)
+        self.views_dock = QDockWidget("Saved Views", self)
+        self.views_dock.setObjectName("saved-views")
+        self.views_dock.setWidget(panel)
+        self.views_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.views_dock)
+        self._show_saved_views()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -194,12 +243,29 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         view_menu = self.menuBar().addMenu("&View")
+        self.board_action = QAction("&Board", self)
+        self.board_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.list_action = QAction("&List", self)
+        self.list_action.setShortcut(QKeySequence("Ctrl+2"))
+        modes = QActionGroup(self)
+        for action, page in ((self.board_action, 0), (self.list_action, 1)):
+            action.setCheckable(True)
+            modes.addAction(action)
+            action.triggered.connect(lambda _=False, page=page: self.show_view(page))
+            view_menu.addAction(action)
+        self.board_action.setChecked(True)
+        undo_action = QAction("&Undo Last Board Move", self)
+        undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        undo_action.triggered.connect(self.board.undo)
+        view_menu.addAction(undo_action)
+        view_menu.addAction(self.views_dock.toggleViewAction())
+        view_menu.addSeparator()
         find_action = QAction("&Find", self)
         find_action.setShortcuts([QKeySequence.StandardKey.Find, QKeySequence("/")])
         find_action.triggered.connect(self.focus_search)
         refresh_action = QAction("&Refresh", self)
         refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh_action.triggered.connect(self.model.refresh)
+        refresh_action.triggered.connect(self.refresh)
         view_menu.addAction(find_action)
         view_menu.addAction(refresh_action)
 
@@ -253,6 +319,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APPLICATION_NAME} — {desk.display_name}")
         self._waiting_for_paint = True
         self.model.set_service(desk.incidents)
+        self.board.set_desk(desk)
+        self._load_filter_choices(desk)
         self.new_action.setEnabled(True)
         self.edit_action.setEnabled(True)
         self.open_incident_action.setEnabled(True)
@@ -263,6 +331,19 @@ class MainWindow(QMainWindow):
             self._runner.read(previous.close, lambda _: None)
             self._runner.write(previous.close, lambda _: None)
         self.database_opened.emit(address)
+
+    def _load_filter_choices(self, desk: Desk) -> None:
+        def load() -> FilterChoices:
+            return FilterChoices(
+                desk.catalog.services(), desk.catalog.categories(), desk.catalog.people()
+            )
+
+        def loaded(choices: FilterChoices) -> None:
+            me = next((person for person in choices.people if person.id == desk.actor_id), None)
+            self._me = Me(desk.actor_id, me.team_id if me else None)
+            self.filter_bar.set_choices(choices)
+
+        self._runner.read(load, loaded)
 
     def _database_failed(self, address: str, error: Exception) -> None:
         from incidentdesk.storage.database import DatabaseOpenError
@@ -418,8 +499,85 @@ class MainWindow(QMainWindow):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
-    def _search_changed(self, text: str) -> None:
-        self.model.set_query(replace(self.model.query, text=text))
+    def _filters_changed(self, filters: Filters) -> None:
+        self.model.set_query(apply_filters(self.model.query, filters, self._me))
+        self.board.set_query(apply_filters(IncidentQuery(), filters, self._me))
+
+    def show_view(self, page: int) -> None:
+        """0: the board, 1: the list; both show the same filters."""
+        self.views.setCurrentIndex(page)
+        (self.board_action if page == 0 else self.list_action).setChecked(True)
+        for action in self.status_filter_actions:
+            action.setVisible(page == 1)  # the board shows every open status side by side
+        if page == 0:
+            self._show_board_count()
+        else:
+            self._show_counts(self.model.total, counting=not self.model.counted)
+        self._focus_current_view()
+
+    def _focus_current_view(self) -> None:
+        if self.views.currentIndex() == 1:
+            self.table.setFocus()
+        else:
+            columns = self.board.grid.visible_columns()
+            target = next((c for c in columns if c.model.rowCount()), columns[0])
+            target.view.setFocus()
+            if target.model.rowCount() and not target.view.currentIndex().isValid():
+                target.view.setCurrentIndex(target.model.index(0))
+
+    def refresh(self) -> None:
+        self.model.refresh()
+        self.board.refresh()
+
+    def _board_loaded(self) -> None:
+        if self.views.currentIndex() == 0:
+            self._show_board_count()
+            if self._waiting_for_paint and self.shown_count() == 0:
+                QTimer.singleShot(0, self._painted)
+
+    def _show_board_count(self) -> None:
+        shown = self.shown_count()
+        self.counts_label.setText(f"{shown:,} incident{'s' if shown != 1 else ''} on the board")
+
+    def shown_count(self) -> int:
+        """How many incidents the current view shows."""
+        if self.views.currentIndex() == 0:
+            return sum(column.model.rowCount() for column in self.board.grid.visible_columns())
+        return self.model.total
+
+    # Saved views
+
+    def _show_saved_views(self) -> None:
+        self.saved_views.clear()
+        for name in sorted(saved_views(), key=str.lower):
+            self.saved_views.addItem(name)
+
+    def save_current_view(self, name: str | None = None) -> None:
+        if name is None:
+            name, accepted = QInputDialog.getText(self, "Save View", "Name of this view:")
+            if not accepted:
+                return
+        name = name.strip()
+        if not name:
+            return
+        views = saved_views()
+        views[name] = self.filter_bar.filters()
+        store_saved_views(views)
+        self._show_saved_views()
+
+    def _apply_saved_view(self, item: QListWidgetItem) -> None:
+        view = saved_views().get(item.text())
+        if view is not None:
+            self.filter_bar.set_filters(view)
+
+    def _delete_saved_view(self) -> None:
+        item = self.saved_views.currentItem()
+        if item is None:
+            return
+        views = saved_views()
+        views.pop(item.text(), None)
+        store_saved_views(views)
+        self._show_saved_views()
 
     def _filter_changed(self, index: int) -> None:
         statuses = STATUS_FILTERS[index][1]
@@ -434,7 +592,7 @@ class MainWindow(QMainWindow):
         if self.model.total == 0:
             self.empty_label.setText(self._empty_text())
             self.pages.setCurrentWidget(self.empty_label)
-            if self._waiting_for_paint:
+            if self._waiting_for_paint and self.views.currentIndex() == 1:
                 QTimer.singleShot(0, self._painted)
         else:
             self.pages.setCurrentWidget(self.table)
@@ -457,6 +615,8 @@ class MainWindow(QMainWindow):
         )
 
     def _show_counts(self, total: int, *, counting: bool = False) -> None:
+        if self.views.currentIndex() != 1:
+            return
         query = self.model.query
         number = f"{total:,}+" if counting else f"{total:,}"
         if query.text.strip():
@@ -472,19 +632,22 @@ class MainWindow(QMainWindow):
         )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            self._waiting_for_paint
-            and watched is self.table.viewport()
-            and event.type() == QEvent.Type.Paint
-            and self.model.rowCount() > 0
-        ):
-            QTimer.singleShot(0, self._painted)
+        if self._waiting_for_paint and event.type() == QEvent.Type.Paint:
+            on_list = self.views.currentIndex() == 1
+            if on_list and watched is self.table.viewport() and self.model.rowCount() > 0:
+                QTimer.singleShot(0, self._painted)
+            board_views = [column.view for column in self.board.grid.visible_columns()]
+            painted_card = any(
+                watched is view.viewport() and view.model().rowCount() > 0 for view in board_views
+            )
+            if not on_list and painted_card:
+                QTimer.singleShot(0, self._painted)
         return super().eventFilter(watched, event)
 
     def _painted(self) -> None:
         if self._waiting_for_paint:
             self._waiting_for_paint = False
-            self.list_painted.emit()
+            self.view_painted.emit()
 
     # Window state
 
@@ -504,6 +667,10 @@ class MainWindow(QMainWindow):
         header_state = settings.value("main_window/list_header")
         if isinstance(header_state, QByteArray):
             self.table.horizontalHeader().restoreState(header_state)
+        state = settings.value("main_window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        self.show_view(1 if settings.value("main_window/view", 0, type=int) == 1 else 0)
         status_index = settings.value("main_window/status_filter", 0, type=int)
         if 0 <= status_index < len(STATUS_FILTERS):
             self.status_filter.setCurrentIndex(status_index)
@@ -522,6 +689,8 @@ class MainWindow(QMainWindow):
         settings.setValue("main_window/geometry", self.saveGeometry())
         settings.setValue("main_window/list_header", self.table.horizontalHeader().saveState())
         settings.setValue("main_window/status_filter", self.status_filter.currentIndex())
+        settings.setValue("main_window/view", self.views.currentIndex())
+        settings.setValue("main_window/state", self.saveState())
         super().closeEvent(event)
 
 

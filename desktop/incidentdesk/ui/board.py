@@ -1,0 +1,440 @@
+"""The priority board: a column per open status, cards painted by a delegate, moved by drag
+and drop or the keyboard, refreshed in place."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from incidentdesk.domain.enums import Status
+from incidentdesk.domain.metrics import format_duration
+from incidentdesk.domain.sla import ClockState, SlaClock, sla_clock
+from incidentdesk.services.board import BOARD_STATUSES, BoardCard
+from incidentdesk.ui.theme import is_dark, severity_colours
+
+CARD_MIME_TYPE = "application/x-incidentdesk-card"
+CARD_ROLE = Qt.ItemDataRole.UserRole + 1
+CARD_HEIGHT_LINES = 4
+CARD_MARGIN = 4
+CARD_PADDING = 8
+# More changes than this in one refresh and the column is reset instead of patched.
+INCREMENTAL_LIMIT = 64
+Index = QModelIndex | QPersistentModelIndex
+
+CLOCK_COLOURS = {  # light, dark
+    ClockState.WARNING: ("#8a5300", "#ffcc80"),
+    ClockState.BREACHED: ("#b3261e", "#ff8a80"),
+}
+
+
+@dataclass(frozen=True)
+class CardDrop:
+    incident_id: int
+    source: Status
+    target: Status
+    row: int  # where in the target column it was dropped; -1 for the end
+
+
+def card_clocks(
+    card: BoardCard, targets: dict[str, dict[str, int]], now: datetime
+) -> SlaClock | None:
+    """The clock that matters on a card: acknowledging first, then recovering."""
+    target = targets.get(card.severity.label, {})
+    for name, reached in (("acknowledge", card.acknowledged_at), ("recover", card.recovered_at)):
+        minutes = target.get(f"{name}_minutes")
+        if reached is None and minutes is not None:
+            return sla_clock(name, card.reported_at, None, timedelta(minutes=minutes), now)
+    return None
+
+
+def initials(name: str) -> str:
+    return "".join(part[0] for part in name.split()[:2]).upper()
+
+
+class BoardColumnModel(QAbstractListModel):
+    """The cards of one status. ``apply`` updates rows in place (insert, move, change, remove)
+    so selection and scroll survive a refresh."""
+
+    card_dropped = Signal(object)  # CardDrop
+
+    def __init__(self, status: Status, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.status = status
+        self._cards: list[BoardCard] = []
+
+    def cards(self) -> list[BoardCard]:
+        return list(self._cards)
+
+    def card(self, row: int) -> BoardCard:
+        return self._cards[row]
+
+    def row_of(self, incident_id: int) -> int | None:
+        return next((row for row, card in enumerate(self._cards) if card.id == incident_id), None)
+
+    def apply(self, cards: list[BoardCard]) -> None:
+        old_ids = [card.id for card in self._cards]
+        new_ids = [card.id for card in cards]
+        if old_ids == new_ids:
+            for row, card in enumerate(cards):
+                if self._cards[row] != card:
+                    self._cards[row] = card
+                    self.dataChanged.emit(self.index(row), self.index(row))
+            return
+        wanted = set(new_ids)
+        changes = len(set(old_ids) ^ wanted) + sum(
+            1 for old, new in zip(old_ids, new_ids, strict=False) if old != new
+        )
+        if not self._cards or changes > INCREMENTAL_LIMIT:
+            # A new filter replaces most cards: row-by-row updates would cost more than a reset.
+            self.beginResetModel()
+            self._cards = list(cards)
+            self.endResetModel()
+            return
+        for row in range(len(self._cards) - 1, -1, -1):
+            if self._cards[row].id not in wanted:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._cards[row]
+                self.endRemoveRows()
+        for target, card in enumerate(cards):
+            in_place = target < len(self._cards) and self._cards[target].id == card.id
+            current = target if in_place else self.row_of(card.id)
+            if current is None:
+                self.beginInsertRows(QModelIndex(), target, target)
+                self._cards.insert(target, card)
+                self.endInsertRows()
+                continue
+            if current != target:
+                # Qt's destination is the row before which it lands, counted before the move.
+                self.beginMoveRows(QModelIndex(), current, current, QModelIndex(), target)
+                self._cards.insert(target, self._cards.pop(current))
+                self.endMoveRows()
+            if self._cards[target] != card:
+                self._cards[target] = card
+                index = self.index(target)
+                self.dataChanged.emit(index, index)
+
+    # Qt's model interface
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._cards)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._cards):
+            return None
+        card = self._cards[index.row()]
+        if role == CARD_ROLE:
+            return card
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            assignee = card.assignee_name or "nobody"
+            return (
+                f"{card.key}, {card.severity.label}, {card.priority.label}: {card.title}. "
+                f"{card.service_name or 'No service'}, assigned to {assignee}, "
+                f"escalation {card.escalation_level.label}."
+            )
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{card.key}: {card.title}\n{card.severity.label}: {card.severity.description}"
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = Qt.ItemFlag.ItemIsDropEnabled
+        if index.isValid():
+            flags |= Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            flags |= Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemNeverHasChildren
+            flags &= ~Qt.ItemFlag.ItemIsDropEnabled
+        return flags
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [CARD_MIME_TYPE]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        mime = QMimeData()
+        cards = [self._cards[index.row()] for index in indexes if index.isValid()]
+        if cards:
+            payload = {"id": cards[0].id, "status": cards[0].status.value}
+            mime.setData(CARD_MIME_TYPE, QByteArray(json.dumps(payload).encode()))
+        return mime
+
+    def canDropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
+        return data.hasFormat(CARD_MIME_TYPE) and not parent.isValid()
+
+    def dropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
+        """Report the drop; the board asks the database and then updates every column. The
+        drop returns False so the view never removes the dragged row by itself."""
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        try:
+            payload = json.loads(bytes(data.data(CARD_MIME_TYPE).data()))
+            drop = CardDrop(int(payload["id"]), Status(payload["status"]), self.status, row)
+        except (ValueError, KeyError, TypeError):
+            return False
+        self.card_dropped.emit(drop)
+        return False
+
+
+class CardDelegate(QStyledItemDelegate):
+    """Paints a card: key, severity badge (colour and text), priority, title, service,
+    assignee initials, age, escalation level, attachments and the SLA clock."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.targets: dict[str, dict[str, int]] = {}
+        self.now = datetime.now(UTC)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        height = QFontMetrics(option.font).height()
+        return QSize(220, CARD_HEIGHT_LINES * height + 2 * CARD_PADDING + 2 * CARD_MARGIN)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        card: BoardCard = index.data(CARD_ROLE)
+        palette, dark = option.palette, is_dark(option.palette)
+        metrics = QFontMetrics(option.font)
+        line = metrics.height()
+        outer = option.rect.adjusted(CARD_MARGIN, CARD_MARGIN, -CARD_MARGIN, -CARD_MARGIN)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        path = QPainterPath()
+        path.addRoundedRect(outer, 6, 6)
+        painter.fillPath(path, palette.base())
+        border = palette.highlight().color() if selected else palette.mid().color()
+        painter.setPen(QPen(border, 2 if selected else 1))
+        painter.drawPath(path)
+        background, text = severity_colours(card.severity, palette)
+        painter.fillRect(QRect(outer.left(), outer.top() + 6, 4, outer.height() - 12), background)
+
+        inner = outer.adjusted(CARD_PADDING + 2, CARD_PADDING, -CARD_PADDING, -CARD_PADDING)
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(palette.text().color())
+        painter.drawText(
+            QRect(inner.left(), inner.top(), inner.width(), line),
+            Qt.AlignmentFlag.AlignLeft,
+            card.key,
+        )
+        badge_text = f" {card.severity.label} "
+        badge_width = QFontMetrics(bold).horizontalAdvance(badge_text) + 4
+        priority_width = metrics.horizontalAdvance(card.priority.label) + 6
+        badge = QRect(inner.right() - badge_width - priority_width, inner.top(), badge_width, line)
+        badge_path = QPainterPath()
+        badge_path.addRoundedRect(badge, 3, 3)
+        painter.fillPath(badge_path, background)
+        painter.setPen(text)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, badge_text.strip())
+        painter.setFont(option.font)
+        painter.setPen(palette.text().color())
+        painter.drawText(
+            QRect(inner.right() - priority_width + 6, inner.top(), priority_width, line),
+            Qt.AlignmentFlag.AlignLeft,
+            card.priority.label,
+        )
+        title_rect = QRect(inner.left(), inner.top() + line, inner.width(), line)
+        painter.drawText(
+            title_rect,
+            Qt.AlignmentFlag.AlignLeft,
+            metrics.elidedText(card.title, Qt.TextElideMode.ElideRight, inner.width()),
+        )
+
+        muted = palette.placeholderText().color()
+        painter.setPen(muted)
+        age = format_duration(self.now - card.reported_at)
+        who = initials(card.assignee_name) or "—"
+        facts = (
+            f"{card.service_name or 'No service'} · {who} · {age} · {card.escalation_level.label}"
+        )
+        if card.attachments:
+            facts += f" · {card.attachments} file{'s' if card.attachments != 1 else ''}"
+        painter.drawText(
+            QRect(inner.left(), inner.top() + 2 * line, inner.width(), line),
+            Qt.AlignmentFlag.AlignLeft,
+            metrics.elidedText(facts, Qt.TextElideMode.ElideRight, inner.width()),
+        )
+        clock = card_clocks(card, self.targets, self.now)
+        if clock is not None:
+            colours = CLOCK_COLOURS.get(clock.state)
+            painter.setPen(QColor(colours[1] if dark else colours[0]) if colours else muted)
+            if colours:
+                painter.setFont(bold)
+            painter.drawText(
+                QRect(inner.left(), inner.top() + 3 * line, inner.width(), line),
+                Qt.AlignmentFlag.AlignLeft,
+                clock.text,
+            )
+        painter.restore()
+
+
+class BoardColumn(QWidget):
+    def __init__(
+        self, status: Status, delegate: CardDelegate, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.status = status
+        self.model = BoardColumnModel(status, self)
+        self.header = QLabel()
+        font = self.header.font()
+        font.setBold(True)
+        self.header.setFont(font)
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(delegate)
+        self.view.setUniformItemSizes(True)
+        self.view.setAccessibleName(f"{status.label} incidents")
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.view.setDragEnabled(True)
+        self.view.setAcceptDrops(True)
+        self.view.setDropIndicatorShown(True)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.header.setBuddy(self.view)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 0, 2, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.view, 1)
+        self.model.rowsInserted.connect(self._count_changed)
+        self.model.rowsRemoved.connect(self._count_changed)
+        self.model.modelReset.connect(self._count_changed)
+        self._count_changed()
+
+    def _count_changed(self) -> None:
+        self.header.setText(f"{self.status.label} ({self.model.rowCount():,})")
+
+
+class BoardGrid(QWidget):
+    """The columns side by side; arrow keys move between them. ``activated`` carries the
+    incident id of a card opened with Enter or a double-click."""
+
+    activated = Signal(int)
+    move_requested = Signal(object)  # CardDrop
+    step_requested = Signal(int)  # incident id: next status
+    rank_requested = Signal(int, int)  # incident id, -1 up / +1 down
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.delegate = CardDelegate(self)
+        self.show_finished = QCheckBox("Show &closed and cancelled")
+        self.columns: dict[Status, BoardColumn] = {}
+        row = QHBoxLayout()
+        for status in Status:
+            column = BoardColumn(status, self.delegate)
+            column.view.installEventFilter(self)
+            column.view.activated.connect(
+                lambda index: self.activated.emit(index.data(CARD_ROLE).id)
+            )
+            column.model.card_dropped.connect(self.move_requested)
+            column.setVisible(status in BOARD_STATUSES)
+            self.columns[status] = column
+            row.addWidget(column, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row, 1)
+        self.show_finished.toggled.connect(self._show_finished)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(30_000)
+        self._clock_timer.timeout.connect(self._tick)
+        self._clock_timer.start()
+
+    def _show_finished(self, shown: bool) -> None:
+        for status in (Status.CLOSED, Status.CANCELLED):
+            self.columns[status].setVisible(shown)
+
+    def _tick(self) -> None:
+        self.delegate.now = datetime.now(UTC)
+        for column in self.columns.values():
+            column.view.viewport().update()
+
+    def apply(
+        self, columns: dict[Status, list[BoardCard]], targets: dict[str, dict[str, int]]
+    ) -> None:
+        self.delegate.targets = targets
+        self.delegate.now = datetime.now(UTC)
+        for status, column in self.columns.items():
+            column.model.apply(columns.get(status, []))
+
+    def visible_columns(self) -> list[BoardColumn]:
+        return [column for column in self.columns.values() if not column.isHidden()]
+
+    def current_card(self) -> BoardCard | None:
+        for column in self.visible_columns():
+            if column.view.hasFocus() and column.view.currentIndex().isValid():
+                return column.model.card(column.view.currentIndex().row())
+        return None
+
+    def select(self, incident_id: int) -> None:
+        for column in self.columns.values():
+            row = column.model.row_of(incident_id)
+            if row is not None:
+                column.view.setCurrentIndex(column.model.index(row))
+                column.view.setFocus()
+                return
+
+    def eventFilter(self, watched: QObject, event: Any) -> bool:
+        if isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
+            columns = self.visible_columns()
+            views = [column.view for column in columns]
+            if watched in views:
+                position = views.index(watched)  # type: ignore[arg-type]
+                card_index = watched.currentIndex()  # type: ignore[attr-defined]
+                alt = event.modifiers() & Qt.KeyboardModifier.AltModifier
+                if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not alt:
+                    step = -1 if event.key() == Qt.Key.Key_Left else 1
+                    self._focus_column(columns, position + step, card_index.row())
+                    return True
+                if alt and card_index.isValid():
+                    card = columns[position].model.card(card_index.row())
+                    if event.key() == Qt.Key.Key_Right:
+                        self.step_requested.emit(card.id)
+                        return True
+                    if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                        self.rank_requested.emit(card.id, -1 if event.key() == Qt.Key.Key_Up else 1)
+                        return True
+        return super().eventFilter(watched, event)
+
+    @staticmethod
+    def _focus_column(columns: list[BoardColumn], position: int, row: int) -> None:
+        if not 0 <= position < len(columns):
+            return
+        column = columns[position]
+        column.view.setFocus(Qt.FocusReason.TabFocusReason)
+        count = column.model.rowCount()
+        if count:
+            column.view.setCurrentIndex(column.model.index(min(max(row, 0), count - 1)))

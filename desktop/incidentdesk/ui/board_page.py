@@ -1,0 +1,262 @@
+"""The board page: loads the cards in the background, carries out moves through the services,
+and takes the last move back on Ctrl+Z."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from incidentdesk.domain.enums import Status
+from incidentdesk.domain.incident import Incident
+from incidentdesk.domain.lifecycle import Step
+from incidentdesk.services.board import (
+    BoardCard,
+    RankMove,
+    milestones_of,
+    step_between,
+    why_not_between,
+)
+from incidentdesk.services.catalog import NamedItem, Person
+from incidentdesk.services.desk import Desk
+from incidentdesk.services.errors import EditConflict, NotAllowed, ValidationFailed
+from incidentdesk.services.incidents import IncidentQuery
+from incidentdesk.services.lifecycle import StepRequest
+from incidentdesk.ui.board import BoardGrid, CardDrop
+from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.step_dialog import StepDialog
+from incidentdesk.ui.tasks import TaskRunner
+
+REFRESH_INTERVAL_MS = 30_000
+STEPS_WITH_QUESTIONS = (Step.ESCALATE, Step.RECOVER, Step.CANCEL, Step.REOPEN)
+
+
+@dataclass(frozen=True)
+class StatusMove:
+    """Enough to take a status move back."""
+
+    incident_id: int
+    previous: Status
+    milestones: dict[str, datetime | None]
+    version: int  # after the move
+
+
+class BoardPage(QWidget):
+    loaded = Signal()
+    moved = Signal()  # a move was saved (or undone)
+    open_requested = Signal(int)
+
+    def __init__(
+        self, runner: TaskRunner, dialogs: DialogService, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._runner, self._dialogs = runner, dialogs
+        self._desk: Desk | None = None
+        self._query = IncidentQuery()
+        self._undo: list[RankMove | StatusMove] = []
+        self.grid = BoardGrid()
+        self.grid.activated.connect(self.open_requested)
+        self.grid.move_requested.connect(self.move)
+        self.grid.step_requested.connect(self.next_step)
+        self.grid.rank_requested.connect(self.nudge)
+        self.grid.show_finished.toggled.connect(lambda _: self.refresh())
+        self.message = QLabel()
+        self.message.setAccessibleName("Board message")
+        self.message.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.message, 1)
+        top.addWidget(self.grid.show_finished)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.grid, 1)
+        self.undo_shortcut = QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
+        self.undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_INTERVAL_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+
+    def set_desk(self, desk: Desk | None) -> None:
+        self._desk = desk
+        self._undo.clear()
+        self.refresh()
+
+    def set_query(self, query: IncidentQuery) -> None:
+        self._query = query
+        self.refresh()
+
+    def refresh(self) -> None:
+        desk = self._desk
+        if desk is None:
+            return
+        query, finished = self._query, self.grid.show_finished.isChecked()
+        self._runner.run_latest(
+            "board",
+            lambda: (desk.board.cards(query, finished), desk.settings.sla_targets()),
+            lambda result: self._loaded(*result),
+            lambda error: self.message.setText(
+                f"The board could not be loaded: {error}. Press F5."
+            ),
+        )
+
+    def _loaded(
+        self, columns: dict[Status, list[BoardCard]], targets: dict[str, dict[str, int]]
+    ) -> None:
+        self.grid.apply(columns, targets)
+        self.loaded.emit()
+
+    # Moves
+
+    def move(self, drop: CardDrop) -> None:
+        if self._desk is None:
+            return
+        column = self.grid.columns[drop.target].model
+        if drop.source is drop.target:
+            self._rerank(column.cards(), drop.incident_id, drop.row)
+            return
+        step = step_between(drop.source, drop.target)
+        if step is None:
+            self._refuse(why_not_between(drop.source, drop.target))
+            return
+        self._take(drop.incident_id, step)
+
+    def next_step(self, incident_id: int) -> None:
+        """Alt+Right: the card goes to the next column, if its lifecycle allows."""
+        card = self._card(incident_id)
+        if card is None:
+            return
+        order = list(Status)
+        following = (
+            order[order.index(card.status) + 1] if card.status is not Status.CANCELLED else None
+        )
+        if following is None or following is Status.CANCELLED:
+            self._refuse(f"{card.key} is in the last column; close it from its workspace.")
+            return
+        self.move(CardDrop(incident_id, card.status, following, -1))
+
+    def nudge(self, incident_id: int, direction: int) -> None:
+        """Alt+Up / Alt+Down: one place up or down among the cards of the same priority."""
+        card = self._card(incident_id)
+        if card is None:
+            return
+        cards = self.grid.columns[card.status].model.cards()
+        row = next(index for index, other in enumerate(cards) if other.id == incident_id)
+        # Up: before the card above it; down: after the card below it.
+        self._rerank(cards, incident_id, max(0, row - 1) if direction < 0 else row + 2)
+
+    def _card(self, incident_id: int) -> BoardCard | None:
+        for column in self.grid.columns.values():
+            row = column.model.row_of(incident_id)
+            if row is not None:
+                return column.model.card(row)
+        return None
+
+    def _rerank(self, cards: list[BoardCard], incident_id: int, drop_row: int) -> None:
+        """Place the card at ``drop_row`` of its column, kept among its own priority."""
+        card = next(card for card in cards if card.id == incident_id)
+        position = len(cards) if drop_row < 0 else drop_row
+        others = [other for other in cards if other.id != incident_id]
+        above = [other for other in cards[:position] if other.id != incident_id]
+        peers = [other for other in others if other.priority is card.priority]
+        peers_above = [other for other in above if other.priority is card.priority]
+        if len(above) - len(peers_above) != sum(
+            1 for other in others if other.priority < card.priority
+        ):
+            self.message.setText(
+                f"{card.key} stays among the {card.priority.label} incidents: priority orders "
+                "the column first."
+            )
+        index = len(peers_above)
+        after = peers[index - 1] if index > 0 else None
+        before = peers[index] if index < len(peers) else None
+        if (after is None or after.rank < card.rank) and (
+            before is None or before.rank > card.rank
+        ):
+            return  # it is already there
+        board, actor = self._desk.board, self._desk.actor_id  # type: ignore[union-attr]
+        after_id, before_id = (after.id if after else None), (before.id if before else None)
+        self._runner.write(
+            lambda: board.rerank(incident_id, after_id, before_id, card.version, actor),
+            self._reranked,
+            self._move_failed,
+        )
+
+    def _reranked(self, move: RankMove) -> None:
+        self._undo.append(move)
+        self._moved()
+
+    def _take(self, incident_id: int, step: Step) -> None:
+        card = self._card(incident_id)
+        if card is None or self._desk is None:
+            return
+        if step in STEPS_WITH_QUESTIONS:
+            desk = self._desk
+            self._runner.read(
+                lambda: (desk.catalog.teams(), desk.catalog.people()),
+                lambda lists: self._ask(card, step, *lists),
+            )
+            return
+        self._submit(card, StepRequest(step))
+
+    def _ask(
+        self, card: BoardCard, step: Step, teams: list[NamedItem], people: list[Person]
+    ) -> None:
+        dialog = StepDialog(step, card.key, teams, people, None, self)
+        self.step_dialog = dialog
+        dialog.accepted.connect(lambda: self._submit(card, dialog.request()))
+        dialog.open()
+
+    def _submit(self, card: BoardCard, request: StepRequest) -> None:
+        lifecycle, actor = self._desk.lifecycle, self._desk.actor_id  # type: ignore[union-attr]
+        self._runner.write(
+            lambda: lifecycle.take(card.id, request, actor),
+            lambda incident: self._status_moved(card, incident),
+            self._move_failed,
+        )
+
+    def _status_moved(self, card: BoardCard, incident: Incident) -> None:
+        self._undo.append(StatusMove(card.id, card.status, milestones_of(card), incident.version))
+        self.message.setText(f"{card.key} is now {incident.status.label}. Ctrl+Z takes it back.")
+        self._moved()
+
+    def _moved(self) -> None:
+        self.moved.emit()
+        self.refresh()
+
+    def _move_failed(self, error: Exception) -> None:
+        if isinstance(error, NotAllowed):
+            self._refuse(str(error))
+        elif isinstance(error, ValidationFailed):
+            self._refuse(" ".join(problem.message for problem in error.errors))
+        elif isinstance(error, EditConflict):
+            self._refuse(f"{error} The board now shows the latest.")
+        else:
+            self._refuse(f"The move was not saved: {error}.")
+        self.refresh()
+
+    def _refuse(self, reason: str) -> None:
+        self.message.setText(reason)
+        self._dialogs.warn(self, "Move Not Possible", reason)
+
+    # Undo
+
+    def undo(self) -> None:
+        if not self._undo or self._desk is None:
+            self.message.setText("There is no move to take back.")
+            return
+        last, board, actor = self._undo.pop(), self._desk.board, self._desk.actor_id
+        if isinstance(last, RankMove):
+            work = lambda: board.undo_rerank(last, actor)  # noqa: E731
+        else:
+            work = lambda: board.undo_status(  # noqa: E731
+                last.incident_id, last.previous, last.milestones, last.version, actor
+            )
+        self._runner.write(work, lambda _: self._undone(), self._move_failed)
+
+    def _undone(self) -> None:
+        self.message.setText("The last move was taken back.")
+        self._moved()

@@ -1,0 +1,191 @@
+"""The filters shared by the board and the list: mine, my team, severity, service, category,
+assignee and free text; and named views that remember a set of them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
+
+from incidentdesk.domain.enums import Severity
+from incidentdesk.services.catalog import NamedItem, Person
+from incidentdesk.services.incidents import IncidentQuery
+
+ANY = "Any"
+SAVED_VIEWS_SETTING = "board/saved_views"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the bar is set to, in a form that can be saved under a name."""
+
+    text: str = ""
+    mine: bool = False
+    my_team: bool = False
+    severity: int | None = None
+    service_id: int | None = None
+    category_id: int | None = None
+    assignee_id: int | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({item.name: getattr(self, item.name) for item in fields(self)})
+
+    @classmethod
+    def from_json(cls, text: str) -> Filters:
+        data = json.loads(text)
+        known = {item.name for item in fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in known})
+
+
+@dataclass
+class Me:
+    person_id: int | None = None
+    team_id: int | None = None
+
+
+@dataclass
+class FilterChoices:
+    services: list[NamedItem] = field(default_factory=list)
+    categories: list[NamedItem] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+
+
+def apply_filters(query: IncidentQuery, filters: Filters, me: Me) -> IncidentQuery:
+    """``query`` narrowed by ``filters``; statuses and ordering stay as they are."""
+    assignees = {filters.assignee_id} if filters.assignee_id is not None else set()
+    if filters.mine and me.person_id is not None:
+        assignees.add(me.person_id)
+    return IncidentQuery(
+        statuses=query.statuses,
+        text=filters.text,
+        severities=frozenset({Severity(filters.severity)}) if filters.severity else frozenset(),
+        service_ids=frozenset({filters.service_id}) if filters.service_id else frozenset(),
+        category_ids=frozenset({filters.category_id}) if filters.category_id else frozenset(),
+        team_ids=frozenset({me.team_id}) if filters.my_team and me.team_id else frozenset(),
+        assignee_ids=frozenset(assignees),
+        sort=query.sort,
+        descending=query.descending,
+    )
+
+
+class FilterBar(QWidget):
+    """Emits ``changed`` with the new Filters whenever any control changes."""
+
+    changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(
+            "Search titles, descriptions, timelines and logs, or type a key such as INC-42"
+        )
+        self.search.setAccessibleName("Search incidents")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(220)
+        self.mine = QCheckBox("&Mine")
+        self.mine.setAccessibleName("Only incidents assigned to me")
+        self.my_team = QCheckBox("My &team")
+        self.my_team.setAccessibleName("Only my team's incidents")
+        self.severity = QComboBox()
+        self.severity.setAccessibleName("Severity")
+        self.severity.addItem(f"Severity: {ANY}", None)
+        for severity in Severity:
+            self.severity.addItem(severity.label, severity.value)
+        self.service = QComboBox()
+        self.service.setAccessibleName("Service")
+        self.category = QComboBox()
+        self.category.setAccessibleName("Category")
+        self.assignee = QComboBox()
+        self.assignee.setAccessibleName("Assignee")
+        self._fill(FilterChoices())
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search, 3)
+        for widget in (
+            self.mine,
+            self.my_team,
+            self.severity,
+            self.service,
+            self.category,
+            self.assignee,
+        ):
+            layout.addWidget(widget)
+        self.search.textChanged.connect(self._emit)
+        for box in (self.mine, self.my_team):
+            box.toggled.connect(self._emit)
+        for combo in (self.severity, self.service, self.category, self.assignee):
+            combo.currentIndexChanged.connect(self._emit)
+
+    def set_choices(self, choices: FilterChoices) -> None:
+        """Fill the catalog lists (after a database opened), keeping what was chosen."""
+        current = self.filters()
+        self.blockSignals(True)
+        self._fill(choices)
+        self.set_filters(current, emit=False)
+        self.blockSignals(False)
+
+    def _fill(self, choices: FilterChoices) -> None:
+        for combo, label, items in (
+            (self.service, "Service", [(item.name, item.id) for item in choices.services]),
+            (self.category, "Category", [(item.name, item.id) for item in choices.categories]),
+            (self.assignee, "Assignee", [(person.name, person.id) for person in choices.people]),
+        ):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(f"{label}: {ANY}", None)
+            for name, id_ in items:
+                combo.addItem(name, id_)
+            combo.blockSignals(False)
+
+    def filters(self) -> Filters:
+        return Filters(
+            text=self.search.text(),
+            mine=self.mine.isChecked(),
+            my_team=self.my_team.isChecked(),
+            severity=self.severity.currentData(),
+            service_id=self.service.currentData(),
+            category_id=self.category.currentData(),
+            assignee_id=self.assignee.currentData(),
+        )
+
+    def set_filters(self, filters: Filters, *, emit: bool = True) -> None:
+        widgets: list[QWidget] = [self, self.search, self.mine, self.my_team, self.severity]
+        widgets += [self.service, self.category, self.assignee]
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.search.setText(filters.text)
+        self.mine.setChecked(filters.mine)
+        self.my_team.setChecked(filters.my_team)
+        for combo, value in (
+            (self.severity, filters.severity),
+            (self.service, filters.service_id),
+            (self.category, filters.category_id),
+            (self.assignee, filters.assignee_id),
+        ):
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+        for widget in widgets:
+            widget.blockSignals(False)
+        if emit:
+            self._emit()
+
+    def _emit(self, *_: Any) -> None:
+        self.changed.emit(self.filters())
+
+
+def saved_views() -> dict[str, Filters]:
+    stored = QSettings().value(SAVED_VIEWS_SETTING, "{}")
+    try:
+        data = json.loads(str(stored))
+        return {str(name): Filters.from_json(text) for name, text in data.items()}
+    except (ValueError, TypeError, AttributeError):
+        return {}  # a damaged setting is forgotten, not fatal
+
+
+def store_saved_views(views: dict[str, Filters]) -> None:
+    QSettings().setValue(
+        SAVED_VIEWS_SETTING, json.dumps({name: view.to_json() for name, view in views.items()})
+    )
