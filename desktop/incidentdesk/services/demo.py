@@ -187,6 +187,7 @@ OPEN_FRACTION = 0.05
 CANCELLED_FRACTION = 0.03
 ATTACHMENT_EVERY = 40
 HISTORY_DAYS = 730
+OPEN_WINDOW = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -481,9 +482,6 @@ class _Generator:
         self.ensure_catalog()
         self.matrix = SettingsService(self.store).priority_matrix()
         open_count = round(count * OPEN_FRACTION)
-        start = self.now - timedelta(days=HISTORY_DAYS)
-        # Evenly spread with jitter, oldest first, so the newest incidents are the open ones.
-        step = (self.now - timedelta(hours=1) - start) / max(1, count)
         done = 0
         while done < count:
             batch = min(BATCH_SIZE, count - done)
@@ -492,11 +490,7 @@ class _Generator:
                 rows, timelines = [], []
                 for offset, number in enumerate(numbers):
                     index = done + offset
-                    reported_at = (
-                        start
-                        + step * index
-                        + timedelta(seconds=self.random.uniform(0, step.total_seconds()))
-                    )
+                    reported_at = self._reported_at(index, count, open_count)
                     status = self._status(index, count, open_count)
                     row, entries = self.incident(number, reported_at, status)
                     rows.append(row)
@@ -506,6 +500,32 @@ class _Generator:
             if progress:
                 progress(done, count)
         return DemoSummary(count, open_count, self.entries, self.attachments)
+
+    def _reported_at(self, index: int, count: int, open_count: int) -> datetime:
+        """Oldest first, evenly spread with jitter: the resolved ones over the past two years,
+        the open ones (the newest) over the last few days, as a live desk has them."""
+        closed_count = count - open_count
+        open_since = self.now - OPEN_WINDOW
+        if index < closed_count:
+            first, span, position, slots = (
+                self.now - timedelta(days=HISTORY_DAYS),
+                open_since - (self.now - timedelta(days=HISTORY_DAYS)),
+                index,
+                closed_count,
+            )
+        else:
+            first, span, position, slots = (
+                open_since,
+                OPEN_WINDOW - timedelta(minutes=10),
+                index - closed_count,
+                open_count,
+            )
+        step = span / max(1, slots)
+        return (
+            first
+            + step * position
+            + timedelta(seconds=self.random.uniform(0, step.total_seconds()))
+        )
 
     def _status(self, index: int, count: int, open_count: int) -> Status:
         if index >= count - open_count:

@@ -105,7 +105,8 @@ class PostmortemService:
     @staticmethod
     def _action_items(postmortem_id: int) -> list[ActionItemView]:
         query = (
-            m.ActionItem.select(m.ActionItem, m.User.name)
+            # The owner's id too: a joined owner without it would overwrite owner_id with None.
+            m.ActionItem.select(m.ActionItem, m.User.id, m.User.name)
             .join(m.User, pw.JOIN.LEFT_OUTER, on=m.ActionItem.owner == m.User.id)
             .where(m.ActionItem.postmortem == postmortem_id)
             .order_by(m.ActionItem.id)

@@ -20,6 +20,11 @@ def _template(name: str) -> Template:
     return Template(paths.resource("templates", name).read_text(encoding="utf-8"))
 
 
+def _cell(text: str) -> str:
+    """A value for a table cell: a pipe in it would end the cell and cut the row short."""
+    return text.replace("|", "\\|")
+
+
 def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else NOT_YET
 
@@ -59,11 +64,11 @@ class ReportService:
             status=incident.status.label,
             severity=f"{draft.severity.label} ({draft.severity.description})",
             priority=incident.priority.label,
-            service=incident.service_name or NOT_YET,
-            category=incident.category_name or NOT_YET,
-            team=incident.team_name or NOT_YET,
-            assignee=incident.assignee_name or NOT_YET,
-            source=source,
+            service=_cell(incident.service_name) or NOT_YET,
+            category=_cell(incident.category_name) or NOT_YET,
+            team=_cell(incident.team_name) or NOT_YET,
+            assignee=_cell(incident.assignee_name) or NOT_YET,
+            source=_cell(source),
             reported_at=_when(draft.reported_at),
             acknowledged_at=_when(incident.milestones.acknowledged_at),
             recovered_at=_when(incident.milestones.recovered_at),
@@ -102,7 +107,7 @@ class ReportService:
             key=incident.key,
             title=incident.title,
             severity=incident.draft.severity.label,
-            service=incident.service_name or NOT_YET,
+            service=_cell(incident.service_name) or NOT_YET,
             reported_at=_when(incident.draft.reported_at),
             recovered_at=_when(incident.milestones.recovered_at),
             time_to_recover=format_duration(recover) if recover else NOT_YET,

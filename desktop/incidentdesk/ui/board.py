@@ -221,7 +221,11 @@ class CardDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         height = QFontMetrics(option.font).height()
-        return QSize(220, CARD_HEIGHT_LINES * height + 2 * CARD_PADDING + 2 * CARD_MARGIN)
+        # The width is the view's: cards fill their column, however narrow.
+        width = option.widget.viewport().width() if option.widget is not None else 200  # type: ignore[attr-defined]
+        return QSize(
+            max(120, width - 2), CARD_HEIGHT_LINES * height + 2 * CARD_PADDING + 2 * CARD_MARGIN
+        )
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         card: BoardCard = index.data(CARD_ROLE)
@@ -297,7 +301,9 @@ class CardDelegate(QStyledItemDelegate):
             painter.drawText(
                 QRect(inner.left(), inner.top() + 3 * line, inner.width(), line),
                 Qt.AlignmentFlag.AlignLeft,
-                clock.text,
+                QFontMetrics(painter.font()).elidedText(
+                    clock.text, Qt.TextElideMode.ElideRight, inner.width()
+                ),
             )
         painter.restore()
 
@@ -325,6 +331,8 @@ class BoardColumn(QWidget):
         self.view.setAcceptDrops(True)
         self.view.setDropIndicatorShown(True)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.header.setBuddy(self.view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 0, 2, 0)

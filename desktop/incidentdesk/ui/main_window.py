@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         buttons.addWidget(save)
         buttons.addWidget(delete)
         panel = QWidget()
+        panel.setMaximumWidth(240)
         layout = QVBoxLayout(panel)
         layout.addWidget(self.saved_views, 1)
         layout.addLayout(buttons)
@@ -210,6 +211,7 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetMovable
         )
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.views_dock)
+        self.resizeDocks([self.views_dock], [170], Qt.Orientation.Horizontal)
         self._show_saved_views()
 
     def _build_menus(self) -> None:
