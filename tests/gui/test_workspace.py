@@ -12,10 +12,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
-from incidentdesk.domain.enums import ActionKind, EntryKind, Severity, Status
+from incidentdesk.domain.enums import ActionKind, EntryKind, Role, Severity, Status
 from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.timeline import NewEntry
 from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.services.postmortems import PostmortemText
 from incidentdesk.storage import models as m
 from incidentdesk.storage.bulk import bulk_insert
@@ -282,3 +283,43 @@ def test_the_timeline_model_passes_the_model_tester(qtmodeltester, sqlite_desk: 
     qtmodeltester.check(model)
     model.set_filter(frozenset({EntryKind.NOTE}), newest_first=True)
     qtmodeltester.check(model)
+
+
+def test_a_lead_corrects_a_milestone_and_the_correction_is_logged(
+    qtbot, sqlite_address: str, runner: TaskRunner, dialogs: RecordingDialogs
+) -> None:
+    desk = open_desk(sqlite_address, login="lead")
+    try:
+        desk.catalog.create_person("Lena Lead", "lena", role=Role.LEAD)
+        desk.close()
+        desk = open_desk(sqlite_address, login="lena")
+        incident = desk.incidents.create(make_draft(), desk.actor_id)
+        desk.lifecycle.take(incident.id, StepRequest(Step.RECOVER, note="Restarted"), desk.actor_id)
+        workspace = open_workspace(qtbot, desk, runner, dialogs, incident.id)
+        assert workspace.correct_button.isVisible()
+        workspace.correct_times()
+        dialog = workspace.milestone_dialog
+        change, edit, _ = dialog.edits["recovered_at"]
+        change.setChecked(True)
+        earlier = edit.dateTime().addSecs(-600)
+        edit.setDateTime(earlier)
+        dialog._accept_if_complete()
+        assert dialog.problem.text() == "Say why the time is corrected."
+        dialog.reason.setText("Monitoring shows recovery ten minutes earlier")
+        with qtbot.waitSignal(workspace.loaded, timeout=10_000):
+            dialog._accept_if_complete()
+        corrected = desk.incidents.get(incident.id).milestones.recovered_at
+        assert corrected is not None
+        assert int(corrected.timestamp()) == earlier.toSecsSinceEpoch()
+        entry = desk.timeline.entries(incident.id)[-1]
+        assert entry.kind is EntryKind.FIELD_CHANGE
+        assert entry.body.startswith("Recovered time corrected:")
+        assert entry.details["reason"] == "Monitoring shows recovery ten minutes earlier"
+    finally:
+        desk.close()
+
+
+def test_staff_do_not_see_the_correction_button(qtbot, sqlite_desk: Desk, runner, dialogs) -> None:
+    incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
+    workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
+    assert not workspace.correct_button.isVisible()

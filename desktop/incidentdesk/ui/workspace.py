@@ -32,7 +32,12 @@ from incidentdesk.services.attachments import AttachmentInfo, human_size, prepar
 from incidentdesk.services.catalog import NamedItem, Person
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import NotAllowed, ValidationFailed
-from incidentdesk.services.lifecycle import EscalationSuggestion, StepOption, StepRequest
+from incidentdesk.services.lifecycle import (
+    EscalationSuggestion,
+    StepOption,
+    StepRequest,
+    is_lead,
+)
 from incidentdesk.ui.attachment_preview import AttachmentPreview
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.exports import (
@@ -41,6 +46,7 @@ from incidentdesk.ui.exports import (
     export_file_name,
     export_in_background,
 )
+from incidentdesk.ui.milestone_dialog import MilestoneDialog
 from incidentdesk.ui.postmortem_panel import PostmortemPanel
 from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
@@ -63,6 +69,7 @@ class WorkspaceData:
     options: list[StepOption]
     targets: dict[str, dict[str, int]]
     attachments: list[AttachmentInfo]
+    viewer_is_lead: bool
 
 
 def load_workspace(desk: Desk, incident_id: int) -> WorkspaceData:
@@ -72,6 +79,7 @@ def load_workspace(desk: Desk, incident_id: int) -> WorkspaceData:
         desk.lifecycle.options(incident_id),
         desk.settings.sla_targets(),
         desk.attachments.for_incident(incident_id),
+        is_lead(desk.actor_id),
     )
 
 
@@ -149,6 +157,11 @@ class IncidentWorkspace(QWidget):
         self.chat_button.clicked.connect(lambda: self._open_link("chat"))
         self.bridge_button = QPushButton("Join &Bridge")
         self.bridge_button.clicked.connect(lambda: self._open_link("bridge"))
+        self.correct_button = QPushButton("Correct &Times…")
+        self.correct_button.setToolTip("Leads correct when a milestone happened; it is logged")
+        self.correct_button.clicked.connect(self.correct_times)
+        self.correct_button.hide()
+        self.steps_row.addWidget(self.correct_button)
         self.edit_button = QPushButton("&Edit Details…")
         self.edit_button.clicked.connect(lambda: self.edit_requested.emit(self.incident_id))
         self.export_button = QToolButton()
@@ -247,6 +260,7 @@ class IncidentWorkspace(QWidget):
         )
         self._show_clocks()
         self._show_steps(data.options)
+        self.correct_button.setVisible(data.viewer_is_lead)
         self.chat_button.setEnabled(bool(incident.draft.links.chat))
         self.bridge_button.setEnabled(bool(incident.draft.links.bridge))
         self.timeline.set_incident(incident)
@@ -355,6 +369,25 @@ class IncidentWorkspace(QWidget):
             lambda written: self.exported.emit(str(written)),
             lambda error: self._dialogs.warn(self, "Not Exported", f"{path}: {error}"),
         )
+
+    def correct_times(self) -> None:
+        if self.data is None:
+            return
+        dialog = MilestoneDialog(self.data.incident, self)
+        self.milestone_dialog = dialog
+        dialog.accepted.connect(
+            lambda: self._submit_corrections(dialog.corrections(), dialog.reason.text())
+        )
+        dialog.open()
+
+    def _submit_corrections(self, corrections: dict[str, datetime], reason: str) -> None:
+        lifecycle, incident_id, actor = self._desk.lifecycle, self.incident_id, self._desk.actor_id
+
+        def correct_all() -> None:
+            for milestone, moment in corrections.items():
+                lifecycle.correct_milestone(incident_id, milestone, moment, actor, reason)
+
+        self._runner.write(correct_all, lambda _: self._step_taken(), self._step_failed)
 
     # Links and attachments
 
