@@ -49,7 +49,7 @@ class BenchWindow:
         self._timeout = QTimer()
         self._timeout.setSingleShot(True)
         self._timeout.timeout.connect(self._timed_out)
-        window.list_painted.connect(lambda: self._note(Event.PAINTED))
+        window.view_painted.connect(lambda: self._note(Event.PAINTED))
         window.model.loaded.connect(lambda: self._note(Event.LOADED))
         window.model.total_changed.connect(lambda _: self._note(Event.COUNTED))
         window.database_failed.connect(lambda _, message: self._fail(message))

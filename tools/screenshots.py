@@ -29,7 +29,7 @@ from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import use_dark_theme
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-WINDOW_SIZE = (1280, 760)
+WINDOW_SIZE = (1440, 860)
 DEMO_INCIDENTS = 2000
 
 
@@ -238,13 +238,16 @@ def render(address: str, folder: Path, suffix: str, major_incident: int) -> None
     window = MainWindow(runner, DiscardingDialogs())
     window.resize(*WINDOW_SIZE)
     window.show()
-    run_until(window.list_painted, lambda: window.open_database(address))
+    run_until(window.view_painted, lambda: window.open_database(address))
+    shoot(window, f"board{suffix}")
+    window.show_view(1)
     shoot(window, f"main-window{suffix}")
     run_until(window.model.loaded, lambda: window.search.setText("certificate"))
     shoot(window, f"main-window-search{suffix}")
     run_until(window.model.loaded, window.search.clear)
     run_until(window.model.loaded, lambda: window.status_filter.setCurrentIndex(1))
     shoot(window, f"main-window-all{suffix}")
+    window.show_view(0)
     render_form(window, folder, suffix)
     render_workspace(window, major_incident, suffix)
     window.close()
