@@ -23,8 +23,13 @@ from incidentdesk.domain.enums import (
 from incidentdesk.domain.keys import format_key
 from incidentdesk.domain.lifecycle import TRANSITIONS, Step
 from incidentdesk.services.clock import Clock, utc_now
-from incidentdesk.services.errors import EditConflict, NotAllowed, NotFound
-from incidentdesk.services.incidents import RANK_STEP, IncidentQuery, IncidentService
+from incidentdesk.services.errors import EditConflict, NotAllowed
+from incidentdesk.services.incidents import (
+    RANK_STEP,
+    IncidentQuery,
+    IncidentService,
+    incident_record,
+)
 from incidentdesk.services.lifecycle import add_entry
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store
@@ -193,11 +198,11 @@ class BoardService:
         the neighbours must have the same priority, since priority orders the column first."""
         now = self._clock()
         with self._store.write():
-            card = self._record(incident_id)
+            card = incident_record(incident_id)
             if card.version != expected_version:
                 raise EditConflict(self._incidents.get(incident_id))
             neighbours = [
-                self._record(neighbour_id)
+                incident_record(neighbour_id)
                 for neighbour_id in (after_id, before_id)
                 if neighbour_id is not None
             ]
@@ -264,7 +269,7 @@ class BoardService:
         return to what they were, and the undo itself is logged."""
         now = self._clock()
         with self._store.write():
-            record = self._record(incident_id)
+            record = incident_record(incident_id)
             if record.version != expected_version:
                 raise EditConflict(self._incidents.get(incident_id))
             current = Status(record.status)
@@ -283,13 +288,6 @@ class BoardService:
                 now,
                 now,
             )
-
-    @staticmethod
-    def _record(incident_id: int) -> m.Incident:
-        record = m.Incident.get_or_none(m.Incident.id == incident_id)
-        if record is None:
-            raise NotFound(f"Incident {incident_id} does not exist.")
-        return record
 
 
 def _rank_between(above: float | None, below: float | None, current: float) -> float:

@@ -47,6 +47,14 @@ def board_rank_for(number: int) -> float:
     return number * RANK_STEP
 
 
+def incident_record(incident_id: int) -> m.Incident:
+    """The stored incident, or NotFound."""
+    record = m.Incident.get_or_none(m.Incident.id == incident_id)
+    if record is None:
+        raise NotFound(f"Incident {incident_id} does not exist.")
+    return record
+
+
 class SortKey(StrEnum):
     KEY = "key"
     TITLE = "title"
@@ -244,9 +252,7 @@ class IncidentService:
         priority = self._settings.priority_matrix().priority(draft.severity, draft.urgency)
         new_values = _columns_from_draft(draft, priority)
         with self._store.write():
-            record = m.Incident.get_or_none(m.Incident.id == incident_id)
-            if record is None:
-                raise NotFound(f"Incident {incident_id} does not exist.")
+            record = incident_record(incident_id)
             if record.version != expected_version:
                 raise EditConflict(self.get(incident_id))
             _check_references(draft)
@@ -314,9 +320,7 @@ class IncidentService:
     # Reading
 
     def get(self, incident_id: int) -> Incident:
-        record = m.Incident.get_or_none(m.Incident.id == incident_id)
-        if record is None:
-            raise NotFound(f"Incident {incident_id} does not exist.")
+        record = incident_record(incident_id)
         names = self._reference_names(
             {
                 record.service_id,

@@ -14,8 +14,8 @@ from incidentdesk.domain.keys import format_key
 from incidentdesk.domain.lifecycle import PostmortemState, Step, decide
 from incidentdesk.domain.validation import CLOCK_SKEW_ALLOWANCE, FieldError, ValidationFailed
 from incidentdesk.services.clock import Clock, utc_now
-from incidentdesk.services.errors import EditConflict, NotAllowed, NotFound
-from incidentdesk.services.incidents import IncidentService
+from incidentdesk.services.errors import EditConflict, NotAllowed
+from incidentdesk.services.incidents import IncidentService, incident_record
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store
 
@@ -97,7 +97,7 @@ class LifecycleService:
 
     def options(self, incident_id: int) -> list[StepOption]:
         """Every step, whether it is possible now, and if not, why."""
-        record = self._record(incident_id)
+        record = incident_record(incident_id)
         state = postmortem_state(incident_id)
         status, severity = Status(record.status), Severity(record.severity)
         return [
@@ -108,7 +108,7 @@ class LifecycleService:
 
     def suggest_escalation(self, incident_id: int) -> EscalationSuggestion:
         """The next team in the escalation order after the one working on it, one level up."""
-        record = self._record(incident_id)
+        record = incident_record(incident_id)
         teams = list(m.Team.select().order_by(m.Team.escalation_order, m.Team.name))
         current = next((i for i, team in enumerate(teams) if team.id == record.team_id), -1)
         following = teams[current + 1] if current + 1 < len(teams) else None
@@ -122,7 +122,7 @@ class LifecycleService:
         at = request.at or now
         self._check_request(request, at, now)
         with self._store.write():
-            record = self._record(incident_id)
+            record = incident_record(incident_id)
             status, severity = Status(record.status), Severity(record.severity)
             decision = decide(request.step, status, severity, postmortem_state(incident_id))
             if not decision.allowed or decision.target is None:
@@ -284,7 +284,7 @@ class LifecycleService:
         with self._store.write():
             if not is_lead(actor_id):
                 raise NotAllowed("Only a lead or an admin can correct milestone times.")
-            record = self._record(incident_id)
+            record = incident_record(incident_id)
             old = getattr(record, milestone)
             if old is None:
                 raise NotAllowed(
@@ -314,10 +314,3 @@ class LifecycleService:
                 now,
             )
         return self._incidents.get(incident_id)
-
-    @staticmethod
-    def _record(incident_id: int) -> m.Incident:
-        record = m.Incident.get_or_none(m.Incident.id == incident_id)
-        if record is None:
-            raise NotFound(f"Incident {incident_id} does not exist.")
-        return record
