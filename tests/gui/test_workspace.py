@@ -323,3 +323,41 @@ def test_staff_do_not_see_the_correction_button(qtbot, sqlite_desk: Desk, runner
     incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
     workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
     assert not workspace.correct_button.isVisible()
+
+
+def test_files_dropped_on_the_log_are_attached_with_an_entry(
+    qtbot, sqlite_desk: Desk, runner, dialogs, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
+    workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
+    log = tmp_path / "worker.log"
+    log.write_text("OOMKilled worker-7 at 10:42\n" * 50)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(log))])
+    panel = workspace.timeline
+    enter = QDragEnterEvent(
+        QPointF(20, 20).toPoint(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    panel.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(panel.changed, timeout=10_000):
+        panel.dropEvent(drop)
+    assert [file.filename for file in sqlite_desk.attachments.for_incident(incident.id)] == [
+        "worker.log"
+    ]
+    assert sqlite_desk.timeline.entries(incident.id)[-1].kind is EntryKind.ATTACHMENT
+    assert panel.problem.text() == "Attached 1 file."

@@ -186,6 +186,18 @@ class AttachmentService:
             incident_id, prepare_bytes(filename, content, media_type), actor_id, entry_id
         )
 
+    def attach(self, incident_id: int, files: Sequence[PreparedFile], actor_id: int | None) -> None:
+        """Add ``files`` to an incident's timeline, one entry each, all or nothing."""
+        limit = self._settings.attachment_max_bytes()
+        for file in files:
+            check_file(file.filename, file.size, limit)
+        now = self._clock()
+        with self._store.write():
+            if not m.Incident.select().where(m.Incident.id == incident_id).exists():
+                raise NotFound(f"Incident {incident_id} does not exist.")
+            attach_files(incident_id, files, actor_id, now)
+            m.Incident.update(updated_at=now).where(m.Incident.id == incident_id).execute()
+
     def add_prepared(
         self,
         incident_id: int,

@@ -4,6 +4,7 @@ entry in full, and a composer for new entries."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -19,9 +20,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
+    QDragEnterEvent,
+    QDropEvent,
     QFont,
     QFontMetrics,
     QGuiApplication,
+    QImage,
     QKeySequence,
     QPainter,
     QShortcut,
@@ -49,6 +53,7 @@ from PySide6.QtWidgets import (
 from incidentdesk.domain.enums import Audience, Channel, EntryKind
 from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.timeline import NewEntry, TimelineEntry
+from incidentdesk.services.attachments import PreparedFile
 from incidentdesk.services.communications import (
     TEMPLATES,
     entry_as_markdown,
@@ -56,7 +61,8 @@ from incidentdesk.services.communications import (
     fill_template,
 )
 from incidentdesk.services.desk import Desk
-from incidentdesk.services.errors import ValidationFailed
+from incidentdesk.services.errors import AttachmentRefused, ValidationFailed
+from incidentdesk.ui.attachment_files import Limits, prepare_pasted_image, prepare_path
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import is_dark
@@ -287,6 +293,9 @@ class TimelinePanel(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
 
+        self.setAcceptDrops(True)
+        paste = QShortcut(QKeySequence("Ctrl+Shift+V"), self)
+        paste.activated.connect(self.paste_image)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
@@ -493,13 +502,67 @@ class TimelinePanel(QWidget):
         self.occurred_at.setDateTime(QDateTime.currentDateTime())
         self._written()
 
+    # Files dropped or pasted into the log
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if (mime.hasUrls() and any(url.isLocalFile() for url in mime.urls())) or mime.hasImage():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+        image = QImage(mime.imageData()) if not paths and mime.hasImage() else None
+        event.acceptProposedAction()
+        self.attach(paths, image)
+
+    def paste_image(self) -> None:
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            self.problem.setText("There is no image on the clipboard.")
+            return
+        self.attach([], image)
+
+    def attach(self, paths: list[Path], image: QImage | None = None) -> None:
+        """Read the files off the GUI thread, then store them with an entry each."""
+        desk, incident_id = self._desk, self._incident_id
+        copy = image.copy() if image is not None else None
+        name = f"screenshot-{datetime.now().strftime('%Y-%m-%d-%H%M%S')}.png"
+
+        def prepare() -> list[PreparedFile]:
+            settings = desk.settings
+            limits = Limits(settings.attachment_max_bytes(), settings.image_max_pixels())
+            files = [prepare_path(path, limits).file for path in paths]
+            if copy is not None:
+                files.append(prepare_pasted_image(copy, name, limits).file)
+            return files
+
+        self.problem.setText("Attaching…")
+        self._runner.files(
+            prepare,
+            lambda files: self._runner.write(
+                lambda: desk.attachments.attach(incident_id, files, desk.actor_id),
+                lambda _: self._attached(len(files)),
+                self._failed,
+            ),
+            self._failed,
+        )
+
+    def _attached(self, count: int) -> None:
+        self.problem.setText(f"Attached {count} file{'s' if count != 1 else ''}.")
+        self._written()
+
     def _written(self) -> None:
         self.refresh()
         self.changed.emit()
 
     def _failed(self, error: Exception) -> None:
         self.add_button.setEnabled(True)
-        if isinstance(error, ValidationFailed):
+        if isinstance(error, AttachmentRefused):
+            self.problem.setText(str(error))
+        elif isinstance(error, ValidationFailed):
             self.problem.setText(" ".join(problem.message for problem in error.errors))
         else:
             self.problem.setText(f"Not saved: {error}. Your text is still here.")
