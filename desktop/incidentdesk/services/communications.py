@@ -43,11 +43,20 @@ TEMPLATES = (
 NEXT_UPDATE_MINUTES = 30
 
 
+def _in_sentence(title: str) -> str:
+    """The title as it reads inside a sentence: "Checkout down" → "checkout down", but an
+    acronym or a name with capitals inside ("API", "EU", "PostgreSQL") keeps its spelling."""
+    first_word = title.split(" ", 1)[0]
+    if first_word[1:] != first_word[1:].lower():
+        return title
+    return title[:1].lower() + title[1:]
+
+
 def fill_template(template: UpdateTemplate, incident: Incident, now: datetime) -> str:
     next_update = datetime.fromtimestamp(now.timestamp() + NEXT_UPDATE_MINUTES * 60, UTC)
     return template.text.format(
         service=incident.service_name or "our service",
-        problem=incident.title[:1].lower() + incident.title[1:],
+        problem=_in_sentence(incident.title),
         next_update=next_update.strftime("%H:%M UTC"),
         key=incident.key,
     )

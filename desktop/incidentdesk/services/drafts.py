@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +63,10 @@ class DraftStore:
         for path in self._folder.glob(f"*{DRAFT_SUFFIX}") if self._folder.is_dir() else ():
             try:
                 document = json.loads(path.read_text(encoding="utf-8"))
-                drafts.append(
-                    SavedDraft(
-                        str(document["key"]),
-                        datetime.fromisoformat(document["saved_at"]),
-                        dict(document["fields"]),
-                    )
-                )
+                saved_at = datetime.fromisoformat(document["saved_at"])
+                if saved_at.tzinfo is None:  # sorting it among aware times would raise
+                    saved_at = saved_at.replace(tzinfo=UTC)
+                drafts.append(SavedDraft(str(document["key"]), saved_at, dict(document["fields"])))
             except (OSError, ValueError, KeyError, TypeError):
                 continue
         return sorted(drafts, key=lambda draft: draft.saved_at, reverse=True)
