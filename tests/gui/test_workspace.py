@@ -165,7 +165,7 @@ def test_every_kind_of_entry_can_be_added_pinned_and_corrected(
         panel.add_entry()
 
     entries = desk.timeline.entries(incident.id)
-    communication = entries[-1]
+    communication = next(entry for entry in entries if entry.kind is EntryKind.COMMUNICATION)
     assert communication.kind is EntryKind.COMMUNICATION
     assert communication.details == {"audience": "external", "channel": "chat"}
 

@@ -310,7 +310,11 @@ class TimelinePanel(QWidget):
         for kind in COMPOSER_KINDS:
             self.entry_kind.addItem(kind.label, kind)
         self.entry_kind.currentIndexChanged.connect(self._kind_changed)
+        # Left as it is, the time is "now" when the entry is added; a person sets it to log
+        # something that happened earlier.
         self.occurred_at = QDateTimeEdit(QDateTime.currentDateTime())
+        self._time_set_by_hand = False
+        self.occurred_at.dateTimeChanged.connect(self._time_edited)
         self.occurred_at.setAccessibleName("When it happened")
         self.occurred_at.setCalendarPopup(True)
         self.occurred_at.setDisplayFormat("yyyy-MM-dd HH:mm")
@@ -459,6 +463,9 @@ class TimelinePanel(QWidget):
         for widget in (self.audience, self.channel, self.template):
             widget.setVisible(communication)
 
+    def _time_edited(self) -> None:
+        self._time_set_by_hand = True
+
     def _apply_template(self, index: int) -> None:
         template = self.template.itemData(index)
         if template is not None and self._incident is not None:
@@ -481,7 +488,11 @@ class TimelinePanel(QWidget):
         entry = NewEntry(
             kind=kind,
             body=self.body.toPlainText(),
-            occurred_at=datetime.fromtimestamp(self.occurred_at.dateTime().toSecsSinceEpoch(), UTC),
+            occurred_at=(
+                datetime.fromtimestamp(self.occurred_at.dateTime().toSecsSinceEpoch(), UTC)
+                if self._time_set_by_hand
+                else datetime.now(UTC)
+            ),
             details=details,
             amends_id=self._amending.id if self._amending else None,
         )
@@ -500,6 +511,7 @@ class TimelinePanel(QWidget):
         self._amending = None
         self.amending_label.hide()
         self.occurred_at.setDateTime(QDateTime.currentDateTime())
+        self._time_set_by_hand = False
         self._written()
 
     # Files dropped or pasted into the log
