@@ -89,6 +89,40 @@ def add_entry(
     ).execute()
 
 
+_MILESTONE_ORDER = ("acknowledged_at", "recovered_at", "closed_at")
+_STEP_MILESTONE = {Step.RECOVER: "recovered_at", Step.CLOSE: "closed_at"}
+
+
+def _out_of_order(label: str, earlier: str) -> ValidationFailed:
+    return ValidationFailed([FieldError("at", f"{label} cannot come before {earlier}.")])
+
+
+def _check_milestone_order(record: m.Incident, step: Step, at: datetime) -> None:
+    """Recovery cannot be dated before the first response, nor closing before recovery."""
+    milestone = _STEP_MILESTONE.get(step)
+    if milestone is None:
+        return
+    for earlier in _MILESTONE_ORDER[: _MILESTONE_ORDER.index(milestone)]:
+        moment = getattr(record, earlier)
+        if moment is not None and at < moment:
+            raise _out_of_order(
+                MILESTONES[milestone],
+                f"{MILESTONES[earlier].lower()} ({moment:%Y-%m-%d %H:%M} UTC)",
+            )
+
+
+def _check_corrected_order(record: m.Incident, milestone: str, moment: datetime) -> None:
+    position = _MILESTONE_ORDER.index(milestone)
+    for earlier in _MILESTONE_ORDER[:position]:
+        when = getattr(record, earlier)
+        if when is not None and moment < when:
+            raise _out_of_order(MILESTONES[milestone], MILESTONES[earlier].lower())
+    for later in _MILESTONE_ORDER[position + 1 :]:
+        when = getattr(record, later)
+        if when is not None and moment > when:
+            raise _out_of_order(MILESTONES[later], MILESTONES[milestone].lower())
+
+
 class LifecycleService:
     def __init__(self, store: Store, incidents: IncidentService, clock: Clock = utc_now) -> None:
         self._store = store
@@ -134,9 +168,11 @@ class LifecycleService:
             changes: dict[str, Any] = {"status": decision.target.value}
             details: dict[str, Any] = {"from": status.value, "to": decision.target.value}
             details["step"] = request.step.value
-            first_response = request.step in (Step.TRIAGE, Step.ACKNOWLEDGE, Step.ESCALATE)
-            if first_response and record.acknowledged_at is None:
+            # Any step but reopening is a response: an incident recovered or cancelled without
+            # an explicit acknowledgement was acknowledged then at the latest.
+            if request.step is not Step.REOPEN and record.acknowledged_at is None:
                 changes["acknowledged_at"] = at
+            _check_milestone_order(record, request.step, at)
             if request.step is Step.ESCALATE:
                 changes.update(self._escalate(record, request, actor_id, at, now))
             elif request.step is Step.RECOVER:
@@ -294,6 +330,7 @@ class LifecycleService:
                 raise ValidationFailed(
                     [FieldError("at", "That is before the incident was first reported.")]
                 )
+            _check_corrected_order(record, milestone, moment)
             m.Incident.update(
                 updated_at=now, version=m.Incident.version + 1, **{milestone: moment}
             ).where(m.Incident.id == incident_id).execute()
