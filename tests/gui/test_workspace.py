@@ -294,6 +294,10 @@ def test_a_lead_corrects_a_milestone_and_the_correction_is_logged(
         desk.close()
         desk = open_desk(sqlite_address, login="lena")
         incident = desk.incidents.create(make_draft(), desk.actor_id)
+        acknowledged = datetime.now(UTC) - timedelta(minutes=25)
+        desk.lifecycle.take(
+            incident.id, StepRequest(Step.ACKNOWLEDGE, at=acknowledged), desk.actor_id
+        )
         desk.lifecycle.take(incident.id, StepRequest(Step.RECOVER, note="Restarted"), desk.actor_id)
         workspace = open_workspace(qtbot, desk, runner, dialogs, incident.id)
         assert workspace.correct_button.isVisible()

@@ -59,6 +59,8 @@ class BoardCard:
     acknowledged_at: datetime | None
     recovered_at: datetime | None
     postmortem_at: datetime | None
+    closed_at: datetime | None
+    cancelled_at: datetime | None
     version: int
 
     @property
@@ -148,6 +150,8 @@ class BoardService:
                     incident.acknowledged_at,
                     incident.recovered_at,
                     incident.postmortem_at,
+                    incident.closed_at,
+                    incident.cancelled_at,
                     incident.version,
                 ],
             )
@@ -181,7 +185,9 @@ class BoardService:
                     acknowledged_at=when(row[13]),
                     recovered_at=when(row[14]),
                     postmortem_at=when(row[15]),
-                    version=row[16],
+                    closed_at=when(row[16]),
+                    cancelled_at=when(row[17]),
+                    version=row[18],
                 )
             )
         return columns
@@ -211,9 +217,16 @@ class BoardService:
                     f"{format_key(card.number)} stays among the P{card.priority} incidents: "
                     "priority orders the column first. Change its priority to move it further."
                 )
-            above = next((r.board_rank for r in neighbours if r.id == after_id), None)
-            below = next((r.board_rank for r in neighbours if r.id == before_id), None)
+            ranks = {r.id: r.board_rank for r in (card, *neighbours)}
+            above, below = _neighbour_ranks(ranks, after_id, before_id)
             new_rank = _rank_between(above, below, card.board_rank)
+            if not _strictly_between(above, new_rank, below):
+                # Each move into a gap halves it; after ~50 a float has no rank left in it.
+                statuses = {card.status, *(r.status for r in neighbours)}
+                ranks = _respace(Priority(card.priority), statuses)
+                above, below = _neighbour_ranks(ranks, after_id, before_id)
+                new_rank = _rank_between(above, below, card.board_rank)
+            old_rank = ranks[card.id]
             m.Incident.update(
                 board_rank=new_rank, version=m.Incident.version + 1, updated_at=now
             ).where(m.Incident.id == incident_id).execute()
@@ -227,12 +240,12 @@ class BoardService:
                 incident_id,
                 EntryKind.FIELD_CHANGE,
                 f"Board position: moved {place}",
-                {"field": "board_rank", "old": card.board_rank, "new": new_rank},
+                {"field": "board_rank", "old": old_rank, "new": new_rank},
                 actor_id,
                 now,
                 now,
             )
-        return RankMove(incident_id, card.board_rank, new_rank, card.version + 1)
+        return RankMove(incident_id, old_rank, new_rank, card.version + 1)
 
     def undo_rerank(self, move: RankMove, actor_id: int | None) -> None:
         """Put the card back where it was, unless someone has moved or edited it since."""
@@ -273,11 +286,16 @@ class BoardService:
             if record.version != expected_version:
                 raise EditConflict(self._incidents.get(incident_id))
             current = Status(record.status)
+            # Back among the open incidents, it is no longer a cancelled one (as on reopening).
+            cancellation = (
+                {"cancel_reason": "", "duplicate_of": None} if previous_status.is_open else {}
+            )
             m.Incident.update(
                 status=previous_status.value,
                 version=m.Incident.version + 1,
                 updated_at=now,
                 **previous_milestones,
+                **cancellation,
             ).where(m.Incident.id == incident_id).execute()
             add_entry(
                 incident_id,
@@ -300,10 +318,44 @@ def _rank_between(above: float | None, below: float | None, current: float) -> f
     return current
 
 
+def _neighbour_ranks(
+    ranks: dict[int, float], after_id: int | None, before_id: int | None
+) -> tuple[float | None, float | None]:
+    return (
+        ranks[after_id] if after_id is not None else None,
+        ranks[before_id] if before_id is not None else None,
+    )
+
+
+def _strictly_between(above: float | None, rank: float, below: float | None) -> bool:
+    return (above is None or above < rank) and (below is None or rank < below)
+
+
+def _respace(priority: Priority, statuses: set[str]) -> dict[int, float]:
+    """Space the ranks of one priority in the given columns RANK_STEP apart again, in the
+    order they have; the new ranks by incident id."""
+    incident = m.Incident
+    select = (
+        incident.select(incident.id, incident.board_rank)
+        .where((incident.priority == priority.value) & incident.status.in_(sorted(statuses)))
+        .order_by(incident.board_rank, incident.number)
+    )
+    ranks: dict[int, float] = {}
+    for position, (incident_id, rank) in enumerate(list(select.tuples().iterator()), start=1):
+        ranks[incident_id] = position * RANK_STEP
+        if rank != ranks[incident_id]:
+            incident.update(board_rank=ranks[incident_id]).where(
+                incident.id == incident_id
+            ).execute()
+    return ranks
+
+
 def milestones_of(card: BoardCard) -> dict[str, datetime | None]:
     """The milestones a status move may set, as they are on ``card``; for undo."""
     return {
         "acknowledged_at": card.acknowledged_at,
         "recovered_at": card.recovered_at,
         "postmortem_at": card.postmortem_at,
+        "closed_at": card.closed_at,
+        "cancelled_at": card.cancelled_at,
     }

@@ -48,6 +48,10 @@ CARD_MARGIN = 4
 CARD_PADDING = 8
 # More changes than this in one refresh and the column is reset instead of patched.
 INCREMENTAL_LIMIT = 64
+NOT_A_CARD = "Only incident cards can be dropped on the board."
+FROM_ANOTHER_DATABASE = (
+    "That card comes from another database; move it on the board of the database it is in."
+)
 Index = QModelIndex | QPersistentModelIndex
 
 CLOCK_COLOURS = {  # light, dark
@@ -85,10 +89,14 @@ class BoardColumnModel(QAbstractListModel):
     so selection and scroll survive a refresh."""
 
     card_dropped = Signal(object)  # CardDrop
+    drop_refused = Signal(str)  # why: the data dropped is not a card of this board
 
     def __init__(self, status: Status, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.status = status
+        # The database the cards come from: a card dragged from a window on another database
+        # carries ids that mean other incidents here.
+        self.origin = ""
         self._cards: list[BoardCard] = []
 
     def cards(self) -> list[BoardCard]:
@@ -113,7 +121,13 @@ class BoardColumnModel(QAbstractListModel):
         changes = len(set(old_ids) ^ wanted) + sum(
             1 for old, new in zip(old_ids, new_ids, strict=False) if old != new
         )
-        if not self._cards or changes > INCREMENTAL_LIMIT:
+        if not self._cards:
+            # The first cards of an empty column (a card moved in, the first load) in one go.
+            self.beginInsertRows(QModelIndex(), 0, len(cards) - 1)
+            self._cards = list(cards)
+            self.endInsertRows()
+            return
+        if changes > INCREMENTAL_LIMIT:
             # A new filter replaces most cards: row-by-row updates would cost more than a reset.
             self.beginResetModel()
             self._cards = list(cards)
@@ -185,7 +199,7 @@ class BoardColumnModel(QAbstractListModel):
         mime = QMimeData()
         cards = [self._cards[index.row()] for index in indexes if index.isValid()]
         if cards:
-            payload = {"id": cards[0].id, "status": cards[0].status.value}
+            payload = {"id": cards[0].id, "status": cards[0].status.value, "origin": self.origin}
             mime.setData(CARD_MIME_TYPE, QByteArray(json.dumps(payload).encode()))
         return mime
 
@@ -199,12 +213,19 @@ class BoardColumnModel(QAbstractListModel):
     ) -> bool:
         """Report the drop; the board asks the database and then updates every column. The
         drop returns False so the view never removes the dragged row by itself."""
-        if not self.canDropMimeData(data, action, row, column, parent):
+        if parent.isValid():
             return False
         try:
+            if not data.hasFormat(CARD_MIME_TYPE):
+                raise ValueError("not a card")
             payload = json.loads(bytes(data.data(CARD_MIME_TYPE).data()))
             drop = CardDrop(int(payload["id"]), Status(payload["status"]), self.status, row)
-        except (ValueError, KeyError, TypeError):
+            origin = payload.get("origin")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            self.drop_refused.emit(NOT_A_CARD)
+            return False
+        if origin != self.origin:
+            self.drop_refused.emit(FROM_ANOTHER_DATABASE)
             return False
         self.card_dropped.emit(drop)
         return False
@@ -353,6 +374,7 @@ class BoardGrid(QWidget):
 
     activated = Signal(int)
     move_requested = Signal(object)  # CardDrop
+    drop_refused = Signal(str)
     step_requested = Signal(int)  # incident id: next status
     rank_requested = Signal(int, int)  # incident id, -1 up / +1 down
 
@@ -369,6 +391,7 @@ class BoardGrid(QWidget):
                 lambda index: self.activated.emit(index.data(CARD_ROLE).id)
             )
             column.model.card_dropped.connect(self.move_requested)
+            column.model.drop_refused.connect(self.drop_refused)
             column.setVisible(status in BOARD_STATUSES)
             self.columns[status] = column
             row.addWidget(column, 1)
@@ -380,6 +403,11 @@ class BoardGrid(QWidget):
         self._clock_timer.setInterval(30_000)
         self._clock_timer.timeout.connect(self._tick)
         self._clock_timer.start()
+
+    def set_origin(self, origin: str) -> None:
+        """Name the database the cards come from; cards dragged from another are refused."""
+        for column in self.columns.values():
+            column.model.origin = origin
 
     def _show_finished(self, shown: bool) -> None:
         for status in (Status.CLOSED, Status.CANCELLED):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from incidentdesk.domain.enums import Status
@@ -60,6 +60,7 @@ class BoardPage(QWidget):
         self.grid = BoardGrid()
         self.grid.activated.connect(self.open_requested)
         self.grid.move_requested.connect(self.move)
+        self.grid.drop_refused.connect(self._refuse)
         self.grid.step_requested.connect(self.next_step)
         self.grid.rank_requested.connect(self.nudge)
         self.grid.show_finished.toggled.connect(lambda _: self.refresh())
@@ -73,8 +74,13 @@ class BoardPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.grid, 1)
-        self.undo_shortcut = QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
-        self.undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # One action for Ctrl+Z, which the main window also puts in its menu: a second
+        # shortcut for the same keys would make Ctrl+Z ambiguous, and then neither fires.
+        self.undo_action = QAction("&Undo Last Board Move", self)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.undo_action.triggered.connect(self.undo)
+        self.addAction(self.undo_action)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh)
@@ -83,6 +89,7 @@ class BoardPage(QWidget):
     def set_desk(self, desk: Desk | None) -> None:
         self._desk = desk
         self._undo.clear()
+        self.grid.set_origin(desk.store.location.url if desk is not None else "")
         self.refresh()
 
     def set_query(self, query: IncidentQuery) -> None:
@@ -113,6 +120,11 @@ class BoardPage(QWidget):
 
     def move(self, drop: CardDrop) -> None:
         if self._desk is None:
+            return
+        card = self._card(drop.incident_id)
+        if card is None or card.status is not drop.source:
+            # The board was refreshed while the card was being dragged.
+            self._refuse("That card has moved since it was picked up; the board shows where.")
             return
         column = self.grid.columns[drop.target].model
         if drop.source is drop.target:
@@ -166,10 +178,11 @@ class BoardPage(QWidget):
         if len(above) - len(peers_above) != sum(
             1 for other in others if other.priority < card.priority
         ):
-            self.message.setText(
+            self._refuse(
                 f"{card.key} stays among the {card.priority.label} incidents: priority orders "
-                "the column first."
+                "the column first. Change its priority to move it further."
             )
+            return
         index = len(peers_above)
         after = peers[index - 1] if index > 0 else None
         before = peers[index] if index < len(peers) else None
@@ -181,12 +194,13 @@ class BoardPage(QWidget):
         after_id, before_id = (after.id if after else None), (before.id if before else None)
         self._runner.write(
             lambda: board.rerank(incident_id, after_id, before_id, card.version, actor),
-            self._reranked,
+            lambda move: self._reranked(card, move),
             self._move_failed,
         )
 
-    def _reranked(self, move: RankMove) -> None:
+    def _reranked(self, card: BoardCard, move: RankMove) -> None:
         self._undo.append(move)
+        self.message.setText(f"{card.key} has a new place. Ctrl+Z takes it back.")
         self._moved()
 
     def _take(self, incident_id: int, step: Step) -> None:

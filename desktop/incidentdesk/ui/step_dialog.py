@@ -59,6 +59,9 @@ class StepDialog(QDialog):
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.when.setAccessibleName("When it happened")
+        # Left alone, the time is "now" when the step is taken, not when the dialog opened.
+        self._when_changed = False
+        self.when.dateTimeChanged.connect(self._when_edited)
         form.addRow(WHEN_LABELS.get(step, "When:"), self.when)
         self.team = QComboBox()
         self.person = QComboBox()
@@ -113,11 +116,14 @@ class StepDialog(QDialog):
         layout.addWidget(buttons)
         self.note.setFocus()
 
+    def _when_edited(self) -> None:
+        self._when_changed = True
+
     def request(self) -> StepRequest:
         moment = datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)
         return StepRequest(
             step=self.step,
-            at=moment,
+            at=moment if self._when_changed else None,
             note=self.note.toPlainText(),
             duplicate_of_number=parse_key(self.duplicate_of.text())
             if self.duplicate_of.text().strip()
