@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from incidentdesk.domain.enums import Status
@@ -57,6 +57,7 @@ class BoardPage(QWidget):
         self._desk: Desk | None = None
         self._query = IncidentQuery()
         self._undo: list[RankMove | StatusMove] = []
+        self._stale = False
         self.grid = BoardGrid()
         self.grid.activated.connect(self.open_requested)
         self.grid.move_requested.connect(self.move)
@@ -86,6 +87,11 @@ class BoardPage(QWidget):
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def set_desk(self, desk: Desk | None) -> None:
         self._desk = desk
         self._undo.clear()
@@ -97,9 +103,15 @@ class BoardPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Reload the cards; a hidden board only notes that it must when it is shown, so
+        typing in the list's search box does not also rebuild thousands of cards."""
         desk = self._desk
         if desk is None:
             return
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         query, finished = self._query, self.grid.show_finished.isChecked()
         self._runner.run_latest(
             "board",

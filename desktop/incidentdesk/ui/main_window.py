@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.views.addWidget(self.pages)
         self.setCentralWidget(self.views)
         self._me = Me()
+        self._list_stale = False
 
         self._build_toolbar()
         self._build_menus()
@@ -499,8 +500,12 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def _filters_changed(self, filters: Filters) -> None:
-        self.model.set_query(apply_filters(self.model.query, filters, self._me))
+        # Only the view on screen queries now; the other catches up when it is shown.
         self.board.set_query(apply_filters(IncidentQuery(), filters, self._me))
+        if self.views.currentIndex() == 1:
+            self.model.set_query(apply_filters(self.model.query, filters, self._me))
+        else:
+            self._list_stale = True
 
     def show_view(self, page: int) -> None:
         """0: the board, 1: the list; both show the same filters."""
@@ -510,6 +515,11 @@ class MainWindow(QMainWindow):
             action.setVisible(page == 1)  # the board shows every open status side by side
         if page == 0:
             self._show_board_count()
+        elif self._list_stale:
+            self._list_stale = False
+            self.model.set_query(
+                apply_filters(self.model.query, self.filter_bar.filters(), self._me)
+            )
         else:
             self._show_counts(self.model.total, counting=not self.model.counted)
         self._focus_current_view()
