@@ -53,7 +53,9 @@ class ReportService:
         self._attachments = attachments
         self._postmortems = postmortems
 
-    def incident_markdown(self, incident_id: int) -> str:
+    def incident_markdown(self, incident_id: int, *, with_timeline: bool = True) -> str:
+        """The incident as a document; without the timeline for a quick look at the details
+        (thousands of entries take seconds to lay out as rich text)."""
         incident = self._incidents.get(incident_id)
         draft = incident.draft
         files = self._attachments.for_incident(incident_id)
@@ -74,7 +76,11 @@ class ReportService:
             recovered_at=_when(incident.milestones.recovered_at),
             closed_at=_when(incident.milestones.closed_at),
             description=draft.description.strip() or "_No description._",
-            timeline=_timeline(self._timeline.entries(incident_id)),
+            timeline=(
+                _timeline(self._timeline.entries(incident_id))
+                if with_timeline
+                else "_See the Timeline tab._"
+            ),
             attachments="\n".join(
                 f"- {file.filename} ({human_size(file.size)}, {file.media_type})" for file in files
             )

@@ -159,7 +159,7 @@ class TimelineModel(QAbstractListModel):
 
 class TimelineDelegate(QStyledItemDelegate):
     """Paints an entry: a coloured stripe, a header (time, kind, author, pin) and up to three
-    lines of its text. Heights come from line counts, so laying out thousands is cheap."""
+    lines of its text, all entries the same height."""
 
     def _metrics(self, option: QStyleOptionViewItem) -> tuple[QFontMetrics, QFont]:
         bold = QFont(option.font)
@@ -167,10 +167,10 @@ class TimelineDelegate(QStyledItemDelegate):
         return QFontMetrics(option.font), bold
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        entry: TimelineEntry = index.data(ENTRY_ROLE)
+        # One height for every entry (its header and up to three lines), so the view lays
+        # out thousands of entries without asking each one (uniformItemSizes).
         metrics, _ = self._metrics(option)
-        lines = min(BODY_LINES_SHOWN, max(1, entry.body.count("\n") + 1)) if entry.body else 0
-        return QSize(200, PADDING * 2 + metrics.height() * (1 + lines) + 2)
+        return QSize(200, PADDING * 2 + metrics.height() * (1 + BODY_LINES_SHOWN) + 2)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         entry: TimelineEntry = index.data(ENTRY_ROLE)
@@ -240,6 +240,7 @@ class TimelinePanel(QWidget):
         self.view = QListView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(TimelineDelegate(self.view))
+        self.view.setUniformItemSizes(True)
         self.view.setAccessibleName("Timeline entries")
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)

@@ -194,6 +194,8 @@ class IncidentWorkspace(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.timeline, "&Timeline")
         self.tabs.addTab(self.details, "&Details")
+        self._details_stale = True
+        self.tabs.currentChanged.connect(lambda _: self._show_details())
         self.tabs.addTab(attachments_page, "Attach&ments")
         self.postmortem = self._postmortem_panel()
         self.tabs.addTab(self.postmortem, "P&ostmortem")
@@ -270,10 +272,21 @@ class IncidentWorkspace(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, info)
             self.attachments.addItem(item)
         self.tabs.setTabText(2, f"Attach&ments ({len(data.attachments)})")
-        self._runner.read(
-            lambda: self._desk.reports.incident_markdown(incident.id), self.details.setMarkdown
-        )
+        self._details_stale = True
+        self._show_details()
         self.loaded.emit()
+
+    def _show_details(self) -> None:
+        """The Details tab is rendered when it is looked at, and without the timeline, which
+        has its own tab."""
+        if not self._details_stale or self.tabs.currentWidget() is not self.details:
+            return
+        self._details_stale = False
+        reports, incident_id = self._desk.reports, self.incident_id
+        self._runner.read(
+            lambda: reports.incident_markdown(incident_id, with_timeline=False),
+            self.details.setMarkdown,
+        )
 
     def _show_clocks(self) -> None:
         if self.data is None:
