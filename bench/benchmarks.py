@@ -24,6 +24,7 @@ from bench.database import (
     sqlite_address,
 )
 from bench.results import Entry, Target, median, percentile, ratio
+from incidentdesk.domain.enums import Status
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 PROCESS_TIMEOUT_S = 600
@@ -343,6 +344,95 @@ def measure_timeline(context: Context) -> list[Entry]:
     ]
 
 
+# The board
+
+
+def measure_board(context: Context) -> list[Entry]:
+    repeats, phrases = context.repeats(20, 5), context.repeats(8, 3)
+    samples = run_measuring_process(
+        "bench.measure_board", context, "--repeats", str(repeats), "--phrases", str(phrases)
+    )
+    opened_ms: list[float] = samples["opened_ms"]
+    keystrokes: Sequence[tuple[str, float]] = samples["keystrokes"]
+    typed_ms = [latency for _, latency in keystrokes]
+    with closing(raw_sql.connect(context.database)) as connection:
+        require_same_count("the board", samples["shown"], raw_sql.board(connection))
+        for phrase, shown in samples["totals"].items():
+            require_same_count(f"'{phrase}' on the board", shown, raw_sql.board(connection, phrase))
+    raw_open_ms = raw_sql.time_board_ms(context.database, [""] * repeats, 1)
+    raw_typed_ms = raw_sql.time_board_ms(context.database, [text for text, _ in keystrokes], 3)
+    typing_gaps_ms: list[float] = samples["typing_frame_gaps_ms"]
+    scrolling_gaps_ms: list[float] = samples["scrolling_frame_gaps_ms"]
+    gaps_ms = typing_gaps_ms + scrolling_gaps_ms
+    moves = context.repeats(7, 3)
+    with scratch_copy(context.database, "board") as copy:
+        moved = run_measuring_process(
+            "bench.measure_board", replace(context, database=copy), "--moves", str(moves)
+        )
+        raw_move_ms = raw_sql.time_status_moves_ms(
+            copy, Status.TRIAGED, Status.INVESTIGATING, moves
+        )
+    status_ms: list[float] = moved["status_moves_ms"]
+    rerank_ms: list[float] = moved["reranks_ms"]
+    return [
+        Entry(
+            "board_open_ms",
+            median(opened_ms),
+            "ms",
+            Target(50),
+            ratio(median(opened_ms), median(raw_open_ms)),
+            {
+                "p95": percentile(opened_ms, 95),
+                "runs": repeats,
+                "cards": samples["shown"],
+                "refresh_unchanged_p50": median(samples["refreshed_ms"]),
+                "opening_max_frame_gap_ms": max(samples["opening_frame_gaps_ms"]),
+                "raw_sql_ms": median(raw_open_ms),
+            },
+        ),
+        Entry(
+            "board_filter_p95_ms",
+            percentile(typed_ms, 95),
+            "ms",
+            Target(50),
+            ratio(percentile(typed_ms, 95), percentile(raw_typed_ms, 95)),
+            {
+                "p50": median(typed_ms),
+                "max": max(typed_ms),
+                "keystrokes": len(typed_ms),
+                "raw_sql_p50_ms": median(raw_typed_ms),
+                "raw_sql_p95_ms": percentile(raw_typed_ms, 95),
+            },
+        ),
+        Entry(
+            "board_max_frame_gap_ms",
+            max(gaps_ms),
+            "ms",
+            Target(16),
+            None,
+            {
+                **frame_gap_details(gaps_ms),
+                "typing_max": max(typing_gaps_ms),
+                "scrolling_max": max(scrolling_gaps_ms),
+            },
+        ),
+        Entry(
+            "board_move_ms",
+            median(status_ms),
+            "ms",
+            Target(50),
+            ratio(median(status_ms), median(raw_move_ms)),
+            {
+                "runs": len(status_ms),
+                "max": max(status_ms),
+                "rerank_p50": median(rerank_ms),
+                "rerank_max": max(rerank_ms),
+                "raw_sql_ms": median(raw_move_ms),
+            },
+        ),
+    ]
+
+
 # Memory
 
 
@@ -370,5 +460,6 @@ BENCHMARKS = (
     Benchmark("search", measure_search),
     Benchmark("saving", measure_saving),
     Benchmark("timeline", measure_timeline),
+    Benchmark("board", measure_board),
     Benchmark("memory", measure_memory),
 )

@@ -8,6 +8,11 @@ what the program showed, so a change to the program's queries that is not made h
 the benchmark instead of skewing the ratios. ``python -m bench.raw_sql DB`` runs the
 open-incidents query once in a fresh process: the floor for a cold start.
 
+The board's query mirrors ``BoardService.cards``: every open incident matching the filter
+with the columns a card shows (names, the attachment count), in column order, and a status
+move from the board (``LifecycleService.take`` acknowledging: the incident row updated and
+the status-change entry added, in one transaction).
+
 Also ``TimelineService.entries`` (an incident's log with the authors' names, in order) and
 the write of ``IncidentService.create`` with one file: the incident row, its first timeline
 entry, the attachment's entry, the content and the attachment row, in one transaction.
@@ -67,6 +72,21 @@ _TIMELINE = (
     "e.amends_id FROM timeline_entry AS e LEFT JOIN user AS u ON u.id = e.author_id "
     "WHERE e.incident_id = ? ORDER BY e.occurred_at, e.id"
 )
+_BOARD = (
+    "SELECT i.id, i.number, i.title, i.severity, i.priority, i.status, i.board_rank, s.name, "
+    "a.name, t.name, i.escalation_level, "
+    "(SELECT COUNT(f.id) FROM attachment AS f WHERE f.incident_id = i.id), i.reported_at, "
+    "i.acknowledged_at, i.recovered_at, i.postmortem_at, i.closed_at, i.cancelled_at, "
+    "i.version FROM incident AS i "
+    "LEFT JOIN service AS s ON s.id = i.service_id "
+    "LEFT JOIN user AS a ON a.id = i.assignee_id "
+    "LEFT JOIN team AS t ON t.id = i.team_id "
+    "WHERE {where} ORDER BY i.status, i.priority, i.board_rank, i.number"
+)
+_STATUS_MOVE = (
+    "UPDATE incident SET status = ?, acknowledged_at = coalesce(acknowledged_at, ?), "
+    "updated_at = ?, version = version + 1 WHERE id = ? AND version = ?"
+)
 _NEXT_NUMBER = "UPDATE counter SET value = value + 1 WHERE name = ? RETURNING value"
 _NEW_INCIDENT = (
     "INSERT INTO incident (number, title, description, source_kind, source_name, "
@@ -102,20 +122,14 @@ def open_list(connection: sqlite3.Connection) -> int:
 def search(connection: sqlite3.Connection, text: str) -> int:
     """Open incidents matching ``text`` (words, the last one a prefix), or the incident a key
     names whatever its status; the count."""
-    number = parse_key(text)
-    if number is not None:
-        return _first_page_and_count(connection, "i.number = ?", [number])
-    where, params = _open_condition()
-    words = [word.lower() for word in _WORD.findall(text)]
-    matches = []
-    if words:
-        terms = [f'"{word}"' for word in words]
-        if not text[-1:].isspace():
-            terms[-1] += "*"
-        matches.append(f"i.id IN ({_MATCHING_IDS})")
-        params += [" ".join(terms)] * _MATCHING_IDS.count("?")
-    where += f" AND ({' OR '.join(matches) or '1 = 0'})"
-    return _first_page_and_count(connection, where, params)
+    return _first_page_and_count(connection, *_text_condition(text, key_any_status=True))
+
+
+def board(connection: sqlite3.Connection, text: str = "") -> int:
+    """The board's cards: open incidents matching ``text`` (as ``search``, or all of them
+    when it is empty); how many."""
+    where, params = _text_condition(text)
+    return len(connection.execute(_BOARD.format(where=where), params).fetchall())
 
 
 def timeline(connection: sqlite3.Connection, incident_id: int) -> int:
@@ -150,6 +164,66 @@ def time_searches_ms(path: Path, texts: Sequence[str], repeats: int) -> list[flo
         ]
     finally:
         connection.close()
+
+
+def time_board_ms(path: Path, texts: Sequence[str], repeats: int) -> list[float]:
+    """For each text, the median time of ``repeats`` board queries (warm cache)."""
+    connection = connect(path)
+    try:
+        return [
+            statistics.median(
+                _elapsed_ms(lambda text=text: board(connection, text)) for _ in range(repeats)
+            )
+            for text in texts
+        ]
+    finally:
+        connection.close()
+
+
+def time_status_moves_ms(
+    path: Path, from_status: Status, to_status: Status, moves: int
+) -> list[float]:
+    """The time of ``moves`` board moves of ``from_status`` cards to ``to_status``: the
+    incident row (status, acknowledgement, version) and its status-change entry, in one
+    transaction, on a connection set up as the program's, by the first user."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA foreign_keys = 1")
+        connection.execute("PRAGMA synchronous = normal")
+        (actor_id,) = connection.execute("SELECT min(id) FROM user").fetchone()
+        cards = connection.execute(
+            "SELECT id, version FROM incident WHERE status = ? ORDER BY priority, board_rank "
+            "LIMIT ?",
+            [from_status.value, moves],
+        ).fetchall()
+        return [
+            _elapsed_ms(
+                lambda card=card: _move_card(connection, *card, from_status, to_status, actor_id)
+            )
+            for card in cards
+        ]
+    finally:
+        connection.close()
+
+
+def _move_card(
+    connection: sqlite3.Connection,
+    incident_id: int,
+    version: int,
+    from_status: Status,
+    to_status: Status,
+    actor_id: int,
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+    connection.execute("BEGIN IMMEDIATE")
+    connection.execute(_STATUS_MOVE, [to_status.value, now, now, incident_id, version])
+    details = f'{{"from": "{from_status.value}", "to": "{to_status.value}"}}'
+    body = f"{from_status.label} → {to_status.label}"
+    connection.execute(
+        _NEW_ENTRY,
+        [incident_id, EntryKind.STATUS_CHANGE.value, body, details, actor_id, now, now],
+    )
+    connection.execute("COMMIT")
 
 
 def time_timeline_ms(path: Path, incident_id: int, repeats: int) -> list[float]:
@@ -204,6 +278,29 @@ def _save_incident(
     attachment_row = [incident_id, entry_id, sha256, "screenshot.png", len(content), actor_id, now]
     connection.execute(_NEW_ATTACHMENT, attachment_row)
     connection.execute("COMMIT")
+
+
+def _text_condition(text: str, key_any_status: bool = False) -> tuple[str, list[object]]:
+    """Open incidents matching ``text`` (all of them when it is empty); a key names one
+    incident, whatever its status for the list, among the open ones for the board."""
+    where, params = _open_condition()
+    number = parse_key(text)
+    if number is not None:
+        if key_any_status:
+            return "i.number = ?", [number]
+        return f"{where} AND i.number = ?", [*params, number]
+    if not text.strip():
+        return where, params
+    words = [word.lower() for word in _WORD.findall(text)]
+    matches = []
+    if words:
+        terms = [f'"{word}"' for word in words]
+        if not text[-1:].isspace():
+            terms[-1] += "*"
+        matches.append(f"i.id IN ({_MATCHING_IDS})")
+        params += [" ".join(terms)] * _MATCHING_IDS.count("?")
+    where += f" AND ({' OR '.join(matches) or '1 = 0'})"
+    return where, params
 
 
 def _open_condition() -> tuple[str, list[object]]:

@@ -37,6 +37,10 @@ from incidentdesk.storage.database import Store
 BOARD_STATUSES: tuple[Status, ...] = OPEN_STATUSES
 # Closed and cancelled columns show the most recent ones; the list has them all.
 FINISHED_SHOWN = 200
+_STATUSES = {status.value: status for status in Status}
+_SEVERITIES = {severity.value: severity for severity in Severity}
+_PRIORITIES = {priority.value: priority for priority in Priority}
+_ESCALATION_LEVELS = {level.value: level for level in EscalationLevel}
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,28 +168,34 @@ class BoardService:
             .limit(limit)
         )
         columns: dict[Status, list[BoardCard]] = {status: [] for status in statuses}
-        when = incident.reported_at.python_value
+        convert = incident.reported_at.python_value
+
+        def when(value: object) -> datetime | None:
+            return None if value is None else convert(value)
+
         # Raw rows: peewee's per-value conversion of a tuple query costs more than the query
-        # for thousands of cards; the few values that need it are converted here.
+        # for thousands of cards; the few values that need it are converted here, enums by
+        # dictionary lookup (an Enum call costs about a microsecond, and a card has four).
         for row in self._store.database.execute(select):
-            status = Status(row[5])
-            if status not in columns:
+            status = _STATUSES[row[5]]
+            column = columns.get(status)
+            if column is None:
                 continue
-            columns[status].append(
+            column.append(
                 BoardCard(
                     id=row[0],
                     number=row[1],
                     title=row[2],
-                    severity=Severity(row[3]),
-                    priority=Priority(row[4]),
+                    severity=_SEVERITIES[row[3]],
+                    priority=_PRIORITIES[row[4]],
                     status=status,
                     rank=row[6],
                     service_name=row[7] or "",
                     assignee_name=row[8] or "",
                     team_name=row[9] or "",
-                    escalation_level=EscalationLevel(row[10]),
+                    escalation_level=_ESCALATION_LEVELS[row[10]],
                     attachments=row[11],
-                    reported_at=when(row[12]),
+                    reported_at=convert(row[12]),
                     acknowledged_at=when(row[13]),
                     recovered_at=when(row[14]),
                     postmortem_at=when(row[15]),

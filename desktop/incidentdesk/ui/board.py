@@ -48,6 +48,7 @@ CARD_MARGIN = 4
 CARD_PADDING = 8
 # More changes than this in one refresh and the column is reset instead of patched.
 INCREMENTAL_LIMIT = 64
+LAYOUT_BATCH = 200  # cards laid out per event-loop pass
 NOT_A_CARD = "Only incident cards can be dropped on the board."
 FROM_ANOTHER_DATABASE = (
     "That card comes from another database; move it on the board of the database it is in."
@@ -344,6 +345,10 @@ class BoardColumn(QWidget):
         self.view.setModel(self.model)
         self.view.setItemDelegate(delegate)
         self.view.setUniformItemSizes(True)
+        # Laying out thousands of cards at once blocks the GUI thread for tens of ms (two
+        # Python rowCount calls per row); in batches, the first screen paints after one.
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.view.setBatchSize(LAYOUT_BATCH)
         self.view.setAccessibleName(f"{status.label} incidents")
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
