@@ -207,9 +207,10 @@ def test_every_kind_of_entry_can_be_added_pinned_and_corrected(
         EntryKind.FINDING
     }
     panel.kind_filter.setCurrentIndex(0)
-    oldest_first = [panel.model.entry(row).id for row in range(panel.model.rowCount())]
-    panel.order.setCurrentIndex(1)
+    assert panel.order.currentText() == "Newest first"  # the default while working on it
     newest_first = [panel.model.entry(row).id for row in range(panel.model.rowCount())]
+    panel.order.setCurrentIndex(0)
+    oldest_first = [panel.model.entry(row).id for row in range(panel.model.rowCount())]
     assert newest_first == oldest_first[::-1]
 
 

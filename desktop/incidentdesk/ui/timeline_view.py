@@ -110,7 +110,8 @@ class TimelineModel(QAbstractListModel):
         self._all: list[TimelineEntry] = []
         self._shown: list[TimelineEntry] = []
         self._kinds: frozenset[EntryKind] = frozenset()
-        self._newest_first = False
+        # The latest entries matter most while an incident is being worked on.
+        self._newest_first = True
 
     def set_entries(self, entries: list[TimelineEntry]) -> None:
         self.beginResetModel()
@@ -255,6 +256,7 @@ class TimelinePanel(QWidget):
         self.order = QComboBox()
         self.order.setAccessibleName("Order")
         self.order.addItems(["Oldest first", "Newest first"])
+        self.order.setCurrentIndex(1)
         for combo in (self.kind_filter, self.order):
             combo.currentIndexChanged.connect(self._filter_changed)
         self.pin_button = QPushButton("&Pin")
@@ -387,10 +389,8 @@ class TimelinePanel(QWidget):
         self.model.set_entries(entries)
         if selected is not None and (row := self.model.row_of(selected.id)) is not None:
             self.view.setCurrentIndex(self.model.index(row))
-        elif self.model.rowCount():
-            self.view.scrollTo(
-                self.model.index(self.model.rowCount() - 1 if self.order.currentIndex() == 0 else 0)
-            )
+        elif self.order.currentIndex() == 0:
+            self.view.scrollToBottom()  # oldest first: the latest are at the end
         self.loaded.emit()
 
     def _filter_changed(self) -> None:
