@@ -77,8 +77,9 @@ class TimelineService:
     def entries(self, incident_id: int, entry_ids: list[int] | None = None) -> list[TimelineEntry]:
         """The incident's entries in the order they happened (then the order recorded).
 
-        Rows come back as tuples: building a peewee model per row would cost more than the
-        query for an incident with thousands of entries."""
+        Rows come back raw and only the times are converted: peewee models, or even its
+        per-value conversion of tuples, would cost more than the query for thousands of
+        entries."""
         entry, occurred, recorded = (
             m.TimelineEntry,
             m.TimelineEntry.occurred_at,
@@ -111,7 +112,7 @@ class TimelineService:
                 occurred_at=occurred.python_value(occurred_at),
                 recorded_at=recorded.python_value(recorded_at),
                 author_name=author or "",
-                details=json.loads(details),
+                details=json.loads(details) if details != "{}" else {},
                 pinned=bool(pinned),
                 amends_id=amends_id,
             )
@@ -125,5 +126,5 @@ class TimelineService:
                 details,
                 pinned,
                 amends_id,
-            ) in query.tuples().iterator()
+            ) in self._store.database.execute(query)
         ]
