@@ -34,7 +34,7 @@ from bench.gui import (
     report,
     run_event_loop_for,
 )
-from bench.measure_search import KEYSTROKE_INTERVAL_MS, PHRASES, READING_PAUSE_MS, Keystroke
+from bench.measure_search import KEYSTROKE_INTERVAL_MS, PHRASES, READING_PAUSE_MS, Typist
 from incidentdesk.domain.enums import Status
 from incidentdesk.services.board import BoardCard
 from incidentdesk.ui.board import CardDrop
@@ -105,34 +105,11 @@ def open_board(bench: BenchWindow, repeats: int) -> tuple[list[float], list[floa
     return opened_ms, refreshed_ms, probe.gaps_ms
 
 
-class BoardTypist:
-    """Types into the search box and notes when the board answers each keystroke."""
-
-    def __init__(self, bench: BenchWindow) -> None:
-        self._bench = bench
-        self.keystrokes: list[Keystroke] = []
-        bench.window.board.loaded.connect(self._cards_arrived)  # never disconnected
-
-    def type(self, text: str) -> None:
-        self.keystrokes.append(Keystroke(text, time.perf_counter()))
-        self._bench.window.search.setText(text)
-
-    def wait_until_answered(self) -> None:
-        while any(keystroke.answered_at is None for keystroke in self.keystrokes):
-            wait_for_board(self._bench)
-
-    def _cards_arrived(self) -> None:
-        now = time.perf_counter()
-        for keystroke in reversed(self.keystrokes):
-            if keystroke.answered_at is not None:
-                break
-            keystroke.answered_at = now
-
-
 def type_phrases(
     bench: BenchWindow, phrases: tuple[str, ...], probe: FrameGapProbe
-) -> tuple[BoardTypist, dict[str, int]]:
-    typist, totals, pace = BoardTypist(bench), {}, random.Random(7)
+) -> tuple[Typist, dict[str, int]]:
+    typist = Typist(bench, bench.window.board.loaded, lambda: wait_for_board(bench))
+    totals, pace = {}, random.Random(7)
     probe.start()
     for phrase in phrases:
         for length in range(1, len(phrase) + 1):

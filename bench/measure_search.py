@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from PySide6.QtCore import SignalInstance
 
 from bench.gui import (
     BenchWindow,
@@ -60,12 +63,20 @@ class Keystroke:
 
 
 class Typist:
-    """Types into the search box and notes when the list answers each keystroke."""
+    """Types into the search box and notes when a view answers each keystroke: when
+    ``answered`` fires; ``wait_for_answer`` runs the event loop until it next does."""
 
-    def __init__(self, bench: BenchWindow) -> None:
+    def __init__(
+        self,
+        bench: BenchWindow,
+        answered: SignalInstance | None = None,
+        wait_for_answer: Callable[[], None] | None = None,
+    ) -> None:
         self._bench = bench
         self.keystrokes: list[Keystroke] = []
-        bench.window.model.loaded.connect(self._results_arrived)  # never disconnected
+        self._wait_for_answer = wait_for_answer or (lambda: bench.wait_for(Event.LOADED))
+        # Connected once and never disconnected: the typist lives as long as the process.
+        (answered or bench.window.model.loaded).connect(self._results_arrived)
 
     def type(self, text: str) -> None:
         self.keystrokes.append(Keystroke(text, time.perf_counter()))
@@ -77,7 +88,7 @@ class Typist:
 
     def wait_until_answered(self) -> None:
         while not self.answered:
-            self._bench.wait_for(Event.LOADED)
+            self._wait_for_answer()
 
     def clear(self) -> None:
         self._bench.wait_for(Event.LOADED, self._bench.window.search.clear)
