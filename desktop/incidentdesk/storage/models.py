@@ -23,7 +23,8 @@ class UTCDateTimeField(pw.DateTimeField):
         # peewee's format-by-format parsing, which matters for lists of thousands of rows.
         if isinstance(value, str):
             try:
-                parsed = datetime.fromisoformat(value)
+                # Stored naive in UTC: reading it as "+00:00" avoids a slower replace(tzinfo).
+                return datetime.fromisoformat(f"{value}+00:00")
             except ValueError:
                 parsed = super().python_value(value)  # type: ignore[no-untyped-call]
         else:

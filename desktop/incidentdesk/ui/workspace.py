@@ -222,13 +222,13 @@ class IncidentWorkspace(QWidget):
 
     def refresh(self) -> None:
         desk, incident_id = self._desk, self.incident_id
+        self.timeline.refresh()  # first: the log is what a responder reads first
         self._runner.run_latest(
             f"workspace-{incident_id}",
             lambda: load_workspace(desk, incident_id),
             self._loaded,
             self._failed,
         )
-        self.timeline.refresh()
         self.postmortem.refresh()
 
     def _failed(self, error: Exception) -> None:
