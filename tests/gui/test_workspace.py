@@ -153,16 +153,18 @@ def test_every_kind_of_entry_can_be_added_pinned_and_corrected(
     ):
         panel.entry_kind.setCurrentIndex(panel.entry_kind.findData(kind))
         panel.body.setPlainText(text)
-        with qtbot.waitSignal(panel.loaded):
-            QTest.keyClick(panel.body, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        count = panel.model.rowCount()
+        QTest.keyClick(panel.body, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda count=count: panel.model.rowCount() == count + 1)
     panel.entry_kind.setCurrentIndex(panel.entry_kind.findData(EntryKind.COMMUNICATION))
     assert panel.template.isVisible()
     panel.template.setCurrentIndex(panel.template.findText("Investigating"))
     panel.template.activated.emit(panel.template.findText("Investigating"))
     assert "we are investigating reports of payments failing" in panel.body.toPlainText()
     panel.audience.setCurrentIndex(panel.audience.findText("External"))
-    with qtbot.waitSignal(panel.loaded):
-        panel.add_entry()
+    count = panel.model.rowCount()
+    panel.add_entry()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == count + 1)
 
     entries = desk.timeline.entries(incident.id)
     communication = next(entry for entry in entries if entry.kind is EntryKind.COMMUNICATION)
@@ -175,8 +177,10 @@ def test_every_kind_of_entry_can_be_added_pinned_and_corrected(
         if panel.model.entry(row).kind is EntryKind.FINDING
     )
     panel.view.setCurrentIndex(panel.model.index(finding_row))
-    with qtbot.waitSignal(panel.loaded):
-        panel.toggle_pin()
+    panel.toggle_pin()
+    qtbot.waitUntil(
+        lambda: any(panel.model.entry(row).pinned for row in range(panel.model.rowCount()))
+    )
     assert [entry.body for entry in desk.timeline.entries(incident.id) if entry.pinned] == [
         "The certificate expired at 09:12"
     ]
@@ -189,8 +193,9 @@ def test_every_kind_of_entry_can_be_added_pinned_and_corrected(
     panel.view.setCurrentIndex(panel.model.index(finding_row))
     panel.start_amending()
     panel.body.setPlainText("The certificate expired at 09:02")
-    with qtbot.waitSignal(panel.loaded):
-        panel.add_entry()
+    count = panel.model.rowCount()
+    panel.add_entry()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == count + 1)
     entries = desk.timeline.entries(incident.id)
     original = next(entry for entry in entries if entry.body.endswith("09:12"))
     correction = next(entry for entry in entries if entry.body.endswith("09:02"))

@@ -197,8 +197,12 @@ class IncidentWorkspace(QWidget):
         self._details_stale = True
         self.tabs.currentChanged.connect(lambda _: self._show_details())
         self.tabs.addTab(attachments_page, "Attach&ments")
-        self.postmortem = self._postmortem_panel()
-        self.tabs.addTab(self.postmortem, "P&ostmortem")
+        # Built when first shown: its editors and tables would slow every workspace's opening.
+        self.postmortem: PostmortemPanel | None = None
+        self._postmortem_page = QWidget()
+        QVBoxLayout(self._postmortem_page).setContentsMargins(0, 0, 0, 0)
+        self.tabs.addTab(self._postmortem_page, "P&ostmortem")
+        self.tabs.currentChanged.connect(lambda _: self._show_postmortem())
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -212,6 +216,11 @@ class IncidentWorkspace(QWidget):
         self._clock_timer.timeout.connect(self._show_clocks)
         self._clock_timer.start()
         self.refresh()
+
+    def _show_postmortem(self) -> None:
+        if self.postmortem is None and self.tabs.currentWidget() is self._postmortem_page:
+            self.postmortem = self._postmortem_panel()
+            self._postmortem_page.layout().addWidget(self.postmortem)
 
     def _postmortem_panel(self) -> PostmortemPanel:
         panel = PostmortemPanel(self._desk, self._runner, self._dialogs, self.incident_id)
@@ -229,7 +238,8 @@ class IncidentWorkspace(QWidget):
             self._loaded,
             self._failed,
         )
-        self.postmortem.refresh()
+        if self.postmortem is not None:
+            self.postmortem.refresh()
 
     def _failed(self, error: Exception) -> None:
         self.facts.setText(f"The incident could not be loaded: {error}. Press F5 to try again.")
