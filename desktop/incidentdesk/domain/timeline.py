@@ -23,7 +23,7 @@ class NewEntry:
     amends_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     id: int
     incident_id: int

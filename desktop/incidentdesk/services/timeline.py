@@ -34,6 +34,9 @@ def _validate(entry: NewEntry) -> None:
         raise ValidationFailed(errors)
 
 
+_KINDS = {kind.value: kind for kind in EntryKind}  # faster than EntryKind(value) per row
+
+
 class TimelineService:
     def __init__(self, store: Store, clock: Clock = utc_now) -> None:
         self._store = store
@@ -107,7 +110,7 @@ class TimelineService:
             TimelineEntry(
                 id=id_,
                 incident_id=incident_id,
-                kind=EntryKind(kind),
+                kind=_KINDS[kind],
                 body=body,
                 occurred_at=occurred.python_value(occurred_at),
                 recorded_at=recorded.python_value(recorded_at),
