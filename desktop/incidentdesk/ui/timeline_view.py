@@ -32,6 +32,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDateTimeEdit,
     QFormLayout,
@@ -175,7 +176,7 @@ class TimelineDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         entry: TimelineEntry = index.data(ENTRY_ROLE)
-        style = option.widget.style() if option.widget else QGuiApplication.style()  # type: ignore[attr-defined]
+        style = option.widget.style() if option.widget else QApplication.style()
         style.drawPrimitive(
             QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget
         )
