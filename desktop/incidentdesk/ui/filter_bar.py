@@ -16,6 +16,7 @@ from incidentdesk.services.incidents import IncidentQuery
 
 ANY = "Any"
 SAVED_VIEWS_SETTING = "board/saved_views"
+NOBODY: frozenset[int] = frozenset({0})  # ids start at 1: a filter that matches no row
 
 
 @dataclass(frozen=True)
@@ -54,18 +55,25 @@ class FilterChoices:
 
 
 def apply_filters(query: IncidentQuery, filters: Filters, me: Me) -> IncidentQuery:
-    """``query`` narrowed by ``filters``; statuses and ordering stay as they are."""
-    assignees = {filters.assignee_id} if filters.assignee_id is not None else set()
-    if filters.mine and me.person_id is not None:
-        assignees.add(me.person_id)
+    """``query`` narrowed by ``filters``; statuses and ordering stay as they are. Every filter
+    narrows: "mine" with another assignee, or "my team" without a team, matches nothing."""
+    assignees: frozenset[int] = frozenset()
+    if filters.mine:
+        others = filters.assignee_id is not None and filters.assignee_id != me.person_id
+        assignees = NOBODY if me.person_id is None or others else frozenset({me.person_id})
+    elif filters.assignee_id is not None:
+        assignees = frozenset({filters.assignee_id})
+    teams: frozenset[int] = frozenset()
+    if filters.my_team:
+        teams = frozenset({me.team_id}) if me.team_id is not None else NOBODY
     return IncidentQuery(
         statuses=query.statuses,
         text=filters.text,
         severities=frozenset({Severity(filters.severity)}) if filters.severity else frozenset(),
         service_ids=frozenset({filters.service_id}) if filters.service_id else frozenset(),
         category_ids=frozenset({filters.category_id}) if filters.category_id else frozenset(),
-        team_ids=frozenset({me.team_id}) if filters.my_team and me.team_id else frozenset(),
-        assignee_ids=frozenset(assignees),
+        team_ids=teams,
+        assignee_ids=assignees,
         sort=query.sort,
         descending=query.descending,
     )
