@@ -38,6 +38,14 @@ _STEP_LABELS = {
     Step.REOPEN: "Reopen",
 }
 
+# Steps that need a note: what was repaired, why it is escalated, cancelled or reopened.
+NOTE_REQUIRED: dict[Step, str] = {
+    Step.RECOVER: "Say what was repaired.",
+    Step.CANCEL: "Say why the incident is cancelled.",
+    Step.REOPEN: "Say why the incident is reopened.",
+    Step.ESCALATE: "Say why it is escalated.",
+}
+
 _ACTIVE = (Status.LOGGED, Status.TRIAGED, Status.INVESTIGATING)
 _OPEN = (*_ACTIVE, Status.RECOVERED, Status.POSTMORTEM)
 

@@ -121,6 +121,11 @@ def check_file(filename: str, size: int, limit: int) -> None:
         raise AttachmentRefused("A file name must have 1 to 255 characters.")
 
 
+def check_files(files: Sequence[PreparedFile], limit: int) -> None:
+    for file in files:
+        check_file(file.filename, file.size, limit)
+
+
 def store_file(
     incident_id: int,
     file: PreparedFile,
@@ -188,9 +193,7 @@ class AttachmentService:
 
     def attach(self, incident_id: int, files: Sequence[PreparedFile], actor_id: int | None) -> None:
         """Add ``files`` to an incident's timeline, one entry each, all or nothing."""
-        limit = self._settings.attachment_max_bytes()
-        for file in files:
-            check_file(file.filename, file.size, limit)
+        check_files(files, self._settings.attachment_max_bytes())
         now = self._clock()
         with self._store.write():
             if not m.Incident.select().where(m.Incident.id == incident_id).exists():

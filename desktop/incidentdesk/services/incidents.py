@@ -30,7 +30,7 @@ from incidentdesk.domain.incident import (
 )
 from incidentdesk.domain.keys import parse_key
 from incidentdesk.domain.validation import FieldError, ValidationFailed, require_valid
-from incidentdesk.services.attachments import PreparedFile, attach_files, check_file
+from incidentdesk.services.attachments import PreparedFile, attach_files, check_files
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotFound
 from incidentdesk.services.settings import SettingsService
@@ -205,7 +205,7 @@ class IncidentService:
         """Log a new incident with its first timeline entry and ``files``, all or nothing."""
         now = self._clock()
         require_valid(draft, now)
-        self._check_files(files)
+        check_files(files, self._settings.attachment_max_bytes())
         priority = self._settings.priority_matrix().priority(draft.severity, draft.urgency)
         with self._store.write():
             _check_references(draft)
@@ -231,11 +231,6 @@ class IncidentService:
             attach_files(int(incident_id), files, actor_id, now)
         return self.get(int(incident_id))
 
-    def _check_files(self, files: Sequence[PreparedFile]) -> None:
-        limit = self._settings.attachment_max_bytes()
-        for file in files:
-            check_file(file.filename, file.size, limit)
-
     def update(
         self,
         incident_id: int,
@@ -248,7 +243,7 @@ class IncidentService:
         field, and one per file added."""
         now = self._clock()
         require_valid(draft, now)
-        self._check_files(files)
+        check_files(files, self._settings.attachment_max_bytes())
         priority = self._settings.priority_matrix().priority(draft.severity, draft.urgency)
         new_values = _columns_from_draft(draft, priority)
         with self._store.write():

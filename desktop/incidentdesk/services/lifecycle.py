@@ -11,7 +11,7 @@ from typing import Any
 from incidentdesk.domain.enums import EntryKind, EscalationLevel, Role, Severity, Status
 from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.keys import format_key
-from incidentdesk.domain.lifecycle import PostmortemState, Step, decide
+from incidentdesk.domain.lifecycle import NOTE_REQUIRED, PostmortemState, Step, decide
 from incidentdesk.domain.validation import CLOCK_SKEW_ALLOWANCE, FieldError, ValidationFailed
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotAllowed
@@ -220,14 +220,8 @@ class LifecycleService:
             errors.append(FieldError("at", "That time is in the future."))
         if len(request.note) > NOTE_MAX_LENGTH or "\x00" in request.note:
             errors.append(FieldError("note", "The note is too long or holds a NUL character."))
-        required = {
-            Step.RECOVER: "Say what was repaired.",
-            Step.CANCEL: "Say why the incident is cancelled.",
-            Step.REOPEN: "Say why the incident is reopened.",
-            Step.ESCALATE: "Say why it is escalated.",
-        }
-        if request.step in required and not request.note.strip():
-            errors.append(FieldError("note", required[request.step]))
+        if request.step in NOTE_REQUIRED and not request.note.strip():
+            errors.append(FieldError("note", NOTE_REQUIRED[request.step]))
         if (
             request.step is Step.ESCALATE
             and request.to_team_id is None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from incidentdesk.domain.enums import OPEN_STATUSES, EntryKind, Priority
 from incidentdesk.domain.incident import Incident, IncidentDraft, IncidentRow
 from incidentdesk.domain.validation import require_valid
-from incidentdesk.services.attachments import PreparedFile, attach_files, check_file
+from incidentdesk.services.attachments import PreparedFile, attach_files, check_files
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import NotFound
 from incidentdesk.services.incidents import IncidentService
@@ -58,9 +58,8 @@ class TriageService:
         a note with what was reported, and the report's files."""
         now = self._clock()
         require_valid(report, now)
-        limit = SettingsService(self._store).attachment_max_bytes()
-        for file in files:  # checked as when logging: a refused file adds nothing
-            check_file(file.filename, file.size, limit)
+        # Checked as when logging: a refused file adds nothing.
+        check_files(files, SettingsService(self._store).attachment_max_bytes())
         source = report.source_name or report.source_kind.label
         body = f"Also reported by {source}: {report.title}"
         if report.description.strip():

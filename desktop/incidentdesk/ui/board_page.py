@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from incidentdesk.domain.enums import Status
 from incidentdesk.domain.incident import Incident
-from incidentdesk.domain.lifecycle import Step
+from incidentdesk.domain.lifecycle import NOTE_REQUIRED, Step
 from incidentdesk.services.board import (
     BoardCard,
     RankMove,
@@ -31,7 +31,6 @@ from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
 
 REFRESH_INTERVAL_MS = 30_000
-STEPS_WITH_QUESTIONS = (Step.ESCALATE, Step.RECOVER, Step.CANCEL, Step.REOPEN)
 
 
 @dataclass(frozen=True)
@@ -219,7 +218,7 @@ class BoardPage(QWidget):
         card = self._card(incident_id)
         if card is None or self._desk is None:
             return
-        if step in STEPS_WITH_QUESTIONS:
+        if step in NOTE_REQUIRED:  # the step dialog asks for it
             desk = self._desk
             self._runner.read(
                 lambda: (desk.catalog.teams(), desk.catalog.people()),

@@ -71,19 +71,12 @@ from incidentdesk.ui.attachment_preview import AttachmentPreview
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.form_context import FormContext, load_form_context
 from incidentdesk.ui.tasks import TaskRunner
+from incidentdesk.ui.times import from_qt, to_qt
 
 DRAFT_INTERVAL_MS = 3000
 DUPLICATE_SEARCH_DELAY_MS = 400
 NONE_CHOICE = "—"
 DISCARD = "Discard"
-
-
-def _local(moment: datetime) -> QDateTime:
-    return QDateTime.fromSecsSinceEpoch(int(moment.timestamp())).toLocalTime()
-
-
-def _utc(moment: QDateTime) -> datetime:
-    return datetime.fromtimestamp(moment.toSecsSinceEpoch(), UTC)
 
 
 class IncidentForm(QDialog):
@@ -526,7 +519,7 @@ class IncidentForm(QDialog):
         self._source_kind_changed()
         self.source_name.setEditText(draft.source_name)
         self.source_contact.setText(draft.source_contact)
-        self.reported_at.setDateTime(_local(draft.reported_at))
+        self.reported_at.setDateTime(to_qt(draft.reported_at))
         self._stored_reported_at = (self.reported_at.dateTime(), draft.reported_at)
         self._select(self.reported_by, draft.reported_by_id)
         self._select(self.service, draft.service_id)
@@ -883,7 +876,7 @@ class IncidentForm(QDialog):
         shown = self.reported_at.dateTime()
         if self._stored_reported_at is not None and shown == self._stored_reported_at[0]:
             return self._stored_reported_at[1]
-        return _utc(shown)
+        return from_qt(shown)
 
     def _service_id(self) -> int | None:
         typed = self.service.currentText().strip()
@@ -1068,7 +1061,7 @@ class IncidentForm(QDialog):
         self.title.setText(str(fields.get("title", "")))
         self.description.setPlainText(str(fields.get("description", "")))
         with contextlib.suppress(KeyError, TypeError, ValueError):
-            self.reported_at.setDateTime(_local(datetime.fromisoformat(fields["reported_at"])))
+            self.reported_at.setDateTime(to_qt(datetime.fromisoformat(fields["reported_at"])))
         for combo, key, kind in (
             (self.severity, "severity", Severity),
             (self.urgency, "urgency", Urgency),

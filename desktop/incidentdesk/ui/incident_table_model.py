@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -20,6 +19,7 @@ from incidentdesk.domain.incident import IncidentRow
 from incidentdesk.services.incidents import IncidentQuery, IncidentService, SortKey
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import severity_colours
+from incidentdesk.ui.times import local_text
 
 PAGE_SIZE = 200
 INCIDENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -66,10 +66,6 @@ _TOOLTIP_COLUMNS = frozenset(
 )
 
 
-def _local_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def _display(row: IncidentRow, key: SortKey) -> str:
     match key:
         case SortKey.KEY:
@@ -87,7 +83,7 @@ def _display(row: IncidentRow, key: SortKey) -> str:
         case SortKey.ASSIGNEE:
             return row.assignee_name
         case SortKey.REPORTED_AT:
-            return _local_time(row.reported_at)
+            return local_text(row.reported_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,7 @@ from incidentdesk.ui.filter_bar import (
 )
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
 from incidentdesk.ui.tasks import TaskRunner
+from incidentdesk.ui.times import local_text
 
 RESTORE = "Restore"
 DISCARD_DRAFT = "Discard"
@@ -484,7 +486,7 @@ class MainWindow(QMainWindow):
     def _drafts_found(self, drafts: list[SavedDraft]) -> None:
         store = self._drafts
         for draft in drafts:
-            when = draft.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            when = local_text(draft.saved_at)
             choice = self._dialogs.choose(
                 self,
                 "Restore Unsaved Incident?",
@@ -618,7 +620,7 @@ class MainWindow(QMainWindow):
             )
         if query.text.strip():
             return (
-                f"<p>No incidents match <b>{_escape(query.text)}</b>.</p>"
+                f"<p>No incidents match <b>{html.escape(query.text)}</b>.</p>"
                 "<p>Check the spelling or search for fewer words.</p>"
             )
         return (
@@ -704,7 +706,3 @@ class MainWindow(QMainWindow):
         settings.setValue("main_window/view", self.views.currentIndex())
         settings.setValue("main_window/state", self.saveState())
         super().closeEvent(event)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

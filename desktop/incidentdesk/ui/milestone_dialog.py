@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from incidentdesk.domain.incident import Incident
 from incidentdesk.services.lifecycle import MILESTONES
+from incidentdesk.ui.times import from_qt, to_qt
 
 
 class MilestoneDialog(QDialog):
@@ -34,7 +34,7 @@ class MilestoneDialog(QDialog):
             if moment is None:
                 continue
             change = QCheckBox(f"{label}:")
-            edit = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))
+            edit = QDateTimeEdit(to_qt(moment))
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
             edit.setCalendarPopup(True)
             edit.setEnabled(False)
@@ -64,7 +64,7 @@ class MilestoneDialog(QDialog):
 
     def corrections(self) -> dict[str, datetime]:
         return {
-            name: datetime.fromtimestamp(edit.dateTime().toSecsSinceEpoch(), UTC)
+            name: from_qt(edit.dateTime())
             for name, (change, edit, _) in self.edits.items()
             if change.isChecked()
         }

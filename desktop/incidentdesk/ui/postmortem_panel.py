@@ -60,6 +60,7 @@ from incidentdesk.ui.exports import (
     export_in_background,
 )
 from incidentdesk.ui.tasks import TaskRunner
+from incidentdesk.ui.times import local_text
 
 SECTION_TITLES = {
     "summary": "&Summary:",
@@ -123,10 +124,6 @@ def no_postmortem_text(context: PostmortemContext) -> str:
             "unless a lead waives it."
         )
     return text
-
-
-def _local_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _reason(error: Exception) -> str:
@@ -455,7 +452,7 @@ class PostmortemPanel(QWidget):
             )
             author = f" · {entry.author_name}" if entry.author_name else ""
             item = QListWidgetItem(
-                f"{_local_time(entry.occurred_at)} · {entry.kind.label}{author}\n{preview}"
+                f"{local_text(entry.occurred_at)} · {entry.kind.label}{author}\n{preview}"
             )
             item.setToolTip(body)
             item.setData(Qt.ItemDataRole.UserRole, entry.id)

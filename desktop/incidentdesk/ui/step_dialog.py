@@ -3,8 +3,6 @@ duplicate points."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,9 +19,10 @@ from PySide6.QtWidgets import (
 
 from incidentdesk.domain.enums import EscalationLevel
 from incidentdesk.domain.keys import parse_key
-from incidentdesk.domain.lifecycle import Step
+from incidentdesk.domain.lifecycle import NOTE_REQUIRED, Step
 from incidentdesk.services.catalog import NamedItem, Person
 from incidentdesk.services.lifecycle import EscalationSuggestion, StepRequest
+from incidentdesk.ui.times import from_qt
 
 NOTE_PROMPTS = {
     Step.TRIAGE: ("Note (optional):", "Anything the next person should know"),
@@ -120,7 +119,7 @@ class StepDialog(QDialog):
         self._when_changed = True
 
     def request(self) -> StepRequest:
-        moment = datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)
+        moment = from_qt(self.when.dateTime())
         return StepRequest(
             step=self.step,
             at=moment if self._when_changed else None,
@@ -137,10 +136,7 @@ class StepDialog(QDialog):
         self.problem.setText(text)
 
     def _accept_if_complete(self) -> None:
-        if (
-            self.step in (Step.ESCALATE, Step.RECOVER, Step.CANCEL, Step.REOPEN)
-            and not self.note.toPlainText().strip()
-        ):
+        if self.step in NOTE_REQUIRED and not self.note.toPlainText().strip():
             self.show_problem(f"Fill in “{NOTE_PROMPTS[self.step][0].rstrip(':')}”.")
             self.note.setFocus()
             return

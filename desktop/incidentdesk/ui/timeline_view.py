@@ -67,6 +67,7 @@ from incidentdesk.ui.attachment_files import Limits, prepare_pasted_image, prepa
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import is_dark
+from incidentdesk.ui.times import from_qt, local_text
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 BODY_LINES_SHOWN = 3
@@ -96,10 +97,6 @@ COMPOSER_KINDS = (
 def kind_colour(kind: EntryKind) -> QColor:
     light, dark = KIND_COLOURS[kind]
     return QColor(dark if is_dark() else light)
-
-
-def local_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 class TimelineModel(QAbstractListModel):
@@ -149,11 +146,11 @@ class TimelineModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             pinned = "pinned, " if entry.pinned else ""
             return (
-                f"{entry.kind.label}, {pinned}{local_time(entry.occurred_at)}, "
+                f"{entry.kind.label}, {pinned}{local_text(entry.occurred_at)}, "
                 f"{entry.author_name or 'the program'}: {entry.body}"
             )
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Recorded {local_time(entry.recorded_at)}"
+            return f"Recorded {local_text(entry.recorded_at)}"
         if role == ENTRY_ROLE:
             return entry
         return None
@@ -192,7 +189,7 @@ class TimelineDelegate(QStyledItemDelegate):
         left = rect.left() + STRIPE_WIDTH + PADDING * 2
         width = rect.right() - left - PADDING
         top = rect.top() + PADDING
-        header = f"{local_time(entry.occurred_at)}  ·  {entry.kind.label}"
+        header = f"{local_text(entry.occurred_at)}  ·  {entry.kind.label}"
         if entry.author_name:
             header += f"  ·  {entry.author_name}"
         if entry.amends_id is not None:
@@ -421,12 +418,12 @@ class TimelinePanel(QWidget):
         self.pin_button.setText("Un&pin" if entry.pinned else "&Pin")
         corrected_by = [other for other in self.model.all_entries() if other.amends_id == entry.id]
         author = f" by {entry.author_name}" if entry.author_name else ""
-        recorded = f"recorded {local_time(entry.recorded_at)}{author}"
-        notes = [f"*{entry.kind.label} · {local_time(entry.occurred_at)} · {recorded}*"]
+        recorded = f"recorded {local_text(entry.recorded_at)}{author}"
+        notes = [f"*{entry.kind.label} · {local_text(entry.occurred_at)} · {recorded}*"]
         if entry.amends_id is not None:
             notes.append("*This entry corrects an earlier one.*")
         if corrected_by:
-            notes.append(f"*Corrected later ({local_time(corrected_by[-1].occurred_at)}).*")
+            notes.append(f"*Corrected later ({local_text(corrected_by[-1].occurred_at)}).*")
         self.detail.setMarkdown("\n\n".join([*notes, entry.body or "*No text.*"]))
 
     def toggle_pin(self) -> None:
@@ -445,7 +442,7 @@ class TimelinePanel(QWidget):
         if entry is None:
             return
         self._amending = entry
-        self.amending_label.setText(f"Correcting the entry of {local_time(entry.occurred_at)}:")
+        self.amending_label.setText(f"Correcting the entry of {local_text(entry.occurred_at)}:")
         self.amending_label.show()
         self.entry_kind.setCurrentIndex(max(0, self.entry_kind.findData(entry.kind)))
         self.body.setPlainText(entry.body)
@@ -491,7 +488,7 @@ class TimelinePanel(QWidget):
             kind=kind,
             body=self.body.toPlainText(),
             occurred_at=(
-                datetime.fromtimestamp(self.occurred_at.dateTime().toSecsSinceEpoch(), UTC)
+                from_qt(self.occurred_at.dateTime())
                 if self._time_set_by_hand
                 else datetime.now(UTC)
             ),
