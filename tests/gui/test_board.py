@@ -35,21 +35,22 @@ from incidentdesk.domain.enums import (
 )
 from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.timeline import TimelineEntry
-from incidentdesk.services.board import BOARD_STATUSES, BoardCard
+from incidentdesk.services import board as board_service
+from incidentdesk.services.board import BOARD_STATUSES, BoardCard, ColumnCards
 from incidentdesk.services.desk import Desk, _login, open_desk
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.storage import models as m
 from incidentdesk.storage.locations import PostgresLocation, SqliteLocation
+from incidentdesk.ui import board as board_ui
 from incidentdesk.ui.board import (
     CARD_MIME_TYPE,
-    CARD_ROLE,
     INCREMENTAL_LIMIT,
     BoardColumn,
     BoardColumnModel,
-    CardDelegate,
 )
 from incidentdesk.ui.board_page import REFRESH_INTERVAL_MS, BoardPage
+from incidentdesk.ui.card_delegate import CARD_ROLE, CardDelegate
 from incidentdesk.ui.filter_bar import Filters
 from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
 from incidentdesk.ui.main_window import MainWindow
@@ -84,6 +85,11 @@ def make_card(number: int, priority: int = 3, **changes: object) -> BoardCard:
         version=1,
     )
     return replace(card, **changes)  # type: ignore[arg-type]
+
+
+def fill(model: BoardColumnModel, cards: list[BoardCard]) -> None:
+    """Give the column exactly these cards, all of them built."""
+    model.apply(ColumnCards([card.id for card in cards], cards))
 
 
 def card_ids(model: BoardColumnModel) -> list[int]:
@@ -153,21 +159,21 @@ def test_column_model_passes_the_model_tester_through_every_kind_of_update(
     model = BoardColumnModel(Status.INVESTIGATING)
     qtmodeltester.check(model)
     first = [make_card(n) for n in range(1, 7)]
-    model.apply(first)
+    fill(model, first)
     qtmodeltester.check(model)
     signals = Signals(model)
 
     # Insert, move, change and remove, one at a time and all at once.
     inserted = [*first[:2], make_card(20), *first[2:]]
-    model.apply(inserted)
+    fill(model, inserted)
     moved = [inserted[4], *inserted[:4], *inserted[5:]]
-    model.apply(moved)
+    fill(model, moved)
     changed = [replace(card, title="Renamed") if card.id == 3 else card for card in moved]
-    model.apply(changed)
+    fill(model, changed)
     removed = [card for card in changed if card.id not in (1, 6)]
-    model.apply(removed)
+    fill(model, removed)
     everything = [make_card(30), *reversed(removed[1:]), replace(removed[0], version=2)]
-    model.apply(everything)
+    fill(model, everything)
     qtmodeltester.check(model)
     assert model.cards() == everything
     assert "modelReset" not in signals.seen
@@ -194,7 +200,7 @@ def test_column_model_passes_the_model_tester_through_every_kind_of_update(
             card.id: QPersistentModelIndex(model.index(row))
             for row, card in enumerate(model.cards())
         }
-        model.apply(cards)
+        fill(model, cards)
         assert model.cards() == cards
         # Every card that stayed is where its persistent index now points.
         for card_id, index in before.items():
@@ -212,13 +218,13 @@ def test_apply_keeps_the_current_card_when_it_moves_or_a_neighbour_goes(qtbot) -
     qtbot.addWidget(column)
     model, view = column.model, column.view
     cards = [make_card(n) for n in range(1, 6)]
-    model.apply(cards)
+    fill(model, cards)
     view.setCurrentIndex(model.index(2))  # card 3
     signals = Signals(model)
 
     # Card 3 gets a higher priority and moves to the top, its title changed on the way.
-    model.apply(
-        [replace(cards[2], priority=Priority.P1, title="Now urgent"), *cards[:2], *cards[3:]]
+    fill(
+        model, [replace(cards[2], priority=Priority.P1, title="Now urgent"), *cards[:2], *cards[3:]]
     )
     assert signals.take() == ["rowsMoved", "dataChanged"]
     assert current_id(view) == 3
@@ -228,10 +234,10 @@ def test_apply_keeps_the_current_card_when_it_moves_or_a_neighbour_goes(qtbot) -
 
     # A card comes in above it and one below it while a neighbour goes; then one above goes.
     now_urgent, one, two, _, five = model.cards()
-    model.apply([make_card(9), now_urgent, one, make_card(10), two, five])
+    fill(model, [make_card(9), now_urgent, one, make_card(10), two, five])
     assert card_ids(model) == [9, 3, 1, 10, 2, 5]
     assert current_id(view) == 3
-    model.apply([card for card in model.cards() if card.id != 9])
+    fill(model, [card for card in model.cards() if card.id != 9])
     assert current_id(view) == 3
     assert view.currentIndex().row() == 0
     assert persistent.isValid()
@@ -240,14 +246,14 @@ def test_apply_keeps_the_current_card_when_it_moves_or_a_neighbour_goes(qtbot) -
     assert column.header.text() == f"Investigating ({model.rowCount()})"
 
     # Only the text of a card changes: one dataChanged for its row.
-    model.apply([replace(card, attachments=2) if card.id == 5 else card for card in model.cards()])
+    fill(model, [replace(card, attachments=2) if card.id == 5 else card for card in model.cards()])
     assert signals.take() == ["dataChanged"]
     # Nothing changes: nothing is emitted.
-    model.apply(model.cards())
+    fill(model, model.cards())
     assert signals.take() == []
 
     # The current card goes: the view has no current card left.
-    model.apply([card for card in model.cards() if card.id != 3])
+    fill(model, [card for card in model.cards() if card.id != 3])
     assert current_id(view) != 3
     assert not persistent.isValid()
 
@@ -258,20 +264,57 @@ def test_a_large_change_resets_the_column_and_updates_its_header(qtbot) -> None:
     model = column.model
     assert column.header.text() == "Logged (0)"
     signals = Signals(model)
-    model.apply([make_card(n) for n in range(1, 11)])
+    fill(model, [make_card(n) for n in range(1, 11)])
     assert signals.take() == ["rowsInserted"]  # an empty column is filled, not reset
     assert column.header.text() == "Logged (10)"
     many = [make_card(n) for n in range(100, 100 + INCREMENTAL_LIMIT + 1)]
-    model.apply(many)
+    fill(model, many)
     assert signals.take() == ["modelReset"]
     assert model.cards() == many
     assert column.header.text() == f"Logged ({INCREMENTAL_LIMIT + 1})"
-    model.apply(many[:3])
+    fill(model, many[:3])
     assert "modelReset" not in signals.take()
     assert column.header.text() == "Logged (3)"
-    model.apply([])
+    fill(model, [])
     assert signals.take() == ["rowsRemoved"] * 3
     assert column.header.text() == "Logged (0)"
+
+
+def test_a_long_column_asks_for_more_cards_once_and_takes_only_the_ones_that_follow(
+    qtbot, qtmodeltester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(board_ui, "MORE_CARDS", 3)
+    column = BoardColumn(Status.INVESTIGATING, CardDelegate())
+    qtbot.addWidget(column)
+    model = column.model
+    asked = []
+    model.more_wanted.connect(lambda status, ids: asked.append((status, ids)))
+    cards = [make_card(n) for n in range(1, 9)]
+    model.apply(ColumnCards([card.id for card in cards], cards[:2]))
+    assert (model.rowCount(), model.total()) == (2, 8)
+    assert column.header.text() == "Investigating (8)"
+    assert model.canFetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())  # the view asks again while the first answer is on its way
+    qtmodeltester.check(model)  # it fetches more too
+    assert asked == [(Status.INVESTIGATING, [3, 4, 5])]
+    assert model.add_more([3, 4, 5], cards[2:5])
+    assert card_ids(model) == [1, 2, 3, 4, 5]
+    model.fetchMore(QModelIndex())
+    assert asked[-1] == (Status.INVESTIGATING, [6, 7, 8])
+    # The column was reloaded meanwhile (card 6 went elsewhere): the answer no longer fits.
+    rest = [card for card in cards if card.id != 6]
+    model.apply(ColumnCards([card.id for card in rest], rest[:5]))
+    assert not model.add_more([6, 7, 8], [cards[5], cards[6], cards[7]])
+    assert card_ids(model) == [1, 2, 3, 4, 5]
+    assert column.header.text() == "Investigating (7)"
+    # A card deleted before it was built: nothing is added, the board reloads instead.
+    model.fetchMore(QModelIndex())
+    assert asked[-1] == (Status.INVESTIGATING, [7, 8])
+    assert not model.add_more([7, 8], [cards[6]])
+    assert model.add_more([7, 8], cards[6:])
+    assert not model.canFetchMore(QModelIndex())
+    qtmodeltester.check(model)
 
 
 def test_cards_have_accessible_text_and_drag_as_cards(qtbot) -> None:
@@ -279,7 +322,7 @@ def test_cards_have_accessible_text_and_drag_as_cards(qtbot) -> None:
     card = make_card(
         42, 2, title="Checkout fails for PayPal", severity=Severity.SEV2, status=Status.TRIAGED
     )
-    model.apply([card, make_card(43, assignee_name="", service_name="", status=Status.TRIAGED)])
+    fill(model, [card, make_card(43, assignee_name="", service_name="", status=Status.TRIAGED)])
     index = model.index(0)
     text = index.data(Qt.ItemDataRole.AccessibleTextRole)
     for part in ("INC-42", "SEV2", "P2", "Checkout fails for PayPal", "Billing", "Rosa Lindqvist"):
@@ -365,7 +408,7 @@ class Board:
         return [card.title for card in self.model(status).cards()]
 
     def stored(self, status: Status) -> list[str]:
-        return [card.title for card in self.desk.board.cards(IncidentQuery())[status]]
+        return [card.title for card in self.desk.board.columns(IncidentQuery())[status].cards]
 
     def everything_shown(self) -> dict[Status, list[str]]:
         return {status: self.shown(status) for status in BOARD_STATUSES}
@@ -454,6 +497,33 @@ def test_the_board_shows_a_column_per_open_status_ranked_by_priority(board: Boar
     ]
     assert board.view(Status.LOGGED).accessibleName() == "Logged incidents"
     assert board.page.grid.show_finished.isChecked() is False
+
+
+def test_a_long_column_builds_its_cards_as_they_come_into_view(
+    qtbot, board_desk: Desk, runner: TaskRunner, dialogs: RecordingDialogs, monkeypatch
+) -> None:
+    monkeypatch.setattr(board_service, "FIRST_CARDS", 2)
+    monkeypatch.setattr(board_ui, "MORE_CARDS", 1)
+    ids = fill_board(board_desk)
+    page = BoardPage(runner, dialogs)
+    qtbot.addWidget(page)
+    page.resize(1400, 900)
+    model = page.grid.columns[Status.INVESTIGATING].model
+    asked: list[list[int]] = []
+    model.more_wanted.connect(lambda _, more: asked.append(more))
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.set_desk(board_desk)
+    assert page.grid.columns[Status.INVESTIGATING].header.text() == "Investigating (5)"
+    # The column is taller than two cards: the view asks for the next until it is full.
+    qtbot.waitUntil(lambda: model.rowCount() == 5)
+    investigating = ["Investigating A", "Investigating B", "Investigating C", "Investigating low"]
+    expected = ["Investigating urgent", *investigating]
+    assert [card.title for card in model.cards()] == expected
+    assert asked == [[ids[title]] for title in expected[2:]]
+    with qtbot.waitSignal(page.loaded):
+        page.refresh()
+    assert model.rowCount() == 5  # a refresh builds as many as were shown
 
 
 def test_dropping_a_card_higher_in_its_column_reranks_it(qtbot, board: Board, idle) -> None:
@@ -634,7 +704,7 @@ def test_drops_of_anything_but_a_card_of_this_board_are_refused(
     # A card dragged from a window on another database: its id means another incident here.
     elsewhere = BoardColumnModel(Status.INVESTIGATING)
     elsewhere.origin = "sqlite:////srv/other-team/incidents.db"
-    elsewhere.apply([make_card(board.ids["Investigating C"])])
+    fill(elsewhere, [make_card(board.ids["Investigating C"])])
     foreign = elsewhere.mimeData([elsewhere.index(0)])
     assert drag_to(investigating, foreign, above_row(investigating, 1))
     assert "comes from another database" in board.page.message.text()
@@ -968,7 +1038,7 @@ def focus_card(qtbot, window: MainWindow, status: Status, row: int) -> QListView
 def stored_order(window: MainWindow, status: Status) -> list[int]:
     desk = window.desk
     assert desk is not None
-    return [card.id for card in desk.board.cards(IncidentQuery())[status]]
+    return [card.id for card in desk.board.columns(IncidentQuery())[status].cards]
 
 
 def test_the_board_is_the_first_view_with_counts_per_column(window: MainWindow) -> None:
@@ -1330,8 +1400,8 @@ def test_f5_shows_what_changed_elsewhere_in_place_keeping_the_selection(
     assert signals[Status.RECOVERED].take() == ["rowsRemoved"]
     assert all("modelReset" not in recorder.take() for recorder in signals.values())
     expected = {
-        status: [card.id for card in cards]
-        for status, cards in desk.board.cards(IncidentQuery()).items()
+        status: [card.id for card in column.cards]
+        for status, column in desk.board.columns(IncidentQuery()).items()
     }
     assert {
         status: card_ids(page.grid.columns[status].model) for status in BOARD_STATUSES

@@ -78,8 +78,16 @@ def log(clocked: Desk) -> Log:
     return make
 
 
+def board_cards(
+    desk: Desk, query: IncidentQuery, include_finished: bool = False
+) -> dict[Status, list[BoardCard]]:
+    """The cards the board builds first, by column."""
+    columns = desk.board.columns(query, include_finished)
+    return {status: column.cards for status, column in columns.items()}
+
+
 def column(desk: Desk, status: Status, query: IncidentQuery | None = None) -> list[str]:
-    return [card.title for card in desk.board.cards(query or IncidentQuery())[status]]
+    return [card.title for card in board_cards(desk, query or IncidentQuery())[status]]
 
 
 def record(incident_id: int) -> m.Incident:
@@ -102,7 +110,7 @@ def test_every_open_status_has_a_column_ordered_by_priority_then_rank(
     log("closed", Status.CLOSED, severity=Severity.SEV4)
     log("cancelled", Status.CANCELLED)
 
-    columns = clocked.board.cards(IncidentQuery())
+    columns = board_cards(clocked, IncidentQuery())
     assert set(columns) == set(BOARD_STATUSES)
     assert [card.title for card in columns[Status.LOGGED]] == [
         "urgent logged",
@@ -136,7 +144,7 @@ def test_a_card_carries_what_it_shows(clocked: Desk, log: Log) -> None:
         team_id=team,
         assignee_id=person,
     )
-    [card] = clocked.board.cards(IncidentQuery())[Status.RECOVERED]
+    [card] = board_cards(clocked, IncidentQuery())[Status.RECOVERED]
     assert card.id == incident.id
     assert card.key == incident.key == f"INC-{incident.number}"
     assert (card.severity, card.priority) == (Severity.SEV2, Priority.P2)
@@ -174,7 +182,7 @@ def test_filters_narrow_every_column(clocked: Desk, log: Log) -> None:
         severities=frozenset({Severity.SEV2}),
         service_ids=frozenset({billing}),
     )
-    columns = clocked.board.cards(query)
+    columns = board_cards(clocked, query)
     assert [card.title for card in columns[Status.LOGGED]] == ["Invoices not sent"]
     assert [card.title for card in columns[Status.INVESTIGATING]] == ["Invoices delayed"]
     assert all(columns[status] == [] for status in (Status.TRIAGED, Status.RECOVERED))
@@ -183,11 +191,11 @@ def test_filters_narrow_every_column(clocked: Desk, log: Log) -> None:
 def test_a_key_finds_its_card_only_while_it_is_open(clocked: Desk, log: Log) -> None:
     open_one = log("Still open", Status.TRIAGED)
     closed = log("Done", Status.CLOSED, severity=Severity.SEV4)
-    columns = clocked.board.cards(IncidentQuery(text=open_one.key))
+    columns = board_cards(clocked, IncidentQuery(text=open_one.key))
     assert [card.id for cards in columns.values() for card in cards] == [open_one.id]
-    columns = clocked.board.cards(IncidentQuery(text=closed.key))
+    columns = board_cards(clocked, IncidentQuery(text=closed.key))
     assert [card for cards in columns.values() for card in cards] == []
-    columns = clocked.board.cards(IncidentQuery(text=closed.key), include_finished=True)
+    columns = board_cards(clocked, IncidentQuery(text=closed.key), include_finished=True)
     assert [card.id for card in columns[Status.CLOSED]] == [closed.id]
 
 
@@ -200,11 +208,44 @@ def test_finished_columns_show_the_latest_closed_and_cancelled(
     log("cancelled", Status.CANCELLED)
     log("open", Status.INVESTIGATING)
 
-    assert Status.CLOSED not in clocked.board.cards(IncidentQuery())
-    columns = clocked.board.cards(IncidentQuery(), include_finished=True)
+    assert Status.CLOSED not in board_cards(clocked, IncidentQuery())
+    columns = board_cards(clocked, IncidentQuery(), include_finished=True)
     assert [card.title for card in columns[Status.CLOSED]] == ["closed third", "closed second"]
     assert [card.title for card in columns[Status.CANCELLED]] == ["cancelled"]
     assert [card.title for card in columns[Status.INVESTIGATING]] == ["open"]
+
+
+def test_a_long_column_has_every_id_and_builds_the_first_cards(
+    clocked: Desk, log: Log, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(board_module, "FIRST_CARDS", 2)
+    titles = ["urgent", "a", "b", "c", "d"]
+    incidents = [log(titles[0], Status.INVESTIGATING, severity=Severity.SEV2)]
+    incidents += [log(title, Status.INVESTIGATING) for title in titles[1:]]
+    log("logged", Status.LOGGED)
+
+    columns = clocked.board.columns(IncidentQuery())
+    investigating = columns[Status.INVESTIGATING]
+    assert investigating.ids == [incident.id for incident in incidents]
+    assert [card.title for card in investigating.cards] == ["urgent", "a"]
+    assert [card.title for card in columns[Status.LOGGED].cards] == ["logged"]
+    # A refresh builds as many as the board shows already.
+    loaded = {Status.INVESTIGATING: 4}
+    again = clocked.board.columns(IncidentQuery(), loaded=loaded)[Status.INVESTIGATING]
+    assert [card.title for card in again.cards] == titles[:4]
+    # The rest as the column scrolls, in the order asked for; a deleted one is left out.
+    rest = investigating.ids[2:]
+    m.Incident.delete_by_id(rest[1])
+    assert [card.title for card in clocked.board.cards_of(rest)] == ["b", "d"]
+    assert clocked.board.cards_of([]) == []
+
+
+def test_the_column_ids_follow_the_filters(clocked: Desk, log: Log) -> None:
+    log("Checkout fails", Status.TRIAGED)
+    log("Invoices late", Status.TRIAGED)
+    columns = clocked.board.columns(IncidentQuery(text="checkout"))
+    assert [len(columns[status].ids) for status in BOARD_STATUSES] == [0, 1, 0, 0, 0]
+    assert [card.title for card in columns[Status.TRIAGED].cards] == ["Checkout fails"]
 
 
 # Ranking by hand
@@ -249,11 +290,22 @@ def test_rerank_to_the_top_and_to_the_bottom_of_a_priority(
     )
 
 
+def test_a_card_dropped_below_the_last_one_built_goes_right_below_it(
+    clocked: Desk, four: list[Incident]
+) -> None:
+    """The board builds a long column's cards as it scrolls: a drop below the last card it
+    built names no card below, and the card lands above the peer that follows."""
+    a, b, _, d = four
+    clocked.board.rerank(d.id, a.id, None, d.version, None)
+    assert column(clocked, Status.INVESTIGATING) == ["urgent", "a", "d", "b", "c"]
+    assert clocked.timeline.entries(d.id)[-1].body == f"Board position: moved above {b.key}"
+
+
 def test_a_rerank_among_another_priority_is_refused(
     clocked: Desk, log: Log, four: list[Incident]
 ) -> None:
     a, _, _, d = four
-    urgent = clocked.board.cards(IncidentQuery())[Status.INVESTIGATING][0]
+    urgent = board_cards(clocked, IncidentQuery())[Status.INVESTIGATING][0]
     entries = len(clocked.timeline.entries(d.id))
     with pytest.raises(NotAllowed, match="stays among the P3 incidents"):
         clocked.board.rerank(d.id, None, urgent.id, d.version, None)
@@ -302,7 +354,7 @@ def test_undo_rerank_puts_the_card_back_unless_it_changed_since(
 
 def test_undo_status_restores_the_status_and_its_milestones(clocked: Desk, log: Log) -> None:
     incident = log("Walked back", Status.INVESTIGATING)
-    [card] = clocked.board.cards(IncidentQuery())[Status.INVESTIGATING]
+    [card] = board_cards(clocked, IncidentQuery())[Status.INVESTIGATING]
     recovered = clocked.lifecycle.take(incident.id, StepRequest(Step.RECOVER, note="Fixed"), None)
     assert recovered.milestones.recovered_at is not None
     clocked.board.undo_status(
@@ -338,7 +390,7 @@ def test_repeated_moves_into_the_same_gap_keep_their_order(
         order = column(clocked, Status.INVESTIGATING)
         assert order[1:3] == ["a", moving.title], order
         moving, other = other, moving
-    ranks = [card.rank for card in clocked.board.cards(IncidentQuery())[Status.INVESTIGATING]]
+    ranks = [card.rank for card in board_cards(clocked, IncidentQuery())[Status.INVESTIGATING]]
     assert ranks[1:] == sorted(set(ranks[1:]))  # distinct again
     clocked.board.undo_rerank(move, None)
     assert column(clocked, Status.INVESTIGATING) == before
@@ -451,7 +503,7 @@ def test_undo_of_a_close_a_cancel_and_a_reopen_restores_the_milestones(
     board, lifecycle = clocked.board, clocked.lifecycle
 
     def card_of(incident: Incident) -> BoardCard:
-        columns = board.cards(IncidentQuery(), include_finished=True)
+        columns = board_cards(clocked, IncidentQuery(), include_finished=True)
         return next(card for cards in columns.values() for card in cards if card.id == incident.id)
 
     minor = log("Minor, recovered", Status.RECOVERED, severity=Severity.SEV4)

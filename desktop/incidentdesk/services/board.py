@@ -7,6 +7,7 @@ priority, by a rank the team sets by dragging (a float, so a move writes one row
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -37,6 +38,10 @@ from incidentdesk.storage.database import Store
 BOARD_STATUSES: tuple[Status, ...] = OPEN_STATUSES
 # Closed and cancelled columns show the most recent ones; the list has them all.
 FINISHED_SHOWN = 200
+# Cards built when a column is loaded: more than the tallest screen shows. The rest are
+# built as the column is scrolled down, MORE_CARDS at a time.
+FIRST_CARDS = 50
+MORE_CARDS = 100
 _STATUSES = {status.value: status for status in Status}
 _SEVERITIES = {severity.value: severity for severity in Severity}
 _PRIORITIES = {priority.value: priority for priority in Priority}
@@ -70,6 +75,14 @@ class BoardCard:
     @property
     def key(self) -> str:
         return format_key(self.number)
+
+
+@dataclass(frozen=True)
+class ColumnCards:
+    """One status's incidents in board order, and the first of them as cards."""
+
+    ids: list[int]
+    cards: list[BoardCard]  # of the first ids, in the same order
 
 
 @dataclass(frozen=True)
@@ -109,102 +122,136 @@ class BoardService:
         self._incidents = incidents
         self._clock = clock
 
-    def cards(
-        self, query: IncidentQuery, include_finished: bool = False
-    ) -> dict[Status, list[BoardCard]]:
-        """The cards of every open status matching ``query``, and with ``include_finished``
-        the most recently closed and cancelled ones."""
-        columns = self._cards(query, frozenset(BOARD_STATUSES), limit=None)
-        if include_finished:
-            for status in (Status.CLOSED, Status.CANCELLED):
-                columns.update(self._cards(query, frozenset({status}), FINISHED_SHOWN))
-        return columns
+    def columns(
+        self,
+        query: IncidentQuery,
+        include_finished: bool = False,
+        loaded: Mapping[Status, int] | None = None,
+    ) -> dict[Status, ColumnCards]:
+        """Every open status's incidents matching ``query`` in board order (with
+        ``include_finished`` also the most recently closed and cancelled ones), and the first
+        of each column as cards: FIRST_CARDS, or as many as ``loaded`` says are shown."""
+        loaded = loaded or {}
+        with self._store.database.atomic():  # one snapshot: the ids and their cards agree
+            order = self._order(query, include_finished)
+            wanted = [
+                incident_id
+                for status, ids in order.items()
+                for incident_id in ids[: max(FIRST_CARDS, loaded.get(status, 0))]
+            ]
+            cards = {card.id: card for card in self.cards_of(wanted)}
+        return {
+            status: ColumnCards(
+                ids,
+                [cards[i] for i in ids[: max(FIRST_CARDS, loaded.get(status, 0))] if i in cards],
+            )
+            for status, ids in order.items()
+        }
 
-    def _cards(
-        self, query: IncidentQuery, statuses: frozenset[Status], limit: int | None
-    ) -> dict[Status, list[BoardCard]]:
+    def _order(self, query: IncidentQuery, include_finished: bool) -> dict[Status, list[int]]:
+        """The ids of each column, in order: by priority, then rank; closed and cancelled
+        ones most recently changed first."""
+        incident = m.Incident
+        statuses = list(BOARD_STATUSES)
+        # Status first, and the id (not the number) last, lets the (status, priority,
+        # board_rank) index deliver the rows in order without reading the table.
+        selects = [
+            self._incidents.select_matching(
+                replace(query, statuses=frozenset(BOARD_STATUSES)), [incident.id, incident.status]
+            ).order_by(incident.status, incident.priority, incident.board_rank, incident.id)
+        ]
+        if include_finished:
+            statuses += [Status.CLOSED, Status.CANCELLED]
+            selects += [
+                self._incidents.select_matching(
+                    replace(query, statuses=frozenset({status})), [incident.id, incident.status]
+                )
+                .order_by(incident.updated_at.desc(), incident.id.desc())
+                .limit(FINISHED_SHOWN)
+                for status in (Status.CLOSED, Status.CANCELLED)
+            ]
+        order: dict[Status, list[int]] = {status: [] for status in statuses}
+        seen: set[int] = set()
+        for select in selects:
+            # A key in the search box finds its incident whatever its status (so more than
+            # one select may find it); it shows only when its column does.
+            for incident_id, status in self._store.database.execute(select):
+                column = order.get(_STATUSES[status])
+                if column is not None and incident_id not in seen:
+                    seen.add(incident_id)
+                    column.append(incident_id)
+        return order
+
+    def cards_of(self, ids: Sequence[int]) -> list[BoardCard]:
+        """The cards of these incidents in the order given; any deleted meanwhile are left
+        out."""
+        if not ids:
+            return []
         assignee = m.User.alias("assignee")
         attachments = m.Attachment.select(pw.fn.COUNT(m.Attachment.id)).where(
             m.Attachment.incident == m.Incident.id
         )
         incident = m.Incident
-        finished = statuses.isdisjoint(BOARD_STATUSES)
-        # Status first lets the (status, priority, board_rank) index deliver the rows in order;
-        # the columns are split by status below anyway.
-        order = (
-            [incident.updated_at.desc()]
-            if finished
-            else [incident.status, incident.priority, incident.board_rank, incident.number]
-        )
         select = (
-            self._incidents.select_matching(
-                replace(query, statuses=statuses),
-                [
-                    incident.id,
-                    incident.number,
-                    incident.title,
-                    incident.severity,
-                    incident.priority,
-                    incident.status,
-                    incident.board_rank,
-                    m.Service.name,
-                    assignee.name,
-                    m.Team.name,
-                    incident.escalation_level,
-                    attachments.alias("attachments"),
-                    incident.reported_at,
-                    incident.acknowledged_at,
-                    incident.recovered_at,
-                    incident.postmortem_at,
-                    incident.closed_at,
-                    incident.cancelled_at,
-                    incident.version,
-                ],
+            incident.select(
+                incident.id,
+                incident.number,
+                incident.title,
+                incident.severity,
+                incident.priority,
+                incident.status,
+                incident.board_rank,
+                m.Service.name,
+                assignee.name,
+                m.Team.name,
+                incident.escalation_level,
+                attachments.alias("attachments"),
+                incident.reported_at,
+                incident.acknowledged_at,
+                incident.recovered_at,
+                incident.postmortem_at,
+                incident.closed_at,
+                incident.cancelled_at,
+                incident.version,
             )
             .join_from(incident, m.Service, pw.JOIN.LEFT_OUTER)
             .join_from(incident, assignee, pw.JOIN.LEFT_OUTER, on=incident.assignee == assignee.id)
             .join_from(incident, m.Team, pw.JOIN.LEFT_OUTER)
-            .order_by(*order)
-            .limit(limit)
+            .where(incident.id.in_(list(ids)))
         )
-        columns: dict[Status, list[BoardCard]] = {status: [] for status in statuses}
         convert = incident.reported_at.python_value
 
         def when(value: object) -> datetime | None:
             return None if value is None else convert(value)
 
         # Raw rows: peewee's per-value conversion of a tuple query costs more than the query
-        # for thousands of cards; the few values that need it are converted here, enums by
+        # for hundreds of cards; the few values that need it are converted here, enums by
         # dictionary lookup (an Enum call costs about a microsecond, and a card has four).
-        for row in self._store.database.execute(select):
-            status = _STATUSES[row[5]]
-            column = columns.get(status)
-            if column is None:
-                continue
-            column.append(
-                BoardCard(
-                    id=row[0],
-                    number=row[1],
-                    title=row[2],
-                    severity=_SEVERITIES[row[3]],
-                    priority=_PRIORITIES[row[4]],
-                    status=status,
-                    rank=row[6],
-                    service_name=row[7] or "",
-                    assignee_name=row[8] or "",
-                    team_name=row[9] or "",
-                    escalation_level=_ESCALATION_LEVELS[row[10]],
-                    attachments=row[11],
-                    reported_at=convert(row[12]),
-                    acknowledged_at=when(row[13]),
-                    recovered_at=when(row[14]),
-                    postmortem_at=when(row[15]),
-                    closed_at=when(row[16]),
-                    cancelled_at=when(row[17]),
-                    version=row[18],
-                )
+        cards = {
+            row[0]: BoardCard(
+                id=row[0],
+                number=row[1],
+                title=row[2],
+                severity=_SEVERITIES[row[3]],
+                priority=_PRIORITIES[row[4]],
+                status=_STATUSES[row[5]],
+                rank=row[6],
+                service_name=row[7] or "",
+                assignee_name=row[8] or "",
+                team_name=row[9] or "",
+                escalation_level=_ESCALATION_LEVELS[row[10]],
+                attachments=row[11],
+                reported_at=convert(row[12]),
+                acknowledged_at=when(row[13]),
+                recovered_at=when(row[14]),
+                postmortem_at=when(row[15]),
+                closed_at=when(row[16]),
+                cancelled_at=when(row[17]),
+                version=row[18],
             )
-        return columns
+            for row in self._store.database.execute(select)
+        }
+        return [cards[incident_id] for incident_id in ids if incident_id in cards]
 
     def rerank(
         self,
@@ -221,6 +268,10 @@ class BoardService:
             card = incident_record(incident_id)
             if card.version != expected_version:
                 raise EditConflict(self._incidents.get(incident_id))
+            if before_id is None and after_id is not None:
+                # The board builds the cards of a long column as it is scrolled: one dropped
+                # below the last card built goes right below it, above the peer that follows.
+                before_id = _peer_below(incident_record(after_id), incident_id)
             neighbours = [
                 incident_record(neighbour_id)
                 for neighbour_id in (after_id, before_id)
@@ -345,6 +396,24 @@ def _strictly_between(above: float | None, rank: float, below: float | None) -> 
     return (above is None or above < rank) and (below is None or rank < below)
 
 
+def _peer_below(after: m.Incident, moving_id: int) -> int | None:
+    """The card below ``after`` in its column and priority, other than the one moving."""
+    incident = m.Incident
+    peer: int | None = (
+        incident.select(incident.id)
+        .where(
+            (incident.status == after.status)
+            & (incident.priority == after.priority)
+            & (pw.Tuple(incident.board_rank, incident.id) > pw.Tuple(after.board_rank, after.id))
+            & (incident.id != moving_id)
+        )
+        .order_by(incident.board_rank, incident.id)
+        .limit(1)
+        .scalar()
+    )
+    return peer
+
+
 def _respace(priority: Priority, statuses: set[str]) -> dict[int, float]:
     """Space the ranks of one priority in the given columns RANK_STEP apart again, in the
     order they have; the new ranks by incident id."""
@@ -352,7 +421,7 @@ def _respace(priority: Priority, statuses: set[str]) -> dict[int, float]:
     select = (
         incident.select(incident.id, incident.board_rank)
         .where((incident.priority == priority.value) & incident.status.in_(sorted(statuses)))
-        .order_by(incident.board_rank, incident.number)
+        .order_by(incident.board_rank, incident.id)
     )
     ranks: dict[int, float] = {}
     for position, (incident_id, rank) in enumerate(list(select.tuples().iterator()), start=1):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -15,37 +15,26 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRect,
-    QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QListView,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
 from incidentdesk.domain.enums import Status
-from incidentdesk.domain.metrics import format_duration
-from incidentdesk.domain.sla import ClockState, SlaClock, sla_clock
-from incidentdesk.services.board import BOARD_STATUSES, BoardCard
-from incidentdesk.ui.theme import is_dark, severity_colours
+from incidentdesk.services.board import BOARD_STATUSES, MORE_CARDS, BoardCard, ColumnCards
+from incidentdesk.ui.card_delegate import CARD_ROLE, CardDelegate
 
 CARD_MIME_TYPE = "application/x-incidentdesk-card"
-CARD_ROLE = Qt.ItemDataRole.UserRole + 1
-CARD_HEIGHT_LINES = 4
-CARD_MARGIN = 4
-CARD_PADDING = 8
 # More changes than this in one refresh and the column is reset instead of patched.
 INCREMENTAL_LIMIT = 64
 LAYOUT_BATCH = 200  # cards laid out per event-loop pass
@@ -54,11 +43,7 @@ FROM_ANOTHER_DATABASE = (
     "That card comes from another database; move it on the board of the database it is in."
 )
 Index = QModelIndex | QPersistentModelIndex
-
-CLOCK_COLOURS = {  # light, dark
-    ClockState.WARNING: ("#8a5300", "#ffcc80"),
-    ClockState.BREACHED: ("#b3261e", "#ff8a80"),
-}
+EMPTY_COLUMN = ColumnCards([], [])
 
 
 @dataclass(frozen=True)
@@ -69,28 +54,16 @@ class CardDrop:
     row: int  # where in the target column it was dropped; -1 for the end
 
 
-def card_clocks(
-    card: BoardCard, targets: dict[str, dict[str, int]], now: datetime
-) -> SlaClock | None:
-    """The clock that matters on a card: acknowledging first, then recovering."""
-    target = targets.get(card.severity.label, {})
-    for name, reached in (("acknowledge", card.acknowledged_at), ("recover", card.recovered_at)):
-        minutes = target.get(f"{name}_minutes")
-        if reached is None and minutes is not None:
-            return sla_clock(name, card.reported_at, None, timedelta(minutes=minutes), now)
-    return None
-
-
-def initials(name: str) -> str:
-    return "".join(part[0] for part in name.split()[:2]).upper()
-
-
 class BoardColumnModel(QAbstractListModel):
-    """The cards of one status. ``apply`` updates rows in place (insert, move, change, remove)
-    so selection and scroll survive a refresh."""
+    """The cards of one status. A long column holds the ids of all its incidents but builds
+    cards only for the first of them, and more as it is scrolled down (``more_wanted``).
+    ``apply`` updates rows in place (insert, move, change, remove) so selection and scroll
+    survive a refresh."""
 
     card_dropped = Signal(object)  # CardDrop
     drop_refused = Signal(str)  # why: the data dropped is not a card of this board
+    more_wanted = Signal(object, list)  # the status, and the ids whose cards it shows next
+    total_changed = Signal()
 
     def __init__(self, status: Status, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -98,7 +71,13 @@ class BoardColumnModel(QAbstractListModel):
         # The database the cards come from: a card dragged from a window on another database
         # carries ids that mean other incidents here.
         self.origin = ""
+        self._ids: list[int] = []
         self._cards: list[BoardCard] = []
+        self._more_asked = False
+
+    def total(self) -> int:
+        """How many incidents the column has, built into cards yet or not."""
+        return len(self._ids)
 
     def cards(self) -> list[BoardCard]:
         return list(self._cards)
@@ -109,7 +88,29 @@ class BoardColumnModel(QAbstractListModel):
     def row_of(self, incident_id: int) -> int | None:
         return next((row for row, card in enumerate(self._cards) if card.id == incident_id), None)
 
-    def apply(self, cards: list[BoardCard]) -> None:
+    def apply(self, column: ColumnCards) -> None:
+        total = len(self._ids)
+        self._ids, self._more_asked = list(column.ids), False
+        self._apply_cards(column.cards)
+        if len(self._ids) != total:
+            self.total_changed.emit()
+
+    def add_more(self, ids: list[int], cards: list[BoardCard]) -> bool:
+        """Append the cards asked for by ``more_wanted``; False, and nothing changes, when
+        they no longer follow the last card (the column was reloaded, or a card is gone)."""
+        start = len(self._cards)
+        if ids != self._ids[start : start + len(ids)] or [card.id for card in cards] != ids:
+            self._more_asked = False
+            return False
+        if cards:
+            self.beginInsertRows(QModelIndex(), start, start + len(cards) - 1)
+            self._cards += cards
+            self.endInsertRows()
+        # Only now: views ask for more while the rows go in, before the cards are there.
+        self._more_asked = False
+        return True
+
+    def _apply_cards(self, cards: list[BoardCard]) -> None:
         old_ids = [card.id for card in self._cards]
         new_ids = [card.id for card in cards]
         if old_ids == new_ids:
@@ -161,6 +162,17 @@ class BoardColumnModel(QAbstractListModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._cards)
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return not parent.isValid() and len(self._cards) < len(self._ids)
+
+    def fetchMore(self, parent: Index) -> None:
+        """The view has shown the last card built: ask for the next ones, once."""
+        if self._more_asked or not self.canFetchMore(parent):
+            return
+        self._more_asked = True
+        start = len(self._cards)
+        self.more_wanted.emit(self.status, self._ids[start : start + MORE_CARDS])
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._cards):
@@ -232,104 +244,6 @@ class BoardColumnModel(QAbstractListModel):
         return False
 
 
-class CardDelegate(QStyledItemDelegate):
-    """Paints a card: key, severity badge (colour and text), priority, title, service,
-    assignee initials, age, escalation level, attachments and the SLA clock."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.targets: dict[str, dict[str, int]] = {}
-        self.now = datetime.now(UTC)
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        height = QFontMetrics(option.font).height()
-        # The width is the view's: cards fill their column, however narrow.
-        width = option.widget.viewport().width() if option.widget is not None else 200  # type: ignore[attr-defined]
-        return QSize(
-            max(120, width - 2), CARD_HEIGHT_LINES * height + 2 * CARD_PADDING + 2 * CARD_MARGIN
-        )
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        card: BoardCard = index.data(CARD_ROLE)
-        palette, dark = option.palette, is_dark(option.palette)
-        metrics = QFontMetrics(option.font)
-        line = metrics.height()
-        outer = option.rect.adjusted(CARD_MARGIN, CARD_MARGIN, -CARD_MARGIN, -CARD_MARGIN)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        path = QPainterPath()
-        path.addRoundedRect(outer, 6, 6)
-        painter.fillPath(path, palette.base())
-        border = palette.highlight().color() if selected else palette.mid().color()
-        painter.setPen(QPen(border, 2 if selected else 1))
-        painter.drawPath(path)
-        background, text = severity_colours(card.severity, palette)
-        painter.fillRect(QRect(outer.left(), outer.top() + 6, 4, outer.height() - 12), background)
-
-        inner = outer.adjusted(CARD_PADDING + 2, CARD_PADDING, -CARD_PADDING, -CARD_PADDING)
-        bold = QFont(option.font)
-        bold.setBold(True)
-        painter.setFont(bold)
-        painter.setPen(palette.text().color())
-        painter.drawText(
-            QRect(inner.left(), inner.top(), inner.width(), line),
-            Qt.AlignmentFlag.AlignLeft,
-            card.key,
-        )
-        badge_text = f" {card.severity.label} "
-        badge_width = QFontMetrics(bold).horizontalAdvance(badge_text) + 4
-        priority_width = metrics.horizontalAdvance(card.priority.label) + 6
-        badge = QRect(inner.right() - badge_width - priority_width, inner.top(), badge_width, line)
-        badge_path = QPainterPath()
-        badge_path.addRoundedRect(badge, 3, 3)
-        painter.fillPath(badge_path, background)
-        painter.setPen(text)
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, badge_text.strip())
-        painter.setFont(option.font)
-        painter.setPen(palette.text().color())
-        painter.drawText(
-            QRect(inner.right() - priority_width + 6, inner.top(), priority_width, line),
-            Qt.AlignmentFlag.AlignLeft,
-            card.priority.label,
-        )
-        title_rect = QRect(inner.left(), inner.top() + line, inner.width(), line)
-        painter.drawText(
-            title_rect,
-            Qt.AlignmentFlag.AlignLeft,
-            metrics.elidedText(card.title, Qt.TextElideMode.ElideRight, inner.width()),
-        )
-
-        muted = palette.placeholderText().color()
-        painter.setPen(muted)
-        age = format_duration(self.now - card.reported_at)
-        who = initials(card.assignee_name) or "—"
-        facts = (
-            f"{card.service_name or 'No service'} · {who} · {age} · {card.escalation_level.label}"
-        )
-        if card.attachments:
-            facts += f" · {card.attachments} file{'s' if card.attachments != 1 else ''}"
-        painter.drawText(
-            QRect(inner.left(), inner.top() + 2 * line, inner.width(), line),
-            Qt.AlignmentFlag.AlignLeft,
-            metrics.elidedText(facts, Qt.TextElideMode.ElideRight, inner.width()),
-        )
-        clock = card_clocks(card, self.targets, self.now)
-        if clock is not None:
-            colours = CLOCK_COLOURS.get(clock.state)
-            painter.setPen(QColor(colours[1] if dark else colours[0]) if colours else muted)
-            if colours:
-                painter.setFont(bold)
-            painter.drawText(
-                QRect(inner.left(), inner.top() + 3 * line, inner.width(), line),
-                Qt.AlignmentFlag.AlignLeft,
-                QFontMetrics(painter.font()).elidedText(
-                    clock.text, Qt.TextElideMode.ElideRight, inner.width()
-                ),
-            )
-        painter.restore()
-
-
 class BoardColumn(QWidget):
     def __init__(
         self, status: Status, delegate: CardDelegate, parent: QWidget | None = None
@@ -364,13 +278,11 @@ class BoardColumn(QWidget):
         layout.setContentsMargins(2, 0, 2, 0)
         layout.addWidget(self.header)
         layout.addWidget(self.view, 1)
-        self.model.rowsInserted.connect(self._count_changed)
-        self.model.rowsRemoved.connect(self._count_changed)
-        self.model.modelReset.connect(self._count_changed)
+        self.model.total_changed.connect(self._count_changed)
         self._count_changed()
 
     def _count_changed(self) -> None:
-        self.header.setText(f"{self.status.label} ({self.model.rowCount():,})")
+        self.header.setText(f"{self.status.label} ({self.model.total():,})")
 
 
 class BoardGrid(QWidget):
@@ -423,13 +335,15 @@ class BoardGrid(QWidget):
         for column in self.columns.values():
             column.view.viewport().update()
 
-    def apply(
-        self, columns: dict[Status, list[BoardCard]], targets: dict[str, dict[str, int]]
-    ) -> None:
+    def apply(self, columns: dict[Status, ColumnCards], targets: dict[str, dict[str, int]]) -> None:
         self.delegate.targets = targets
         self.delegate.now = datetime.now(UTC)
         for status, column in self.columns.items():
-            column.model.apply(columns.get(status, []))
+            column.model.apply(columns.get(status, EMPTY_COLUMN))
+
+    def loaded(self) -> dict[Status, int]:
+        """How many cards each column has built: a refresh builds as many again."""
+        return {status: column.model.rowCount() for status, column in self.columns.items()}
 
     def visible_columns(self) -> list[BoardColumn]:
         return [column for column in self.columns.values() if not column.isHidden()]

@@ -15,6 +15,7 @@ from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.lifecycle import NOTE_REQUIRED, Step
 from incidentdesk.services.board import (
     BoardCard,
+    ColumnCards,
     RankMove,
     milestones_of,
     step_between,
@@ -64,6 +65,8 @@ class BoardPage(QWidget):
         self.grid.step_requested.connect(self.next_step)
         self.grid.rank_requested.connect(self.nudge)
         self.grid.show_finished.toggled.connect(lambda _: self.refresh())
+        for column in self.grid.columns.values():
+            column.model.more_wanted.connect(self._build_more)
         self.message = QLabel()
         self.message.setAccessibleName("Board message")
         self.message.setWordWrap(True)
@@ -112,9 +115,10 @@ class BoardPage(QWidget):
             return
         self._stale = False
         query, finished = self._query, self.grid.show_finished.isChecked()
+        loaded = self.grid.loaded()
         self._runner.run_latest(
             "board",
-            lambda: (desk.board.cards(query, finished), desk.settings.sla_targets()),
+            lambda: (desk.board.columns(query, finished, loaded), desk.settings.sla_targets()),
             lambda result: self._loaded(*result),
             lambda error: self.message.setText(
                 f"The board could not be loaded: {error}. Press F5."
@@ -122,10 +126,26 @@ class BoardPage(QWidget):
         )
 
     def _loaded(
-        self, columns: dict[Status, list[BoardCard]], targets: dict[str, dict[str, int]]
+        self, columns: dict[Status, ColumnCards], targets: dict[str, dict[str, int]]
     ) -> None:
         self.grid.apply(columns, targets)
         self.loaded.emit()
+
+    def _build_more(self, status: Status, ids: list[int]) -> None:
+        """A column scrolled to its last card: build the next ones."""
+        desk, model = self._desk, self.grid.columns[status].model
+        if desk is None:
+            return
+
+        def add(cards: list[BoardCard]) -> None:
+            if not model.add_more(ids, cards):
+                self.refresh()  # the column changed meanwhile: load it as it is now
+
+        self._runner.read(
+            lambda: desk.board.cards_of(ids),
+            add,
+            lambda error: self.message.setText(f"More cards could not be loaded: {error}."),
+        )
 
     # Moves
 

@@ -556,7 +556,7 @@ class MainWindow(QMainWindow):
     def shown_count(self) -> int:
         """How many incidents the current view shows."""
         if self.views.currentIndex() == 0:
-            return sum(column.model.rowCount() for column in self.board.grid.visible_columns())
+            return sum(column.model.total() for column in self.board.grid.visible_columns())
         return self.model.total
 
     # Saved views
