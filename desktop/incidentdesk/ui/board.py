@@ -15,24 +15,27 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QListView,
+    QStyle,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
 from incidentdesk.domain.enums import Status
 from incidentdesk.services.board import BOARD_STATUSES, MORE_CARDS, BoardCard, ColumnCards
-from incidentdesk.ui.card_delegate import CARD_ROLE, CardDelegate
+from incidentdesk.ui.card_delegate import CARD_ROLE, CardDelegate, CardLook
 
 CARD_MIME_TYPE = "application/x-incidentdesk-card"
 # More changes than this in one refresh and the column is reset instead of patched.
@@ -244,6 +247,38 @@ class BoardColumnModel(QAbstractListModel):
         return False
 
 
+class CardListView(QListView):
+    """A column's list of cards, painted in one call into Python rather than one per card:
+    while a worker thread runs Python, each call may wait for the interpreter lock, and a
+    screenful of cards then added up to more than a frame."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.state() == QAbstractItemView.State.DraggingState:
+            super().paintEvent(event)  # Qt's own painting draws the drop indicator
+            return
+        model, delegate = self.model(), self.itemDelegate()
+        region = event.rect()
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        current, selection = self.currentIndex(), self.selectionModel()
+        base_state = option.state
+        first = self.indexAt(QPoint(region.center().x(), region.top()))
+        painter = QPainter(self.viewport())
+        for row in range(first.row() if first.isValid() else 0, model.rowCount()):
+            index = model.index(row, 0)
+            rect = self.visualRect(index)
+            if rect.top() > region.bottom():
+                break
+            option.rect = rect
+            option.state = base_state
+            if selection.isSelected(index):
+                option.state |= QStyle.StateFlag.State_Selected
+            if index == current and self.hasFocus():
+                option.state |= QStyle.StateFlag.State_HasFocus
+            delegate.paint(painter, option, index)
+        painter.end()
+
+
 class BoardColumn(QWidget):
     def __init__(
         self, status: Status, delegate: CardDelegate, parent: QWidget | None = None
@@ -255,7 +290,7 @@ class BoardColumn(QWidget):
         font = self.header.font()
         font.setBold(True)
         self.header.setFont(font)
-        self.view = QListView()
+        self.view = CardListView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(delegate)
         self.view.setUniformItemSizes(True)
@@ -335,11 +370,27 @@ class BoardGrid(QWidget):
         for column in self.columns.values():
             column.view.viewport().update()
 
-    def apply(self, columns: dict[Status, ColumnCards], targets: dict[str, dict[str, int]]) -> None:
+    def apply(
+        self,
+        columns: dict[Status, ColumnCards],
+        targets: dict[str, dict[str, int]],
+        now: datetime,
+    ) -> None:
+        """Show the cards as they were at ``now`` (their ages and clocks)."""
         self.delegate.targets = targets
-        self.delegate.now = datetime.now(UTC)
+        self.delegate.now = now
         for status, column in self.columns.items():
             column.model.apply(columns.get(status, EMPTY_COLUMN))
+
+    def card_looks(self) -> dict[Status, tuple[CardLook, int]]:
+        """For each column shown and painted: the look of its cards and how many fit."""
+        looks = {}
+        for column in self.visible_columns():
+            look = self.delegate.look_in(column.view)
+            if look is not None:
+                fitting = column.view.viewport().height() // max(1, look.height) + 1
+                looks[column.status] = (look, fitting)
+        return looks
 
     def loaded(self) -> dict[Status, int]:
         """How many cards each column has built: a refresh builds as many again."""

@@ -3,11 +3,12 @@ and takes the last move back on Ctrl+Z."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QImage, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from incidentdesk.domain.enums import Status
@@ -27,11 +28,14 @@ from incidentdesk.services.errors import EditConflict, NotAllowed, ValidationFai
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.ui.board import BoardGrid, CardDrop
+from incidentdesk.ui.card_delegate import draw_cards
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
 
 REFRESH_INTERVAL_MS = 30_000
+Targets = dict[str, dict[str, int]]
+Drawn = dict[Hashable, QImage]
 
 
 @dataclass(frozen=True)
@@ -115,10 +119,22 @@ class BoardPage(QWidget):
             return
         self._stale = False
         query, finished = self._query, self.grid.show_finished.isChecked()
-        loaded = self.grid.loaded()
+        loaded, looks = self.grid.loaded(), self.grid.card_looks()
+        known = self.grid.delegate.has_drawn
+
+        def load() -> tuple[dict[Status, ColumnCards], Targets, datetime, Drawn]:
+            columns = desk.board.columns(query, finished, loaded)
+            targets, now = desk.settings.sla_targets(), datetime.now(UTC)
+            drawn: Drawn = {}
+            # The cards that will show are drawn here, so that the GUI thread only copies them.
+            for status, (look, fitting) in looks.items():
+                cards = columns[status].cards[:fitting] if status in columns else []
+                drawn.update(draw_cards(cards, look, targets, now, known))
+            return columns, targets, now, drawn
+
         self._runner.run_latest(
             "board",
-            lambda: (desk.board.columns(query, finished, loaded), desk.settings.sla_targets()),
+            load,
             lambda result: self._loaded(*result),
             lambda error: self.message.setText(
                 f"The board could not be loaded: {error}. Press F5."
@@ -126,9 +142,14 @@ class BoardPage(QWidget):
         )
 
     def _loaded(
-        self, columns: dict[Status, ColumnCards], targets: dict[str, dict[str, int]]
+        self,
+        columns: dict[Status, ColumnCards],
+        targets: Targets,
+        now: datetime,
+        drawn: Drawn,
     ) -> None:
-        self.grid.apply(columns, targets)
+        self.grid.delegate.add_drawn(drawn)
+        self.grid.apply(columns, targets, now)
         self.loaded.emit()
 
     def _build_more(self, status: Status, ids: list[int]) -> None:

@@ -1,17 +1,24 @@
-"""Painting a board card. A card is drawn once into a pixmap and copied from there while it
-looks the same: a repaint of the board (a refresh, scrolling, a selection) then costs a copy
-per card instead of a dozen text layouts."""
+"""Painting a board card. A card is drawn once into an image and copied from there while it
+looks the same, so a repaint of the board (a refresh, scrolling, a selection) costs a copy per
+card instead of a dozen text layouts. Drawing needs no widget: the board draws the cards a
+refresh brings on its read thread, and the GUI thread only copies them."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QPixmap
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from incidentdesk.domain.metrics import format_duration
 from incidentdesk.domain.sla import ClockState, SlaClock, sla_clock
@@ -22,8 +29,8 @@ CARD_ROLE = Qt.ItemDataRole.UserRole + 1
 CARD_HEIGHT_LINES = 4
 CARD_MARGIN = 4
 CARD_PADDING = 8
-# Pixmaps kept for cards drawn lately: a few screens of cards, at any pixel ratio.
-RENDERED_BYTES_LIMIT = 24 * 1024 * 1024
+# Images kept of cards drawn lately: a few screens of cards, at any pixel ratio.
+DRAWN_BYTES_LIMIT = 24 * 1024 * 1024
 Index = QModelIndex | QPersistentModelIndex
 
 CLOCK_COLOURS = {  # light, dark
@@ -57,11 +64,153 @@ def facts_line(card: BoardCard, age: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Fonts:
-    regular: QFont
-    bold: QFont
-    metrics: QFontMetrics
-    bold_metrics: QFontMetrics
+class CardLook:
+    """What a drawn card depends on besides the card and the time: its size, the screen's
+    pixel ratio, the palette and the font, as a view last painted its cards."""
+
+    width: int
+    height: int
+    ratio: float
+    palette: QPalette
+    font: QFont
+
+    @property
+    def key(self) -> tuple[int, int, float, int, str]:
+        return (self.width, self.height, self.ratio, self.palette.cacheKey(), self.font.key())
+
+
+@dataclass(frozen=True)
+class CardFace:
+    """The time-dependent parts of a card at one moment: its age and its SLA clock."""
+
+    age: str
+    clock: SlaClock | None
+
+    @staticmethod
+    def of(card: BoardCard, targets: dict[str, dict[str, int]], now: datetime) -> CardFace:
+        return CardFace(format_duration(now - card.reported_at), card_clocks(card, targets, now))
+
+    @property
+    def key(self) -> tuple[str, str | None, ClockState | None]:
+        clock = self.clock
+        return (self.age, None, None) if clock is None else (self.age, clock.text, clock.state)
+
+
+def drawn_key(card: BoardCard, face: CardFace, selected: bool, look: CardLook) -> Hashable:
+    return (card, face.key, selected, look.key)
+
+
+def draw_cards(
+    cards: Iterable[BoardCard],
+    look: CardLook,
+    targets: dict[str, dict[str, int]],
+    now: datetime,
+    known: Callable[[Hashable], bool],
+) -> dict[Hashable, QImage]:
+    """Images of the cards, as shown unselected, except those ``known`` already; safe on any
+    thread (it touches no widget)."""
+    drawn = {}
+    for card in cards:
+        face = CardFace.of(card, targets, now)
+        key = drawn_key(card, face, False, look)
+        if not known(key):
+            drawn[key] = draw_card(card, face, False, look)
+    return drawn
+
+
+def draw_card(card: BoardCard, face: CardFace, selected: bool, look: CardLook) -> QImage:
+    image = QImage(
+        round(look.width * look.ratio),
+        round(look.height * look.ratio),
+        QImage.Format.Format_RGB32,
+    )
+    image.setDevicePixelRatio(look.ratio)
+    # Opaque, on the list's own background: copied to the screen without blending.
+    image.fill(look.palette.color(QPalette.ColorRole.Base))
+    painter = QPainter(image)
+    try:
+        _draw(painter, card, face, selected, look)
+    finally:
+        painter.end()
+    return image
+
+
+def _draw(
+    painter: QPainter, card: BoardCard, face: CardFace, selected: bool, look: CardLook
+) -> None:
+    palette, dark = look.palette, is_dark(look.palette)
+    bold = QFont(look.font)
+    bold.setBold(True)
+    metrics, bold_metrics = QFontMetrics(look.font), QFontMetrics(bold)
+    line = metrics.height()
+    outer = QRect(0, 0, look.width, look.height).adjusted(
+        CARD_MARGIN, CARD_MARGIN, -CARD_MARGIN, -CARD_MARGIN
+    )
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(palette.base())
+    border = palette.highlight().color() if selected else palette.mid().color()
+    painter.setPen(QPen(border, 2 if selected else 1))
+    painter.drawRoundedRect(outer, 6, 6)
+    background, text = severity_colours(card.severity, palette)
+    painter.fillRect(QRect(outer.left(), outer.top() + 6, 4, outer.height() - 12), background)
+
+    inner = outer.adjusted(CARD_PADDING + 2, CARD_PADDING, -CARD_PADDING, -CARD_PADDING)
+    left, top, width = inner.left(), inner.top(), inner.width()
+    text_colour = palette.color(QPalette.ColorRole.Text)
+    painter.setFont(bold)
+    painter.setPen(text_colour)
+    painter.drawText(QRect(left, top, width, line), Qt.AlignmentFlag.AlignLeft, card.key)
+    badge_width = bold_metrics.horizontalAdvance(f" {card.severity.label} ") + 4
+    priority_width = metrics.horizontalAdvance(card.priority.label) + 6
+    badge = QRect(inner.right() - badge_width - priority_width, top, badge_width, line)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(background)
+    painter.drawRoundedRect(badge, 3, 3)
+    painter.setPen(text)
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, card.severity.label)
+    painter.setFont(look.font)
+    painter.setPen(text_colour)
+    painter.drawText(
+        QRect(inner.right() - priority_width + 6, top, priority_width, line),
+        Qt.AlignmentFlag.AlignLeft,
+        card.priority.label,
+    )
+    elide = Qt.TextElideMode.ElideRight
+    painter.drawText(
+        QRect(left, top + line, width, line),
+        Qt.AlignmentFlag.AlignLeft,
+        metrics.elidedText(card.title, elide, width),
+    )
+    muted = palette.color(QPalette.ColorRole.PlaceholderText)
+    painter.setPen(muted)
+    painter.drawText(
+        QRect(left, top + 2 * line, width, line),
+        Qt.AlignmentFlag.AlignLeft,
+        metrics.elidedText(facts_line(card, face.age), elide, width),
+    )
+    clock = face.clock
+    if clock is not None:
+        colours = CLOCK_COLOURS.get(clock.state)
+        clock_metrics = metrics
+        if colours:
+            painter.setPen(QColor(colours[1] if dark else colours[0]))
+            painter.setFont(bold)
+            clock_metrics = bold_metrics
+        painter.drawText(
+            QRect(left, top + 3 * line, width, line),
+            Qt.AlignmentFlag.AlignLeft,
+            clock_metrics.elidedText(clock.text, elide, width),
+        )
+
+
+def _card_width(view: QWidget | None) -> int:
+    """Cards fill their column, however narrow, and keep their width when its scroll bar
+    comes and goes (they would all have to be drawn again)."""
+    if not isinstance(view, QAbstractScrollArea):
+        return 200
+    frame = view.frameWidth() * 2
+    scroll_bar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
+    return max(120, view.width() - frame - scroll_bar - 2)
 
 
 class CardDelegate(QStyledItemDelegate):
@@ -72,139 +221,66 @@ class CardDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.targets: dict[str, dict[str, int]] = {}
         self.now = datetime.now(UTC)
-        self._rendered: OrderedDict[Hashable, QPixmap] = OrderedDict()
-        self._rendered_bytes = 0
-        self._fonts: dict[str, _Fonts] = {}
+        self._drawn: OrderedDict[Hashable, QImage] = OrderedDict()
+        self._drawn_bytes = 0
+        self._looks: dict[QWidget, CardLook] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        height = self._fonts_for(option.font).metrics.height()
-        # The width is the view's: cards fill their column, however narrow.
-        width = option.widget.viewport().width() if option.widget is not None else 200  # type: ignore[attr-defined]
+        height = QFontMetrics(option.font).height()
         return QSize(
-            max(120, width - 2), CARD_HEIGHT_LINES * height + 2 * CARD_PADDING + 2 * CARD_MARGIN
+            _card_width(option.widget),
+            CARD_HEIGHT_LINES * height + 2 * CARD_PADDING + 2 * CARD_MARGIN,
         )
+
+    def look_in(self, view: QWidget) -> CardLook | None:
+        """The look of the cards ``view`` painted last; None before its first paint."""
+        return self._looks.get(view)
+
+    def has_drawn(self, key: Hashable) -> bool:
+        """Whether the card of ``key`` (see ``drawn_key``) is drawn already. Safe to ask from
+        another thread: a dictionary lookup is atomic."""
+        return key in self._drawn
+
+    def add_drawn(self, drawn: dict[Hashable, QImage]) -> None:
+        """Keep cards drawn elsewhere (by ``draw_cards``) for the next paint."""
+        for key, image in drawn.items():
+            self._remember(key, image)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         card: BoardCard = index.data(CARD_ROLE)
-        age = format_duration(self.now - card.reported_at)
-        clock = card_clocks(card, self.targets, self.now)
-        clock_face = (clock.text, clock.state) if clock is not None else None
+        face = CardFace.of(card, self.targets, self.now)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        ratio = painter.device().devicePixelRatioF()
-        size = option.rect.size()
-        key = (
-            card,
-            age,
-            clock_face,
-            selected,
-            size.width(),
-            size.height(),
-            ratio,
-            option.palette.cacheKey(),
-            option.font.key(),
-        )
-        pixmap = self._rendered.get(key)
-        if pixmap is None:
-            pixmap = QPixmap(size * ratio)
-            pixmap.setDevicePixelRatio(ratio)
-            pixmap.fill(Qt.GlobalColor.transparent)
-            card_painter = QPainter(pixmap)
-            try:
-                self._draw(card_painter, option, card, age, clock, selected)
-            finally:
-                card_painter.end()
-            self._remember(key, pixmap)
+        look = self._look(option, painter.device().devicePixelRatioF())
+        key = drawn_key(card, face, selected, look)
+        image = self._drawn.get(key)
+        if image is None:
+            image = draw_card(card, face, selected, look)
+            self._remember(key, image)
         else:
-            self._rendered.move_to_end(key)
-        painter.drawPixmap(option.rect.topLeft(), pixmap)
+            self._drawn.move_to_end(key)
+        painter.drawImage(option.rect.topLeft(), image)
 
-    def _remember(self, key: Hashable, pixmap: QPixmap) -> None:
-        self._rendered[key] = pixmap
-        self._rendered_bytes += _bytes(pixmap)
-        while self._rendered_bytes > RENDERED_BYTES_LIMIT and len(self._rendered) > 1:
-            _, oldest = self._rendered.popitem(last=False)
-            self._rendered_bytes -= _bytes(oldest)
+    def _look(self, option: QStyleOptionViewItem, ratio: float) -> CardLook:
+        # The view stretches its items to its width; the card keeps the width it asked for.
+        view, width, height = option.widget, _card_width(option.widget), option.rect.height()
+        look = self._looks.get(view)
+        if (
+            look is None
+            or (look.width, look.height, look.ratio) != (width, height, ratio)
+            or look.palette.cacheKey() != option.palette.cacheKey()
+            or look.font != option.font
+        ):
+            # Copies: the palette and font of a style option live only as long as the option.
+            look = CardLook(width, height, ratio, QPalette(option.palette), QFont(option.font))
+            self._looks[view] = look
+        return look
 
-    def _fonts_for(self, font: QFont) -> _Fonts:
-        fonts = self._fonts.get(font.key())
-        if fonts is None:
-            # Copies: the font of a style option lives only as long as the option.
-            regular, bold = QFont(font), QFont(font)
-            bold.setBold(True)
-            fonts = _Fonts(regular, bold, QFontMetrics(regular), QFontMetrics(bold))
-            self._fonts[font.key()] = fonts
-        return fonts
-
-    def _draw(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        card: BoardCard,
-        age: str,
-        clock: SlaClock | None,
-        selected: bool,
-    ) -> None:
-        palette, dark = option.palette, is_dark(option.palette)
-        fonts = self._fonts_for(option.font)
-        metrics, line = fonts.metrics, fonts.metrics.height()
-        outer = QRect(0, 0, option.rect.width(), option.rect.height()).adjusted(
-            CARD_MARGIN, CARD_MARGIN, -CARD_MARGIN, -CARD_MARGIN
-        )
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setBrush(palette.base())
-        border = palette.highlight().color() if selected else palette.mid().color()
-        painter.setPen(QPen(border, 2 if selected else 1))
-        painter.drawRoundedRect(outer, 6, 6)
-        background, text = severity_colours(card.severity, palette)
-        painter.fillRect(QRect(outer.left(), outer.top() + 6, 4, outer.height() - 12), background)
-
-        inner = outer.adjusted(CARD_PADDING + 2, CARD_PADDING, -CARD_PADDING, -CARD_PADDING)
-        left, top, width = inner.left(), inner.top(), inner.width()
-        text_colour = palette.color(QPalette.ColorRole.Text)
-        painter.setFont(fonts.bold)
-        painter.setPen(text_colour)
-        painter.drawText(QRect(left, top, width, line), Qt.AlignmentFlag.AlignLeft, card.key)
-        badge_width = fonts.bold_metrics.horizontalAdvance(f" {card.severity.label} ") + 4
-        priority_width = metrics.horizontalAdvance(card.priority.label) + 6
-        badge = QRect(inner.right() - badge_width - priority_width, top, badge_width, line)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(background)
-        painter.drawRoundedRect(badge, 3, 3)
-        painter.setPen(text)
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, card.severity.label)
-        painter.setFont(fonts.regular)
-        painter.setPen(text_colour)
-        painter.drawText(
-            QRect(inner.right() - priority_width + 6, top, priority_width, line),
-            Qt.AlignmentFlag.AlignLeft,
-            card.priority.label,
-        )
-        elide = Qt.TextElideMode.ElideRight
-        painter.drawText(
-            QRect(left, top + line, width, line),
-            Qt.AlignmentFlag.AlignLeft,
-            metrics.elidedText(card.title, elide, width),
-        )
-        muted = palette.color(QPalette.ColorRole.PlaceholderText)
-        painter.setPen(muted)
-        painter.drawText(
-            QRect(left, top + 2 * line, width, line),
-            Qt.AlignmentFlag.AlignLeft,
-            metrics.elidedText(facts_line(card, age), elide, width),
-        )
-        if clock is not None:
-            colours = CLOCK_COLOURS.get(clock.state)
-            clock_metrics = metrics
-            if colours:
-                painter.setPen(QColor(colours[1] if dark else colours[0]))
-                painter.setFont(fonts.bold)
-                clock_metrics = fonts.bold_metrics
-            painter.drawText(
-                QRect(left, top + 3 * line, width, line),
-                Qt.AlignmentFlag.AlignLeft,
-                clock_metrics.elidedText(clock.text, elide, width),
-            )
-
-
-def _bytes(pixmap: QPixmap) -> int:
-    return pixmap.width() * pixmap.height() * max(1, pixmap.depth() // 8)
+    def _remember(self, key: Hashable, image: QImage) -> None:
+        previous = self._drawn.pop(key, None)
+        if previous is not None:
+            self._drawn_bytes -= previous.sizeInBytes()
+        self._drawn[key] = image
+        self._drawn_bytes += image.sizeInBytes()
+        while self._drawn_bytes > DRAWN_BYTES_LIMIT and len(self._drawn) > 1:
+            _, oldest = self._drawn.popitem(last=False)
+            self._drawn_bytes -= oldest.sizeInBytes()

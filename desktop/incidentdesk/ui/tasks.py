@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 log = logging.getLogger(__name__)
+
+# The workers run Python beside the GUI thread. Each time the GUI thread calls into Python
+# (a delegate painting a card) it may wait this long for the interpreter lock; Python's
+# default of 5 ms, a few times over in one frame, made the board miss frames while typing.
+INTERPRETER_SWITCH_INTERVAL_S = 0.0005
 
 ResultHandler = Callable[[Any], None]
 ErrorHandler = Callable[[Exception], None]
@@ -31,6 +37,7 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        sys.setswitchinterval(INTERPRETER_SWITCH_INTERVAL_S)
         self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-read")
         self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-write")
         self._files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-files")
