@@ -4,6 +4,7 @@ and drop or the keyboard, refreshed in place."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +42,8 @@ CARD_MIME_TYPE = "application/x-incidentdesk-card"
 # More changes than this in one refresh and the column is reset instead of patched.
 INCREMENTAL_LIMIT = 64
 LAYOUT_BATCH = 200  # cards laid out per event-loop pass
+# Cards laid out and painted per event-loop pass when columns change: about a column's worth.
+CARDS_PER_PASS = 12
 NOT_A_CARD = "Only incident cards can be dropped on the board."
 FROM_ANOTHER_DATABASE = (
     "That card comes from another database; move it on the board of the database it is in."
@@ -91,10 +94,15 @@ class BoardColumnModel(QAbstractListModel):
     def row_of(self, incident_id: int) -> int | None:
         return next((row for row, card in enumerate(self._cards) if card.id == incident_id), None)
 
+    def differs(self, column: ColumnCards) -> bool:
+        """Whether ``apply(column)`` would change what the column shows."""
+        return len(self._ids) != len(column.ids) or self._cards != column.cards
+
     def apply(self, column: ColumnCards) -> None:
         total = len(self._ids)
         self._ids, self._more_asked = list(column.ids), False
-        self._apply_cards(column.cards)
+        if self._cards != column.cards:
+            self._apply_cards(column.cards)
         if len(self._ids) != total:
             self.total_changed.emit()
 
@@ -316,6 +324,11 @@ class BoardColumn(QWidget):
         self.model.total_changed.connect(self._count_changed)
         self._count_changed()
 
+    def fitting(self) -> int:
+        """How many cards the column shows at its height."""
+        card = self.view.sizeHintForRow(0) if self.model.rowCount() else 0
+        return self.view.viewport().height() // card + 1 if card > 0 else CARDS_PER_PASS
+
     def _count_changed(self) -> None:
         self.header.setText(f"{self.status.label} ({self.model.total():,})")
 
@@ -351,6 +364,8 @@ class BoardGrid(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row, 1)
         self.show_finished.toggled.connect(self._show_finished)
+        self._unapplied: list[tuple[BoardColumn, ColumnCards]] = []
+        self._when_applied: Callable[[], None] = lambda: None
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(30_000)
         self._clock_timer.timeout.connect(self._tick)
@@ -375,12 +390,35 @@ class BoardGrid(QWidget):
         columns: dict[Status, ColumnCards],
         targets: dict[str, dict[str, int]],
         now: datetime,
+        done: Callable[[], None],
     ) -> None:
-        """Show the cards as they were at ``now`` (their ages and clocks)."""
+        """Show the cards as they were at ``now`` (their ages and clocks): the columns whose
+        cards did not change at once, then a changed column per pass of the event loop (laying
+        out and painting them all at once took more than a frame). ``done`` runs with the last
+        of them, before it is painted, unless another apply came first."""
         self.delegate.targets = targets
         self.delegate.now = now
+        self._unapplied = []
         for status, column in self.columns.items():
-            column.model.apply(columns.get(status, EMPTY_COLUMN))
+            cards = columns.get(status, EMPTY_COLUMN)
+            if column.isHidden() or not column.model.differs(cards):
+                column.model.apply(cards)
+            else:
+                self._unapplied.append((column, cards))
+        self._when_applied = done
+        self._apply_next()
+
+    def _apply_next(self) -> None:
+        budget = CARDS_PER_PASS
+        while self._unapplied and budget > 0:
+            column, cards = self._unapplied.pop(0)
+            column.model.apply(cards)
+            # A column costs a layout, and a paint of each card it shows.
+            budget -= 1 + min(len(cards.cards), column.fitting())
+        if self._unapplied:
+            QTimer.singleShot(0, self, self._apply_next)
+        else:
+            self._when_applied()
 
     def card_looks(self) -> dict[Status, tuple[CardLook, int]]:
         """For each column shown and painted: the look of its cards and how many fit."""
@@ -388,8 +426,7 @@ class BoardGrid(QWidget):
         for column in self.visible_columns():
             look = self.delegate.look_in(column.view)
             if look is not None:
-                fitting = column.view.viewport().height() // max(1, look.height) + 1
-                looks[column.status] = (look, fitting)
+                looks[column.status] = (look, column.fitting())
         return looks
 
     def loaded(self) -> dict[Status, int]:

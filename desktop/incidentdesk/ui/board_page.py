@@ -149,8 +149,7 @@ class BoardPage(QWidget):
         drawn: Drawn,
     ) -> None:
         self.grid.delegate.add_drawn(drawn)
-        self.grid.apply(columns, targets, now)
-        self.loaded.emit()
+        self.grid.apply(columns, targets, now, self.loaded.emit)
 
     def _build_more(self, status: Status, ids: list[int]) -> None:
         """A column scrolled to its last card: build the next ones."""

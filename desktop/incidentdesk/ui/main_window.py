@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self._desk: Desk | None = None
         self._address = ""
         self._waiting_for_paint = False
+        self._board_shown = False
         self.setWindowTitle(APPLICATION_NAME)
         self.resize(1180, 720)
 
@@ -322,7 +323,7 @@ class MainWindow(QMainWindow):
         self.database_label.setToolTip(desk.store.location.url)
         self.connection_label.setText("Connected")
         self.setWindowTitle(f"{APPLICATION_NAME} — {desk.display_name}")
-        self._waiting_for_paint = True
+        self._waiting_for_paint, self._board_shown = True, False
         self.model.set_service(desk.incidents)
         self.board.set_desk(desk)
         self._load_filter_choices(desk)
@@ -544,10 +545,16 @@ class MainWindow(QMainWindow):
         self.board.refresh()
 
     def _board_loaded(self) -> None:
+        # The columns fill in over a few passes of the event loop: painted means all of them,
+        # so the next paint of a column with cards counts.
+        self._board_shown = True
         if self.views.currentIndex() == 0:
             self._show_board_count()
-            if self._waiting_for_paint and self.shown_count() == 0:
+            columns = [c for c in self.board.grid.visible_columns() if c.model.rowCount()]
+            if self._waiting_for_paint and not columns:
                 QTimer.singleShot(0, self._painted)
+            elif self._waiting_for_paint:
+                columns[-1].view.viewport().update()
 
     def _show_board_count(self) -> None:
         shown = self.shown_count()
@@ -654,7 +661,7 @@ class MainWindow(QMainWindow):
             painted_card = any(
                 watched is view.viewport() and view.model().rowCount() > 0 for view in board_views
             )
-            if not on_list and painted_card:
+            if not on_list and painted_card and self._board_shown:
                 QTimer.singleShot(0, self._painted)
         return super().eventFilter(watched, event)
 
