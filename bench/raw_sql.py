@@ -72,7 +72,11 @@ _TIMELINE = (
     "e.amends_id FROM timeline_entry AS e LEFT JOIN user AS u ON u.id = e.author_id "
     "WHERE e.incident_id = ? ORDER BY e.occurred_at, e.id"
 )
-_BOARD = (
+_BOARD_ORDER = (
+    "SELECT i.id, i.status FROM incident AS i WHERE {where} "
+    "ORDER BY i.status, i.priority, i.board_rank, i.id"
+)
+_BOARD_CARDS = (
     "SELECT i.id, i.number, i.title, i.severity, i.priority, i.status, i.board_rank, s.name, "
     "a.name, t.name, i.escalation_level, "
     "(SELECT COUNT(f.id) FROM attachment AS f WHERE f.incident_id = i.id), i.reported_at, "
@@ -81,8 +85,9 @@ _BOARD = (
     "LEFT JOIN service AS s ON s.id = i.service_id "
     "LEFT JOIN user AS a ON a.id = i.assignee_id "
     "LEFT JOIN team AS t ON t.id = i.team_id "
-    "WHERE {where} ORDER BY i.status, i.priority, i.board_rank, i.number"
+    "WHERE i.id IN ({ids})"
 )
+BOARD_FIRST_CARDS = 50  # per column, as the board builds them first
 _STATUS_MOVE = (
     "UPDATE incident SET status = ?, acknowledged_at = coalesce(acknowledged_at, ?), "
     "updated_at = ?, version = version + 1 WHERE id = ? AND version = ?"
@@ -126,10 +131,18 @@ def search(connection: sqlite3.Connection, text: str) -> int:
 
 
 def board(connection: sqlite3.Connection, text: str = "") -> int:
-    """The board's cards: open incidents matching ``text`` (as ``search``, or all of them
-    when it is empty); how many."""
+    """The board as it opens: the open incidents matching ``text`` (as ``search``, or all of
+    them when it is empty) in board order, and the cards of the first of each column; how many
+    incidents."""
     where, params = _text_condition(text)
-    return len(connection.execute(_BOARD.format(where=where), params).fetchall())
+    columns: dict[str, list[int]] = {}
+    for incident_id, status in connection.execute(_BOARD_ORDER.format(where=where), params):
+        columns.setdefault(status, []).append(incident_id)
+    first = [i for ids in columns.values() for i in ids[:BOARD_FIRST_CARDS]]
+    if first:
+        cards = _BOARD_CARDS.format(ids=", ".join("?" * len(first)))
+        connection.execute(cards, first).fetchall()
+    return sum(len(ids) for ids in columns.values())
 
 
 def timeline(connection: sqlite3.Connection, incident_id: int) -> int:
