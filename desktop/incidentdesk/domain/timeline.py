@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from incidentdesk.domain.enums import EntryKind
 
@@ -23,8 +23,10 @@ class NewEntry:
     amends_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
+class TimelineEntry(NamedTuple):
+    """An entry as recorded. A named tuple rather than a frozen dataclass: an incident's log
+    may hold thousands, and a tuple is built in half the time."""
+
     id: int
     incident_id: int
     kind: EntryKind

@@ -38,14 +38,15 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
-    QListView,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -165,11 +166,13 @@ class TimelineDelegate(QStyledItemDelegate):
         bold.setBold(True)
         return QFontMetrics(option.font), bold
 
+    @staticmethod
+    def row_height(font: QFont) -> int:
+        """One height for every entry: its header and up to three lines of its text."""
+        return PADDING * 2 + QFontMetrics(font).height() * (1 + BODY_LINES_SHOWN) + 2
+
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        # One height for every entry (its header and up to three lines), so the view lays
-        # out thousands of entries without asking each one (uniformItemSizes).
-        metrics, _ = self._metrics(option)
-        return QSize(200, PADDING * 2 + metrics.height() * (1 + BODY_LINES_SHOWN) + 2)
+        return QSize(200, self.row_height(option.font))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         entry: TimelineEntry = index.data(ENTRY_ROLE)
@@ -236,11 +239,24 @@ class TimelinePanel(QWidget):
         self._incident: Incident | None = None
         self._amending: TimelineEntry | None = None
         self.model = TimelineModel(self)
-        self.view = QListView()
+        # A table of one column, not a list: its rows all have one fixed height, so it never
+        # lays out thousands of entries one by one (a list view did, calling into Python twice
+        # per entry, 30 ms for 5,000).
+        self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(TimelineDelegate(self.view))
-        self.view.setUniformItemSizes(True)
+        self.view.horizontalHeader().hide()
+        self.view.horizontalHeader().setStretchLastSection(True)
+        rows = self.view.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(TimelineDelegate.row_height(self.view.font()))
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.setTabKeyNavigation(False)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setAccessibleName("Timeline entries")
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setAlternatingRowColors(True)
