@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -21,7 +22,15 @@ from PySide6.QtCore import (
     QPointF,
     Qt,
 )
-from PySide6.QtGui import QAccessible, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import (
+    QAccessible,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFont,
+    QImage,
+    QPalette,
+)
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QListView, QPushButton
 
@@ -43,14 +52,16 @@ from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.storage import models as m
 from incidentdesk.storage.locations import PostgresLocation, SqliteLocation
 from incidentdesk.ui import board as board_ui
+from incidentdesk.ui import card_delegate
 from incidentdesk.ui.board import (
     CARD_MIME_TYPE,
     INCREMENTAL_LIMIT,
     BoardColumn,
     BoardColumnModel,
+    BoardGrid,
 )
 from incidentdesk.ui.board_page import REFRESH_INTERVAL_MS, BoardPage
-from incidentdesk.ui.card_delegate import CARD_ROLE, CardDelegate
+from incidentdesk.ui.card_delegate import CARD_ROLE, CardDelegate, CardLook
 from incidentdesk.ui.filter_bar import Filters
 from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
 from incidentdesk.ui.main_window import MainWindow
@@ -524,6 +535,110 @@ def test_a_long_column_builds_its_cards_as_they_come_into_view(
     with qtbot.waitSignal(page.loaded):
         page.refresh()
     assert model.rowCount() == 5  # a refresh builds as many as were shown
+
+
+def test_a_refresh_draws_the_cards_off_the_gui_thread_and_paints_copies(
+    qtbot, board: Board, monkeypatch
+) -> None:
+    page, grid = board.page, board.page.grid
+    drawn_on: list[bool] = []
+    draw = card_delegate.draw_card
+
+    def watched_draw(*arguments: object) -> QImage:
+        drawn_on.append(threading.current_thread() is threading.main_thread())
+        return draw(*arguments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(card_delegate, "draw_card", watched_draw)
+    qtbot.waitUntil(lambda: all(grid.delegate.look_in(c.view) for c in grid.visible_columns()))
+    board.desk.incidents.update(
+        board.ids["Investigating B"],
+        replace(board.desk.incidents.get(board.ids["Investigating B"]).draft, title="Renamed"),
+        board.desk.incidents.get(board.ids["Investigating B"]).version,
+        None,
+    )
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.refresh()
+    for column in grid.visible_columns():
+        column.view.viewport().repaint()
+    # The renamed card was drawn on the read thread (and any whose age moved on meanwhile);
+    # the GUI thread only copied images.
+    assert drawn_on
+    assert not any(drawn_on)
+    assert "Renamed" in board.shown(Status.INVESTIGATING)
+
+
+def test_cards_keep_their_width_when_the_scroll_bar_comes_and_goes(qtbot) -> None:
+    column = BoardColumn(Status.LOGGED, CardDelegate())
+    qtbot.addWidget(column)
+    column.resize(260, 300)
+    column.show()
+    few = [make_card(n) for n in range(1, 3)]
+    fill(column.model, few)
+    delegate = column.view.itemDelegate()
+    qtbot.waitUntil(lambda: delegate.look_in(column.view) is not None)
+    first_look = delegate.look_in(column.view)
+    assert not column.view.verticalScrollBar().isVisible()
+    many = [make_card(n) for n in range(1, 30)]
+    fill(column.model, many)
+    qtbot.waitUntil(lambda: column.view.verticalScrollBar().isVisible())
+    column.view.viewport().repaint()
+    assert delegate.look_in(column.view).width == first_look.width
+
+
+def test_the_drawn_cards_are_kept_within_their_memory_budget(
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    delegate = CardDelegate()
+    look = CardLook(200, 80, 1.0, QPalette(), QFont())
+    monkeypatch.setattr(card_delegate, "DRAWN_BYTES_LIMIT", 200 * 80 * 4 * 3)
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    cards = [make_card(n) for n in range(1, 6)]
+    drawn = card_delegate.draw_cards(cards, look, {}, now, delegate.has_drawn)
+    assert len(drawn) == 5
+    assert {(image.width(), image.height()) for image in drawn.values()} == {(200, 80)}
+    delegate.add_drawn(drawn)
+    keys = list(drawn)
+    assert [delegate.has_drawn(key) for key in keys] == [False, False, True, True, True]
+    # Drawn already: nothing is drawn again.
+    assert card_delegate.draw_cards(cards[2:], look, {}, now, delegate.has_drawn) == {}
+
+
+def test_changed_columns_are_shown_over_several_passes_and_loaded_comes_last(qtbot) -> None:
+    grid = BoardGrid()
+    qtbot.addWidget(grid)
+    grid.resize(1200, 700)
+    grid.show()
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+    def column(status: Status, count: int, first: int) -> ColumnCards:
+        cards = [make_card(first + n, status=status) for n in range(count)]
+        return ColumnCards([card.id for card in cards], cards)
+
+    columns = {
+        status: column(status, 20, 100 * position)
+        for position, status in enumerate(BOARD_STATUSES, start=1)
+    }
+    done: list[int] = []
+    grid.apply(columns, {}, now, lambda: done.append(len(done)))
+    # The first column's worth now, the rest in later passes, and done once, with the last.
+    shown = [grid.columns[status].model.rowCount() for status in BOARD_STATUSES]
+    assert shown[0] == 20
+    assert 0 in shown
+    assert done == []
+    qtbot.waitUntil(lambda: done == [0])
+    assert [grid.columns[s].model.rowCount() for s in BOARD_STATUSES] == [20] * 5
+    # Nothing changed: shown at once. A newer apply overtakes one still in progress.
+    grid.apply(columns, {}, now, lambda: done.append(len(done)))
+    assert done == [0, 1]
+    others = {
+        status: column(status, 20, 100 * position + 50)
+        for position, status in enumerate(BOARD_STATUSES, start=1)
+    }
+    grid.apply(others, {}, now, lambda: done.append(-1))
+    grid.apply(columns, {}, now, lambda: done.append(2))
+    qtbot.waitUntil(lambda: done[-1] == 2)
+    assert -1 not in done
+    assert [grid.columns[s].model.rowCount() for s in BOARD_STATUSES] == [20] * 5
 
 
 def test_dropping_a_card_higher_in_its_column_reranks_it(qtbot, board: Board, idle) -> None:
