@@ -41,6 +41,7 @@ from incidentdesk.domain.enums import (
 )
 from incidentdesk.domain.keys import parse_key
 from incidentdesk.domain.priority import PriorityMatrix
+from incidentdesk.services.board import FIRST_CARDS
 
 FIRST_PAGE = 200  # ui/incident_table_model.py PAGE_SIZE
 MATCH_LIMIT = 1000  # storage/search.py MATCH_LIMIT
@@ -87,7 +88,6 @@ _BOARD_CARDS = (
     "LEFT JOIN team AS t ON t.id = i.team_id "
     "WHERE i.id IN ({ids})"
 )
-BOARD_FIRST_CARDS = 50  # per column, as the board builds them first
 _STATUS_MOVE = (
     "UPDATE incident SET status = ?, acknowledged_at = coalesce(acknowledged_at, ?), "
     "updated_at = ?, version = version + 1 WHERE id = ? AND version = ?"
@@ -138,7 +138,7 @@ def board(connection: sqlite3.Connection, text: str = "") -> int:
     columns: dict[str, list[int]] = {}
     for incident_id, status in connection.execute(_BOARD_ORDER.format(where=where), params):
         columns.setdefault(status, []).append(incident_id)
-    first = [i for ids in columns.values() for i in ids[:BOARD_FIRST_CARDS]]
+    first = [i for ids in columns.values() for i in ids[:FIRST_CARDS]]
     if first:
         cards = _BOARD_CARDS.format(ids=", ".join("?" * len(first)))
         connection.execute(cards, first).fetchall()

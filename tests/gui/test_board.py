@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QPointF,
     Qt,
 )
@@ -52,6 +53,7 @@ from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.storage import models as m
 from incidentdesk.storage.locations import PostgresLocation, SqliteLocation
 from incidentdesk.ui import board as board_ui
+from incidentdesk.ui import board_page as board_page_module
 from incidentdesk.ui import card_delegate
 from incidentdesk.ui.board import (
     CARD_MIME_TYPE,
@@ -313,16 +315,24 @@ def test_a_long_column_asks_for_more_cards_once_and_takes_only_the_ones_that_fol
     assert card_ids(model) == [1, 2, 3, 4, 5]
     model.fetchMore(QModelIndex())
     assert asked[-1] == (Status.INVESTIGATING, [6, 7, 8])
-    # The column was reloaded meanwhile (card 6 went elsewhere): the answer no longer fits.
+    # The column was reloaded meanwhile (card 6 went elsewhere): the answer no longer fits
+    # and is dropped; no second request went out while the first was on its way.
     rest = [card for card in cards if card.id != 6]
     model.apply(ColumnCards([card.id for card in rest], rest[:5]))
-    assert not model.add_more([6, 7, 8], [cards[5], cards[6], cards[7]])
+    model.fetchMore(QModelIndex())
+    assert len(asked) == 2
+    assert model.add_more([6, 7, 8], [cards[5], cards[6], cards[7]])
     assert card_ids(model) == [1, 2, 3, 4, 5]
     assert column.header.text() == "Investigating (7)"
     # A card deleted before it was built: nothing is added, the board reloads instead.
     model.fetchMore(QModelIndex())
     assert asked[-1] == (Status.INVESTIGATING, [7, 8])
     assert not model.add_more([7, 8], [cards[6]])
+    # A read that failed: the view may ask again.
+    model.fetchMore(QModelIndex())
+    model.more_failed()
+    model.fetchMore(QModelIndex())
+    assert asked[-2:] == [(Status.INVESTIGATING, [7, 8])] * 2
     assert model.add_more([7, 8], cards[6:])
     assert not model.canFetchMore(QModelIndex())
     qtmodeltester.check(model)
@@ -603,6 +613,24 @@ def test_the_drawn_cards_are_kept_within_their_memory_budget(
     assert card_delegate.draw_cards(cards[2:], look, {}, now, delegate.has_drawn) == {}
 
 
+def test_a_card_is_drawn_anew_for_another_pixel_ratio_or_colour_group(qtbot) -> None:
+    card, now = make_card(1), datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    face = card_delegate.CardFace.of(card, {}, now)
+    active = QPalette()
+    active.setCurrentColorGroup(QPalette.ColorGroup.Active)
+    inactive = QPalette(active)
+    inactive.setCurrentColorGroup(QPalette.ColorGroup.Inactive)
+    looks = [
+        CardLook(200, 80, 1.0, active, QFont()),
+        CardLook(200, 80, 2.0, active, QFont()),
+        CardLook(200, 80, 1.0, inactive, QFont()),
+    ]
+    keys = {card_delegate.drawn_key(card, face, False, look) for look in looks}
+    assert len(keys) == 3
+    sharp = card_delegate.draw_card(card, face, False, looks[1])
+    assert (sharp.width(), sharp.height(), sharp.devicePixelRatio()) == (400, 160, 2.0)
+
+
 def test_changed_columns_are_shown_over_several_passes_and_loaded_comes_last(qtbot) -> None:
     grid = BoardGrid()
     qtbot.addWidget(grid)
@@ -637,8 +665,49 @@ def test_changed_columns_are_shown_over_several_passes_and_loaded_comes_last(qtb
     grid.apply(others, {}, now, lambda: done.append(-1))
     grid.apply(columns, {}, now, lambda: done.append(2))
     qtbot.waitUntil(lambda: done[-1] == 2)
-    assert -1 not in done
+    for _ in range(len(BOARD_STATUSES)):  # the overtaken apply's passes, had they gone on
+        QApplication.processEvents()
+    assert done == [0, 1, 2]
     assert [grid.columns[s].model.rowCount() for s in BOARD_STATUSES] == [20] * 5
+
+
+def test_more_cards_keep_the_column_where_it_was_scrolled(qtbot) -> None:
+    column = BoardColumn(Status.INVESTIGATING, CardDelegate())
+    qtbot.addWidget(column)
+    column.resize(260, 500)
+    column.show()
+    cards = [make_card(n) for n in range(1, 601)]
+    ids = [card.id for card in cards]
+    column.model.apply(ColumnCards(ids, cards[:250]))
+    bar = column.view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum() - 10)
+    scrolled = bar.value()
+    assert column.model.add_more(ids[250:350], cards[250:350])
+    qtbot.waitUntil(lambda: column.view.indexAt(QPoint(10, 10)).isValid())
+    QApplication.processEvents()
+    assert bar.value() == scrolled
+    assert column.model.rowCount() == 350
+
+
+def test_a_refresh_that_would_show_fewer_cards_than_were_built_meanwhile_loads_again(
+    qtbot, board: Board, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column built more cards (scrolled) while a refresh was on its way: that refresh's
+    result, built for fewer, would lose the scroll position; the board loads again."""
+    monkeypatch.setattr(board_page_module, "FIRST_CARDS", 1)
+    page = board.page
+    model = page.grid.columns[Status.INVESTIGATING].model
+    shown = board.shown(Status.INVESTIGATING)
+    asked_for = dict.fromkeys(Status, 1)
+    stale = {
+        status: ColumnCards(column.ids, column.cards[:1])
+        for status, column in board.desk.board.columns(IncidentQuery()).items()
+    }
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page._loaded(asked_for, stale, {}, datetime.now(UTC), {})
+    assert model.rowCount() == len(shown)
+    assert board.shown(Status.INVESTIGATING) == shown
 
 
 def test_dropping_a_card_higher_in_its_column_reranks_it(qtbot, board: Board, idle) -> None:

@@ -278,8 +278,26 @@ def test_a_timeline_of_5000_entries_opens(
         )
     workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
     qtbot.waitUntil(lambda: workspace.timeline.model.rowCount() == 5001)
-    workspace.timeline.view.scrollToBottom()
+    view = workspace.timeline.view
+    view.scrollToBottom()
     qtmodeltester.check(workspace.timeline.model)
+    # Home and End go to the newest entry (the incident logged now) and the oldest (two days
+    # ago); arrows move one entry.
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_End)
+    assert view.currentIndex().row() == 5000
+    assert workspace.timeline.model.entry(5000).body == "Update 0\nline two"
+    QTest.keyClick(view, Qt.Key.Key_Up)
+    assert view.currentIndex().row() == 4999
+    QTest.keyClick(view, Qt.Key.Key_Home)
+    assert view.currentIndex().row() == 0
+    assert workspace.timeline.model.entry(1).body == "Update 4999\nline two"
+    # Rows are as tall as the font asks, also after it changes.
+    row_height = view.rowHeight(0)
+    font = view.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    view.setFont(font)
+    assert view.rowHeight(0) > row_height
 
 
 def test_the_timeline_model_passes_the_model_tester(qtmodeltester, sqlite_desk: Desk) -> None:

@@ -132,7 +132,10 @@ class BoardService:
         ``include_finished`` also the most recently closed and cancelled ones), and the first
         of each column as cards: FIRST_CARDS, or as many as ``loaded`` says are shown."""
         loaded = loaded or {}
-        with self._store.database.atomic():  # one snapshot: the ids and their cards agree
+        # One transaction: on SQLite one snapshot, so the ids and their cards agree (on
+        # PostgreSQL each statement sees the latest; a card changed in between is set right
+        # by the next refresh).
+        with self._store.database.atomic():
             order = self._order(query, include_finished)
             wanted = [
                 incident_id
@@ -154,7 +157,8 @@ class BoardService:
         incident = m.Incident
         statuses = list(BOARD_STATUSES)
         # Status first, and the id (not the number) last, lets the (status, priority,
-        # board_rank) index deliver the rows in order without reading the table.
+        # board_rank) index deliver the rows in order; on SQLite, where an index holds the
+        # row id, without reading the table.
         selects = [
             self._incidents.select_matching(
                 replace(query, statuses=frozenset(BOARD_STATUSES)), [incident.id, incident.status]
@@ -261,8 +265,11 @@ class BoardService:
         expected_version: int,
         actor_id: int | None,
     ) -> RankMove:
-        """Place the card between two neighbours of its column (either may be None at an end);
-        the neighbours must have the same priority, since priority orders the column first."""
+        """Place the card between two neighbours of its column: ``after_id`` None puts it at
+        the top of its priority; ``before_id`` None right below ``after_id`` (the board may
+        not have built the cards below), or at the bottom when there is no ``after_id``
+        either. The neighbours must have the same priority, since priority orders the column
+        first."""
         now = self._clock()
         with self._store.write():
             card = incident_record(incident_id)

@@ -41,7 +41,6 @@ from incidentdesk.ui.card_delegate import CARD_ROLE, CardDelegate, CardLook
 CARD_MIME_TYPE = "application/x-incidentdesk-card"
 # More changes than this in one refresh and the column is reset instead of patched.
 INCREMENTAL_LIMIT = 64
-LAYOUT_BATCH = 200  # cards laid out per event-loop pass
 # Cards laid out and painted per event-loop pass when columns change: about a column's worth.
 CARDS_PER_PASS = 12
 NOT_A_CARD = "Only incident cards can be dropped on the board."
@@ -50,6 +49,10 @@ FROM_ANOTHER_DATABASE = (
 )
 Index = QModelIndex | QPersistentModelIndex
 EMPTY_COLUMN = ColumnCards([], [])
+
+
+def _nothing() -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -100,17 +103,21 @@ class BoardColumnModel(QAbstractListModel):
 
     def apply(self, column: ColumnCards) -> None:
         total = len(self._ids)
-        self._ids, self._more_asked = list(column.ids), False
+        self._ids = list(column.ids)
         if self._cards != column.cards:
             self._apply_cards(column.cards)
         if len(self._ids) != total:
             self.total_changed.emit()
 
     def add_more(self, ids: list[int], cards: list[BoardCard]) -> bool:
-        """Append the cards asked for by ``more_wanted``; False, and nothing changes, when
-        they no longer follow the last card (the column was reloaded, or a card is gone)."""
+        """Append the cards asked for by ``more_wanted``. Cards that no longer follow the
+        last one (the column was reloaded meanwhile) are dropped: the view asks again if it
+        still needs them. False when a card asked for is gone: the column is out of date."""
         start = len(self._cards)
-        if ids != self._ids[start : start + len(ids)] or [card.id for card in cards] != ids:
+        if ids != self._ids[start : start + len(ids)]:
+            self._more_asked = False
+            return True
+        if [card.id for card in cards] != ids:
             self._more_asked = False
             return False
         if cards:
@@ -120,6 +127,10 @@ class BoardColumnModel(QAbstractListModel):
         # Only now: views ask for more while the rows go in, before the cards are there.
         self._more_asked = False
         return True
+
+    def more_failed(self) -> None:
+        """The cards asked for could not be read: ask again when the view next wants them."""
+        self._more_asked = False
 
     def _apply_cards(self, cards: list[BoardCard]) -> None:
         old_ids = [card.id for card in self._cards]
@@ -275,8 +286,10 @@ class CardListView(QListView):
         for row in range(first.row() if first.isValid() else 0, model.rowCount()):
             index = model.index(row, 0)
             rect = self.visualRect(index)
-            if rect.top() > region.bottom():
-                break
+            if not rect.isValid() or rect.top() > region.bottom():
+                break  # below the region, or not laid out yet
+            if rect.bottom() < region.top():
+                continue
             option.rect = rect
             option.state = base_state
             if selection.isSelected(index):
@@ -301,11 +314,9 @@ class BoardColumn(QWidget):
         self.view = CardListView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(delegate)
+        # Laid out in one pass: a column builds its cards a screenful at a time, so it holds
+        # hundreds, not thousands (a batched layout lost the scroll position on each batch).
         self.view.setUniformItemSizes(True)
-        # Laying out thousands of cards at once blocks the GUI thread for tens of ms (two
-        # Python rowCount calls per row); in batches, the first screen paints after one.
-        self.view.setLayoutMode(QListView.LayoutMode.Batched)
-        self.view.setBatchSize(LAYOUT_BATCH)
         self.view.setAccessibleName(f"{status.label} incidents")
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
@@ -365,7 +376,8 @@ class BoardGrid(QWidget):
         layout.addLayout(row, 1)
         self.show_finished.toggled.connect(self._show_finished)
         self._unapplied: list[tuple[BoardColumn, ColumnCards]] = []
-        self._when_applied: Callable[[], None] = lambda: None
+        self._when_applied: Callable[[], None] = _nothing
+        self._apply_generation = 0
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(30_000)
         self._clock_timer.timeout.connect(self._tick)
@@ -399,6 +411,7 @@ class BoardGrid(QWidget):
         self.delegate.targets = targets
         self.delegate.now = now
         self._unapplied = []
+        self._apply_generation += 1
         for status, column in self.columns.items():
             cards = columns.get(status, EMPTY_COLUMN)
             if column.isHidden() or not column.model.differs(cards):
@@ -406,9 +419,11 @@ class BoardGrid(QWidget):
             else:
                 self._unapplied.append((column, cards))
         self._when_applied = done
-        self._apply_next()
+        self._apply_next(self._apply_generation)
 
-    def _apply_next(self) -> None:
+    def _apply_next(self, generation: int) -> None:
+        if generation != self._apply_generation:
+            return  # a newer apply took over, with passes of its own
         budget = CARDS_PER_PASS
         while self._unapplied and budget > 0:
             column, cards = self._unapplied.pop(0)
@@ -416,17 +431,20 @@ class BoardGrid(QWidget):
             # A column costs a layout, and a paint of each card it shows.
             budget -= 1 + min(len(cards.cards), column.fitting())
         if self._unapplied:
-            QTimer.singleShot(0, self, self._apply_next)
+            QTimer.singleShot(0, self, lambda: self._apply_next(generation))
         else:
-            self._when_applied()
+            done, self._when_applied = self._when_applied, _nothing
+            done()
 
-    def card_looks(self) -> dict[Status, tuple[CardLook, int]]:
-        """For each column shown and painted: the look of its cards and how many fit."""
+    def card_looks(self) -> dict[Status, tuple[CardLook, slice]]:
+        """For each column shown and painted: the look of its cards and the rows in view."""
         looks = {}
         for column in self.visible_columns():
             look = self.delegate.look_in(column.view)
             if look is not None:
-                looks[column.status] = (look, column.fitting())
+                top = column.view.indexAt(QPoint(column.view.viewport().width() // 2, 0))
+                first = max(0, top.row())
+                looks[column.status] = (look, slice(first, first + column.fitting()))
         return looks
 
     def loaded(self) -> dict[Status, int]:
@@ -441,14 +459,6 @@ class BoardGrid(QWidget):
             if column.view.hasFocus() and column.view.currentIndex().isValid():
                 return column.model.card(column.view.currentIndex().row())
         return None
-
-    def select(self, incident_id: int) -> None:
-        for column in self.columns.values():
-            row = column.model.row_of(incident_id)
-            if row is not None:
-                column.view.setCurrentIndex(column.model.index(row))
-                column.view.setFocus()
-                return
 
     def eventFilter(self, watched: QObject, event: Any) -> bool:
         if isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:

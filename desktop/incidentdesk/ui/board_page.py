@@ -15,6 +15,7 @@ from incidentdesk.domain.enums import Status
 from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.lifecycle import NOTE_REQUIRED, Step
 from incidentdesk.services.board import (
+    FIRST_CARDS,
     BoardCard,
     ColumnCards,
     RankMove,
@@ -127,15 +128,15 @@ class BoardPage(QWidget):
             targets, now = desk.settings.sla_targets(), datetime.now(UTC)
             drawn: Drawn = {}
             # The cards that will show are drawn here, so that the GUI thread only copies them.
-            for status, (look, fitting) in looks.items():
-                cards = columns[status].cards[:fitting] if status in columns else []
+            for status, (look, shown) in looks.items():
+                cards = columns[status].cards[shown] if status in columns else []
                 drawn.update(draw_cards(cards, look, targets, now, known))
             return columns, targets, now, drawn
 
         self._runner.run_latest(
             "board",
             load,
-            lambda result: self._loaded(*result),
+            lambda result: self._loaded(loaded, *result),
             lambda error: self.message.setText(
                 f"The board could not be loaded: {error}. Press F5."
             ),
@@ -143,11 +144,18 @@ class BoardPage(QWidget):
 
     def _loaded(
         self,
+        asked_for: dict[Status, int],
         columns: dict[Status, ColumnCards],
         targets: Targets,
         now: datetime,
         drawn: Drawn,
     ) -> None:
+        loaded = self.grid.loaded()
+        if any(loaded[status] > max(FIRST_CARDS, asked_for[status]) for status in loaded):
+            # A column built more cards while this was loading: showing fewer would lose
+            # its scroll position.
+            self.refresh()
+            return
         self.grid.delegate.add_drawn(drawn)
         self.grid.apply(columns, targets, now, self.loaded.emit)
 
@@ -155,17 +163,20 @@ class BoardPage(QWidget):
         """A column scrolled to its last card: build the next ones."""
         desk, model = self._desk, self.grid.columns[status].model
         if desk is None:
+            model.more_failed()
             return
 
         def add(cards: list[BoardCard]) -> None:
+            if desk is not self._desk:
+                return  # from the database shown before
             if not model.add_more(ids, cards):
-                self.refresh()  # the column changed meanwhile: load it as it is now
+                self.refresh()  # a card is gone: load the column as it is now
 
-        self._runner.read(
-            lambda: desk.board.cards_of(ids),
-            add,
-            lambda error: self.message.setText(f"More cards could not be loaded: {error}."),
-        )
+        def failed(error: Exception) -> None:
+            model.more_failed()
+            self.message.setText(f"More cards could not be loaded: {error}. Scroll to retry.")
+
+        self._runner.read(lambda: desk.board.cards_of(ids), add, failed)
 
     # Moves
 

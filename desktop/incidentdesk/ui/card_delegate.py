@@ -29,7 +29,7 @@ CARD_ROLE = Qt.ItemDataRole.UserRole + 1
 CARD_HEIGHT_LINES = 4
 CARD_MARGIN = 4
 CARD_PADDING = 8
-# Images kept of cards drawn lately: a few screens of cards, at any pixel ratio.
+# Images kept of cards drawn lately: a few screens of cards at a pixel ratio of 1.
 DRAWN_BYTES_LIMIT = 24 * 1024 * 1024
 Index = QModelIndex | QPersistentModelIndex
 
@@ -75,8 +75,18 @@ class CardLook:
     font: QFont
 
     @property
-    def key(self) -> tuple[int, int, float, int, str]:
-        return (self.width, self.height, self.ratio, self.palette.cacheKey(), self.font.key())
+    def key(self) -> tuple[int, int, float, int, QPalette.ColorGroup, str]:
+        palette = self.palette
+        # The cache key of a palette leaves out which of its colour groups is current (an
+        # inactive window's selection may be drawn in another colour).
+        return (
+            self.width,
+            self.height,
+            self.ratio,
+            palette.cacheKey(),
+            palette.currentColorGroup(),
+            self.font.key(),
+        )
 
 
 @dataclass(frozen=True)
@@ -139,9 +149,10 @@ def _draw(
     painter: QPainter, card: BoardCard, face: CardFace, selected: bool, look: CardLook
 ) -> None:
     palette, dark = look.palette, is_dark(look.palette)
-    bold = QFont(look.font)
+    # Fonts of this drawing's own: the GUI thread may be drawing with the look's at once.
+    regular, bold = QFont(look.font), QFont(look.font)
     bold.setBold(True)
-    metrics, bold_metrics = QFontMetrics(look.font), QFontMetrics(bold)
+    metrics, bold_metrics = QFontMetrics(regular), QFontMetrics(bold)
     line = metrics.height()
     outer = QRect(0, 0, look.width, look.height).adjusted(
         CARD_MARGIN, CARD_MARGIN, -CARD_MARGIN, -CARD_MARGIN
@@ -168,7 +179,7 @@ def _draw(
     painter.drawRoundedRect(badge, 3, 3)
     painter.setPen(text)
     painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, card.severity.label)
-    painter.setFont(look.font)
+    painter.setFont(regular)
     painter.setPen(text_colour)
     painter.drawText(
         QRect(inner.right() - priority_width + 6, top, priority_width, line),
@@ -247,6 +258,8 @@ class CardDelegate(QStyledItemDelegate):
             self._remember(key, image)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        if option.rect.isEmpty():
+            return  # a row not laid out yet
         card: BoardCard = index.data(CARD_ROLE)
         face = CardFace.of(card, self.targets, self.now)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -268,6 +281,7 @@ class CardDelegate(QStyledItemDelegate):
             look is None
             or (look.width, look.height, look.ratio) != (width, height, ratio)
             or look.palette.cacheKey() != option.palette.cacheKey()
+            or look.palette.currentColorGroup() != option.palette.currentColorGroup()
             or look.font != option.font
         ):
             # Copies: the palette and font of a style option live only as long as the option.
@@ -281,6 +295,9 @@ class CardDelegate(QStyledItemDelegate):
             self._drawn_bytes -= previous.sizeInBytes()
         self._drawn[key] = image
         self._drawn_bytes += image.sizeInBytes()
-        while self._drawn_bytes > DRAWN_BYTES_LIMIT and len(self._drawn) > 1:
+        # A screenful of cards takes the square of the pixel ratio more bytes on a high-DPI
+        # screen; the budget grows with it, or the cards of one screen would not fit.
+        limit = DRAWN_BYTES_LIMIT * max(1.0, image.devicePixelRatio()) ** 2
+        while self._drawn_bytes > limit and len(self._drawn) > 1:
             _, oldest = self._drawn.popitem(last=False)
             self._drawn_bytes -= oldest.sizeInBytes()

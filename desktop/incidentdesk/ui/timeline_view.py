@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QDateTime,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -219,6 +220,48 @@ class TimelineDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class EntryTable(QTableView):
+    """The entries as a table of one column with rows of one fixed height: unlike a list
+    view, it never lays out thousands of entries one by one (a list view called into Python
+    twice per entry, 30 ms for 5,000). Home and End go to the first and last entry, as in a
+    list."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.horizontalHeader().hide()
+        self.horizontalHeader().setStretchLastSection(True)
+        self.verticalHeader().hide()
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self._fit_rows_to_font()
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setTabKeyNavigation(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setAlternatingRowColors(True)
+
+    def moveCursor(
+        self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        model = self.model()
+        rows = model.rowCount() if model is not None else 0
+        if rows and action is QAbstractItemView.CursorAction.MoveHome:
+            return model.index(0, 0)
+        if rows and action is QAbstractItemView.CursorAction.MoveEnd:
+            return model.index(rows - 1, 0)
+        return super().moveCursor(action, modifiers)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_rows_to_font()
+
+    def _fit_rows_to_font(self) -> None:
+        self.verticalHeader().setDefaultSectionSize(TimelineDelegate.row_height(self.font()))
+
+
 class TimelinePanel(QWidget):
     """The log of one incident. ``changed`` after an entry was added or pinned."""
 
@@ -239,27 +282,10 @@ class TimelinePanel(QWidget):
         self._incident: Incident | None = None
         self._amending: TimelineEntry | None = None
         self.model = TimelineModel(self)
-        # A table of one column, not a list: its rows all have one fixed height, so it never
-        # lays out thousands of entries one by one (a list view did, calling into Python twice
-        # per entry, 30 ms for 5,000).
-        self.view = QTableView()
+        self.view = EntryTable()
         self.view.setModel(self.model)
         self.view.setItemDelegate(TimelineDelegate(self.view))
-        self.view.horizontalHeader().hide()
-        self.view.horizontalHeader().setStretchLastSection(True)
-        rows = self.view.verticalHeader()
-        rows.hide()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(TimelineDelegate.row_height(self.view.font()))
-        self.view.setShowGrid(False)
-        self.view.setWordWrap(False)
-        self.view.setTabKeyNavigation(False)
-        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setAccessibleName("Timeline entries")
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.view.setAlternatingRowColors(True)
         self.view.selectionModel().currentChanged.connect(self._show_selected)
 
         self.kind_filter = QComboBox()
