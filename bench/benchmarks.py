@@ -258,7 +258,10 @@ def measure_search(context: Context) -> list[Entry]:
             "ms",
             Target(16),
             None,
-            frame_gap_details(gaps_ms),
+            {
+                **frame_gap_details(gaps_ms),
+                "switching_to_the_list_max": max(samples["switching_frame_gaps_ms"]),
+            },
         ),
     ]
 

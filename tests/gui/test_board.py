@@ -54,7 +54,7 @@ from incidentdesk.storage import models as m
 from incidentdesk.storage.locations import PostgresLocation, SqliteLocation
 from incidentdesk.ui import board as board_ui
 from incidentdesk.ui import board_page as board_page_module
-from incidentdesk.ui import card_delegate
+from incidentdesk.ui import card_delegate, drawn_images
 from incidentdesk.ui.board import (
     CARD_MIME_TYPE,
     INCREMENTAL_LIMIT,
@@ -600,7 +600,7 @@ def test_the_drawn_cards_are_kept_within_their_memory_budget(
 ) -> None:
     delegate = CardDelegate()
     look = CardLook(200, 80, 1.0, QPalette(), QFont())
-    monkeypatch.setattr(card_delegate, "DRAWN_BYTES_LIMIT", 200 * 80 * 4 * 3)
+    monkeypatch.setattr(drawn_images, "BYTES_LIMIT", 200 * 80 * 4 * 3)
     now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     cards = [make_card(n) for n in range(1, 6)]
     drawn = card_delegate.draw_cards(cards, look, {}, now, delegate.has_drawn)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from incidentdesk.domain.enums import Status
 from incidentdesk.services.incidents import IncidentQuery, SortKey
+from incidentdesk.ui import incident_table
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE
 from incidentdesk.ui.main_window import STATUS_FILTERS, MainWindow
+from incidentdesk.ui.theme import severity_colours
 from tests.gui.conftest import RecordingDialogs
 
 
@@ -214,3 +218,50 @@ def test_switching_databases_keeps_the_window_working(
     with qtbot.waitSignal(window.model.total_changed):
         window.open_database(sqlite_address)
     assert window.model.total == 20
+
+
+# The list's rows, painted from images
+
+
+def test_rows_of_a_search_are_drawn_off_the_gui_thread(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = window.table
+    table.viewport().repaint()  # the rows shown at first: drawn as they paint
+    drawn_on: list[bool] = []
+    draw = incident_table.draw_row
+
+    def watched_draw(*arguments: object) -> QImage:
+        drawn_on.append(threading.current_thread() is threading.main_thread())
+        return draw(*arguments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(incident_table, "draw_row", watched_draw)
+    with qtbot.waitSignal(window.model.loaded):
+        window.search.setText("certificate")
+    table.viewport().repaint()
+    assert window.model.rowCount() > 0
+    assert drawn_on
+    assert not any(drawn_on)  # the GUI thread only copied the rows
+
+
+def test_a_row_shows_its_severity_colour_and_the_selection(qtbot, window: MainWindow) -> None:
+    table, model = window.table, window.model
+    severity = model.listed(0).severity
+    header = table.horizontalHeader()
+
+    def colour_in(row: int, key: SortKey) -> QColor:
+        column = column_of(key)
+        x = header.sectionViewportPosition(column) + 2
+        y = table.rowViewportPosition(row) + table.rowHeight(row) // 2
+        return table.viewport().grab().toImage().pixelColor(x, y)
+
+    palette = table.palette()
+    assert colour_in(0, SortKey.SEVERITY) == severity_colours(severity, palette)[0]
+    assert colour_in(0, SortKey.TITLE) == palette.color(QPalette.ColorRole.Base)
+    assert colour_in(1, SortKey.TITLE) == palette.color(QPalette.ColorRole.AlternateBase)
+    table.setFocus()
+    table.selectRow(1)
+    highlight = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight)
+    assert colour_in(1, SortKey.TITLE) == highlight
+    assert colour_in(1, SortKey.SEVERITY) == highlight
+    assert colour_in(0, SortKey.TITLE) == palette.color(QPalette.ColorRole.Base)

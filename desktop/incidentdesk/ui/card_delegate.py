@@ -5,7 +5,6 @@ refresh brings on its read thread, and the GUI thread only copies them."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,14 +22,13 @@ from PySide6.QtWidgets import (
 from incidentdesk.domain.metrics import format_duration
 from incidentdesk.domain.sla import ClockState, SlaClock, sla_clock
 from incidentdesk.services.board import BoardCard
+from incidentdesk.ui.drawn_images import DrawnImages
 from incidentdesk.ui.theme import is_dark, severity_colours
 
 CARD_ROLE = Qt.ItemDataRole.UserRole + 1
 CARD_HEIGHT_LINES = 4
 CARD_MARGIN = 4
 CARD_PADDING = 8
-# Images kept of cards drawn lately: a few screens of cards at a pixel ratio of 1.
-DRAWN_BYTES_LIMIT = 24 * 1024 * 1024
 Index = QModelIndex | QPersistentModelIndex
 
 CLOCK_COLOURS = {  # light, dark
@@ -232,8 +230,7 @@ class CardDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.targets: dict[str, dict[str, int]] = {}
         self.now = datetime.now(UTC)
-        self._drawn: OrderedDict[Hashable, QImage] = OrderedDict()
-        self._drawn_bytes = 0
+        self._drawn = DrawnImages()
         self._looks: dict[QWidget, CardLook] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
@@ -248,14 +245,13 @@ class CardDelegate(QStyledItemDelegate):
         return self._looks.get(view)
 
     def has_drawn(self, key: Hashable) -> bool:
-        """Whether the card of ``key`` (see ``drawn_key``) is drawn already. Safe to ask from
-        another thread: a dictionary lookup is atomic."""
-        return key in self._drawn
+        """Whether the card of ``key`` (see ``drawn_key``) is drawn already; safe to ask from
+        another thread."""
+        return self._drawn.has(key)
 
     def add_drawn(self, drawn: dict[Hashable, QImage]) -> None:
         """Keep cards drawn elsewhere (by ``draw_cards``) for the next paint."""
-        for key, image in drawn.items():
-            self._remember(key, image)
+        self._drawn.put_all(drawn)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         if option.rect.isEmpty():
@@ -268,9 +264,7 @@ class CardDelegate(QStyledItemDelegate):
         image = self._drawn.get(key)
         if image is None:
             image = draw_card(card, face, selected, look)
-            self._remember(key, image)
-        else:
-            self._drawn.move_to_end(key)
+            self._drawn.put(key, image)
         painter.drawImage(option.rect.topLeft(), image)
 
     def _look(self, option: QStyleOptionViewItem, ratio: float) -> CardLook:
@@ -288,16 +282,3 @@ class CardDelegate(QStyledItemDelegate):
             look = CardLook(width, height, ratio, QPalette(option.palette), QFont(option.font))
             self._looks[view] = look
         return look
-
-    def _remember(self, key: Hashable, image: QImage) -> None:
-        previous = self._drawn.pop(key, None)
-        if previous is not None:
-            self._drawn_bytes -= previous.sizeInBytes()
-        self._drawn[key] = image
-        self._drawn_bytes += image.sizeInBytes()
-        # A screenful of cards takes the square of the pixel ratio more bytes on a high-DPI
-        # screen; the budget grows with it, or the cards of one screen would not fit.
-        limit = DRAWN_BYTES_LIMIT * max(1.0, image.devicePixelRatio()) ** 2
-        while self._drawn_bytes > limit and len(self._drawn) > 1:
-            _, oldest = self._drawn.popitem(last=False)
-            self._drawn_bytes -= oldest.sizeInBytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -57,8 +58,8 @@ _ANSWERED_ROLES = frozenset(
     }
 )
 _CENTRED = Qt.AlignmentFlag.AlignCenter
-_SEVERITY_COLUMN = next(c for c, (key, _) in enumerate(COLUMNS) if key is SortKey.SEVERITY)
-_CENTRED_COLUMNS = frozenset(
+SEVERITY_COLUMN = next(c for c, (key, _) in enumerate(COLUMNS) if key is SortKey.SEVERITY)
+CENTRED_COLUMNS = frozenset(
     c for c, (key, _) in enumerate(COLUMNS) if key in (SortKey.SEVERITY, SortKey.PRIORITY)
 )
 _TOOLTIP_COLUMNS = frozenset(
@@ -114,6 +115,7 @@ class IncidentTableModel(QAbstractTableModel):
     The total is counted after the first page is shown, so typing never waits for a count."""
 
     loaded = Signal()  # the first page of the current query has arrived
+    rows_drawn = Signal(object)  # what ``draw_ahead``'s work made, just before the rows change
     total_changed = Signal(int)  # the number of matching incidents is known
     load_failed = Signal(Exception)
 
@@ -130,6 +132,11 @@ class IncidentTableModel(QAbstractTableModel):
         self._generation = 0
         self._fetching = False
         self._colours = {severity: severity_colours(severity) for severity in Severity}
+        # Set by the view: called when a search starts, it returns work for the read thread
+        # that draws the rows of the first page that will show.
+        self.draw_ahead: Callable[[], Callable[[list[ListedIncident]], object] | None] = lambda: (
+            None
+        )
 
     @property
     def query(self) -> IncidentQuery:
@@ -166,11 +173,13 @@ class IncidentTableModel(QAbstractTableModel):
         if service is None:
             return
         generation = self._generation
+        draw = self.draw_ahead()
 
-        def first_page() -> tuple[list[ListedIncident], bool]:
+        def first_page() -> tuple[list[ListedIncident], bool, object]:
             rows = service.rows(query, 0, PAGE_SIZE)
             database_empty = not rows and service.count(IncidentQuery()) == 0
-            return _listed(rows), database_empty
+            listed = _listed(rows)
+            return listed, database_empty, draw(listed) if draw is not None else None
 
         self._runner.run_latest(
             "incident-list",
@@ -187,11 +196,13 @@ class IncidentTableModel(QAbstractTableModel):
         self.load_failed.emit(error)
 
     def _first_page_arrived(
-        self, generation: int, result: tuple[list[ListedIncident], bool]
+        self, generation: int, result: tuple[list[ListedIncident], bool, object]
     ) -> None:
         if generation != self._generation:
             return
-        rows, self._database_empty = result
+        rows, self._database_empty, drawn = result
+        if drawn is not None:
+            self.rows_drawn.emit(drawn)
         colours = {severity: severity_colours(severity) for severity in Severity}
         # Typing on often brings the same first page (a distinctive word is complete): then
         # there is no reset, so no repaint, and the selection and scroll position stay.
@@ -255,6 +266,9 @@ class IncidentTableModel(QAbstractTableModel):
         if not self._counted:
             self._total = len(self._rows)
 
+    def listed(self, row: int) -> ListedIncident:
+        return self._rows[row]
+
     # Qt's model interface
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -281,9 +295,9 @@ class IncidentTableModel(QAbstractTableModel):
         if role == _DISPLAY_ROLE:
             return listed.texts[column]
         if role == _ALIGNMENT_ROLE:
-            return _CENTRED if column in _CENTRED_COLUMNS else None
+            return _CENTRED if column in CENTRED_COLUMNS else None
         if role in _COLOUR_ROLES:
-            if column != _SEVERITY_COLUMN:
+            if column != SEVERITY_COLUMN:
                 return None
             background, text = self._colours[listed.severity]
             return background if role == _BACKGROUND_ROLE else text

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -45,6 +44,7 @@ from incidentdesk.ui.filter_bar import (
     saved_views,
     store_saved_views,
 )
+from incidentdesk.ui.incident_table import IncidentTable
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import local_text
@@ -101,8 +101,10 @@ class MainWindow(QMainWindow):
         self.resize(1180, 720)
 
         self.model = IncidentTableModel(runner, self)
-        self.table = QTableView()
+        self.table = IncidentTable()
         self.table.setModel(self.model)
+        self.model.draw_ahead = self.table.draw_ahead
+        self.model.rows_drawn.connect(self.table.add_drawn)
         self.table.setAccessibleName("Incidents")
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
