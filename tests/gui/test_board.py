@@ -710,6 +710,31 @@ def test_a_refresh_that_would_show_fewer_cards_than_were_built_meanwhile_loads_a
     assert board.shown(Status.INVESTIGATING) == shown
 
 
+def test_alt_down_on_the_last_card_built_moves_it_below_the_next(
+    qtbot, board_desk: Desk, runner: TaskRunner, dialogs: RecordingDialogs, monkeypatch
+) -> None:
+    monkeypatch.setattr(board_service, "FIRST_CARDS", 3)
+    ids = fill_board(board_desk)
+    page = BoardPage(runner, dialogs)
+    qtbot.addWidget(page)
+    page.resize(1400, 220)  # two cards high: the third is built but not in view
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.set_desk(board_desk)
+    model = page.grid.columns[Status.INVESTIGATING].model
+    assert [card.title for card in model.cards()] == [
+        "Investigating urgent",
+        "Investigating A",
+        "Investigating B",
+    ]
+    with qtbot.waitSignal(page.moved, timeout=10_000):
+        page.nudge(ids["Investigating B"], +1)
+    titles = {incident_id: title for title, incident_id in ids.items()}
+    column = board_desk.board.columns(IncidentQuery())[Status.INVESTIGATING]
+    assert [titles[i] for i in column.ids][2:4] == ["Investigating C", "Investigating B"]
+    assert dialogs.messages == []
+
+
 def test_dropping_a_card_higher_in_its_column_reranks_it(qtbot, board: Board, idle) -> None:
     page = board.page
     before = board.snapshot()

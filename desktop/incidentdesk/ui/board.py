@@ -94,6 +94,10 @@ class BoardColumnModel(QAbstractListModel):
     def card(self, row: int) -> BoardCard:
         return self._cards[row]
 
+    def id_after(self, row: int) -> int | None:
+        """The incident below ``row``, built into a card yet or not."""
+        return self._ids[row + 1] if row + 1 < len(self._ids) else None
+
     def row_of(self, incident_id: int) -> int | None:
         return next((row for row, card in enumerate(self._cards) if card.id == incident_id), None)
 

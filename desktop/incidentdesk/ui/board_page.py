@@ -217,8 +217,14 @@ class BoardPage(QWidget):
         card = self._card(incident_id)
         if card is None:
             return
-        cards = self.grid.columns[card.status].model.cards()
+        model = self.grid.columns[card.status].model
+        cards = model.cards()
         row = next(index for index, other in enumerate(cards) if other.id == incident_id)
+        following = model.id_after(row)
+        if direction > 0 and row == len(cards) - 1 and following is not None:
+            # The last card built: the one below it is not built yet, but its id is known.
+            self._write_rerank(card, following, None)
+            return
         # Up: before the card above it; down: after the card below it.
         self._rerank(cards, incident_id, max(0, row - 1) if direction < 0 else row + 2)
 
@@ -252,10 +258,12 @@ class BoardPage(QWidget):
             before is None or before.rank > card.rank
         ):
             return  # it is already there
+        self._write_rerank(card, after.id if after else None, before.id if before else None)
+
+    def _write_rerank(self, card: BoardCard, after_id: int | None, before_id: int | None) -> None:
         board, actor = self._desk.board, self._desk.actor_id  # type: ignore[union-attr]
-        after_id, before_id = (after.id if after else None), (before.id if before else None)
         self._runner.write(
-            lambda: board.rerank(incident_id, after_id, before_id, card.version, actor),
+            lambda: board.rerank(card.id, after_id, before_id, card.version, actor),
             lambda move: self._reranked(card, move),
             self._move_failed,
         )
