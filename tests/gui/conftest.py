@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,12 +10,13 @@ from typing import Any
 import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QSettings
-from PySide6.QtGui import QClipboard, QGuiApplication
+from PySide6.QtGui import QClipboard, QGuiApplication, QImage
 from PySide6.QtWidgets import QWidget
 
 from incidentdesk.services import demo
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.services.drafts import DraftStore
+from incidentdesk.ui import card_delegate, incident_table
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.incident_form import IncidentForm
 from incidentdesk.ui.main_window import MainWindow
@@ -143,3 +145,18 @@ def make_form(
         if shiboken6.isValid(form):
             form.deleteLater()
             qtbot.waitUntil(lambda form=form: not shiboken6.isValid(form))
+
+
+@pytest.fixture
+def drawn_on_gui_thread(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For each board card or list row drawn from now on, whether the GUI thread drew it."""
+    drawn_on: list[bool] = []
+    draw = card_delegate.draw_image
+
+    def watched_draw(*arguments: Any) -> QImage:
+        drawn_on.append(threading.current_thread() is threading.main_thread())
+        return draw(*arguments)
+
+    for module in (card_delegate, incident_table):
+        monkeypatch.setattr(module, "draw_image", watched_draw)
+    return drawn_on

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -29,7 +28,6 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QFont,
-    QImage,
     QPalette,
 )
 from PySide6.QtTest import QTest
@@ -548,18 +546,12 @@ def test_a_long_column_builds_its_cards_as_they_come_into_view(
 
 
 def test_a_refresh_draws_the_cards_off_the_gui_thread_and_paints_copies(
-    qtbot, board: Board, monkeypatch
+    qtbot, board: Board, drawn_on_gui_thread: list[bool]
 ) -> None:
     page, grid = board.page, board.page.grid
-    drawn_on: list[bool] = []
-    draw = card_delegate.draw_card
-
-    def watched_draw(*arguments: object) -> QImage:
-        drawn_on.append(threading.current_thread() is threading.main_thread())
-        return draw(*arguments)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(card_delegate, "draw_card", watched_draw)
+    drawn_on = drawn_on_gui_thread
     qtbot.waitUntil(lambda: all(grid.delegate.look_in(c.view) for c in grid.visible_columns()))
+    drawn_on.clear()  # the cards of the first load: drawn as they first painted
     board.desk.incidents.update(
         board.ids["Investigating B"],
         replace(board.desk.incidents.get(board.ids["Investigating B"]).draft, title="Renamed"),

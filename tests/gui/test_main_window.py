@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from incidentdesk.domain.enums import Status
 from incidentdesk.services.incidents import IncidentQuery, SortKey
-from incidentdesk.ui import incident_table
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE
 from incidentdesk.ui.main_window import STATUS_FILTERS, MainWindow
 from incidentdesk.ui.theme import severity_colours
@@ -224,18 +222,12 @@ def test_switching_databases_keeps_the_window_working(
 
 
 def test_rows_of_a_search_are_drawn_off_the_gui_thread(
-    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+    qtbot, window: MainWindow, drawn_on_gui_thread: list[bool]
 ) -> None:
     table = window.table
     table.viewport().repaint()  # the rows shown at first: drawn as they paint
-    drawn_on: list[bool] = []
-    draw = incident_table.draw_row
-
-    def watched_draw(*arguments: object) -> QImage:
-        drawn_on.append(threading.current_thread() is threading.main_thread())
-        return draw(*arguments)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(incident_table, "draw_row", watched_draw)
+    drawn_on_gui_thread.clear()
+    drawn_on = drawn_on_gui_thread
     with qtbot.waitSignal(window.model.loaded):
         window.search.setText("certificate")
     table.viewport().repaint()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from incidentdesk.domain.metrics import format_duration
 from incidentdesk.domain.sla import ClockState, SlaClock, sla_clock
 from incidentdesk.services.board import BoardCard
-from incidentdesk.ui.drawn_images import DrawnImages
+from incidentdesk.ui.drawn_images import DrawnImages, draw_image
 from incidentdesk.ui.theme import is_dark, severity_colours
 
 CARD_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -127,20 +127,13 @@ def draw_cards(
 
 
 def draw_card(card: BoardCard, face: CardFace, selected: bool, look: CardLook) -> QImage:
-    image = QImage(
-        round(look.width * look.ratio),
-        round(look.height * look.ratio),
-        QImage.Format.Format_RGB32,
+    return draw_image(
+        look.width,
+        look.height,
+        look.ratio,
+        look.palette.color(QPalette.ColorRole.Base),
+        lambda painter: _draw(painter, card, face, selected, look),
     )
-    image.setDevicePixelRatio(look.ratio)
-    # Opaque, on the list's own background: copied to the screen without blending.
-    image.fill(look.palette.color(QPalette.ColorRole.Base))
-    painter = QPainter(image)
-    try:
-        _draw(painter, card, face, selected, look)
-    finally:
-        painter.end()
-    return image
 
 
 def _draw(

@@ -4,13 +4,30 @@ while they look the same, the least recently shown dropped first."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage, QPainter
 
 # A few screens of cards or rows at a pixel ratio of 1; a high-DPI screen shows the same
 # things in the square of its ratio more bytes, and the budget grows with it.
 BYTES_LIMIT = 24 * 1024 * 1024
+
+
+def draw_image(
+    width: int, height: int, ratio: float, background: QColor, draw: Callable[[QPainter], None]
+) -> QImage:
+    """An image of ``width`` × ``height`` at the pixel ratio ``ratio``, drawn by ``draw``; safe
+    on any thread. Opaque, on the background of what it is shown on: copied to the screen
+    without blending."""
+    image = QImage(round(width * ratio), round(height * ratio), QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(ratio)
+    image.fill(background)
+    painter = QPainter(image)
+    try:
+        draw(painter)
+    finally:
+        painter.end()
+    return image
 
 
 class DrawnImages:

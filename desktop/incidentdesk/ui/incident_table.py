@@ -12,7 +12,7 @@ from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QTableView, QWidget
 
-from incidentdesk.ui.drawn_images import DrawnImages
+from incidentdesk.ui.drawn_images import DrawnImages, draw_image
 from incidentdesk.ui.incident_table_model import (
     CENTRED_COLUMNS,
     SEVERITY_COLUMN,
@@ -76,20 +76,13 @@ def draw_rows(
 
 
 def draw_row(listed: ListedIncident, selected: bool, alternate: bool, look: RowLook) -> QImage:
-    image = QImage(
-        round(look.width * look.ratio),
-        round(look.height * look.ratio),
-        QImage.Format.Format_RGB32,
+    return draw_image(
+        look.width,
+        look.height,
+        look.ratio,
+        look.palette.color(QPalette.ColorRole.Base),
+        lambda painter: _draw(painter, listed, selected, alternate, look),
     )
-    image.setDevicePixelRatio(look.ratio)
-    palette = look.palette
-    image.fill(palette.color(QPalette.ColorRole.Base))
-    painter = QPainter(image)
-    try:
-        _draw(painter, listed, selected, alternate, look)
-    finally:
-        painter.end()
-    return image
 
 
 def _draw(
