@@ -58,8 +58,9 @@ from incidentdesk.domain.incident import Impact, Incident, IncidentDraft, Incide
 from incidentdesk.domain.triage import suggest_severity
 from incidentdesk.domain.validation import FieldError, ValidationFailed, validate_draft
 from incidentdesk.services.desk import Desk
-from incidentdesk.services.drafts import DraftStore
+from incidentdesk.services.drafts import DraftStore, base_to_json, restored_base
 from incidentdesk.services.errors import AttachmentRefused, EditConflict
+from incidentdesk.services.incidents import edited_columns, with_columns
 from incidentdesk.services.triage import Rank
 from incidentdesk.ui.attachment_files import (
     AttachmentCandidate,
@@ -71,7 +72,7 @@ from incidentdesk.ui.attachment_preview import AttachmentPreview
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.form_context import FormContext, load_form_context
 from incidentdesk.ui.tasks import TaskRunner
-from incidentdesk.ui.times import from_qt, to_qt
+from incidentdesk.ui.times import from_qt, local_text, to_qt
 
 DRAFT_INTERVAL_MS = 3000
 DUPLICATE_SEARCH_DELAY_MS = 400
@@ -104,11 +105,16 @@ class IncidentForm(QDialog):
         self._drafts = drafts
         self._triage = desk.triage
         self._incident_id = incident_id
+        # Drafts of several databases share one folder, where incident ids repeat.
         self._draft_key = draft_key or (
-            f"edit-{incident_id}" if incident_id is not None else f"new-{uuid.uuid4().hex[:12]}"
+            f"edit-{desk.identity.database_id[:12]}-{incident_id}"
+            if incident_id is not None
+            else f"new-{uuid.uuid4().hex[:12]}"
         )
         self._context: FormContext | None = None
         self._version: int | None = None
+        # The copy of the incident the edit started from: a save sends only what differs.
+        self._base: IncidentDraft | None = None
         self._dirty = False
         self._saving = False
         self._loading = True
@@ -164,9 +170,18 @@ class IncidentForm(QDialog):
             "padding: 6px; border-radius: 4px; background: palette(alternate-base);"
         )
         self.banner.hide()
-        self.overwrite_button = QPushButton("Save &Anyway, Replacing Their Changes")
+        self.overwrite_button = QPushButton("Save &My Changes Over Theirs")
+        self.overwrite_button.setToolTip(
+            "Saves only the fields you changed; their changes to other fields stay"
+        )
         self.overwrite_button.clicked.connect(self._overwrite)
         self.overwrite_button.hide()
+        self.take_theirs_button = QPushButton("&Take Their Changes, Keep My Other Edits")
+        self.take_theirs_button.setToolTip(
+            "Puts their values into the fields they changed; your edits to other fields stay"
+        )
+        self.take_theirs_button.clicked.connect(self._take_their_changes)
+        self.take_theirs_button.hide()
 
         self.errors: dict[str, QLabel] = {}
         main = QVBoxLayout()
@@ -208,7 +223,11 @@ class IncidentForm(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
-        layout.addWidget(self.overwrite_button, 0, Qt.AlignmentFlag.AlignLeft)
+        conflict_buttons = QHBoxLayout()
+        conflict_buttons.addWidget(self.take_theirs_button)
+        conflict_buttons.addWidget(self.overwrite_button)
+        conflict_buttons.addStretch()
+        layout.addLayout(conflict_buttons)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
@@ -476,12 +495,14 @@ class IncidentForm(QDialog):
         self._fill_choices(context)
         if context.incident is not None:
             self._version = context.incident.version
+            self._base = context.incident.draft
             self._show_incident(context.incident)
         else:
             self.reported_at.setDateTime(QDateTime.currentDateTime())
             self.reported_by.setCurrentIndex(max(0, self.reported_by.findData(self._desk.actor_id)))
         if self._restored_draft is not None:
             self.load_fields(self._restored_draft)
+            self._version, self._base = restored_base(self._restored_draft, context.incident)
         self._source_kind_changed()
         self._triage_changed()
         self._connect_changes()
@@ -512,7 +533,10 @@ class IncidentForm(QDialog):
         self.service.setEditText("")
 
     def _show_incident(self, incident: Incident) -> None:
-        draft = incident.draft
+        self._show_draft(incident.draft)
+        self.setWindowTitle(f"Edit {incident.key}: {incident.title}")
+
+    def _show_draft(self, draft: IncidentDraft) -> None:
         self.title.setText(draft.title)
         self.description.setPlainText(draft.description)
         self.source_kind.setCurrentIndex(self.source_kind.findData(draft.source_kind))
@@ -538,7 +562,6 @@ class IncidentForm(QDialog):
         self.bridge.setText(draft.links.bridge)
         self.ticket.setText(draft.links.ticket)
         self._escalation_level = draft.escalation_level
-        self.setWindowTitle(f"Edit {incident.key}: {incident.title}")
 
     @staticmethod
     def _select(combo: QComboBox, value: Any) -> None:
@@ -967,9 +990,11 @@ class IncidentForm(QDialog):
                 self._alive(self._save_failed),
             )
         else:
+            base = self._base
             assert version is not None
+            assert base is not None
             self._runner.write(
-                lambda: incidents.update(incident_id, draft, version, actor, files)[0],
+                lambda: incidents.update(incident_id, draft, version, actor, files, base=base)[0],
                 self._alive(self._saved),
                 self._alive(self._save_failed),
             )
@@ -980,6 +1005,7 @@ class IncidentForm(QDialog):
         self.status_label.setText(text)
         self.banner.hide()
         self.overwrite_button.hide()
+        self.take_theirs_button.hide()
 
     def _saved(self, incident: Incident) -> None:
         self._saving = False
@@ -1007,8 +1033,12 @@ class IncidentForm(QDialog):
             return
         if isinstance(error, EditConflict):
             self._conflict = error.current
-            self._show_banner(f"{error} Everything you typed is still here.")
+            self._show_banner(
+                f"{conflict_text(error)}\nEverything you typed is still here. Take their "
+                "changes into the form, or save only the fields you changed over theirs."
+            )
             self.overwrite_button.show()
+            self.take_theirs_button.setVisible(bool(error.their_changes))
             return
         self._show_banner(
             f"The incident was not saved: {_plain(error)} Everything you typed is still here and "
@@ -1016,9 +1046,33 @@ class IncidentForm(QDialog):
         )
 
     def _overwrite(self) -> None:
+        """Save the fields this person changed over the newer version; the other person's
+        changes to other fields stay, as the service writes only what differs from the base."""
         draft = self._draft_or_show_errors()
         if draft is not None and self._conflict is not None:
             self._store(draft, self._conflict.version)
+
+    def _take_their_changes(self) -> None:
+        """Rebase the edit on the version saved meanwhile: their values in the fields they
+        changed, this person's edits in every other field."""
+        current, base = self._conflict, self._base
+        if current is None or base is None:
+            return
+        theirs = edited_columns(base, current.draft)
+        mine = {
+            name: value
+            for name, value in edited_columns(base, self.to_draft()).items()
+            if name not in theirs
+        }
+        self._show_draft(with_columns(current.draft, mine))
+        self._version, self._base, self._conflict = current.version, current.draft, None
+        self._triage_changed()
+        self.banner.hide()
+        self.overwrite_button.hide()
+        self.take_theirs_button.hide()
+        self.status_label.setText("Their changes are in the form; review them and save again.")
+        self._dirty = True
+        self.save_draft()
 
     def _show_banner(self, text: str) -> None:
         self.banner.setText(text)
@@ -1032,6 +1086,7 @@ class IncidentForm(QDialog):
         return {
             "incident_id": self._incident_id,
             "version": self._version,
+            "base": base_to_json(self._base),
             "title": draft.title,
             "description": draft.description,
             "reported_at": draft.reported_at.isoformat(),
@@ -1096,9 +1151,16 @@ class IncidentForm(QDialog):
     def save_draft(self) -> None:
         if not self._dirty or self._loading:
             return
-        fields, key, drafts = self.fields(), self._draft_key, self._drafts
+        fields, key, drafts, database = (
+            self.fields(),
+            self._draft_key,
+            self._drafts,
+            self._desk.identity,
+        )
         self._runner.files(
-            lambda: drafts.save(key, fields), lambda _: None, self._alive(self._draft_failed)
+            lambda: drafts.save(key, fields, database),
+            lambda _: None,
+            self._alive(self._draft_failed),
         )
 
     def _draft_failed(self, error: Exception) -> None:
@@ -1167,6 +1229,16 @@ def _keep_pasted(
     path = folder / f"{draft_key}-{candidate.file.sha256[:16]}.png"
     path.write_bytes(candidate.file.content)
     return candidate, str(path)
+
+
+def conflict_text(conflict: EditConflict) -> str:
+    """What the other person changed, field by field, with who and when where known."""
+    lines = [str(conflict)]
+    for change in conflict.their_changes:
+        who = f" by {change.changed_by}" if change.changed_by else ""
+        when = f" at {local_text(change.changed_at)}" if change.changed_at else ""
+        lines.append(f"• {change.label}: {change.old or '—'} → {change.new or '—'}{who}{when}")
+    return "\n".join(lines)
 
 
 def _plain(error: Exception) -> str:
