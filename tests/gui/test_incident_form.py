@@ -644,6 +644,92 @@ def test_a_failed_save_keeps_everything_and_says_why(
     qtbot.waitUntil(lambda: drafts.all() == [])
 
 
+def test_a_form_whose_lists_did_not_load_says_so_and_loads_them_again(
+    qtbot,
+    runner,
+    sqlite_desk: Desk,
+    make_form: FormMaker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    desk = sqlite_desk
+    seed_catalog(desk)
+    failures: list[Exception] = []
+    runner.failed.connect(failures.append)
+    real_load = incident_form.load_form_context
+
+    def connection_lost(*args: object) -> None:
+        raise pw.OperationalError("the connection is closed")
+
+    monkeypatch.setattr(incident_form, "load_form_context", connection_lost)
+    form = make_form(desk)
+    qtbot.waitUntil(lambda: not form.banner.isHidden())
+    assert "could not load its lists: the connection is closed." in form.banner.text()
+    assert not form.retry_button.isHidden()
+    type_text("Checkout down for everyone")
+
+    form.save()  # Ctrl+Enter: says why nothing happens
+    assert "Not saved: the form's lists have not loaded" in form.status_label.text()
+    assert desk.incidents.count(ALL_INCIDENTS) == 0
+
+    monkeypatch.setattr(incident_form, "load_form_context", real_load)
+    with qtbot.waitSignal(form.loaded):
+        qtbot.mouseClick(form.retry_button, Qt.MouseButton.LeftButton)
+    assert form.title.text() == "Checkout down for everyone"  # what was typed stays
+    assert form.retry_button.isHidden()
+    assert form.service.count() > 1
+    with qtbot.waitSignal(form.saved) as saved:
+        form.save()
+    assert saved.args[0].title == "Checkout down for everyone"
+    assert failures == []
+
+
+def test_an_edit_whose_lists_did_not_load_cannot_be_typed_into(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = sqlite_desk
+    incident = desk.incidents.create(make_draft(title="As stored"), desk.actor_id)
+
+    def connection_lost(*args: object) -> None:
+        raise pw.OperationalError("the connection is closed")
+
+    monkeypatch.setattr(incident_form, "load_form_context", connection_lost)
+    form = make_form(desk, incident.id)
+    qtbot.waitUntil(lambda: not form.retry_button.isHidden())
+    assert not form.title.isEnabled()  # an empty form would be saved over the incident
+    monkeypatch.undo()
+    with qtbot.waitSignal(form.loaded):
+        form.retry_button.click()
+    assert form.title.isEnabled()
+    assert form.title.text() == "As stored"
+
+
+def test_a_failed_duplicate_search_is_a_quiet_note_not_a_dialog(
+    qtbot,
+    runner,
+    sqlite_desk: Desk,
+    make_form: FormMaker,
+    dialogs: RecordingDialogs,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    desk = sqlite_desk
+    failures: list[Exception] = []
+    runner.failed.connect(failures.append)
+    form = make_form(desk)
+
+    def connection_lost(*args: object) -> None:
+        raise pw.OperationalError("the connection is closed")
+
+    monkeypatch.setattr(desk.triage, "similar_open", connection_lost)
+    monkeypatch.setattr(desk.triage, "rank_among_open", connection_lost)
+    type_text("Checkout down")
+    qtbot.waitUntil(lambda: "could not be looked up" in form.duplicates_hint.text())
+
+    assert "the connection is closed" in form.duplicates_hint.text()
+    assert failures == []
+    assert dialogs.messages == []
+    assert form.banner.isHidden()
+
+
 # 9. Editing
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -79,6 +80,8 @@ DUPLICATE_SEARCH_DELAY_MS = 400
 NONE_CHOICE = "—"
 DISCARD = "Discard"
 
+log = logging.getLogger(__name__)
+
 
 class IncidentForm(QDialog):
     """Non-modal: several can be open. ``saved`` carries the stored incident."""
@@ -143,7 +146,12 @@ class IncidentForm(QDialog):
         self._duplicate_timer.setSingleShot(True)
         self._duplicate_timer.setInterval(DUPLICATE_SEARCH_DELAY_MS)
         self._duplicate_timer.timeout.connect(self._look_for_duplicates)
-        runner.read(
+        self._typed_before_retry: dict[str, Any] | None = None
+        self._load_context()
+
+    def _load_context(self) -> None:
+        desk, incident_id = self._desk, self._incident_id
+        self._runner.read(
             lambda: load_form_context(desk, incident_id),
             self._alive(self._context_loaded),
             self._alive(self._context_failed),
@@ -182,6 +190,10 @@ class IncidentForm(QDialog):
         )
         self.take_theirs_button.clicked.connect(self._take_their_changes)
         self.take_theirs_button.hide()
+        self.retry_button = QPushButton("&Retry Loading")
+        self.retry_button.setToolTip("Loads the form's lists again, keeping what you typed")
+        self.retry_button.clicked.connect(self._retry_loading)
+        self.retry_button.hide()
 
         self.errors: dict[str, QLabel] = {}
         main = QVBoxLayout()
@@ -205,6 +217,7 @@ class IncidentForm(QDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a container, not a stop for Tab
         scroll.setWidget(splitter)
+        self._fields_area = splitter
 
         self.save_button = QPushButton(
             "&Save Incident" if self._incident_id is None else "&Save Changes"
@@ -224,6 +237,7 @@ class IncidentForm(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         conflict_buttons = QHBoxLayout()
+        conflict_buttons.addWidget(self.retry_button)
         conflict_buttons.addWidget(self.take_theirs_button)
         conflict_buttons.addWidget(self.overwrite_button)
         conflict_buttons.addStretch()
@@ -488,7 +502,23 @@ class IncidentForm(QDialog):
     def _context_failed(self, error: Exception) -> None:
         self.setEnabled(True)
         self.save_button.setEnabled(False)
-        self._show_banner(f"The form could not load its lists: {error}. Close it and try again.")
+        # A new report can be typed meanwhile; an edit has nothing to show until it loads.
+        self._fields_area.setEnabled(self._incident_id is None)
+        self.status_label.setText("Not loaded.")
+        self._show_banner(
+            f"The form could not load its lists: {_plain(error)} It cannot be saved until "
+            "they load: press Retry Loading when the database is back. What you typed stays."
+        )
+        self.retry_button.show()
+        (self.title if self._incident_id is None else self.retry_button).setFocus()
+
+    def _retry_loading(self) -> None:
+        if self._incident_id is None:
+            self._typed_before_retry = {**self.fields(), "files": []}  # files stay attached
+        self.retry_button.hide()
+        self.banner.hide()
+        self.status_label.setText("Loading…")
+        self._load_context()
 
     def _context_loaded(self, context: FormContext) -> None:
         self._context = context
@@ -503,11 +533,16 @@ class IncidentForm(QDialog):
         if self._restored_draft is not None:
             self.load_fields(self._restored_draft)
             self._version, self._base = restored_base(self._restored_draft, context.incident)
+        if self._typed_before_retry is not None:
+            self.load_fields(self._typed_before_retry)
+        self._fields_area.setEnabled(True)
+        self.save_button.setEnabled(True)
+        self.status_label.clear()
         self._source_kind_changed()
         self._triage_changed()
         self._connect_changes()
         self._loading = False
-        self._dirty = self._restored_draft is not None
+        self._dirty = self._restored_draft is not None or self._typed_before_retry is not None
         self.setEnabled(True)
         self.title.setFocus()
         self._autosave.start()
@@ -699,6 +734,7 @@ class IncidentForm(QDialog):
             f"form-rank-{self._draft_key}",
             lambda: self._triage.rank_among_open(priority, exclude),
             self._alive(lambda rank: self._show_rank(priority.label, rank)),
+            self._alive(lambda _error: self.priority.setText(f"<b>{priority.label}</b>")),
         )
 
     def _show_rank(self, label: str, rank: Rank) -> None:
@@ -829,6 +865,16 @@ class IncidentForm(QDialog):
             f"form-duplicates-{self._draft_key}",
             lambda: self._triage.similar_open(title, description, self._incident_id),
             self._alive(self._show_duplicates),
+            self._alive(self._duplicates_failed),
+        )
+
+    def _duplicates_failed(self, error: Exception) -> None:
+        """A quiet note: looking for duplicates helps, and its failure must not interrupt."""
+        log.info("Looking for similar incidents failed: %s", error)
+        self.duplicates.clear()
+        self.duplicates_hint.setText(
+            f"Similar open incidents could not be looked up: {_plain(error)} "
+            "They are looked up again as you type."
         )
 
     def _show_duplicates(self, rows: list[IncidentRow]) -> None:
@@ -969,7 +1015,15 @@ class IncidentForm(QDialog):
 
     def save(self) -> None:
         """Ctrl+Enter: save if the form is valid, else point at the first problem."""
-        if self._saving or self._context is None:
+        if self._saving:
+            return
+        if self._context is None:
+            self.status_label.setText(
+                "Not saved: the form's lists have not loaded. Press Retry Loading when the "
+                "database is back; what you typed stays."
+                if not self.retry_button.isHidden()
+                else "Still loading the form; save again in a moment."
+            )
             return
         if self._pending_reads:
             self.status_label.setText("Still reading files; save again when they are added.")
@@ -1013,7 +1067,9 @@ class IncidentForm(QDialog):
         self._autosave.stop()
         key = self._draft_key
         pasted = list(self._pasted_paths.values())
-        self._runner.files(lambda: self._forget_draft(key, pasted), lambda _: None)
+        self._runner.files(
+            lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
+        )
         self.saved.emit(incident)
         self.accept()
 
@@ -1198,7 +1254,9 @@ class IncidentForm(QDialog):
             if choice != DISCARD:
                 return
             key, pasted = self._draft_key, list(self._pasted_paths.values())
-            self._runner.files(lambda: self._forget_draft(key, pasted), lambda _: None)
+            self._runner.files(
+                lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
+            )
         self._autosave.stop()
         super().reject()
 
@@ -1229,6 +1287,12 @@ def _keep_pasted(
     path = folder / f"{draft_key}-{candidate.file.sha256[:16]}.png"
     path.write_bytes(candidate.file.content)
     return candidate, str(path)
+
+
+def _draft_not_removed(error: Exception) -> None:
+    """The incident is saved (or the draft discarded); a draft file left behind is offered
+    again at the next start, which is harmless."""
+    log.warning("A draft could not be removed: %s", error)
 
 
 def conflict_text(conflict: EditConflict) -> str:
