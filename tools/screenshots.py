@@ -201,6 +201,7 @@ def prepare_major_incident(address: str) -> int:
             ),
             view.version,
             desk.actor_id,
+            base=view.text,
         )
         people = desk.catalog.people()
         for title, kind, days in (

@@ -11,8 +11,8 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from incidentdesk.services.desk import Desk
-from incidentdesk.services.drafts import DraftStore
+from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.services.drafts import DatabaseIdentity, DraftStore
 
 # The offscreen platform cannot raise or grab for popups (a combo box's type-ahead list).
 OFFSCREEN_POPUP_MESSAGES = (
@@ -54,6 +54,15 @@ def seed_catalog(desk: Desk) -> dict[str, int]:
     for category in desk.catalog.categories():
         ids[category.name] = category.id
     return ids
+
+
+def identity_of(address: str) -> DatabaseIdentity:
+    """The identity a draft made on the database at ``address`` carries."""
+    desk = open_desk(address, login="identity-check")
+    try:
+        return desk.identity
+    finally:
+        desk.close()
 
 
 def draft_titles(drafts: DraftStore) -> list[str]:

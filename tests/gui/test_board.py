@@ -552,11 +552,13 @@ def test_a_refresh_draws_the_cards_off_the_gui_thread_and_paints_copies(
     drawn_on = drawn_on_gui_thread
     qtbot.waitUntil(lambda: all(grid.delegate.look_in(c.view) for c in grid.visible_columns()))
     drawn_on.clear()  # the cards of the first load: drawn as they first painted
+    renamed = board.desk.incidents.get(board.ids["Investigating B"])
     board.desk.incidents.update(
-        board.ids["Investigating B"],
-        replace(board.desk.incidents.get(board.ids["Investigating B"]).draft, title="Renamed"),
-        board.desk.incidents.get(board.ids["Investigating B"]).version,
+        renamed.id,
+        replace(renamed.draft, title="Renamed"),
+        renamed.version,
         None,
+        base=renamed.draft,
     )
     with qtbot.waitSignal(page.loaded, timeout=10_000):
         page.refresh()
@@ -1050,6 +1052,7 @@ def test_an_undo_after_someone_else_changed_the_card_is_refused(
         replace(incident.draft, title="Investigating C, renamed"),
         incident.version,
         None,
+        base=incident.draft,
     )
     with qtbot.waitSignal(page.loaded, timeout=10_000):
         page.undo()
@@ -1196,7 +1199,7 @@ def demo_address(demo_address: str) -> str:
             incident = desk.incidents.get_by_number(number)
             assert incident.status.is_open
             draft = replace(incident.draft, assignee_id=me)
-            desk.incidents.update(incident.id, draft, incident.version, None)
+            desk.incidents.update(incident.id, draft, incident.version, None, base=incident.draft)
     finally:
         desk.close()
     return demo_address
@@ -1573,7 +1576,7 @@ def test_f5_shows_what_changed_elsewhere_in_place_keeping_the_selection(
     # of the selected card go up (priority P1); a raw connection renames another card.
     incident = desk.incidents.get(selected.id)
     urgent = replace(incident.draft, severity=Severity.SEV1, urgency=Urgency.HIGH)
-    desk.incidents.update(selected.id, urgent, incident.version, None)
+    desk.incidents.update(selected.id, urgent, incident.version, None, base=incident.draft)
     renamed = model.card(0)
     location = desk.store.location
     assert isinstance(location, SqliteLocation)

@@ -6,9 +6,11 @@ are in form_helpers.py.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -44,7 +46,7 @@ from incidentdesk.domain.enums import (
     Urgency,
 )
 from incidentdesk.domain.incident import Impact, Incident, Links
-from incidentdesk.services.desk import Desk
+from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.services.drafts import DraftStore
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.storage.search import significant_words
@@ -58,6 +60,7 @@ from tests.gui.form_helpers import (
     activate,
     draft_titles,
     focused,
+    identity_of,
     press,
     seed_catalog,
     type_text,
@@ -462,11 +465,126 @@ def test_a_draft_survives_a_crash_and_is_restored(
     qtbot.waitUntil(lambda: drafts.all() == [])
 
 
+def test_a_restored_edit_draft_does_not_revert_a_colleagues_change(
+    qtbot,
+    runner,
+    dialogs: RecordingDialogs,
+    window: MainWindow,
+    demo_address: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Edit, crash, a colleague saves meanwhile, restore: the save shows the conflict."""
+    monkeypatch.setattr(incident_form, "DRAFT_INTERVAL_MS", 50)
+    desk = window.desk
+    assert desk is not None
+    incident = desk.incidents.get_by_number(3)
+    form = window.open_form(incident.id)
+    assert form is not None
+    qtbot.waitUntil(form.isEnabled)
+    activate(qtbot, form)
+    form.title.selectAll()
+    type_text("Renamed while the colleague works")
+    drafts = DraftStore(paths.drafts_dir())
+    qtbot.waitUntil(lambda: draft_titles(drafts) == ["Renamed while the colleague works"])
+    shiboken6.delete(form)  # a crash
+    colleague = desk.incidents.get(incident.id)
+    theirs, _ = desk.incidents.update(
+        incident.id,
+        replace(colleague.draft, severity=Severity.SEV1),
+        colleague.version,
+        None,
+        base=colleague.draft,
+    )
+
+    again = MainWindow(runner, dialogs)
+    qtbot.addWidget(again)
+    dialogs.answers = ["Restore"]
+    again.open_database(demo_address)
+    qtbot.waitUntil(lambda: len(again.forms) == 1)
+    restored = again.forms[0]
+    qtbot.waitUntil(restored.isEnabled)
+    assert restored.title.text() == "Renamed while the colleague works"
+    restored.save()
+    qtbot.waitUntil(lambda: not restored.banner.isHidden())
+
+    assert "was changed by someone else" in restored.banner.text()
+    assert "Severity:" in restored.banner.text()
+    assert desk.incidents.get(incident.id) == theirs  # nothing written without a word
+    with qtbot.waitSignal(restored.saved):
+        qtbot.mouseClick(restored.overwrite_button, Qt.MouseButton.LeftButton)
+    stored = desk.incidents.get(incident.id)
+    assert stored.title == "Renamed while the colleague works"
+    assert stored.draft.severity is Severity.SEV1
+
+
+def test_a_draft_is_offered_only_on_the_database_it_was_made_on(
+    qtbot,
+    runner,
+    idle: Callable[[], bool],
+    dialogs: RecordingDialogs,
+    demo_address: str,
+    tmp_path: Path,
+) -> None:
+    other_address = f"sqlite:///{tmp_path / 'other.db'}"
+    other = open_desk(other_address, login="tester")
+    try:
+        other.incidents.create(make_draft(title="Other database's first incident"), None)
+    finally:
+        other.close()
+    drafts = DraftStore(tmp_path / "drafts")
+    made_on_demo = identity_of(demo_address)
+    drafts.save("edit-demo-1", {"incident_id": 1, "title": "Typed on the demo"}, made_on_demo)
+    copied = replace(made_on_demo, location=other_address)  # the same file, copied elsewhere
+    drafts.save("edit-copy-1", {"incident_id": 1, "title": "Typed on a copy"}, copied)
+
+    window = MainWindow(runner, dialogs, drafts)
+    qtbot.addWidget(window)
+    window.open_database(other_address)
+    qtbot.waitUntil(lambda: window.desk is not None and idle())  # drafts were looked up
+    assert dialogs.messages == []
+    assert window.forms == []
+    assert len(drafts.all()) == 2  # kept for the databases they belong to
+
+    demo_window = MainWindow(runner, dialogs, drafts)
+    qtbot.addWidget(demo_window)
+    dialogs.answers = ["Discard"]
+    demo_window.open_database(demo_address)
+    qtbot.waitUntil(lambda: [d.key for d in drafts.all()] == ["edit-copy-1"])
+    assert [message[:2] for message in dialogs.messages] == [
+        ("choose", "Restore Unsaved Incident?")
+    ]
+    assert "Typed on the demo" in dialogs.messages[0][2]
+
+
+def test_a_draft_written_before_drafts_named_their_database_is_kept_but_not_offered(
+    qtbot,
+    runner,
+    dialogs: RecordingDialogs,
+    demo_address: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    old = folder / "edit-590.draft.json"
+    old.write_text(
+        '{"key": "edit-590", "saved_at": "2026-11-27T10:00:00+00:00",'
+        ' "fields": {"incident_id": 590, "title": "From some database"}}'
+    )
+    window = MainWindow(runner, dialogs, DraftStore(folder))
+    qtbot.addWidget(window)
+    with caplog.at_level(logging.INFO, logger="incidentdesk.services.drafts"):
+        window.open_database(demo_address)
+        qtbot.waitUntil(lambda: "names no database" in caplog.text)
+    assert dialogs.messages == []
+    assert old.exists()
+
+
 def test_a_draft_can_be_discarded_at_start(
     qtbot, runner, dialogs: RecordingDialogs, demo_address: str, tmp_path: Path
 ) -> None:
     drafts = DraftStore(tmp_path / "drafts")
-    drafts.save("new-0123456789ab", {"title": "Half-typed report"})
+    drafts.save("new-0123456789ab", {"title": "Half-typed report"}, identity_of(demo_address))
     window = MainWindow(runner, dialogs, drafts)
     qtbot.addWidget(window)
     dialogs.answers = ["Discard"]
@@ -524,6 +642,92 @@ def test_a_failed_save_keeps_everything_and_says_why(
     assert saved.args[0].title == "Queue workers stall"
     assert [a.filename for a in desk.attachments.for_incident(saved.args[0].id)] == ["worker.log"]
     qtbot.waitUntil(lambda: drafts.all() == [])
+
+
+def test_a_form_whose_lists_did_not_load_says_so_and_loads_them_again(
+    qtbot,
+    runner,
+    sqlite_desk: Desk,
+    make_form: FormMaker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    desk = sqlite_desk
+    seed_catalog(desk)
+    failures: list[Exception] = []
+    runner.failed.connect(failures.append)
+    real_load = incident_form.load_form_context
+
+    def connection_lost(*args: object) -> None:
+        raise pw.OperationalError("the connection is closed")
+
+    monkeypatch.setattr(incident_form, "load_form_context", connection_lost)
+    form = make_form(desk)
+    qtbot.waitUntil(lambda: not form.banner.isHidden())
+    assert "could not load its lists: the connection is closed." in form.banner.text()
+    assert not form.retry_button.isHidden()
+    type_text("Checkout down for everyone")
+
+    form.save()  # Ctrl+Enter: says why nothing happens
+    assert "Not saved: the form's lists have not loaded" in form.status_label.text()
+    assert desk.incidents.count(ALL_INCIDENTS) == 0
+
+    monkeypatch.setattr(incident_form, "load_form_context", real_load)
+    with qtbot.waitSignal(form.loaded):
+        qtbot.mouseClick(form.retry_button, Qt.MouseButton.LeftButton)
+    assert form.title.text() == "Checkout down for everyone"  # what was typed stays
+    assert form.retry_button.isHidden()
+    assert form.service.count() > 1
+    with qtbot.waitSignal(form.saved) as saved:
+        form.save()
+    assert saved.args[0].title == "Checkout down for everyone"
+    assert failures == []
+
+
+def test_an_edit_whose_lists_did_not_load_cannot_be_typed_into(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = sqlite_desk
+    incident = desk.incidents.create(make_draft(title="As stored"), desk.actor_id)
+
+    def connection_lost(*args: object) -> None:
+        raise pw.OperationalError("the connection is closed")
+
+    monkeypatch.setattr(incident_form, "load_form_context", connection_lost)
+    form = make_form(desk, incident.id)
+    qtbot.waitUntil(lambda: not form.retry_button.isHidden())
+    assert not form.title.isEnabled()  # an empty form would be saved over the incident
+    monkeypatch.undo()
+    with qtbot.waitSignal(form.loaded):
+        form.retry_button.click()
+    assert form.title.isEnabled()
+    assert form.title.text() == "As stored"
+
+
+def test_a_failed_duplicate_search_is_a_quiet_note_not_a_dialog(
+    qtbot,
+    runner,
+    sqlite_desk: Desk,
+    make_form: FormMaker,
+    dialogs: RecordingDialogs,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    desk = sqlite_desk
+    failures: list[Exception] = []
+    runner.failed.connect(failures.append)
+    form = make_form(desk)
+
+    def connection_lost(*args: object) -> None:
+        raise pw.OperationalError("the connection is closed")
+
+    monkeypatch.setattr(desk.triage, "similar_open", connection_lost)
+    monkeypatch.setattr(desk.triage, "rank_among_open", connection_lost)
+    type_text("Checkout down")
+    qtbot.waitUntil(lambda: "could not be looked up" in form.duplicates_hint.text())
+
+    assert "the connection is closed" in form.duplicates_hint.text()
+    assert failures == []
+    assert dialogs.messages == []
+    assert form.banner.isHidden()
 
 
 # 9. Editing
@@ -585,7 +789,7 @@ def test_an_edit_conflict_is_shown_and_can_be_overwritten(
         reported_at=incident.draft.reported_at,
         links=Links(ticket="https://tickets.example.com/T-7"),
     )
-    desk.incidents.update(incident.id, theirs, incident.version, desk.actor_id)
+    desk.incidents.update(incident.id, theirs, incident.version, desk.actor_id, base=incident.draft)
 
     form.save()
     qtbot.waitUntil(lambda: not form.banner.isHidden())
@@ -595,11 +799,48 @@ def test_an_edit_conflict_is_shown_and_can_be_overwritten(
     assert form.isVisible()
     assert desk.incidents.get(incident.id).title == "Search is slow"
 
+    assert "Ticket: — → https://tickets.example.com/T-7" in form.banner.text()
+
     with qtbot.waitSignal(form.saved):
         qtbot.mouseClick(form.overwrite_button, Qt.MouseButton.LeftButton)
     stored = desk.incidents.get(incident.id)
     assert stored.title == "Search is slow in the EU"
+    assert stored.draft.links.ticket == "https://tickets.example.com/T-7"  # theirs stays
     assert stored.version == incident.version + 2
+
+
+def test_their_changes_can_be_taken_into_the_form_keeping_my_other_edits(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker
+) -> None:
+    desk = sqlite_desk
+    incident = desk.incidents.create(
+        make_draft(title="Search is slow", severity=Severity.SEV3), desk.actor_id
+    )
+    form = make_form(desk, incident.id)
+    form.title.selectAll()
+    type_text("Search is slow in the EU")
+    form.severity.setCurrentIndex(form.severity.findData(Severity.SEV4))
+    desk.incidents.update(
+        incident.id,
+        replace(incident.draft, severity=Severity.SEV2, description="Frankfurt too"),
+        incident.version,
+        None,
+        base=incident.draft,
+    )
+    form.save()
+    qtbot.waitUntil(lambda: not form.take_theirs_button.isHidden())
+
+    qtbot.mouseClick(form.take_theirs_button, Qt.MouseButton.LeftButton)
+
+    assert form.banner.isHidden()
+    assert form.title.text() == "Search is slow in the EU"  # mine, not touched by them
+    assert form.severity.currentData() is Severity.SEV2  # both changed it: theirs, as asked
+    assert form.description.toPlainText() == "Frankfurt too"
+    with qtbot.waitSignal(form.saved) as saved:
+        form.save()
+    stored = saved.args[0]
+    assert (stored.title, stored.draft.severity) == ("Search is slow in the EU", Severity.SEV2)
+    assert stored.draft.description == "Frankfurt too"
 
 
 def test_ctrl_e_on_a_list_row_opens_the_edit_form(qtbot, window: MainWindow) -> None:

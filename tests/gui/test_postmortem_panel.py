@@ -336,7 +336,11 @@ def test_a_conflicting_save_keeps_the_typed_text_and_can_replace_theirs(
     incident_id, panel = in_postmortem
     write_sections(panel, root_cause="Mine: the connection leak.")
     desk.postmortems.save_text(
-        incident_id, PostmortemText(root_cause="Theirs: a bad deploy."), 1, desk.actor_id
+        incident_id,
+        PostmortemText(root_cause="Theirs: a bad deploy.", went_well="Theirs: paging worked."),
+        1,
+        desk.actor_id,
+        base=PostmortemText(),
     )
     with qtbot.waitSignal(panel.loaded):
         panel.refresh()
@@ -348,8 +352,9 @@ def test_a_conflicting_save_keeps_the_typed_text_and_can_replace_theirs(
     qtbot.waitUntil(lambda: bool(dialogs.messages))
     kind, title, text = dialogs.messages[0]
     assert (kind, title) == ("choose", "Postmortem Changed by Someone Else")
-    assert "They changed: Root cause." in text
+    assert "They changed: Root cause, What went well." in text
     assert panel.editors["root_cause"].toPlainText() == "Mine: the connection leak."
+    assert panel.editors["went_well"].toPlainText() == "Theirs: paging worked."
     assert panel.has_unsaved_changes
     stored = desk.postmortems.get(incident_id)
     assert stored is not None
@@ -359,6 +364,7 @@ def test_a_conflicting_save_keeps_the_typed_text_and_can_replace_theirs(
     stored = desk.postmortems.get(incident_id)
     assert stored is not None
     assert stored.text.root_cause == "Mine: the connection leak."
+    assert stored.text.went_well == "Theirs: paging worked."  # the section I left stays theirs
     assert not panel.has_unsaved_changes
 
 
@@ -369,7 +375,9 @@ def test_after_a_conflict_their_version_can_be_reloaded(
     incident_id = log_major_incident(desk, *IN_POSTMORTEM)
     panel = open_panel(desk, incident_id)
     write_sections(panel, summary="Mine.")
-    desk.postmortems.save_text(incident_id, PostmortemText(summary="Theirs."), 1, desk.actor_id)
+    desk.postmortems.save_text(
+        incident_id, PostmortemText(summary="Theirs."), 1, desk.actor_id, base=PostmortemText()
+    )
     dialogs.answers = [RELOAD_THEIRS]
     panel.save()
     qtbot.waitUntil(lambda: panel.editors["summary"].toPlainText() == "Theirs.")

@@ -113,6 +113,7 @@ def test_a_major_incident_walks_from_logged_to_closed(
         PostmortemText(root_cause="Disk full on the primary"),
         view.version,
         desk.actor_id,
+        base=view.text,
     )
     desk.postmortems.add_action_item(
         incident.id, "Alert at 80 % disk", ActionKind.DETECT, None, None, desk.actor_id

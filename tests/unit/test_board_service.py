@@ -346,7 +346,9 @@ def test_undo_rerank_puts_the_card_back_unless_it_changed_since(
 
     again = clocked.board.rerank(d.id, a.id, b.id, move.version + 1, None)
     current = clocked.incidents.get(d.id)
-    clocked.incidents.update(d.id, replace(current.draft, title="d renamed"), current.version, None)
+    clocked.incidents.update(
+        d.id, replace(current.draft, title="d renamed"), current.version, None, base=current.draft
+    )
     with pytest.raises(EditConflict):
         clocked.board.undo_rerank(again, None)
     assert column(clocked, Status.INVESTIGATING) == ["urgent", "a", "d renamed", "b", "c"]

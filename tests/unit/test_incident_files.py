@@ -124,6 +124,7 @@ def test_update_with_files(clocked: Desk) -> None:
         incident.version,
         clocked.actor_id,
         [prepare_bytes("trace.txt", b"stack trace of the wombat handler")],
+        base=incident.draft,
     )
 
     assert changes == []
@@ -138,6 +139,7 @@ def test_update_with_files(clocked: Desk) -> None:
         updated.version,
         clocked.actor_id,
         [prepare_bytes("more.txt", b"more")],
+        base=updated.draft,
     )
     assert [c.field for c in changes] == ["title"]
     assert edited.version == updated.version + 1
@@ -156,11 +158,21 @@ def test_an_update_with_a_refused_file_changes_nothing(
 
     with pytest.raises(AttachmentRefused):
         clocked.incidents.update(
-            incident.id, edited, incident.version, None, [prepare_bytes("big.log", b"x" * 101)]
+            incident.id,
+            edited,
+            incident.version,
+            None,
+            [prepare_bytes("big.log", b"x" * 101)],
+            base=incident.draft,
         )
     with pytest.raises(AttachmentRefused, match="empty"):
         clocked.incidents.update(
-            incident.id, edited, incident.version, None, [prepare_bytes("empty.log", b"")]
+            incident.id,
+            edited,
+            incident.version,
+            None,
+            [prepare_bytes("empty.log", b"")],
+            base=incident.draft,
         )
 
     def broken(*args: Any, **kwargs: Any) -> int:
@@ -169,7 +181,12 @@ def test_an_update_with_a_refused_file_changes_nothing(
     monkeypatch.setattr(attachments_module, "store_file", broken)
     with pytest.raises(OSError, match="disk gone"):
         clocked.incidents.update(
-            incident.id, edited, incident.version, None, [prepare_bytes("ok.log", b"ok")]
+            incident.id,
+            edited,
+            incident.version,
+            None,
+            [prepare_bytes("ok.log", b"ok")],
+            base=incident.draft,
         )
     monkeypatch.undo()
 

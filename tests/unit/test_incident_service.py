@@ -165,7 +165,9 @@ def test_update_logs_one_field_change_per_changed_field(clocked: Desk) -> None:
         clock=lambda: FIXED_NOW + timedelta(minutes=5),
     )
 
-    saved, changes = later.incidents.update(incident.id, edited, incident.version, later.actor_id)
+    saved, changes = later.incidents.update(
+        incident.id, edited, incident.version, later.actor_id, base=original
+    )
 
     assert saved.version == incident.version + 1
     assert saved.draft == edited
@@ -200,7 +202,7 @@ def test_update_logs_one_field_change_per_changed_field(clocked: Desk) -> None:
 def test_an_edit_that_changes_nothing_writes_nothing(clocked: Desk) -> None:
     incident = clocked.incidents.create(make_draft(**before_now()), clocked.actor_id)
     saved, changes = clocked.incidents.update(
-        incident.id, incident.draft, incident.version, clocked.actor_id
+        incident.id, incident.draft, incident.version, clocked.actor_id, base=incident.draft
     )
     assert changes == []
     assert saved.version == incident.version
@@ -212,7 +214,11 @@ def test_a_stale_edit_is_refused_and_changes_nothing(clocked: Desk) -> None:
         make_draft(title="Original", **before_now()), clocked.actor_id
     )
     first, _ = clocked.incidents.update(
-        incident.id, replace(incident.draft, title="First edit"), incident.version, clocked.actor_id
+        incident.id,
+        replace(incident.draft, title="First edit"),
+        incident.version,
+        clocked.actor_id,
+        base=incident.draft,
     )
     entries_before = clocked.timeline.entries(incident.id)
 
@@ -222,6 +228,7 @@ def test_a_stale_edit_is_refused_and_changes_nothing(clocked: Desk) -> None:
             replace(incident.draft, title="Second edit", severity=Severity.SEV1),
             incident.version,
             clocked.actor_id,
+            base=incident.draft,
         )
 
     assert conflict.value.current == first
@@ -238,11 +245,19 @@ def test_a_stale_edit_is_refused_and_changes_nothing(clocked: Desk) -> None:
 def test_a_conflicting_edit_is_refused_before_its_references_are_checked(clocked: Desk) -> None:
     incident = clocked.incidents.create(make_draft(**before_now()), clocked.actor_id)
     clocked.incidents.update(
-        incident.id, replace(incident.draft, title="Moved on"), incident.version, clocked.actor_id
+        incident.id,
+        replace(incident.draft, title="Moved on"),
+        incident.version,
+        clocked.actor_id,
+        base=incident.draft,
     )
     with pytest.raises(EditConflict):
         clocked.incidents.update(
-            incident.id, replace(incident.draft, team_id=9999), incident.version, clocked.actor_id
+            incident.id,
+            replace(incident.draft, team_id=9999),
+            incident.version,
+            clocked.actor_id,
+            base=incident.draft,
         )
 
 
@@ -254,6 +269,7 @@ def test_an_edit_with_an_unknown_reference_changes_nothing(clocked: Desk) -> Non
             replace(incident.draft, title="Changed", service_id=9999),
             incident.version,
             clocked.actor_id,
+            base=incident.draft,
         )
     assert [error.field for error in refused.value.errors] == ["service"]
     assert clocked.incidents.get(incident.id) == incident
@@ -264,8 +280,9 @@ def test_missing_incidents_are_not_found(clocked: Desk) -> None:
         clocked.incidents.get(999)
     with pytest.raises(NotFound, match="There is no incident INC-7"):
         clocked.incidents.get_by_number(7)
+    stale = make_draft(**before_now())
     with pytest.raises(NotFound):
-        clocked.incidents.update(999, make_draft(**before_now()), 1, clocked.actor_id)
+        clocked.incidents.update(999, stale, 1, clocked.actor_id, base=stale)
 
 
 def test_edit_history_survives_in_order_across_several_edits(clocked: Desk) -> None:
@@ -273,7 +290,11 @@ def test_edit_history_survives_in_order_across_several_edits(clocked: Desk) -> N
     version = incident.version
     for title in ("v2", "v3", "v4"):
         saved, _ = clocked.incidents.update(
-            incident.id, replace(incident.draft, title=title), version, clocked.actor_id
+            incident.id,
+            replace(incident.draft, title=title),
+            version,
+            clocked.actor_id,
+            base=incident.draft,
         )
         version = saved.version
     bodies = [

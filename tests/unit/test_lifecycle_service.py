@@ -92,7 +92,11 @@ def test_options_follow_the_postmortem_of_a_major_incident(clocked: Desk) -> Non
     view = clocked.postmortems.get(incident.id)
     assert view is not None
     clocked.postmortems.save_text(
-        incident.id, PostmortemText(root_cause="Expired certificate"), view.version, None
+        incident.id,
+        PostmortemText(root_cause="Expired certificate"),
+        view.version,
+        None,
+        base=view.text,
     )
     close = next(o for o in clocked.lifecycle.options(incident.id) if o.step is Step.CLOSE)
     assert close.reason == (
@@ -422,7 +426,11 @@ def test_a_major_incident_closes_only_after_its_postmortem(clocked: Desk) -> Non
     view = clocked.postmortems.get(incident.id)
     assert view is not None
     clocked.postmortems.save_text(
-        incident.id, PostmortemText(root_cause="Pool too small"), view.version, clocked.actor_id
+        incident.id,
+        PostmortemText(root_cause="Pool too small"),
+        view.version,
+        clocked.actor_id,
+        base=view.text,
     )
     with pytest.raises(NotAllowed, match="needs at least one action item"):
         take(clocked, incident, Step.CLOSE, at=at(70))

@@ -57,7 +57,9 @@ def test_sections_are_saved_with_optimistic_locking(clocked: Desk) -> None:
         root_cause="A **certificate** expired; $5 of tooling would have caught it.",
         went_well="Paging worked.\n\n- fast failover",
     )
-    saved = clocked.postmortems.save_text(incident.id, text, view.version, clocked.actor_id)
+    saved = clocked.postmortems.save_text(
+        incident.id, text, view.version, clocked.actor_id, base=view.text
+    )
 
     assert saved.text == text
     assert saved.version == 2
@@ -75,16 +77,22 @@ def test_sections_are_saved_with_optimistic_locking(clocked: Desk) -> None:
     # Someone still on version 1 saves: a conflict, and their text is not written.
     stale = replace(text, summary="My summary")
     with pytest.raises(EditConflict):
-        clocked.postmortems.save_text(incident.id, stale, view.version, clocked.actor_id)
+        clocked.postmortems.save_text(
+            incident.id, stale, view.version, clocked.actor_id, base=view.text
+        )
     assert clocked.postmortems.get(incident.id) == saved
 
     # Saving what is already there changes nothing and logs nothing.
     entry_count = len(clocked.timeline.entries(incident.id))
-    assert clocked.postmortems.save_text(incident.id, text, saved.version, None) == saved
+    assert clocked.postmortems.save_text(incident.id, text, saved.version, None, base=text) == saved
     assert len(clocked.timeline.entries(incident.id)) == entry_count
 
     again = clocked.postmortems.save_text(
-        incident.id, replace(text, contributing_factors="No expiry alert"), saved.version, None
+        incident.id,
+        replace(text, contributing_factors="No expiry alert"),
+        saved.version,
+        None,
+        base=text,
     )
     assert again.version == 3
     assert clocked.timeline.entries(incident.id)[-1].body == (
@@ -96,7 +104,9 @@ def test_bad_sections_and_a_missing_postmortem_are_refused(clocked: Desk) -> Non
     incident = major_incident(clocked, start=False)
     assert clocked.postmortems.get(incident.id) is None
     with pytest.raises(NotFound, match="no postmortem yet"):
-        clocked.postmortems.save_text(incident.id, PostmortemText(summary="x"), 1, None)
+        clocked.postmortems.save_text(
+            incident.id, PostmortemText(summary="x"), 1, None, base=PostmortemText()
+        )
     with pytest.raises(NotFound, match="no postmortem yet"):
         clocked.postmortems.add_action_item(
             incident.id, "Fix", ActionKind.CORRECT, None, None, None
@@ -104,7 +114,7 @@ def test_bad_sections_and_a_missing_postmortem_are_refused(clocked: Desk) -> Non
 
     too_long = PostmortemText(impact="x" * 100_001, went_badly="a\x00b")
     with pytest.raises(ValidationFailed) as refused:
-        clocked.postmortems.save_text(incident.id, too_long, 1, None)
+        clocked.postmortems.save_text(incident.id, too_long, 1, None, base=PostmortemText())
     assert [(e.field, e.message) for e in refused.value.errors] == [
         ("impact", "Impact is too long or holds a NUL character."),
         ("went_badly", "What went badly is too long or holds a NUL character."),
@@ -246,3 +256,20 @@ def test_pinned_entries_form_the_postmortem_timeline(clocked: Desk) -> None:
     view = clocked.postmortems.get(incident.id)
     assert view is not None
     assert [entry.id for entry in view.pinned] == [first.id]
+
+
+def test_a_save_writes_only_the_sections_changed_from_where_it_started(clocked: Desk) -> None:
+    incident = major_incident(clocked)
+    view = clocked.postmortems.get(incident.id)
+    assert view is not None
+    theirs = clocked.postmortems.save_text(
+        incident.id, replace(view.text, impact="Theirs"), view.version, None, base=view.text
+    )
+
+    mine = replace(view.text, summary="Mine")
+    saved = clocked.postmortems.save_text(
+        incident.id, mine, theirs.version, clocked.actor_id, base=view.text
+    )
+
+    assert (saved.text.summary, saved.text.impact) == ("Mine", "Theirs")
+    assert clocked.timeline.entries(incident.id)[-1].body == "Postmortem edited: Summary"

@@ -108,6 +108,7 @@ def test_the_postmortem_as_markdown(clocked: Desk) -> None:
         PostmortemText(summary="40 minutes of failed payments.", root_cause="Expired cert."),
         view.version,
         None,
+        base=view.text,
     )
     add = clocked.postmortems.add_action_item
     late = add(incident.id, "Alert on expiry", ActionKind.DETECT, owner, date(2026, 11, 20), None)
@@ -171,7 +172,11 @@ def test_markdown_and_dollar_signs_in_the_text_are_kept_as_typed(clocked: Desk) 
     view = clocked.postmortems.get(incident.id)
     assert view is not None
     clocked.postmortems.save_text(
-        incident.id, PostmortemText(summary="$summary ${root_cause} $$"), view.version, None
+        incident.id,
+        PostmortemText(summary="$summary ${root_cause} $$"),
+        view.version,
+        None,
+        base=view.text,
     )
 
     report = clocked.reports.incident_markdown(incident.id)

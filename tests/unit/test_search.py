@@ -151,6 +151,7 @@ def test_edits_are_searchable_at_once(searchable: Desk) -> None:
         make_draft(title="Wireless outage", reported_at=incident.draft.reported_at),
         incident.version,
         searchable.actor_id,
+        base=incident.draft,
     )
     assert keys(searchable, "wireless") == ["INC-2"]
     assert keys(searchable, "berlin") == []  # the description was emptied

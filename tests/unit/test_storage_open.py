@@ -56,6 +56,7 @@ def test_opening_an_empty_database_creates_the_latest_schema(database_address: s
 def test_reopening_keeps_the_data_and_applies_nothing_twice(database_address: str) -> None:
     desk = open_desk(database_address, login="first")
     desk.incidents.create(make_draft(title="Kept across opens"), desk.actor_id)
+    identity = desk.identity
     desk.close()
 
     desk = open_desk(database_address, login="second")
@@ -63,7 +64,8 @@ def test_reopening_keeps_the_data_and_applies_nothing_twice(database_address: st
         assert desk.store.schema_version == migrations.LATEST_VERSION
         assert [row.title for row in desk.incidents.rows(IncidentQuery())] == ["Kept across opens"]
         assert m.Category.select().count() == len(DEFAULT_CATEGORIES)
-        assert m.SchemaInfo.select().count() == 2
+        assert m.SchemaInfo.select().count() == 3  # the mark, the version and the identity
+        assert desk.identity == identity
         assert {person.login for person in desk.catalog.people()} == {"first", "second"}
     finally:
         desk.close()
@@ -296,3 +298,29 @@ def test_a_new_sqlite_database_uses_wal_foreign_keys_and_a_busy_timeout(
         assert pragma("PRAGMA busy_timeout").fetchone()[0] >= 1000
     finally:
         store.close()
+
+
+def test_each_database_has_an_identity_of_its_own(tmp_path: Path) -> None:
+    identities = []
+    for name in ("a.db", "b.db"):
+        desk = open_desk(f"sqlite:///{tmp_path / name}", login="tester")
+        identities.append(desk.identity)
+        desk.close()
+    assert all(len(identity.database_id) == 32 for identity in identities)
+    assert identities[0].database_id != identities[1].database_id
+    assert identities[0].location == f"sqlite:///{tmp_path / 'a.db'}"
+
+
+def test_an_older_database_is_given_an_identity_when_upgraded(tmp_path: Path) -> None:
+    address = f"sqlite:///{tmp_path / 'old.db'}"
+    desk = open_desk(address, login="tester")
+    m.SchemaInfo.delete().where(m.SchemaInfo.key == migrations.DATABASE_ID_KEY).execute()
+    m.SchemaInfo.update(value="4").where(m.SchemaInfo.key == "version").execute()
+    desk.close()
+
+    desk = open_desk(address, login="tester")
+    try:
+        assert desk.store.schema_version == migrations.LATEST_VERSION
+        assert len(desk.identity.database_id) == 32
+    finally:
+        desk.close()

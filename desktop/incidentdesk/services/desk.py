@@ -9,6 +9,7 @@ from incidentdesk.services.attachments import AttachmentService
 from incidentdesk.services.board import BoardService
 from incidentdesk.services.catalog import CatalogService
 from incidentdesk.services.clock import Clock, utc_now
+from incidentdesk.services.drafts import DatabaseIdentity
 from incidentdesk.services.incidents import IncidentService
 from incidentdesk.services.lifecycle import LifecycleService
 from incidentdesk.services.postmortems import PostmortemService
@@ -18,6 +19,7 @@ from incidentdesk.services.timeline import TimelineService
 from incidentdesk.services.triage import TriageService
 from incidentdesk.storage.database import Store, open_store
 from incidentdesk.storage.locations import parse_location
+from incidentdesk.storage.migrations import read_database_id
 
 
 def _login() -> str:
@@ -42,8 +44,12 @@ class Desk:
     postmortems: PostmortemService = field(init=False)
     reports: ReportService = field(init=False)
     board: BoardService = field(init=False)
+    identity: DatabaseIdentity = field(init=False)
 
     def __post_init__(self) -> None:
+        self.identity = DatabaseIdentity(
+            read_database_id(self.store.database), self.store.location.url
+        )
         self.incidents = IncidentService(self.store, self.clock)
         self.timeline = TimelineService(self.store, self.clock)
         self.catalog = CatalogService(self.store)

@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING
 from incidentdesk.domain.validation import FieldError, ValidationFailed
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from incidentdesk.domain.incident import Incident
+    from incidentdesk.services.incidents import FieldChange
 
 __all__ = [
     "AttachmentRefused",
@@ -24,10 +27,13 @@ class NotFound(LookupError):
 
 
 class EditConflict(RuntimeError):
-    """Someone else saved the incident since it was opened; ``current`` is what they saved."""
+    """Someone else saved the incident since it was opened; ``current`` is what they saved
+    and ``their_changes`` the fields they changed since the copy the edit started from (empty
+    where the caller did not say which copy that was)."""
 
-    def __init__(self, current: Incident) -> None:
+    def __init__(self, current: Incident, their_changes: Sequence[FieldChange] = ()) -> None:
         self.current = current
+        self.their_changes = tuple(their_changes)
         super().__init__(
             f"{current.key} was changed by someone else while you were editing it "
             f"(now at version {current.version}); review their changes and save again."

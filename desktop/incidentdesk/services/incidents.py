@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -88,6 +89,8 @@ class FieldChange:
     label: str
     old: str
     new: str
+    changed_by: str = ""  # known for changes made in the form, from their timeline entries
+    changed_at: datetime | None = None
 
 
 _ASSIGNEE = m.User.alias("assignee")
@@ -119,7 +122,8 @@ _FIELD_LABELS = {
 }
 
 
-def _columns_from_draft(draft: IncidentDraft, priority: Priority) -> dict[str, Any]:
+def draft_columns(draft: IncidentDraft) -> dict[str, Any]:
+    """The incident's columns that a person edits in the form, as stored."""
     return {
         "title": draft.title,
         "description": draft.description,
@@ -136,7 +140,6 @@ def _columns_from_draft(draft: IncidentDraft, priority: Priority) -> dict[str, A
         "impact_compliance": draft.impact.compliance,
         "severity": draft.severity.value,
         "urgency": draft.urgency.value,
-        "priority": priority.value,
         "assignee": draft.assignee_id,
         "team": draft.team_id,
         "escalation_level": draft.escalation_level.value,
@@ -146,30 +149,49 @@ def _columns_from_draft(draft: IncidentDraft, priority: Priority) -> dict[str, A
     }
 
 
-def _draft_from_record(record: m.Incident) -> IncidentDraft:
+def draft_from_columns(columns: dict[str, Any]) -> IncidentDraft:
+    """The inverse of ``draft_columns``."""
     return IncidentDraft(
-        title=record.title,
-        description=record.description,
-        reported_at=record.reported_at,
-        severity=Severity(record.severity),
-        urgency=Urgency(record.urgency),
-        source_kind=SourceKind(record.source_kind),
-        source_name=record.source_name,
-        source_contact=record.source_contact,
-        reported_by_id=record.reported_by_id,
-        service_id=record.service_id,
-        category_id=record.category_id,
+        title=columns["title"],
+        description=columns["description"],
+        reported_at=columns["reported_at"],
+        severity=Severity(columns["severity"]),
+        urgency=Urgency(columns["urgency"]),
+        source_kind=SourceKind(columns["source_kind"]),
+        source_name=columns["source_name"],
+        source_contact=columns["source_contact"],
+        reported_by_id=columns["reported_by"],
+        service_id=columns["service"],
+        category_id=columns["category"],
         impact=Impact(
-            ImpactScope(record.impact_scope),
-            record.impact_financial,
-            record.impact_security,
-            record.impact_compliance,
+            ImpactScope(columns["impact_scope"]),
+            columns["impact_financial"],
+            columns["impact_security"],
+            columns["impact_compliance"],
         ),
-        assignee_id=record.assignee_id,
-        team_id=record.team_id,
-        escalation_level=EscalationLevel(record.escalation_level),
-        links=Links(record.chat_url, record.bridge_url, record.ticket_url),
+        assignee_id=columns["assignee"],
+        team_id=columns["team"],
+        escalation_level=EscalationLevel(columns["escalation_level"]),
+        links=Links(columns["chat_url"], columns["bridge_url"], columns["ticket_url"]),
     )
+
+
+def edited_columns(base: IncidentDraft, edited: IncidentDraft) -> dict[str, Any]:
+    """The columns ``edited`` changed from ``base``, the copy the edit started from."""
+    before, after = draft_columns(base), draft_columns(edited)
+    return {name: value for name, value in after.items() if before[name] != value}
+
+
+def with_columns(draft: IncidentDraft, columns: dict[str, Any]) -> IncidentDraft:
+    """``draft`` with ``columns`` put over it."""
+    return draft_from_columns({**draft_columns(draft), **columns})
+
+
+def _draft_from_record(record: m.Incident) -> IncidentDraft:
+    return draft_from_columns({name: record.__data__[name] for name in _EDITED_COLUMNS})
+
+
+_EDITED_COLUMNS = tuple(name for name in _FIELD_LABELS if name != "priority")
 
 
 _REFERENCES: tuple[tuple[str, type[m.Record], str], ...] = (
@@ -217,7 +239,8 @@ class IncidentService:
                 created_at=now,
                 updated_at=now,
                 version=1,
-                **_columns_from_draft(draft, priority),
+                priority=priority.value,
+                **draft_columns(draft),
             ).execute()
             m.TimelineEntry.insert(
                 incident=incident_id,
@@ -238,31 +261,40 @@ class IncidentService:
         expected_version: int,
         actor_id: int | None,
         files: Sequence[PreparedFile] = (),
+        *,
+        base: IncidentDraft,
     ) -> tuple[Incident, list[FieldChange]]:
-        """Save an edit made to version ``expected_version``: one timeline entry per changed
+        """Save the fields an edit changed: ``draft`` against ``base``, the copy it started
+        from. Only those fields are written, so a colleague's change to another field stays.
+        The stored incident must still be at ``expected_version``; otherwise ``EditConflict``
+        says what the other person changed since ``base``. One timeline entry per changed
         field, and one per file added."""
         now = self._clock()
-        require_valid(draft, now)
         check_files(files, self._settings.attachment_max_bytes())
-        priority = self._settings.priority_matrix().priority(draft.severity, draft.urgency)
-        new_values = _columns_from_draft(draft, priority)
+        edited = edited_columns(base, draft)
         with self._store.write():
             record = incident_record(incident_id)
             if record.version != expected_version:
-                raise EditConflict(self.get(incident_id))
-            _check_references(draft)
-            old_values = _columns_from_draft(_draft_from_record(record), Priority(record.priority))
+                raise self._conflict(incident_id, base)
+            stored = _draft_from_record(record)
+            merged = with_columns(stored, edited)
+            require_valid(merged, now)
+            _check_references(merged)
+            priority = self._settings.priority_matrix().priority(merged.severity, merged.urgency)
+            old_values = {**draft_columns(stored), "priority": record.priority}
+            new_values = {**draft_columns(merged), "priority": priority.value}
             changes = self._describe_changes(old_values, new_values)
             if changes or files:
+                written = {change.field: new_values[change.field] for change in changes}
                 updated = (
-                    m.Incident.update(updated_at=now, version=m.Incident.version + 1, **new_values)
+                    m.Incident.update(updated_at=now, version=m.Incident.version + 1, **written)
                     .where(
                         (m.Incident.id == incident_id) & (m.Incident.version == expected_version)
                     )
                     .execute()
                 )
                 if updated != 1:
-                    raise EditConflict(self.get(incident_id))
+                    raise self._conflict(incident_id, base)
                 m.TimelineEntry.insert_many(
                     [
                         {
@@ -282,6 +314,31 @@ class IncidentService:
                 ).execute()
                 attach_files(incident_id, files, actor_id, now)
         return self.get(incident_id), changes
+
+    def _conflict(self, incident_id: int, base: IncidentDraft) -> EditConflict:
+        """What was saved since ``base``: each field, and who changed it last and when."""
+        current = self.get(incident_id)
+        base_values = draft_columns(base)
+        changes = self._describe_changes(base_values, draft_columns(current.draft))
+        return EditConflict(current, [self._attributed(incident_id, c) for c in changes])
+
+    @staticmethod
+    def _attributed(incident_id: int, change: FieldChange) -> FieldChange:
+        latest = (
+            m.TimelineEntry.select(m.TimelineEntry.recorded_at, m.User.name)
+            .join(m.User, pw.JOIN.LEFT_OUTER, on=m.TimelineEntry.author == m.User.id)
+            .where(
+                (m.TimelineEntry.incident == incident_id)
+                & (m.TimelineEntry.kind == EntryKind.FIELD_CHANGE.value)
+                & m.TimelineEntry.details.contains(f'"field": "{change.field}"')
+            )
+            .order_by(m.TimelineEntry.recorded_at.desc(), m.TimelineEntry.id.desc())
+            .limit(1)
+            .tuples()
+        )
+        for recorded_at, author in latest.iterator():
+            return replace(change, changed_by=author or "", changed_at=recorded_at)
+        return change
 
     def _describe_changes(self, old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
         changed = [name for name in new if new[name] != old[name]]

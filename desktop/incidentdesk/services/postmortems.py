@@ -131,8 +131,17 @@ class PostmortemService:
         return row
 
     def save_text(
-        self, incident_id: int, text: PostmortemText, expected_version: int, actor_id: int | None
+        self,
+        incident_id: int,
+        text: PostmortemText,
+        expected_version: int,
+        actor_id: int | None,
+        *,
+        base: PostmortemText,
     ) -> PostmortemView:
+        """Save the sections ``text`` changed from ``base``, the text the editing started
+        from: a colleague's newer text in other sections stays. The stored postmortem must
+        still be at ``expected_version``."""
         errors = [
             FieldError(
                 field.name, f"{SECTION_LABELS[field.name]} is too long or holds a NUL character."
@@ -146,19 +155,19 @@ class PostmortemService:
         now = self._clock()
         with self._store.write():
             row = self._postmortem(incident_id)
-            changed = [
-                SECTION_LABELS[field.name]
+            if row.version != expected_version:
+                raise EditConflict(self._incidents.get(incident_id))
+            written = {
+                field.name: getattr(text, field.name)
                 for field in fields(PostmortemText)
-                if getattr(text, field.name) != getattr(row, field.name)
-            ]
-            if not changed:
+                if getattr(text, field.name) != getattr(base, field.name)
+                and getattr(text, field.name) != getattr(row, field.name)
+            }
+            if not written:
                 return self._view(incident_id)
+            changed = [SECTION_LABELS[name] for name in written]
             updated = (
-                m.Postmortem.update(
-                    updated_at=now,
-                    version=m.Postmortem.version + 1,
-                    **{field.name: getattr(text, field.name) for field in fields(PostmortemText)},
-                )
+                m.Postmortem.update(updated_at=now, version=m.Postmortem.version + 1, **written)
                 .where((m.Postmortem.id == row.id) & (m.Postmortem.version == expected_version))
                 .execute()
             )

@@ -9,6 +9,7 @@ upgrades to the same schema.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -145,6 +146,15 @@ def _index_prefixes(db: pw.Database) -> None:
         db.execute_sql(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
 
 
+DATABASE_ID_KEY = "database_id"
+
+
+def _give_identity(db: pw.Database) -> None:
+    """A random id kept in the database itself: what is tied to one database (a form's draft)
+    can tell it from another that has the same incident numbers."""
+    m.SchemaInfo.insert(key=DATABASE_ID_KEY, value=uuid.uuid4().hex).on_conflict_ignore().execute()
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -159,6 +169,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "full-text search in text and log attachments", _index_attachment_text),
     Migration(3, "postmortems and their action items", _add_postmortems),
     Migration(4, "prefix indexes for search as you type", _index_prefixes),
+    Migration(5, "an identity of its own for the database", _give_identity),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
@@ -169,6 +180,12 @@ def read_version(db: pw.Database) -> int:
         return 0
     row = m.SchemaInfo.get_or_none(m.SchemaInfo.key == "version")
     return int(row.value) if row else 0
+
+
+def read_database_id(db: pw.Database) -> str:
+    """The database's identity (given by migration 5); empty if it has none."""
+    row = m.SchemaInfo.get_or_none(m.SchemaInfo.key == DATABASE_ID_KEY)
+    return str(row.value) if row else ""
 
 
 def pending_migrations(current_version: int) -> list[Migration]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -58,8 +59,9 @@ from incidentdesk.domain.incident import Impact, Incident, IncidentDraft, Incide
 from incidentdesk.domain.triage import suggest_severity
 from incidentdesk.domain.validation import FieldError, ValidationFailed, validate_draft
 from incidentdesk.services.desk import Desk
-from incidentdesk.services.drafts import DraftStore
+from incidentdesk.services.drafts import DraftStore, base_to_json, restored_base
 from incidentdesk.services.errors import AttachmentRefused, EditConflict
+from incidentdesk.services.incidents import edited_columns, with_columns
 from incidentdesk.services.triage import Rank
 from incidentdesk.ui.attachment_files import (
     AttachmentCandidate,
@@ -71,12 +73,14 @@ from incidentdesk.ui.attachment_preview import AttachmentPreview
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.form_context import FormContext, load_form_context
 from incidentdesk.ui.tasks import TaskRunner
-from incidentdesk.ui.times import from_qt, to_qt
+from incidentdesk.ui.times import from_qt, local_text, to_qt
 
 DRAFT_INTERVAL_MS = 3000
 DUPLICATE_SEARCH_DELAY_MS = 400
 NONE_CHOICE = "—"
 DISCARD = "Discard"
+
+log = logging.getLogger(__name__)
 
 
 class IncidentForm(QDialog):
@@ -104,11 +108,16 @@ class IncidentForm(QDialog):
         self._drafts = drafts
         self._triage = desk.triage
         self._incident_id = incident_id
+        # Drafts of several databases share one folder, where incident ids repeat.
         self._draft_key = draft_key or (
-            f"edit-{incident_id}" if incident_id is not None else f"new-{uuid.uuid4().hex[:12]}"
+            f"edit-{desk.identity.database_id[:12]}-{incident_id}"
+            if incident_id is not None
+            else f"new-{uuid.uuid4().hex[:12]}"
         )
         self._context: FormContext | None = None
         self._version: int | None = None
+        # The copy of the incident the edit started from: a save sends only what differs.
+        self._base: IncidentDraft | None = None
         self._dirty = False
         self._saving = False
         self._loading = True
@@ -137,7 +146,12 @@ class IncidentForm(QDialog):
         self._duplicate_timer.setSingleShot(True)
         self._duplicate_timer.setInterval(DUPLICATE_SEARCH_DELAY_MS)
         self._duplicate_timer.timeout.connect(self._look_for_duplicates)
-        runner.read(
+        self._typed_before_retry: dict[str, Any] | None = None
+        self._load_context()
+
+    def _load_context(self) -> None:
+        desk, incident_id = self._desk, self._incident_id
+        self._runner.read(
             lambda: load_form_context(desk, incident_id),
             self._alive(self._context_loaded),
             self._alive(self._context_failed),
@@ -164,9 +178,22 @@ class IncidentForm(QDialog):
             "padding: 6px; border-radius: 4px; background: palette(alternate-base);"
         )
         self.banner.hide()
-        self.overwrite_button = QPushButton("Save &Anyway, Replacing Their Changes")
+        self.overwrite_button = QPushButton("Save &My Changes Over Theirs")
+        self.overwrite_button.setToolTip(
+            "Saves only the fields you changed; their changes to other fields stay"
+        )
         self.overwrite_button.clicked.connect(self._overwrite)
         self.overwrite_button.hide()
+        self.take_theirs_button = QPushButton("&Take Their Changes, Keep My Other Edits")
+        self.take_theirs_button.setToolTip(
+            "Puts their values into the fields they changed; your edits to other fields stay"
+        )
+        self.take_theirs_button.clicked.connect(self._take_their_changes)
+        self.take_theirs_button.hide()
+        self.retry_button = QPushButton("&Retry Loading")
+        self.retry_button.setToolTip("Loads the form's lists again, keeping what you typed")
+        self.retry_button.clicked.connect(self._retry_loading)
+        self.retry_button.hide()
 
         self.errors: dict[str, QLabel] = {}
         main = QVBoxLayout()
@@ -190,6 +217,7 @@ class IncidentForm(QDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a container, not a stop for Tab
         scroll.setWidget(splitter)
+        self._fields_area = splitter
 
         self.save_button = QPushButton(
             "&Save Incident" if self._incident_id is None else "&Save Changes"
@@ -208,7 +236,12 @@ class IncidentForm(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
-        layout.addWidget(self.overwrite_button, 0, Qt.AlignmentFlag.AlignLeft)
+        conflict_buttons = QHBoxLayout()
+        conflict_buttons.addWidget(self.retry_button)
+        conflict_buttons.addWidget(self.take_theirs_button)
+        conflict_buttons.addWidget(self.overwrite_button)
+        conflict_buttons.addStretch()
+        layout.addLayout(conflict_buttons)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
@@ -469,24 +502,47 @@ class IncidentForm(QDialog):
     def _context_failed(self, error: Exception) -> None:
         self.setEnabled(True)
         self.save_button.setEnabled(False)
-        self._show_banner(f"The form could not load its lists: {error}. Close it and try again.")
+        # A new report can be typed meanwhile; an edit has nothing to show until it loads.
+        self._fields_area.setEnabled(self._incident_id is None)
+        self.status_label.setText("Not loaded.")
+        self._show_banner(
+            f"The form could not load its lists: {_plain(error)} It cannot be saved until "
+            "they load: press Retry Loading when the database is back. What you typed stays."
+        )
+        self.retry_button.show()
+        (self.title if self._incident_id is None else self.retry_button).setFocus()
+
+    def _retry_loading(self) -> None:
+        if self._incident_id is None:
+            self._typed_before_retry = {**self.fields(), "files": []}  # files stay attached
+        self.retry_button.hide()
+        self.banner.hide()
+        self.status_label.setText("Loading…")
+        self._load_context()
 
     def _context_loaded(self, context: FormContext) -> None:
         self._context = context
         self._fill_choices(context)
         if context.incident is not None:
             self._version = context.incident.version
+            self._base = context.incident.draft
             self._show_incident(context.incident)
         else:
             self.reported_at.setDateTime(QDateTime.currentDateTime())
             self.reported_by.setCurrentIndex(max(0, self.reported_by.findData(self._desk.actor_id)))
         if self._restored_draft is not None:
             self.load_fields(self._restored_draft)
+            self._version, self._base = restored_base(self._restored_draft, context.incident)
+        if self._typed_before_retry is not None:
+            self.load_fields(self._typed_before_retry)
+        self._fields_area.setEnabled(True)
+        self.save_button.setEnabled(True)
+        self.status_label.clear()
         self._source_kind_changed()
         self._triage_changed()
         self._connect_changes()
         self._loading = False
-        self._dirty = self._restored_draft is not None
+        self._dirty = self._restored_draft is not None or self._typed_before_retry is not None
         self.setEnabled(True)
         self.title.setFocus()
         self._autosave.start()
@@ -512,7 +568,10 @@ class IncidentForm(QDialog):
         self.service.setEditText("")
 
     def _show_incident(self, incident: Incident) -> None:
-        draft = incident.draft
+        self._show_draft(incident.draft)
+        self.setWindowTitle(f"Edit {incident.key}: {incident.title}")
+
+    def _show_draft(self, draft: IncidentDraft) -> None:
         self.title.setText(draft.title)
         self.description.setPlainText(draft.description)
         self.source_kind.setCurrentIndex(self.source_kind.findData(draft.source_kind))
@@ -538,7 +597,6 @@ class IncidentForm(QDialog):
         self.bridge.setText(draft.links.bridge)
         self.ticket.setText(draft.links.ticket)
         self._escalation_level = draft.escalation_level
-        self.setWindowTitle(f"Edit {incident.key}: {incident.title}")
 
     @staticmethod
     def _select(combo: QComboBox, value: Any) -> None:
@@ -676,6 +734,7 @@ class IncidentForm(QDialog):
             f"form-rank-{self._draft_key}",
             lambda: self._triage.rank_among_open(priority, exclude),
             self._alive(lambda rank: self._show_rank(priority.label, rank)),
+            self._alive(lambda _error: self.priority.setText(f"<b>{priority.label}</b>")),
         )
 
     def _show_rank(self, label: str, rank: Rank) -> None:
@@ -806,6 +865,16 @@ class IncidentForm(QDialog):
             f"form-duplicates-{self._draft_key}",
             lambda: self._triage.similar_open(title, description, self._incident_id),
             self._alive(self._show_duplicates),
+            self._alive(self._duplicates_failed),
+        )
+
+    def _duplicates_failed(self, error: Exception) -> None:
+        """A quiet note: looking for duplicates helps, and its failure must not interrupt."""
+        log.info("Looking for similar incidents failed: %s", error)
+        self.duplicates.clear()
+        self.duplicates_hint.setText(
+            f"Similar open incidents could not be looked up: {_plain(error)} "
+            "They are looked up again as you type."
         )
 
     def _show_duplicates(self, rows: list[IncidentRow]) -> None:
@@ -946,7 +1015,15 @@ class IncidentForm(QDialog):
 
     def save(self) -> None:
         """Ctrl+Enter: save if the form is valid, else point at the first problem."""
-        if self._saving or self._context is None:
+        if self._saving:
+            return
+        if self._context is None:
+            self.status_label.setText(
+                "Not saved: the form's lists have not loaded. Press Retry Loading when the "
+                "database is back; what you typed stays."
+                if not self.retry_button.isHidden()
+                else "Still loading the form; save again in a moment."
+            )
             return
         if self._pending_reads:
             self.status_label.setText("Still reading files; save again when they are added.")
@@ -967,9 +1044,11 @@ class IncidentForm(QDialog):
                 self._alive(self._save_failed),
             )
         else:
+            base = self._base
             assert version is not None
+            assert base is not None
             self._runner.write(
-                lambda: incidents.update(incident_id, draft, version, actor, files)[0],
+                lambda: incidents.update(incident_id, draft, version, actor, files, base=base)[0],
                 self._alive(self._saved),
                 self._alive(self._save_failed),
             )
@@ -980,6 +1059,7 @@ class IncidentForm(QDialog):
         self.status_label.setText(text)
         self.banner.hide()
         self.overwrite_button.hide()
+        self.take_theirs_button.hide()
 
     def _saved(self, incident: Incident) -> None:
         self._saving = False
@@ -987,7 +1067,9 @@ class IncidentForm(QDialog):
         self._autosave.stop()
         key = self._draft_key
         pasted = list(self._pasted_paths.values())
-        self._runner.files(lambda: self._forget_draft(key, pasted), lambda _: None)
+        self._runner.files(
+            lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
+        )
         self.saved.emit(incident)
         self.accept()
 
@@ -1007,8 +1089,12 @@ class IncidentForm(QDialog):
             return
         if isinstance(error, EditConflict):
             self._conflict = error.current
-            self._show_banner(f"{error} Everything you typed is still here.")
+            self._show_banner(
+                f"{conflict_text(error)}\nEverything you typed is still here. Take their "
+                "changes into the form, or save only the fields you changed over theirs."
+            )
             self.overwrite_button.show()
+            self.take_theirs_button.setVisible(bool(error.their_changes))
             return
         self._show_banner(
             f"The incident was not saved: {_plain(error)} Everything you typed is still here and "
@@ -1016,9 +1102,33 @@ class IncidentForm(QDialog):
         )
 
     def _overwrite(self) -> None:
+        """Save the fields this person changed over the newer version; the other person's
+        changes to other fields stay, as the service writes only what differs from the base."""
         draft = self._draft_or_show_errors()
         if draft is not None and self._conflict is not None:
             self._store(draft, self._conflict.version)
+
+    def _take_their_changes(self) -> None:
+        """Rebase the edit on the version saved meanwhile: their values in the fields they
+        changed, this person's edits in every other field."""
+        current, base = self._conflict, self._base
+        if current is None or base is None:
+            return
+        theirs = edited_columns(base, current.draft)
+        mine = {
+            name: value
+            for name, value in edited_columns(base, self.to_draft()).items()
+            if name not in theirs
+        }
+        self._show_draft(with_columns(current.draft, mine))
+        self._version, self._base, self._conflict = current.version, current.draft, None
+        self._triage_changed()
+        self.banner.hide()
+        self.overwrite_button.hide()
+        self.take_theirs_button.hide()
+        self.status_label.setText("Their changes are in the form; review them and save again.")
+        self._dirty = True
+        self.save_draft()
 
     def _show_banner(self, text: str) -> None:
         self.banner.setText(text)
@@ -1032,6 +1142,7 @@ class IncidentForm(QDialog):
         return {
             "incident_id": self._incident_id,
             "version": self._version,
+            "base": base_to_json(self._base),
             "title": draft.title,
             "description": draft.description,
             "reported_at": draft.reported_at.isoformat(),
@@ -1096,9 +1207,16 @@ class IncidentForm(QDialog):
     def save_draft(self) -> None:
         if not self._dirty or self._loading:
             return
-        fields, key, drafts = self.fields(), self._draft_key, self._drafts
+        fields, key, drafts, database = (
+            self.fields(),
+            self._draft_key,
+            self._drafts,
+            self._desk.identity,
+        )
         self._runner.files(
-            lambda: drafts.save(key, fields), lambda _: None, self._alive(self._draft_failed)
+            lambda: drafts.save(key, fields, database),
+            lambda _: None,
+            self._alive(self._draft_failed),
         )
 
     def _draft_failed(self, error: Exception) -> None:
@@ -1136,7 +1254,9 @@ class IncidentForm(QDialog):
             if choice != DISCARD:
                 return
             key, pasted = self._draft_key, list(self._pasted_paths.values())
-            self._runner.files(lambda: self._forget_draft(key, pasted), lambda _: None)
+            self._runner.files(
+                lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
+            )
         self._autosave.stop()
         super().reject()
 
@@ -1167,6 +1287,22 @@ def _keep_pasted(
     path = folder / f"{draft_key}-{candidate.file.sha256[:16]}.png"
     path.write_bytes(candidate.file.content)
     return candidate, str(path)
+
+
+def _draft_not_removed(error: Exception) -> None:
+    """The incident is saved (or the draft discarded); a draft file left behind is offered
+    again at the next start, which is harmless."""
+    log.warning("A draft could not be removed: %s", error)
+
+
+def conflict_text(conflict: EditConflict) -> str:
+    """What the other person changed, field by field, with who and when where known."""
+    lines = [str(conflict)]
+    for change in conflict.their_changes:
+        who = f" by {change.changed_by}" if change.changed_by else ""
+        when = f" at {local_text(change.changed_at)}" if change.changed_at else ""
+        lines.append(f"• {change.label}: {change.old or '—'} → {change.new or '—'}{who}{when}")
+    return "\n".join(lines)
 
 
 def _plain(error: Exception) -> str:

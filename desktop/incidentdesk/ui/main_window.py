@@ -483,8 +483,11 @@ class MainWindow(QMainWindow):
 
     def _offer_drafts(self) -> None:
         """After a crash or a failed save, offer what was being typed."""
-        drafts = self._drafts
-        self._runner.files(drafts.all, self._drafts_found)
+        drafts, desk = self._drafts, self._desk
+        if desk is None:
+            return
+        database = desk.identity
+        self._runner.files(lambda: drafts.made_on(database), self._drafts_found)
 
     def _drafts_found(self, drafts: list[SavedDraft]) -> None:
         store = self._drafts

@@ -517,7 +517,7 @@ class PostmortemPanel(QWidget):
             if then is not None:
                 then()
             return
-        text, version = self.text(), self._version
+        text, version, base = self.text(), self._version, self._baseline
         postmortems, incident_id, actor = (
             self._desk.postmortems,
             self._incident_id,
@@ -527,7 +527,7 @@ class PostmortemPanel(QWidget):
         self.save_button.setEnabled(False)
         self.status_label.setText("Saving…")
         self._runner.write(
-            lambda: postmortems.save_text(incident_id, text, version, actor),
+            lambda: postmortems.save_text(incident_id, text, version, actor, base=base),
             self._alive(lambda view: self._saved(text, view, then)),
             self._alive(self._save_failed),
         )
@@ -587,8 +587,9 @@ class PostmortemPanel(QWidget):
             "Postmortem Changed by Someone Else",
             "Someone else saved this postmortem while you were editing it, so your changes "
             f"were not saved.{they_changed} Your text is still here.\n\n"
-            "Keep your text to go on editing: saving it then replaces their version. Or reload "
-            "their version, losing what you typed since your last save.",
+            "Keep your text to go on editing: the sections you did not change take their "
+            "version, and saving replaces only the sections you changed. Or reload their "
+            "version, losing what you typed since your last save.",
             [KEEP_MINE, RELOAD_THEIRS],
         )
         if choice == RELOAD_THEIRS:
@@ -596,10 +597,15 @@ class PostmortemPanel(QWidget):
             self._show_rest(theirs)
             self.status_label.setText("Their version is shown.")
         elif choice == KEEP_MINE:
+            for name, editor in self.editors.items():
+                if editor.toPlainText() == getattr(self._baseline, name):
+                    editor.setPlainText(getattr(theirs.text, name))
             self._baseline, self._version = theirs.text, theirs.version
             for name in self.editors:
                 self._section_edited(name)
-            self.status_label.setText("Your text is kept; saving replaces their version.")
+            self.status_label.setText(
+                "Your sections are kept, theirs fill the others; saving replaces only yours."
+            )
         else:
             self.status_label.setText(
                 "Not saved: someone else changed the postmortem. Save again to choose."
