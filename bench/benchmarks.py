@@ -23,6 +23,7 @@ from bench.database import (
     scratch_copy,
     sqlite_address,
 )
+from bench.other_core_busy import other_core_busy
 from bench.results import Entry, Target, median, percentile, ratio
 from incidentdesk.domain.enums import Status
 
@@ -436,6 +437,56 @@ def measure_board(context: Context) -> list[Entry]:
     ]
 
 
+# A busy machine
+
+
+def measure_busy(context: Context) -> list[Entry]:
+    """Typing into the list and the board again, with another process keeping one core fully
+    busy the whole time; the GUI thread's longest blocks."""
+    phrases = str(context.repeats(8, 3))
+    with other_core_busy() as core:
+        search = run_measuring_process("bench.measure_search", context, "--phrases", phrases)
+        board = run_measuring_process(
+            "bench.measure_board", context, "--repeats", "3", "--phrases", phrases
+        )
+    search_gaps_ms: list[float] = search["frame_gaps_ms"]
+    board_typing_ms: list[float] = board["typing_frame_gaps_ms"]
+    board_scrolling_ms: list[float] = board["scrolling_frame_gaps_ms"]
+    search_typed_ms = [latency for _, latency in search["keystrokes"]]
+    board_typed_ms = [latency for _, latency in board["keystrokes"]]
+    load = f"one process spinning on core {core} of {os.cpu_count()}"
+    return [
+        Entry(
+            "search_max_frame_gap_busy_ms",
+            max(search_gaps_ms),
+            "ms",
+            Target(33),
+            None,
+            {
+                **frame_gap_details(search_gaps_ms),
+                "gaps_over_33_ms": sum(gap > 33 for gap in search_gaps_ms),
+                "search_p95_ms": percentile(search_typed_ms, 95),
+                "load": load,
+            },
+        ),
+        Entry(
+            "board_max_frame_gap_busy_ms",
+            max(board_typing_ms + board_scrolling_ms),
+            "ms",
+            Target(33),
+            None,
+            {
+                **frame_gap_details(board_typing_ms + board_scrolling_ms),
+                "gaps_over_33_ms": sum(gap > 33 for gap in board_typing_ms + board_scrolling_ms),
+                "typing_max": max(board_typing_ms),
+                "scrolling_max": max(board_scrolling_ms),
+                "board_filter_p95_ms": percentile(board_typed_ms, 95),
+                "load": load,
+            },
+        ),
+    ]
+
+
 # Memory
 
 
@@ -465,4 +516,5 @@ BENCHMARKS = (
     Benchmark("timeline", measure_timeline),
     Benchmark("board", measure_board),
     Benchmark("memory", measure_memory),
+    Benchmark("busy", measure_busy),
 )
