@@ -105,6 +105,22 @@ def frame_gap_details(gaps_ms: Sequence[float]) -> dict[str, float | int | str]:
     }
 
 
+def long_gap_details(long_gaps_ms: Sequence[Sequence[float]]) -> dict[str, float | int | str]:
+    """What the GUI thread did during its gaps over a frame (Linux only): ran, was ready but
+    waited for a core, or slept (waited for a lock: Python's interpreter lock, mostly)."""
+    if not long_gaps_ms:
+        return {}
+    _gap, ran, waited, slept = max(long_gaps_ms)
+    total = sum(long[0] for long in long_gaps_ms)
+    return {
+        "longest_gap_ran_ms": ran,
+        "longest_gap_waited_for_a_core_ms": waited,
+        "longest_gap_slept_ms": slept,
+        "long_gaps_slept_share": sum(long[3] for long in long_gaps_ms) / total,
+        "long_gaps_waited_for_a_core_share": sum(long[2] for long in long_gaps_ms) / total,
+    }
+
+
 # Start-up
 
 
@@ -262,6 +278,7 @@ def measure_search(context: Context) -> list[Entry]:
             {
                 **frame_gap_details(gaps_ms),
                 "switching_to_the_list_max": max(samples["switching_frame_gaps_ms"]),
+                **long_gap_details(samples["long_frame_gaps_ms"]),
             },
         ),
     ]
@@ -418,6 +435,7 @@ def measure_board(context: Context) -> list[Entry]:
                 **frame_gap_details(gaps_ms),
                 "typing_max": max(typing_gaps_ms),
                 "scrolling_max": max(scrolling_gaps_ms),
+                **long_gap_details(samples["long_frame_gaps_ms"]),
             },
         ),
         Entry(
@@ -467,6 +485,7 @@ def measure_busy(context: Context) -> list[Entry]:
                 "gaps_over_33_ms": sum(gap > 33 for gap in search_gaps_ms),
                 "search_p95_ms": percentile(search_typed_ms, 95),
                 "load": load,
+                **long_gap_details(search["long_frame_gaps_ms"]),
             },
         ),
         Entry(
@@ -482,6 +501,7 @@ def measure_busy(context: Context) -> list[Entry]:
                 "scrolling_max": max(board_scrolling_ms),
                 "board_filter_p95_ms": percentile(board_typed_ms, 95),
                 "load": load,
+                **long_gap_details(board["long_frame_gaps_ms"]),
             },
         ),
     ]
