@@ -32,6 +32,7 @@ from incidentdesk.ui.tasks import TaskRunner
 
 WAIT_TIMEOUT_MS = 60_000
 PROBE_INTERVAL_MS = 1
+LONG_GAP_MS = 16  # one frame at 60 Hz
 
 
 class Event(Enum):
@@ -124,12 +125,21 @@ class BenchWindow:
 class FrameGapProbe(QObject):
     """Ticks every millisecond on the GUI thread and records the time between ticks: a gap
     much longer than 1 ms is a time the GUI thread could not run its event loop (busy, or
-    waiting for Python's interpreter lock), so a frame could not have been drawn."""
+    waiting for Python's interpreter lock), so a frame could not have been drawn.
+
+    Where Linux gives each thread's scheduler times (``/proc/thread-self/schedstat``), every
+    gap over a frame is also split into the time the GUI thread ran, the time it was ready but
+    waited for a core, and the rest: the time it slept, waiting for a lock (in this program
+    almost always Python's interpreter lock, held by a worker thread)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.gaps_ms: list[float] = []
+        # [gap, ran, waited for a core, slept] in ms, for each gap over LONG_GAP_MS
+        self.long_gaps_ms: list[tuple[float, float, float, float]] = []
         self._last_tick = 0.0
+        self._last_schedule = (0, 0)
+        self._schedstat = _open_schedstat()
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(PROBE_INTERVAL_MS)
@@ -137,6 +147,7 @@ class FrameGapProbe(QObject):
 
     def start(self) -> None:
         self._last_tick = time.perf_counter()
+        self._last_schedule = self._schedule()
         self._timer.start()
 
     def stop(self) -> None:
@@ -145,8 +156,29 @@ class FrameGapProbe(QObject):
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        self.gaps_ms.append((now - self._last_tick) * 1000)
-        self._last_tick = now
+        schedule = self._schedule()
+        gap_ms = (now - self._last_tick) * 1000
+        self.gaps_ms.append(gap_ms)
+        if gap_ms > LONG_GAP_MS and self._schedstat is not None:
+            ran_ms = (schedule[0] - self._last_schedule[0]) / 1e6
+            waited_ms = (schedule[1] - self._last_schedule[1]) / 1e6
+            slept_ms = max(0.0, gap_ms - ran_ms - waited_ms)
+            self.long_gaps_ms.append((gap_ms, ran_ms, waited_ms, slept_ms))
+        self._last_tick, self._last_schedule = now, schedule
+
+    def _schedule(self) -> tuple[int, int]:
+        """The GUI thread's time on a core and time ready but waiting for one, in ns."""
+        if self._schedstat is None:
+            return (0, 0)
+        ran, waited, _ = os.pread(self._schedstat, 100, 0).split()
+        return int(ran), int(waited)
+
+
+def _open_schedstat() -> int | None:
+    try:
+        return os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    except OSError:
+        return None
 
 
 def arguments(description: str) -> argparse.ArgumentParser:

@@ -210,6 +210,7 @@ def main() -> None:
                 "totals": totals,
                 "typing_frame_gaps_ms": typing_probe.gaps_ms,
                 "scrolling_frame_gaps_ms": scrolling_probe.gaps_ms,
+                "long_frame_gaps_ms": typing_probe.long_gaps_ms + scrolling_probe.long_gaps_ms,
             }
         )
 

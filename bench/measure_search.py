@@ -150,6 +150,7 @@ def main() -> None:
             "keystrokes": [(stroke.text, stroke.latency_ms) for stroke in human.keystrokes],
             "isolated_latencies_ms": [stroke.latency_ms for stroke in isolated.keystrokes],
             "frame_gaps_ms": probe.gaps_ms,
+            "long_frame_gaps_ms": probe.long_gaps_ms,
             "switching_frame_gaps_ms": switching.gaps_ms,
             "totals": totals,
         }

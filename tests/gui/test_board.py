@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -569,6 +570,52 @@ def test_a_refresh_draws_the_cards_off_the_gui_thread_and_paints_copies(
     assert drawn_on
     assert not any(drawn_on)
     assert "Renamed" in board.shown(Status.INVESTIGATING)
+
+
+def test_the_first_load_of_a_shown_board_draws_its_cards_off_the_gui_thread(
+    qtbot, board_desk: Desk, runner: TaskRunner, dialogs: RecordingDialogs
+) -> None:
+    fill_board(board_desk)
+    page = BoardPage(runner, dialogs)
+    qtbot.addWidget(page)
+    page.resize(1400, 900)
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.waitUntil(page.isActiveWindow)  # its cards are drawn as an active window shows them
+    drawn_on: list[bool] = []
+    draw = card_delegate.draw_image
+
+    def watched_draw(*arguments: object) -> object:
+        drawn_on.append(threading.current_thread() is threading.main_thread())
+        return draw(*arguments)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(card_delegate, "draw_image", watched_draw)
+        with qtbot.waitSignal(page.loaded, timeout=10_000):
+            page.set_desk(board_desk)
+        for column in page.grid.visible_columns():
+            column.view.viewport().repaint()
+    assert drawn_on
+    assert not any(drawn_on)  # drawn on the read thread; the first paint only copied them
+
+
+def test_a_shown_column_expects_the_look_its_first_paint_gives_its_cards(qtbot) -> None:
+    column = BoardColumn(Status.LOGGED, CardDelegate())
+    qtbot.addWidget(column)
+    column.resize(260, 300)
+    delegate = column.view.itemDelegate()
+    assert delegate.look_in(column.view) is None  # not shown: nothing to expect
+    column.show()
+    qtbot.waitExposed(column)
+    qtbot.waitUntil(column.isActiveWindow)
+    expected = delegate.look_in(column.view)
+    fill(column.model, [make_card(n) for n in range(1, 4)])
+    column.view.viewport().repaint()
+    painted = delegate.look_in(column.view)
+    assert expected is not None
+    assert painted is not None
+    assert painted is not expected
+    assert expected.key == painted.key
 
 
 def test_cards_keep_their_width_when_the_scroll_bar_comes_and_goes(qtbot) -> None:

@@ -82,3 +82,11 @@ def test_importing_the_core_does_not_load_keyring_or_matplotlib(
     # keyring (~130 ms) is for PostgreSQL passwords only; matplotlib (~420 ms) for charts only.
     assert "keyring" not in imports["loaded_by_core"]
     assert "matplotlib" not in imports["loaded_by_core"]
+
+
+def test_importing_the_core_does_not_load_the_postgresql_driver(
+    imports: dict[str, list[str]],
+) -> None:
+    # psycopg (~100 ms) is imported when a PostgreSQL database is opened, not with peewee.
+    assert "psycopg" not in imports["loaded_by_core"]
+    assert "psycopg2" not in imports["loaded_by_core"]

@@ -106,18 +106,24 @@ class TimelineService:
         )
         if entry_ids is not None:
             query = query.where(entry.id.in_(entry_ids))
+        # tuple.__new__ with the fields in order: a named tuple's keyword constructor took
+        # more than half of the 26 ms that building 5,000 entries did.
+        make, time_of = tuple.__new__, occurred.python_value
         return [
-            TimelineEntry(
-                id=id_,
-                incident_id=incident_id,
-                kind=_KINDS[kind],
-                body=body,
-                occurred_at=occurred.python_value(occurred_at),
-                recorded_at=recorded.python_value(recorded_at),
-                author_name=author or "",
-                details=json.loads(details) if details != "{}" else {},
-                pinned=bool(pinned),
-                amends_id=amends_id,
+            make(
+                TimelineEntry,
+                (
+                    id_,
+                    incident_id,
+                    _KINDS[kind],
+                    body,
+                    time_of(occurred_at),
+                    time_of(recorded_at),
+                    author or "",
+                    json.loads(details) if details != "{}" else {},
+                    bool(pinned),
+                    amends_id,
+                ),
             )
             for (
                 id_,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from incidentdesk.storage import migrations
+from incidentdesk.storage import migrations, postgres_driver
 from incidentdesk.storage.locations import DatabaseLocation, PostgresLocation, SqliteLocation
 from incidentdesk.storage.models import database_proxy
 from incidentdesk.storage.secrets import KeyringUnavailable, load_password
@@ -97,6 +97,7 @@ def _check_sqlite_file(location: SqliteLocation, *, create: bool) -> None:
 def _postgres_database(location: PostgresLocation) -> pw.Database:
     from playhouse.pool import PooledPostgresqlDatabase
 
+    postgres_driver.load()
     password = location.password
     if password is None:
         try:

@@ -215,6 +215,24 @@ def _card_width(view: QWidget | None) -> int:
     return max(120, view.width() - frame - scroll_bar - 2)
 
 
+def _card_height(font: QFont) -> int:
+    return CARD_HEIGHT_LINES * QFontMetrics(font).height() + 2 * CARD_PADDING + 2 * CARD_MARGIN
+
+
+def _expected_look(view: QWidget) -> CardLook:
+    """The look a view's paint gives its cards, from the view as a paint's style option sees
+    it: its palette (in the colour group of the view's state now), font and pixel ratio."""
+    viewport = view.viewport() if isinstance(view, QAbstractScrollArea) else view
+    font = QFont(view.font())
+    return CardLook(
+        _card_width(view),
+        _card_height(font),
+        viewport.devicePixelRatioF(),
+        QPalette(view.palette()),
+        font,
+    )
+
+
 class CardDelegate(QStyledItemDelegate):
     """Paints a card: key, severity badge (colour and text), priority, title, service,
     assignee initials, age, escalation level, attachments and the SLA clock."""
@@ -227,15 +245,16 @@ class CardDelegate(QStyledItemDelegate):
         self._looks: dict[QWidget, CardLook] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        height = QFontMetrics(option.font).height()
-        return QSize(
-            _card_width(option.widget),
-            CARD_HEIGHT_LINES * height + 2 * CARD_PADDING + 2 * CARD_MARGIN,
-        )
+        return QSize(_card_width(option.widget), _card_height(option.font))
 
     def look_in(self, view: QWidget) -> CardLook | None:
-        """The look of the cards ``view`` painted last; None before its first paint."""
-        return self._looks.get(view)
+        """The look of the cards ``view`` painted last or, before its first paint, the look
+        they will get when it paints as it is laid out now (so that the cards of a first load
+        are drawn off the GUI thread too); None while it is not shown."""
+        look = self._looks.get(view)
+        if look is None and view.isVisible():
+            return _expected_look(view)
+        return look
 
     def has_drawn(self, key: Hashable) -> bool:
         """Whether the card of ``key`` (see ``drawn_key``) is drawn already; safe to ask from
