@@ -11,7 +11,12 @@ from dataclasses import dataclass
 import peewee as pw
 
 from incidentdesk.storage import migrations
-from incidentdesk.storage.locations import DatabaseLocation, PostgresLocation, SqliteLocation
+from incidentdesk.storage.locations import (
+    HIDDEN_PASSWORD,
+    DatabaseLocation,
+    PostgresLocation,
+    SqliteLocation,
+)
 from incidentdesk.storage.models import database_proxy
 from incidentdesk.storage.secrets import KeyringUnavailable, load_password
 
@@ -123,6 +128,8 @@ def _postgres_database(location: PostgresLocation) -> pw.Database:
 
 def explain_postgres_error(location: PostgresLocation, error: Exception) -> str:
     text = str(error)
+    if location.password:
+        text = text.replace(location.password, HIDDEN_PASSWORD)
     where = f"{location.host}:{location.port}"
     if "password authentication failed" in text:
         return (
