@@ -303,7 +303,11 @@ def _truncation(location: SqliteLocation, header: bytes) -> str | None:
     counted = header[92:96] == header[24:28] and pages > 0
     expected = pages * page_size
     size = location.path.stat().st_size
-    if not counted or size >= expected:
+    # Pages not yet copied from the WAL (a checkpoint cut short, as by a full disk) are still
+    # there: only a file without one is short of its own pages.
+    wal = _wal_path(location)
+    pending = wal.exists() and wal.stat().st_size > 0
+    if not counted or size >= expected or pending:
         return None
     return (
         f"{shown_path(location.path)} is an SQLite database but it is truncated: it holds "
