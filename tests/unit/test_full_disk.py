@@ -44,7 +44,6 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def fill_until_full(desk: Desk) -> tuple[int, DatabaseUnavailable]:
-    saved = 0
     for number in range(10_000):
         try:
             desk.incidents.create(
@@ -52,8 +51,7 @@ def fill_until_full(desk: Desk) -> tuple[int, DatabaseUnavailable]:
                 desk.actor_id,
             )
         except DatabaseUnavailable as error:
-            return saved, error
-        saved += 1
+            return number, error
     raise AssertionError("the small disk never filled up")
 
 
