@@ -58,12 +58,17 @@ def test_a_write_cut_off_in_its_transaction_fails_in_words_and_saves_nothing(
 ) -> None:
     desk = postgres_desk
     incident = desk.incidents.create(make_draft(title="Queue stalls"), desk.actor_id)
-    with pytest.raises(ConnectionLost) as lost, desk.store.write():
-        m.Incident.update(title="Half-written").where(m.Incident.id == incident.id).execute()
-        end_this_threads_backend(desk)
-        m.Incident.update(version=m.Incident.version + 1).where(
-            m.Incident.id == incident.id
-        ).execute()
+
+    def cut_off_write() -> None:
+        with desk.store.write():
+            m.Incident.update(title="Half-written").where(m.Incident.id == incident.id).execute()
+            end_this_threads_backend(desk)
+            m.Incident.update(version=m.Incident.version + 1).where(
+                m.Incident.id == incident.id
+            ).execute()
+
+    with pytest.raises(ConnectionLost) as lost:
+        cut_off_write()
     message = str(lost.value)
     assert "connection to the PostgreSQL server" in message
     assert "was lost" in message
