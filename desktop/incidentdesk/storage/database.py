@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import errno
 import logging
 import os
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -136,11 +140,66 @@ def _explain_sqlite_error(location: SqliteLocation, error: sqlite3.Error) -> str
 
 
 class _SqliteDatabase(pw.SqliteDatabase):
-    """SQLite that names the cause of a failure instead of a later one that hides it."""
+    """SQLite that names the cause of a failure instead of a later one that hides it, and
+    that never touches its files' memory mapping once they can no longer be written.
+
+    SQLite maps the -shm file into memory and writes to it on every read, write and close;
+    once the file is made immutable (or its file system read-only) such a write ends the
+    process with SIGBUS. So each statement first checks that the files can still be
+    written, and a connection whose files cannot is left open, untouched, until the process
+    ends (the kernel then unmaps it; everything committed is already in the files).
+    """
 
     def __init__(self, location: SqliteLocation, name: str, **options: Any) -> None:
         self.location = location
+        self._read_only = bool(options.get("uri")) and "mode=ro" in name
+        self._raw_connections: list[sqlite3.Connection] = []
+        self._raw_lock = threading.Lock()
         super().__init__(name, **options)
+        _OPEN_SQLITE_DATABASES.add(self)
+
+    def _connect(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection = super()._connect()  # type: ignore[misc]
+        # Held here, not only in a thread's local state: a thread that ends must not close
+        # its connection by dropping it (see leave_if_read_only).
+        with self._raw_lock:
+            self._raw_connections.append(connection)
+        return connection
+
+    def _close(self, connection: sqlite3.Connection) -> None:
+        with self._raw_lock:
+            if connection in self._raw_connections:
+                self._raw_connections.remove(connection)
+        if self.files_writable():
+            connection.close()
+        else:
+            _leave_untouched(connection, self.location)
+
+    def files_writable(self) -> bool:
+        """Whether the file, its -wal and its -shm (those that exist) can still be written."""
+        if self._read_only:
+            return True
+        return all(
+            os.access(path, os.W_OK) or not path.exists()
+            for path in (self.location.path, _wal_path(self.location), _shm_path(self.location))
+        )
+
+    def leave_if_read_only(self) -> None:
+        """At exit: leave every connection whose files became read-only untouched."""
+        if self.files_writable():
+            return
+        with self._raw_lock:
+            left, self._raw_connections = self._raw_connections, []
+        for connection in left:
+            _leave_untouched(connection, self.location)
+
+    def _refuse_if_read_only(self) -> None:
+        if not self.files_writable():
+            raise DatabaseUnavailable(
+                f"{shown_path(self.location.path)} became read-only while it was open, so "
+                "nothing was changed; restore write access to it, its -wal and its -shm "
+                "files, then quit and start again."
+            )
 
     def _explained(self, error: pw.DatabaseError) -> pw.DatabaseError:
         """``error`` as a ``DatabaseUnavailable`` naming its cause, where it has one."""
@@ -155,6 +214,7 @@ class _SqliteDatabase(pw.SqliteDatabase):
 
     @contextmanager
     def _causes_named(self) -> Iterator[None]:
+        self._refuse_if_read_only()
         try:
             yield
         except pw.DatabaseError as error:
@@ -181,11 +241,39 @@ class _SqliteDatabase(pw.SqliteDatabase):
     def rollback(self) -> None:
         # After a full disk or an I/O error SQLite has already rolled the transaction back;
         # a second ROLLBACK would fail and its "no transaction is active" hide the cause.
-        if self._in_sqlite_transaction():
+        # Files gone read-only are not touched: the transaction dies with the process.
+        if self.files_writable() and self._in_sqlite_transaction():
             super().rollback()
 
     def _in_sqlite_transaction(self) -> bool:
         return not self.is_closed() and bool(self.connection().in_transaction)  # type: ignore[no-untyped-call]
+
+
+_OPEN_SQLITE_DATABASES: weakref.WeakSet[_SqliteDatabase] = weakref.WeakSet()
+_LEFT_UNTOUCHED: list[sqlite3.Connection] = []
+
+
+def _leave_untouched(connection: sqlite3.Connection, location: SqliteLocation) -> None:
+    """Keep ``connection`` from ever being closed: closing it would write to a memory
+    mapping of a file that can no longer be written, and the process would die (SIGBUS)."""
+    if any(kept is connection for kept in _LEFT_UNTOUCHED):
+        return
+    _LEFT_UNTOUCHED.append(connection)
+    # The list is emptied when the interpreter shuts down; one reference that is never
+    # released keeps the connection from being deallocated, and so closed, even then.
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(connection))
+    # Without a configured handler (the command line) a warning goes to standard error.
+    log.warning(
+        "%s became read-only while it was open; it was left without writing to it "
+        "(everything saved before is in the file).",
+        shown_path(location.path),
+    )
+
+
+@atexit.register
+def _leave_read_only_files_untouched() -> None:
+    for database in list(_OPEN_SQLITE_DATABASES):
+        database.leave_if_read_only()
 
 
 def _sqlite_database(location: SqliteLocation, *, read_only: bool = False) -> pw.SqliteDatabase:
