@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 run: QT_QPA_PLATFORM :=
 run: $(STAMP)
+	$(BIN)/python -m incidentdesk.qt_libraries
 	$(BIN)/incidentdesk
 
 test: $(STAMP)

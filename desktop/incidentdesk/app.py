@@ -43,12 +43,20 @@ def _log_qt_message(kind: object, context: object, message: str) -> None:
     if level >= logging.ERROR:
         print(f"incidentdesk: {message}", file=sys.stderr, flush=True)
         if "platform plugin" in message and sys.platform.startswith("linux"):
-            print(
-                "incidentdesk: Qt's X11 support needs a few system libraries; on Debian or "
-                "Ubuntu: sudo apt install libxcb-cursor0 libxkbcommon-x11-0 libegl1",
-                file=sys.stderr,
-                flush=True,
-            )
+            print(f"incidentdesk: {_qt_libraries_advice()}", file=sys.stderr, flush=True)
+
+
+def _qt_libraries_advice() -> str:
+    """Exactly which libraries are missing where ldd can tell, else the whole list."""
+    from incidentdesk import qt_libraries
+
+    missing = qt_libraries.missing_libraries(qt_libraries.run_ldd(qt_libraries.xcb_plugins()))
+    if missing:
+        return qt_libraries.report(missing)
+    return (
+        "Qt's X11 support needs a few system libraries; on Debian or Ubuntu: "
+        + qt_libraries.full_install_command()
+    )
 
 
 def _missing_display() -> bool:

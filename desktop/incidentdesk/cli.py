@@ -28,13 +28,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
-def _positive_count(text: str) -> int:
+EXIT_INTERRUPTED = 130  # what a shell reports for a program ended by Ctrl-C (128 + SIGINT)
+
+
+def _demo_count(text: str) -> int:
+    from incidentdesk.services.demo import MAX_INCIDENTS
+
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError("the number of incidents cannot be negative")
+    if value > MAX_INCIDENTS:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_INCIDENTS:,} demo incidents can be added at a time, not {value:,}"
+        )
     return value
 
 
@@ -76,7 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     password.add_argument("url", help="postgresql://user@host:port/name")
 
     demo = commands.add_parser("demo", help="add realistic demo incidents to a database")
-    demo.add_argument("--incidents", type=_positive_count, default=1000, metavar="N")
+    demo.add_argument(
+        "--incidents",
+        type=_demo_count,
+        default=1000,
+        metavar="N",
+        help="how many incidents to add, from 0 to 1,000,000 (default 1,000)",
+    )
     demo.add_argument("--seed", type=int, default=42, help="the random seed (default 42)")
     demo.add_argument("--db", metavar="URL", help=db_help, default=argparse.SUPPRESS)
 
@@ -106,8 +121,16 @@ class _ProgressBar:
         self._stream = stream
         self._interactive = stream.isatty()
         self._last_reported = -1
+        self.done = 0
+
+    def end_line(self) -> None:
+        """Ends a bar cut short, so that the next message starts on a line of its own."""
+        if self._interactive and self._last_reported != -2:
+            self._stream.write("\n")
+            self._stream.flush()
 
     def __call__(self, done: int, total: int) -> None:
+        self.done = done
         fraction = done / total if total else 1.0
         if self._interactive:
             filled = round(self.WIDTH * fraction)
@@ -115,6 +138,7 @@ class _ProgressBar:
             self._stream.write(f"\r[{bar}] {fraction:4.0%}  {done:,}/{total:,} incidents")
             if done >= total:
                 self._stream.write("\n")
+                self._last_reported = -2
         elif int(fraction * 10) != self._last_reported:
             self._last_reported = int(fraction * 10)
             self._stream.write(f"{done:,}/{total:,} incidents\n")
@@ -122,6 +146,8 @@ class _ProgressBar:
 
 
 def _run_database_command(args: argparse.Namespace, location: DatabaseLocation) -> int:
+    import peewee as pw
+
     from incidentdesk.storage import maintenance, migrations
     from incidentdesk.storage.database import (
         DatabaseOpenError,
@@ -153,7 +179,10 @@ def _run_database_command(args: argparse.Namespace, location: DatabaseLocation) 
             before = migrations.read_version(database)
             close_database(database)
         store = open_store(
-            location, create=args.action == "init", upgrade=args.action in ("init", "upgrade")
+            location,
+            create=args.action == "init",
+            upgrade=args.action in ("init", "upgrade"),
+            reading_only=args.action in ("check", "backup"),
         )
     except DatabaseOpenError as error:
         return _fail(str(error).rstrip(".") + ".")
@@ -183,11 +212,15 @@ def _run_database_command(args: argparse.Namespace, location: DatabaseLocation) 
                 return _fail(f"the backup could not be written: {error}")
             print(f"Backed up {location.display_name} to {args.target}.")
         return EXIT_OK
+    except pw.DatabaseError as error:
+        return _fail(str(error).rstrip(".") + ".")
     finally:
         store.close()
 
 
 def _run_demo(args: argparse.Namespace, location: DatabaseLocation) -> int:
+    import peewee as pw
+
     from incidentdesk.services import demo
     from incidentdesk.storage.database import DatabaseOpenError, open_store
 
@@ -195,22 +228,35 @@ def _run_demo(args: argparse.Namespace, location: DatabaseLocation) -> int:
         store = open_store(location)
     except DatabaseOpenError as error:
         return _fail(str(error))
+    progress = _ProgressBar(sys.stderr)
     try:
-        summary = demo.generate(
-            store, args.incidents, seed=args.seed, progress=_ProgressBar(sys.stderr)
-        )
+        summary = demo.generate(store, args.incidents, seed=args.seed, progress=progress)
         print(demo.describe(summary))
+    except KeyboardInterrupt:
+        # Each batch is one transaction: the one cut short was rolled back, whole ones stay.
+        progress.end_line()
+        print(
+            f"incidentdesk: stopped; {progress.done:,} of {args.incidents:,} demo incidents "
+            "were added, in whole batches.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except pw.DatabaseError as error:
+        progress.end_line()
+        return _fail(f"{error}".rstrip(".") + f"; {progress.done:,} demo incidents were added.")
     finally:
         store.close()
     return EXIT_OK
 
 
 def _run_export(args: argparse.Namespace, location: DatabaseLocation) -> int:
+    import peewee as pw
+
     from incidentdesk.services.export import export_incidents
     from incidentdesk.storage.database import DatabaseOpenError, open_store
 
     try:
-        store = open_store(location, create=False, upgrade=False)
+        store = open_store(location, create=False, upgrade=False, reading_only=True)
     except DatabaseOpenError as error:
         return _fail(str(error))
     try:
@@ -223,12 +269,22 @@ def _run_export(args: argparse.Namespace, location: DatabaseLocation) -> int:
             except OSError as error:
                 return _fail(f"{args.output} could not be written: {error.strerror}.")
             print(f"Exported {count:,} incidents to {args.output}.", file=sys.stderr)
+    except pw.DatabaseError as error:
+        return _fail(str(error).rstrip(".") + ".")
     finally:
         store.close()
     return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("incidentdesk: stopped (Ctrl-C).", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     address = paths.configured_database_address(getattr(args, "db", None))

@@ -183,6 +183,9 @@ OPEN_STATUS_WEIGHTS = {
     Status.POSTMORTEM: 10,
 }
 BATCH_SIZE = 500
+# Enough for any load test (the benchmarks use 100,000), small enough not to fill a disk:
+# a million incidents take about 3.5 GB and half an hour.
+MAX_INCIDENTS = 1_000_000
 OPEN_FRACTION = 0.05
 CANCELLED_FRACTION = 0.03
 ATTACHMENT_EVERY = 40
@@ -591,6 +594,8 @@ def generate(
     """Add ``incidents`` realistic incidents (5 % open, the newest) and the catalog they use."""
     if incidents < 0:
         raise ValueError("The number of incidents cannot be negative.")
+    if incidents > MAX_INCIDENTS:
+        raise ValueError(f"At most {MAX_INCIDENTS:,} demo incidents can be added at a time.")
     return _Generator(store, seed, clock()).run(incidents, progress)
 
 

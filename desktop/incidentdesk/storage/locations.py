@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -33,7 +33,8 @@ class PostgresLocation:
     port: int
     database: str
     user: str
-    password: str | None = None
+    # Needed to connect, never shown: not in repr(), url or display_name.
+    password: str | None = field(default=None, repr=False)
     schema: str | None = None
 
     @property
@@ -49,6 +50,33 @@ class PostgresLocation:
 
 DatabaseLocation = SqliteLocation | PostgresLocation
 
+HIDDEN_PASSWORD = "***"
+
+
+def address_without_password(text: str) -> str:
+    """``text`` fit to show or log: a password written into it replaced by ``***``.
+
+    An address that cannot be parsed is still cleaned: when a ':' in the part after ``//``
+    is followed by an '@' anywhere later, everything between them is taken for a password
+    (one holding '/', '?' or '#' ends the host part early), so more is hidden rather than less.
+    """
+    scheme, separator, rest = text.partition("://")
+    if not separator:
+        return text
+    end = min((rest.index(mark) for mark in "/?#" if mark in rest), default=len(rest))
+    host_part = rest[:end]
+    if "@" in host_part:
+        user_info, _, host = host_part.rpartition("@")
+        user, colon, _ = user_info.partition(":")
+        if not colon:
+            return text
+        return f"{scheme}://{user}:{HIDDEN_PASSWORD}@{host}{rest[end:]}"
+    user, colon, _ = host_part.partition(":")
+    if colon and "@" in rest[end:]:
+        _, _, after = rest.rpartition("@")
+        return f"{scheme}://{user}:{HIDDEN_PASSWORD}@{after}"
+    return text
+
 
 def parse_location(text: str, default_user: str = "postgres") -> DatabaseLocation:
     """Read ``sqlite:///relative.db``, ``sqlite:////absolute.db``, a plain file path, or
@@ -59,7 +87,8 @@ def parse_location(text: str, default_user: str = "postgres") -> DatabaseLocatio
     if text.startswith("sqlite:"):
         if not text.startswith("sqlite:///"):
             raise BadDatabaseAddress(
-                f"'{text}' is not an SQLite address; write sqlite:///path/to/file.db"
+                f"'{address_without_password(text)}' is not an SQLite address; "
+                "write sqlite:///path/to/file.db"
             )
         path_text = unquote(text[len("sqlite:///") :])
         if not path_text:
@@ -76,16 +105,24 @@ def parse_location(text: str, default_user: str = "postgres") -> DatabaseLocatio
 
 
 def _parse_postgres(text: str, default_user: str) -> PostgresLocation:
-    parts = urlsplit(text)
+    shown = address_without_password(text)
+    # urlsplit's own errors quote parts of the address, the password among them: not chained.
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+    except ValueError:
+        raise BadDatabaseAddress(
+            f"'{shown}' is not a PostgreSQL address; write postgresql://user@host:5432/name"
+        ) from None
     database = unquote(parts.path.lstrip("/"))
     if not database or "/" in database:
         raise BadDatabaseAddress(
-            f"'{text}' names no database; write postgresql://user@host:5432/name"
+            f"'{shown}' names no database; write postgresql://user@host:5432/name"
         )
     try:
         port = parts.port or DEFAULT_POSTGRES_PORT
-    except ValueError as error:
-        raise BadDatabaseAddress(f"the port in '{text}' is not a number from 1 to 65535") from error
+    except ValueError:
+        raise BadDatabaseAddress(f"the port in '{shown}' is not a number from 1 to 65535") from None
     schema = None
     for pair in parts.query.split("&") if parts.query else ():
         name, _, value = pair.partition("=")
@@ -93,7 +130,7 @@ def _parse_postgres(text: str, default_user: str) -> PostgresLocation:
             raise BadDatabaseAddress(f"unknown option '{name}' in the database address")
         schema = unquote(value)
     return PostgresLocation(
-        host=parts.hostname or "localhost",
+        host=hostname or "localhost",
         port=port,
         database=database,
         user=unquote(parts.username) if parts.username else default_user,
