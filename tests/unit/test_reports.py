@@ -86,7 +86,7 @@ def test_the_incident_as_markdown(clocked: Desk) -> None:
         "Investigating → Recovered: Renewed the cert"
     ) in timeline
     assert text.rstrip().endswith(
-        "## Attachments\n\n- gateway.log (2 KB, application/octet-stream)"
+        "## Attachments\n\n- gateway.log (2 KB, text/plain)"
     )
 
 
