@@ -85,9 +85,7 @@ def test_the_incident_as_markdown(clocked: Desk) -> None:
         "- **2026-11-27 10:30 UTC** · Status change · tester: "
         "Investigating → Recovered: Renewed the cert"
     ) in timeline
-    assert text.rstrip().endswith(
-        "## Attachments\n\n- gateway.log (2 KB, text/plain)"
-    )
+    assert text.rstrip().endswith("## Attachments\n\n- gateway.log (2 KB, text/plain)")
 
 
 def test_an_empty_incident_says_so(clocked: Desk) -> None:

@@ -236,6 +236,17 @@ def check_file(filename: str, size: int, limit: int) -> None:
         )
 
 
+def refusal_message(refusals: Sequence[str]) -> str:
+    """One message for the files of a drop that were not attached, each with its reason."""
+    if len(refusals) == 1:
+        return refusals[0]
+    if not refusals:
+        return ""
+    return f"{len(refusals)} files were not attached:\n" + "\n".join(
+        f"• {refusal}" for refusal in refusals
+    )
+
+
 def check_files(files: Sequence[PreparedFile], limit: int) -> None:
     for file in files:
         check_file(file.filename, file.size, limit)

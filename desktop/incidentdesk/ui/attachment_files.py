@@ -7,7 +7,7 @@ These functions run on a worker thread, so they use only Qt classes that are saf
 from __future__ import annotations
 
 import hashlib
-import mimetypes
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +15,17 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 from PySide6.QtGui import QImage, QImageReader
 
-from incidentdesk.services.attachments import PreparedFile, check_file, searchable_text
+from incidentdesk.services.attachments import (
+    PreparedFile,
+    check_file,
+    index_text,
+    media_type_for,
+    refusal_message,
+    safe_filename,
+)
 from incidentdesk.services.errors import AttachmentRefused
+
+log = logging.getLogger(__name__)
 
 THUMBNAIL_SIZE = QSize(160, 120)
 READ_CHUNK_BYTES = 1024 * 1024
@@ -47,11 +56,34 @@ def _is_image(name: str, media_type: str) -> bool:
     return media_type.startswith("image/") or name.lower().endswith((".png", ".jpg", ".jpeg"))
 
 
-def _thumbnail(content: bytes, name: str, max_pixels: int) -> QImage:
-    """A small copy of an image, refusing one that is too large or cannot be decoded.
+def _cut_short(content: bytes, reader_format: str) -> bool:
+    """Whether an image file ends before its picture does. Qt decodes a truncated JPEG or BMP
+    without an error, filling the missing part with grey, so their structure is checked here.
+
+    A JPEG's last scan must be followed by its end-of-image marker (inside a scan a 0xFF byte
+    is always escaped, so the marker cannot occur there by chance); a BMP declares its size."""
+    if reader_format in ("jpeg", "jpg"):
+        last_scan = content.rfind(b"\xff\xda")
+        return last_scan == -1 or content.find(b"\xff\xd9", last_scan) == -1
+    if reader_format == "bmp" and len(content) >= 6:
+        return int.from_bytes(content[2:6], "little") > len(content)
+    return False
+
+
+def _cut_short_refusal(name: str) -> AttachmentRefused:
+    return AttachmentRefused(
+        f"{name} is cut short: the file ends before its picture does. It may not have "
+        "finished downloading or copying; attach a complete copy."
+    )
+
+
+def decode_image(content: bytes, name: str, max_pixels: int) -> QImage:
+    """The whole image, decoded, refusing one that is too large, cut short or damaged.
 
     The header is read first (``size()`` decodes nothing), so a decompression bomb is refused
-    before any pixel is decoded; the allocation limit stops one whose header lies."""
+    before any pixel is decoded; the allocation limit stops one whose header lies. Every pixel
+    is then decoded, so a file that fails part way is refused now, not shown half grey later.
+    Runs on a worker thread: QImage and QImageReader are safe there."""
     buffer = QBuffer()
     buffer.setData(QByteArray(content))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -62,23 +94,34 @@ def _thumbnail(content: bytes, name: str, max_pixels: int) -> QImage:
             f"{name} declares {declared.width():,} × {declared.height():,} pixels; images up to "
             f"{_megapixels(max_pixels)} can be attached. Scale it down or crop it first."
         )
+    reader_format = bytes(reader.format().data()).decode("ascii", "replace").lower()
+    if _cut_short(content, reader_format):
+        raise _cut_short_refusal(name)
     reader.setAllocationLimit(max(1, max_pixels * BYTES_PER_PIXEL // (1024 * 1024)))
-    if declared.isValid():
-        reader.setScaledSize(declared.scaled(THUMBNAIL_SIZE, Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()
     buffer.close()
     if image.isNull():
         raise AttachmentRefused(
             f"{name} is not a readable image ({reader.errorString()}); it may be damaged."
         )
+    if declared.isValid() and image.size() != declared:
+        raise _cut_short_refusal(name)
     return image
+
+
+def _thumbnail(image: QImage) -> QImage:
+    return image.scaled(
+        THUMBNAIL_SIZE,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
 
 
 def prepare_path(
     path: Path, limits: Limits, progress: Progress | None = None
 ) -> AttachmentCandidate:
     """Check, read and hash a file from disk; raises AttachmentRefused saying why not."""
-    name = path.name
+    name = safe_filename(path.name)
     if path.is_dir():
         raise AttachmentRefused(f"{name} is a folder; attach the files inside it instead.")
     try:
@@ -98,14 +141,49 @@ def prepare_path(
         raise AttachmentRefused(f"{name} cannot be read: {error.strerror}.") from error
     content = b"".join(chunks)
     check_file(name, len(content), limits.max_bytes)  # it may have changed while it was read
-    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    media_type = media_type_for(name)
     thumbnail = (
-        _thumbnail(content, name, limits.max_pixels) if _is_image(name, media_type) else None
+        _thumbnail(decode_image(content, name, limits.max_pixels))
+        if _is_image(name, media_type)
+        else None
     )
+    indexed = index_text(name, media_type, content)
     prepared = PreparedFile(
-        name, media_type, content, digest.hexdigest(), searchable_text(name, media_type, content)
+        name,
+        media_type,
+        content,
+        digest.hexdigest(),
+        indexed.words,
+        partly_indexed=not indexed.complete,
     )
     return AttachmentCandidate(prepared, thumbnail, str(path))
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """Files dropped or chosen together: those read and checked, and why the others were not."""
+
+    candidates: list[AttachmentCandidate]
+    refusals: list[str]  # one sentence per refused file, naming it
+
+    @property
+    def message(self) -> str:
+        return refusal_message(self.refusals)
+
+
+def prepare_paths(
+    paths: list[Path], limits: Limits, progress: Progress | None = None
+) -> PreparedBatch:
+    """Read every file of a drop; a refused file is noted and the others are still read."""
+    candidates, refusals = [], []
+    for path in paths:
+        try:
+            candidates.append(prepare_path(path, limits, progress))
+        except AttachmentRefused as refused:
+            # Expected, not a fault: the person is told; the log notes it without a traceback.
+            log.info("Attachment refused: %s", refused)
+            refusals.append(str(refused))
+    return PreparedBatch(candidates, refusals)
 
 
 def prepare_pasted_image(image: QImage, name: str, limits: Limits) -> AttachmentCandidate:
@@ -125,5 +203,4 @@ def prepare_pasted_image(image: QImage, name: str, limits: Limits) -> Attachment
     content = bytes(data.data())
     check_file(name, len(content), limits.max_bytes)
     prepared = PreparedFile(name, "image/png", content, hashlib.sha256(content).hexdigest(), "")
-    thumbnail = image.scaled(THUMBNAIL_SIZE, Qt.AspectRatioMode.KeepAspectRatio)
-    return AttachmentCandidate(prepared, thumbnail, "")
+    return AttachmentCandidate(prepared, _thumbnail(image), "")

@@ -63,8 +63,9 @@ from incidentdesk.services.errors import AttachmentRefused, EditConflict
 from incidentdesk.services.triage import Rank
 from incidentdesk.ui.attachment_files import (
     AttachmentCandidate,
+    PreparedBatch,
     prepare_pasted_image,
-    prepare_path,
+    prepare_paths,
 )
 from incidentdesk.ui.attachment_list import AttachmentList
 from incidentdesk.ui.attachment_preview import AttachmentPreview
@@ -749,17 +750,28 @@ class IncidentForm(QDialog):
         self._attachment_ready(candidate)
 
     def add_paths(self, paths: list[Path]) -> None:
+        """Read files dropped or chosen together, in one piece of background work, so that
+        every refusal among them is shown in one message and the good ones are still added."""
         if self._context is None or not paths:
             return
         limits = self._context.limits
         report = self._runner.progress_reporter(self._alive(self._reading_progress))
-        for path in paths:
-            self._start_reading()
-            self._runner.files(
-                lambda path=path: prepare_path(path, limits, report),
-                self._alive(self._attachment_ready),
-                self._alive(self._attachment_refused),
-            )
+        self._start_reading()
+        self._runner.files(
+            lambda: prepare_paths(paths, limits, report),
+            self._alive(self._files_read),
+            self._alive(self._attachment_refused),
+        )
+
+    def _files_read(self, batch: PreparedBatch) -> None:
+        self._finish_reading()
+        for candidate in batch.candidates:
+            self.attachments.add(candidate)
+        if batch.candidates:
+            added = ", ".join(candidate.file.filename for candidate in batch.candidates)
+            self.status_label.setText(f"Added {added}.")
+        if batch.refusals:
+            self._show_banner(batch.message)
 
     def _start_reading(self) -> None:
         self._pending_reads += 1
