@@ -56,16 +56,44 @@ def _is_image(name: str, media_type: str) -> bool:
     return media_type.startswith("image/") or name.lower().endswith((".png", ".jpg", ".jpeg"))
 
 
-def _cut_short(content: bytes, reader_format: str) -> bool:
-    """Whether an image file ends before its picture does. Qt decodes a truncated JPEG or BMP
-    without an error, filling the missing part with grey, so their structure is checked here.
+def _jpeg_is_whole(content: bytes) -> bool:
+    """Whether a JPEG's markers run from its start to its end-of-image marker. Segments carry
+    their length; inside a scan's coded data a 0xFF byte is always followed by 0x00 or a restart
+    marker, so the next other marker there ends the scan."""
+    at = 2  # after the start-of-image marker
+    while at + 4 <= len(content):
+        if content[at] != 0xFF:
+            return False
+        marker = content[at + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            at += 1
+            continue
+        if marker == 0xD9:
+            return True
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            at += 2
+            continue
+        at += 2 + int.from_bytes(content[at + 2 : at + 4], "big")
+        if marker == 0xDA:  # start of scan: skip its coded data
+            while True:
+                at = content.find(b"\xff", at)
+                if at == -1 or at + 1 >= len(content):
+                    return False
+                following = content[at + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7:
+                    at += 2
+                    continue
+                break
+    return content[at : at + 2] == b"\xff\xd9"
 
-    A JPEG's last scan must be followed by its end-of-image marker (inside a scan a 0xFF byte
-    is always escaped, so the marker cannot occur there by chance); a BMP declares its size."""
-    if reader_format in ("jpeg", "jpg"):
-        last_scan = content.rfind(b"\xff\xda")
-        return last_scan == -1 or content.find(b"\xff\xd9", last_scan) == -1
-    if reader_format == "bmp" and len(content) >= 6:
+
+def _cut_short(content: bytes) -> bool:
+    """Whether an image file ends before its picture does. Qt decodes a truncated JPEG or BMP
+    without an error, filling the missing part with grey, so their structure is checked here,
+    before the decoder sees them (it would also log warnings about them)."""
+    if content.startswith(b"\xff\xd8\xff"):
+        return not _jpeg_is_whole(content)
+    if content.startswith(b"BM") and len(content) >= 6:
         return int.from_bytes(content[2:6], "little") > len(content)
     return False
 
@@ -87,6 +115,8 @@ def decode_image(content: bytes, name: str, max_pixels: int) -> QImage:
     buffer = QBuffer()
     buffer.setData(QByteArray(content))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    if _cut_short(content):
+        raise _cut_short_refusal(name)
     reader = QImageReader(buffer)
     declared = reader.size()
     if declared.isValid() and declared.width() * declared.height() > max_pixels:
@@ -94,9 +124,6 @@ def decode_image(content: bytes, name: str, max_pixels: int) -> QImage:
             f"{name} declares {declared.width():,} × {declared.height():,} pixels; images up to "
             f"{_megapixels(max_pixels)} can be attached. Scale it down or crop it first."
         )
-    reader_format = bytes(reader.format().data()).decode("ascii", "replace").lower()
-    if _cut_short(content, reader_format):
-        raise _cut_short_refusal(name)
     reader.setAllocationLimit(max(1, max_pixels * BYTES_PER_PIXEL // (1024 * 1024)))
     image = reader.read()
     buffer.close()
