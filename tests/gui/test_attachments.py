@@ -436,3 +436,23 @@ def test_a_drop_on_the_timeline_of_only_bad_files_attaches_nothing_and_says_why(
     assert panel.problem.text() == "3 files were not attached:\n" + "\n".join(
         f"• {reason}" for reason in reasons
     )
+
+
+def test_a_log_searchable_only_in_part_says_so_in_the_attachment_list(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker, tmp_path: Path
+) -> None:
+    import hashlib
+
+    log = tmp_path / "unique-ids.log"
+    log.write_text(
+        " ".join(hashlib.sha256(str(n).encode()).hexdigest()[:14] for n in range(90_000))
+    )
+    whole = write_log(tmp_path / "gateway.log")
+    form = make_form(sqlite_desk)
+    form.add_paths([log, whole])
+    wait_for_files(qtbot, form, 2)
+    texts = {form.attachments.item(row).text() for row in range(2)}
+    assert any(
+        text.startswith("unique-ids.log\n") and "Partly searchable" in text for text in texts
+    )
+    assert any(text.startswith("gateway.log\n") and "searchable" not in text for text in texts)

@@ -202,7 +202,8 @@ class AttachmentInfo:
     partly_indexed: bool = False
 
 
-PARTLY_INDEXED_NOTE = "; only part of its text is searchable"
+PARTLY_SEARCHABLE = "only part of its text is searchable"
+PARTLY_INDEXED_NOTE = f"; {PARTLY_SEARCHABLE}"
 
 
 def human_size(size: int) -> str:
