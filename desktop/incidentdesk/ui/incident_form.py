@@ -255,6 +255,9 @@ class IncidentForm(QDialog):
         self.description_tabs.addTab(self.description, "&Write")
         self.description_tabs.addTab(self.preview, "&Preview")
         self.description_tabs.tabBar().setAccessibleName("Description view")
+        # Tab goes from the title straight to the text (a stop on the tab bar swallowed what
+        # was typed next); Alt+W and Alt+P switch between writing and the preview.
+        self.description_tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.description_tabs.currentChanged.connect(self._render_preview)
         self.description_tabs.setMinimumHeight(180)
         description_label = QLabel("&Description:")
