@@ -27,9 +27,11 @@ from PySide6.QtGui import (
     QFontMetrics,
     QGuiApplication,
     QImage,
+    QKeyEvent,
     QKeySequence,
     QPainter,
     QShortcut,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -99,6 +101,41 @@ COMPOSER_KINDS = (
 def kind_colour(kind: EntryKind) -> QColor:
     light, dark = KIND_COLOURS[kind]
     return QColor(dark if is_dark() else light)
+
+
+class ChoiceBox(QComboBox):
+    """A combo box whose choice is an action (fill in a template): it is taken with Enter or
+    a click in its list (``chosen``), never by browsing it with the arrow keys, typing or the
+    mouse wheel on the closed box, which in a plain QComboBox each emit ``activated``."""
+
+    chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._browsing = False
+        self.activated.connect(self._activated)
+
+    def _activated(self, index: int) -> None:
+        if not self._browsing:
+            self.chosen.emit(index)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.chosen.emit(self.currentIndex())
+            event.accept()
+            return
+        self._browsing = True
+        try:
+            super().keyPressEvent(event)
+        finally:
+            self._browsing = False
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        self._browsing = True
+        try:
+            super().wheelEvent(event)
+        finally:
+            self._browsing = False
 
 
 class TimelineModel(QAbstractListModel):
@@ -374,12 +411,13 @@ class TimelinePanel(QWidget):
         self.channel.setAccessibleName("Channel")
         for channel in Channel:
             self.channel.addItem(channel.value.replace("_", " ").capitalize(), channel)
-        self.template = QComboBox()
+        self.template = ChoiceBox()
         self.template.setAccessibleName("Message template")
+        self.template.setToolTip("Arrow keys to look, Enter to use the template")
         self.template.addItem("Template…", None)
         for template in TEMPLATES:
             self.template.addItem(template.name, template)
-        self.template.activated.connect(self._apply_template)
+        self.template.chosen.connect(self._apply_template)
         for widget in (self.audience, self.channel, self.template):
             row.addWidget(widget)
         row.addStretch()
