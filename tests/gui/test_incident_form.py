@@ -132,7 +132,6 @@ def test_fill_and_save_from_the_keyboard(
     stops = tab_stops(form)
     assert [stop_name(widget) for widget in stops] == [
         "Title",
-        "Description view",
         "Description",
         "Source",
         "Source name",
@@ -349,9 +348,9 @@ def test_severity_follows_the_suggestion_until_picked_and_priority_ranks(
 
     form.impact_scope.setFocus()
     type_text("Ma")
-    assert form.suggestion.text() == "SEV2: many customers affected"
-    assert form.severity.currentData() == Severity.SEV2
-    shows_rank(matrix.priority(Severity.SEV2, Urgency.MEDIUM))
+    assert form.suggestion.text() == "SEV1: many customers affected"
+    assert form.severity.currentData() == Severity.SEV1
+    shows_rank(matrix.priority(Severity.SEV1, Urgency.MEDIUM))
     form.security.setFocus()
     press(Qt.Key.Key_Space)
     assert form.suggestion.text() == "SEV1: many customers affected, security implications"
@@ -381,8 +380,9 @@ def test_severity_follows_the_suggestion_until_picked_and_priority_ranks(
     assert form.severity.currentData() == Severity.SEV1
     shows_rank(matrix.priority(Severity.SEV1, Urgency.HIGH))
     form.impact_scope.setFocus()
-    press(Qt.Key.Key_Up)  # Many customers: the severity follows the suggestion again
-    assert form.severity.currentData() == Severity.SEV2
+    press(Qt.Key.Key_Up)  # Many customers: SEV1 as well
+    press(Qt.Key.Key_Up)  # A team: the severity follows the suggestion again
+    assert form.severity.currentData() == Severity.SEV3
     with qtbot.waitSignal(form.finished):
         form.title.setFocus()
         type_text("Payments slow for many")

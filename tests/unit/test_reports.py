@@ -63,7 +63,8 @@ def test_the_incident_as_markdown(clocked: Desk) -> None:
     assert text.startswith(f"# {incident.key} — Checkout returns 502\n")
     for row in (
         "| Status | Postmortem |",
-        "| Severity | SEV2 (Major: a core function is down or badly degraded for many people) |",
+        "| Severity | SEV2 (Major: a core function is down or badly degraded for a team, or "
+        "security or compliance is at stake) |",
         "| Priority | P3 |",
         "| Service | Checkout |",
         "| Category | — |",
