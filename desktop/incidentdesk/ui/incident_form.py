@@ -675,6 +675,11 @@ class IncidentForm(QDialog):
         )
         priority = self._context.matrix.priority(severity, urgency)
         self.priority.setText(f"<b>{priority.label}</b>")
+        edited = self._context.incident
+        if edited is not None and not edited.status.is_open:
+            # A closed or cancelled incident has no place among the open ones.
+            self.priority.setText(f"<b>{priority.label}</b> · {edited.status.label.lower()}")
+            return
         exclude = self._incident_id
         self._runner.run_latest(
             f"form-rank-{self._draft_key}",
