@@ -183,3 +183,30 @@ def test_markdown_and_dollar_signs_in_the_text_are_kept_as_typed(clocked: Desk) 
     assert postmortem.startswith(f"# Postmortem: {incident.key} — {title}\n")
     assert "## Summary\n\n$summary ${root_cause} $$\n" in postmortem
     assert "## Root cause\n\n_Not written yet._" in postmortem
+
+
+def test_a_correction_is_marked_as_such_in_the_export(clocked: Desk) -> None:
+    incident = clocked.incidents.create(make_draft(reported_at=REPORTED), clocked.actor_id)
+    wrong = clocked.timeline.append(
+        incident.id,
+        NewEntry(EntryKind.FINDING, "The certificate expired", REPORTED.replace(minute=20)),
+        clocked.actor_id,
+    )
+    clocked.timeline.append(
+        incident.id,
+        NewEntry(
+            EntryKind.FINDING,
+            "The intermediate certificate expired",
+            REPORTED.replace(minute=25),
+            amends_id=wrong.id,
+        ),
+        clocked.actor_id,
+    )
+    text = clocked.reports.incident_markdown(incident.id)
+    assert (
+        "- **2026-11-27 09:20 UTC** · Finding · tester · _corrected later_: The certificate expired"
+    ) in text
+    assert (
+        "- **2026-11-27 09:25 UTC** · Finding · tester · **correction** of the entry of "
+        "2026-11-27 09:20 UTC: The intermediate certificate expired"
+    ) in text
