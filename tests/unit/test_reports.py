@@ -210,3 +210,10 @@ def test_a_correction_is_marked_as_such_in_the_export(clocked: Desk) -> None:
         "- **2026-11-27 09:25 UTC** · Finding · tester · **correction** of the entry of "
         "2026-11-27 09:20 UTC: The intermediate certificate expired"
     ) in text
+
+
+def test_the_details_table_has_no_empty_header_row(clocked: Desk) -> None:
+    incident = clocked.incidents.create(make_draft(), clocked.actor_id)
+    text = clocked.reports.incident_markdown(incident.id)
+    assert "| | |" not in text
+    assert "| Field | Value |\n|---|---|\n| Status |" in text
