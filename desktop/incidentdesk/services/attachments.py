@@ -369,7 +369,8 @@ class AttachmentService:
             .order_by(m.Attachment.added_at, m.Attachment.id)
             .objects()
         )
-        return [self._info(row, row.entry_details) for row in query]
+        # The joined column is set on each row by .objects(); the model does not declare it.
+        return [self._info(row, getattr(row, "entry_details", None)) for row in query]
 
     def content(self, attachment_id: int) -> bytes:
         row = (
