@@ -158,9 +158,10 @@ def test_a_log_with_more_distinct_words_than_the_index_keeps_says_so(
     # Every word different: more than the 1 MB of words PostgreSQL keeps for one document.
     words = [f"w{hashlib.sha256(str(n).encode()).hexdigest()[:12]}" for n in range(90_000)]
     content = (" ".join(words) + "\n").encode()
-    added = desk.attachments.add(incident_id, "unique-ids.log", content, desk.actor_id)
+    file = prepare_bytes("unique-ids.log", content)
+    assert file.partly_indexed
+    desk.attachments.attach(incident_id, [file], desk.actor_id)
 
-    assert added.partly_indexed
     [listed] = desk.attachments.for_incident(incident_id)
     assert listed.partly_indexed
     assert desk.incidents.count(IncidentQuery(text=words[0])) == 1  # the start is searchable
