@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import resource
 from pathlib import Path
 
@@ -286,3 +287,172 @@ def test_a_folder_is_refused(
     qtbot.waitUntil(lambda: not form.banner.isHidden())
     assert form.banner.text() == "logs is a folder; attach the files inside it instead."
     assert form.attachments.count() == 0
+
+
+def write_image(path: Path, image_format: str, width: int = 320, height: int = 200) -> bytes:
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("#1565c0"))
+    assert image.save(str(path), image_format)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("suffix", "image_format"), [("jpg", "JPG"), ("bmp", "BMP")])
+def test_a_truncated_image_is_refused_naming_the_file(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker, tmp_path: Path, suffix: str, image_format: str
+) -> None:
+    whole = write_image(tmp_path / f"whole.{suffix}", image_format)
+    cut = tmp_path / f"checkout-cut.{suffix}"
+    cut.write_bytes(whole[: len(whole) // 2])
+    form = make_form(sqlite_desk)
+
+    drop_urls(form, [cut])
+    qtbot.waitUntil(lambda: not form.banner.isHidden())
+    assert form.banner.text() == (
+        f"checkout-cut.{suffix} is cut short: the file ends before its picture does. It may not "
+        "have finished downloading or copying; attach a complete copy."
+    )
+    assert form.attachments.count() == 0
+    assert form.reading.isHidden()
+
+
+def test_a_whole_jpeg_is_accepted_with_a_thumbnail_of_its_own_colour(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker, tmp_path: Path
+) -> None:
+    photo = tmp_path / "photo.jpg"
+    write_image(photo, "JPG")
+    form = make_form(sqlite_desk)
+    form.add_paths([photo])
+    wait_for_files(qtbot, form, 1)
+    thumbnail = form.attachments.candidates()[0].thumbnail
+    assert thumbnail is not None
+    assert (thumbnail.width(), thumbnail.height()) == (160, 100)
+    bottom = thumbnail.pixelColor(80, 98)  # a half-decoded image is grey down here
+    assert abs(bottom.blue() - 0xC0) < 24
+    assert bottom.red() < 48
+    assert form.banner.isHidden()
+
+
+def bad_and_good_files(tmp_path: Path) -> tuple[list[Path], list[str]]:
+    """Three files that cannot be attached (limit 4 KB) and two that can, mixed."""
+    big = tmp_path / "heap-dump.log"
+    big.write_bytes(b"0123456789abcdef" * 512)  # 8 KB
+    whole = write_image(tmp_path / "whole.jpg", "JPG", 64, 48)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(whole[: len(whole) // 2])
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    good_log = write_log(tmp_path / "gateway.log")
+    good_png = write_png(tmp_path / "checkout.png", 40, 30)
+    return [big, good_log, cut, folder, good_png], [
+        "heap-dump.log is 8 KB; files up to 4 KB can be attached. Compress it or attach an "
+        "excerpt.",
+        "cut.jpg is cut short: the file ends before its picture does. It may not have finished "
+        "downloading or copying; attach a complete copy.",
+        "logs is a folder; attach the files inside it instead.",
+    ]
+
+
+def test_every_refusal_of_a_drop_is_shown_and_the_good_files_are_kept(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker, tmp_path: Path
+) -> None:
+    sqlite_desk.settings.set_attachment_max_bytes(4096)
+    paths, reasons = bad_and_good_files(tmp_path)
+    form = make_form(sqlite_desk)
+
+    assert drop_urls(form.description.viewport(), paths)
+    wait_for_files(qtbot, form, 2)
+    assert sorted(names(form)) == ["checkout.png", "gateway.log"]
+    assert not form.banner.isHidden()
+    assert form.banner.text() == "3 files were not attached:\n" + "\n".join(
+        f"• {reason}" for reason in reasons
+    )
+
+
+def test_refused_files_are_logged_at_info_without_a_traceback(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker, tmp_path: Path, caplog, clipboard
+) -> None:
+    sqlite_desk.settings.set_attachment_max_bytes(4096)
+    paths, reasons = bad_and_good_files(tmp_path)
+    form = make_form(sqlite_desk)
+    caplog.set_level(logging.DEBUG)
+
+    drop_urls(form, paths)
+    wait_for_files(qtbot, form, 2)
+    big_screenshot = QImage(200, 200, QImage.Format.Format_ARGB32)
+    big_screenshot.fill(QColor(0, 0, 0, 0))
+    for y in range(200):  # noise that PNG cannot compress below the 4 KB limit
+        for x in range(200):
+            big_screenshot.setPixelColor(x, y, QColor((x * 7919 + y * 104729) % 16777216))
+    clipboard.setImage(big_screenshot)
+    form.paste_image()
+    qtbot.waitUntil(lambda: "screenshot-" in form.banner.text())
+    qtbot.waitUntil(form.reading.isHidden)
+
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [r for r in caplog.records if r.exc_info]
+    refusals = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    for reason in reasons:
+        assert any(reason in message for message in refusals), reason
+    assert any("screenshot-" in message for message in refusals)
+
+
+def test_every_refusal_of_a_drop_on_the_timeline_is_shown_and_the_good_files_attached(
+    qtbot, sqlite_desk: Desk, runner, dialogs, tmp_path: Path
+) -> None:
+    from tests.factories import make_draft
+    from tests.gui.test_workspace import open_workspace
+
+    sqlite_desk.settings.set_attachment_max_bytes(4096)
+    paths, reasons = bad_and_good_files(tmp_path)
+    incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
+    workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
+    panel = workspace.timeline
+
+    with qtbot.waitSignal(panel.changed, timeout=10_000):
+        assert drop_urls(panel, paths)
+    stored = sorted(f.filename for f in sqlite_desk.attachments.for_incident(incident.id))
+    assert stored == ["checkout.png", "gateway.log"]
+    assert panel.problem.text() == "Attached 2 files. 3 files were not attached:\n" + "\n".join(
+        f"• {reason}" for reason in reasons
+    )
+
+
+def test_a_drop_on_the_timeline_of_only_bad_files_attaches_nothing_and_says_why(
+    qtbot, sqlite_desk: Desk, runner, dialogs, tmp_path: Path
+) -> None:
+    from tests.factories import make_draft
+    from tests.gui.test_workspace import open_workspace
+
+    sqlite_desk.settings.set_attachment_max_bytes(4096)
+    paths, reasons = bad_and_good_files(tmp_path)
+    incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
+    workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
+    panel = workspace.timeline
+    bad = [paths[0], paths[2], paths[3]]
+
+    assert drop_urls(panel, bad)
+    qtbot.waitUntil(lambda: panel.problem.text().startswith("3 files"))
+    assert sqlite_desk.attachments.for_incident(incident.id) == []
+    assert panel.problem.text() == "3 files were not attached:\n" + "\n".join(
+        f"• {reason}" for reason in reasons
+    )
+
+
+def test_a_log_searchable_only_in_part_says_so_in_the_attachment_list(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker, tmp_path: Path
+) -> None:
+    import hashlib
+
+    log = tmp_path / "unique-ids.log"
+    log.write_text(
+        " ".join(hashlib.sha256(str(n).encode()).hexdigest()[:14] for n in range(90_000))
+    )
+    whole = write_log(tmp_path / "gateway.log")
+    form = make_form(sqlite_desk)
+    form.add_paths([log, whole])
+    wait_for_files(qtbot, form, 2)
+    texts = {form.attachments.item(row).text() for row in range(2)}
+    assert any(
+        text.startswith("unique-ids.log\n") and "Partly searchable" in text for text in texts
+    )
+    assert any(text.startswith("gateway.log\n") and "searchable" not in text for text in texts)

@@ -135,7 +135,6 @@ def test_fill_and_save_from_the_keyboard(
     stops = tab_stops(form)
     assert [stop_name(widget) for widget in stops] == [
         "Title",
-        "Description view",
         "Description",
         "Source",
         "Source name",
@@ -166,9 +165,9 @@ def test_fill_and_save_from_the_keyboard(
         "Cancel",
         "Save Incident",
     ]
-    assert stops[2] is form.description
-    assert stops[6] is form.reported_at
-    assert isinstance(stops[1], QTabBar)
+    assert stops[1] is form.description  # not the Write/Preview bar (Alt+W, Alt+P)
+    assert stops[5] is form.reported_at
+    assert not any(isinstance(stop, QTabBar) for stop in stops)
     unnamed = [repr(widget) for widget in input_widgets(form) if not widget.accessibleName()]
     assert unnamed == []
 
@@ -177,8 +176,7 @@ def test_fill_and_save_from_the_keyboard(
     type_text("Checkout fails for EU cards")
     form.save_draft()  # what the autosave does every few seconds
     qtbot.waitUntil(lambda: draft_titles(drafts) == ["Checkout fails for EU cards"])
-    press(Qt.Key.Key_Tab)  # the Write / Preview tabs
-    press(Qt.Key.Key_Tab)
+    press(Qt.Key.Key_Tab)  # straight to the description's text
     type_text("Card payments return **502**.")
     press(Qt.Key.Key_Return)  # a new line, not a save
     type_text("Since 09:10.")
@@ -352,9 +350,9 @@ def test_severity_follows_the_suggestion_until_picked_and_priority_ranks(
 
     form.impact_scope.setFocus()
     type_text("Ma")
-    assert form.suggestion.text() == "SEV2: many customers affected"
-    assert form.severity.currentData() == Severity.SEV2
-    shows_rank(matrix.priority(Severity.SEV2, Urgency.MEDIUM))
+    assert form.suggestion.text() == "SEV1: many customers affected"
+    assert form.severity.currentData() == Severity.SEV1
+    shows_rank(matrix.priority(Severity.SEV1, Urgency.MEDIUM))
     form.security.setFocus()
     press(Qt.Key.Key_Space)
     assert form.suggestion.text() == "SEV1: many customers affected, security implications"
@@ -384,8 +382,9 @@ def test_severity_follows_the_suggestion_until_picked_and_priority_ranks(
     assert form.severity.currentData() == Severity.SEV1
     shows_rank(matrix.priority(Severity.SEV1, Urgency.HIGH))
     form.impact_scope.setFocus()
-    press(Qt.Key.Key_Up)  # Many customers: the severity follows the suggestion again
-    assert form.severity.currentData() == Severity.SEV2
+    press(Qt.Key.Key_Up)  # Many customers: SEV1 as well
+    press(Qt.Key.Key_Up)  # A team: the severity follows the suggestion again
+    assert form.severity.currentData() == Severity.SEV3
     with qtbot.waitSignal(form.finished):
         form.title.setFocus()
         type_text("Payments slow for many")

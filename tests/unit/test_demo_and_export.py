@@ -135,6 +135,7 @@ def test_csv_export_holds_every_incident_and_parses_back(exported_desk: Desk) ->
     assert len(tricky) == len(TRICKY_TITLES)
     assert all(row["source_name"] == 'a,b"c' for row in tricky)
     assert all(row["status"] == "logged" and row["severity"] == "SEV3" for row in tricky)
+    assert {row["urgency"] for row in rows} <= {"high", "medium", "low"}  # as in the JSON
 
 
 def test_json_export_holds_every_incident_and_parses_back(exported_desk: Desk) -> None:
@@ -148,6 +149,7 @@ def test_json_export_holds_every_incident_and_parses_back(exported_desk: Desk) -
         assert set(record) == set(COLUMNS)
         assert record["severity"] in {"SEV1", "SEV2", "SEV3", "SEV4", "SEV5"}
         assert record["priority"] in {"P1", "P2", "P3", "P4", "P5"}
+        assert record["urgency"] in {"high", "medium", "low"}  # named, like the severity
     closed = [record for record in records if record["status"] == "closed"]
     assert closed
     assert all(record["closed_at"].startswith("20") for record in closed)

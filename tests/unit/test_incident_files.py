@@ -53,7 +53,7 @@ def test_create_with_files(clocked: Desk) -> None:
     attached = clocked.attachments.for_incident(incident.id)
     assert [(a.filename, a.media_type, a.size) for a in attached] == [
         ("screenshot.png", "image/png", len(PNG)),
-        ("gateway.log", "application/octet-stream", len(LOG)),
+        ("gateway.log", "text/plain", len(LOG)),
     ]
     assert [clocked.attachments.content(a.id) for a in attached] == [PNG, LOG]
     assert all(a.added_at == FIXED_NOW for a in attached)

@@ -208,7 +208,7 @@ def test_step_labels() -> None:
         Step.ESCALATE: "Escalate",
         Step.RECOVER: "Recovered",
         Step.START_POSTMORTEM: "Start Postmortem",
-        Step.CLOSE: "Close",
+        Step.CLOSE: "Close Incident",
         Step.CANCEL: "Cancel Incident",
         Step.REOPEN: "Reopen",
     }

@@ -131,8 +131,8 @@ def test_percentile_grows_with_the_fraction(values: list[float], low: float, hig
 @pytest.mark.parametrize(
     ("duration", "text"),
     [
-        (timedelta(0), "0 min"),
-        (timedelta(seconds=59), "0 min"),
+        (timedelta(0), "less than a minute"),
+        (timedelta(seconds=59), "less than a minute"),
         (timedelta(minutes=1), "1 min"),
         (timedelta(minutes=45, seconds=30), "45 min"),
         (timedelta(minutes=59, seconds=59), "59 min"),
@@ -236,4 +236,15 @@ def test_clock_text_from_sla_clock() -> None:
     reached = DEADLINE + timedelta(minutes=7)
     assert sla_clock("acknowledge", REPORTED, reached, TARGET, now).text == (
         "Acknowledge: missed by 7 min"
+    )
+
+
+def test_a_target_missed_by_seconds_says_less_than_a_minute() -> None:
+    now = DEADLINE + timedelta(minutes=12)
+    reached = DEADLINE + timedelta(seconds=40)
+    assert sla_clock("recover", REPORTED, reached, TARGET, now).text == (
+        "Recover: missed by less than a minute"
+    )
+    assert sla_clock("recover", REPORTED, None, TARGET, DEADLINE + timedelta(seconds=5)).text == (
+        "Recover: breached less than a minute ago"
     )

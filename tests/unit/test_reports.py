@@ -63,7 +63,8 @@ def test_the_incident_as_markdown(clocked: Desk) -> None:
     assert text.startswith(f"# {incident.key} — Checkout returns 502\n")
     for row in (
         "| Status | Postmortem |",
-        "| Severity | SEV2 (Major: a core function is down or badly degraded for many people) |",
+        "| Severity | SEV2 (Major: a core function is down or badly degraded for a team, or "
+        "security or compliance is at stake) |",
         "| Priority | P3 |",
         "| Service | Checkout |",
         "| Category | — |",
@@ -85,9 +86,7 @@ def test_the_incident_as_markdown(clocked: Desk) -> None:
         "- **2026-11-27 10:30 UTC** · Status change · tester: "
         "Investigating → Recovered: Renewed the cert"
     ) in timeline
-    assert text.rstrip().endswith(
-        "## Attachments\n\n- gateway.log (2 KB, application/octet-stream)"
-    )
+    assert text.rstrip().endswith("## Attachments\n\n- gateway.log (2 KB, text/plain)")
 
 
 def test_an_empty_incident_says_so(clocked: Desk) -> None:
@@ -189,3 +188,37 @@ def test_markdown_and_dollar_signs_in_the_text_are_kept_as_typed(clocked: Desk) 
     assert postmortem.startswith(f"# Postmortem: {incident.key} — {title}\n")
     assert "## Summary\n\n$summary ${root_cause} $$\n" in postmortem
     assert "## Root cause\n\n_Not written yet._" in postmortem
+
+
+def test_a_correction_is_marked_as_such_in_the_export(clocked: Desk) -> None:
+    incident = clocked.incidents.create(make_draft(reported_at=REPORTED), clocked.actor_id)
+    wrong = clocked.timeline.append(
+        incident.id,
+        NewEntry(EntryKind.FINDING, "The certificate expired", REPORTED.replace(minute=20)),
+        clocked.actor_id,
+    )
+    clocked.timeline.append(
+        incident.id,
+        NewEntry(
+            EntryKind.FINDING,
+            "The intermediate certificate expired",
+            REPORTED.replace(minute=25),
+            amends_id=wrong.id,
+        ),
+        clocked.actor_id,
+    )
+    text = clocked.reports.incident_markdown(incident.id)
+    assert (
+        "- **2026-11-27 09:20 UTC** · Finding · tester · _corrected later_: The certificate expired"
+    ) in text
+    assert (
+        "- **2026-11-27 09:25 UTC** · Finding · tester · **correction** of the entry of "
+        "2026-11-27 09:20 UTC: The intermediate certificate expired"
+    ) in text
+
+
+def test_the_details_table_has_no_empty_header_row(clocked: Desk) -> None:
+    incident = clocked.incidents.create(make_draft(), clocked.actor_id)
+    text = clocked.reports.incident_markdown(incident.id)
+    assert "| | |" not in text
+    assert "| Field | Value |\n|---|---|\n| Status |" in text

@@ -12,8 +12,9 @@ from incidentdesk.domain.triage import SeveritySuggestion, suggest_severity
 
 S1, S2, S3, S4 = Severity.SEV1, Severity.SEV2, Severity.SEV3, Severity.SEV4
 
-# (scope, financial, security, compliance) → suggested severity. Security or compliance make it
-# at least SEV2, a financial impact raises it a level; only many or all customers reach SEV1.
+# (scope, financial, security, compliance) → suggested severity. Many or all customers are SEV1,
+# as SEV1's description says; security or compliance make it at least SEV2, a financial impact
+# raises it a level; only many or all customers reach SEV1.
 TABLE: dict[tuple[ImpactScope, bool, bool, bool], Severity] = {
     # one person
     (ImpactScope.ONE, False, False, False): S4,
@@ -34,11 +35,11 @@ TABLE: dict[tuple[ImpactScope, bool, bool, bool], Severity] = {
     (ImpactScope.TEAM, False, True, True): S2,
     (ImpactScope.TEAM, True, True, True): S2,
     # many customers
-    (ImpactScope.MANY, False, False, False): S2,
+    (ImpactScope.MANY, False, False, False): S1,
     (ImpactScope.MANY, True, False, False): S1,
     (ImpactScope.MANY, False, True, False): S1,
     (ImpactScope.MANY, True, True, False): S1,
-    (ImpactScope.MANY, False, False, True): S2,
+    (ImpactScope.MANY, False, False, True): S1,
     (ImpactScope.MANY, True, False, True): S1,
     (ImpactScope.MANY, False, True, True): S1,
     (ImpactScope.MANY, True, True, True): S1,
@@ -93,7 +94,7 @@ def test_every_combination_of_answers(
 @pytest.mark.parametrize(
     ("impact", "text"),
     [
-        (Impact(ImpactScope.MANY), "SEV2: many customers affected"),
+        (Impact(ImpactScope.MANY), "SEV1: many customers affected"),
         (Impact(ImpactScope.ALL), "SEV1: all customers affected"),
         (Impact(ImpactScope.ONE), "SEV4: one person affected"),
         (Impact(ImpactScope.TEAM), "SEV3: a team affected"),
@@ -127,3 +128,13 @@ def test_a_flag_never_lowers_the_severity() -> None:
             financial, security, compliance = flags
             flagged = Impact(scope, financial=financial, security=security, compliance=compliance)
             assert suggest_severity(flagged).severity <= plain
+
+
+def test_the_severities_descriptions_say_what_the_suggestion_does() -> None:
+    """SEV1's words ("many or all customers") and the rule agree: the form suggests what the
+    description beside it says."""
+    assert "many or all customers" in Severity.SEV1.description
+    for scope in (ImpactScope.MANY, ImpactScope.ALL):
+        assert suggest_severity(Impact(scope)).severity is Severity.SEV1
+    assert "for a team" in Severity.SEV2.description
+    assert suggest_severity(Impact(ImpactScope.TEAM, financial=True)).severity is Severity.SEV2

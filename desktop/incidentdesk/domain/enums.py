@@ -28,8 +28,10 @@ class Severity(IntEnum):
 
 
 _SEVERITY_DESCRIPTIONS = {
-    Severity.SEV1: "Critical: many customers affected or data exposed; public communication",
-    Severity.SEV2: "Major: a core function is down or badly degraded for many people",
+    Severity.SEV1: "Critical: many or all customers affected, or data exposed; "
+    "public communication",
+    Severity.SEV2: "Major: a core function is down or badly degraded for a team, or security or "
+    "compliance is at stake",
     Severity.SEV3: "Moderate: a function is impaired for some people; a workaround exists",
     Severity.SEV4: "Minor: a small group is inconvenienced",
     Severity.SEV5: "Cosmetic: no real impact on work",

@@ -33,7 +33,7 @@ _STEP_LABELS = {
     Step.ESCALATE: "Escalate",
     Step.RECOVER: "Recovered",
     Step.START_POSTMORTEM: "Start Postmortem",
-    Step.CLOSE: "Close",
+    Step.CLOSE: "Close Incident",
     Step.CANCEL: "Cancel Incident",
     Step.REOPEN: "Reopen",
 }

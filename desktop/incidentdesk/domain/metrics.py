@@ -41,8 +41,10 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 
 def format_duration(duration: timedelta) -> str:
-    """As people say it: "45 min", "3 h 20 min", "2 d 4 h"."""
+    """As people say it: "less than a minute", "45 min", "3 h 20 min", "2 d 4 h"."""
     minutes = int(duration.total_seconds() // 60)
+    if 0 <= minutes < 1:
+        return "less than a minute"
     if minutes < 60:
         return f"{max(minutes, 0)} min"
     hours, minutes = divmod(minutes, 60)

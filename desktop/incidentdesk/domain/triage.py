@@ -9,7 +9,7 @@ from incidentdesk.domain.incident import Impact
 
 _SEVERITY_BY_SCOPE = {
     ImpactScope.ALL: Severity.SEV1,
-    ImpactScope.MANY: Severity.SEV2,
+    ImpactScope.MANY: Severity.SEV1,
     ImpactScope.TEAM: Severity.SEV3,
     ImpactScope.ONE: Severity.SEV4,
 }
@@ -35,10 +35,10 @@ class SeveritySuggestion:
 def suggest_severity(impact: Impact) -> SeveritySuggestion:
     """The severity the impact answers point to; when unsure, the guide says pick the higher.
 
-    The people affected set the starting point. A security or compliance implication makes it
-    at least SEV2, and a financial one raises it a level; only many or all customers affected,
-    or a security problem touching many of them, make it SEV1 (DESIGN.md: "many customers or
-    data exposure").
+    The people affected set the starting point, in the words of the severities' descriptions:
+    many or all customers make it SEV1 (critical), a team SEV3, one person SEV4. A security or
+    compliance implication makes it at least SEV2, and a financial one raises it a level; only
+    many or all customers affected make it SEV1.
     """
     widespread = impact.scope in (ImpactScope.MANY, ImpactScope.ALL)
     highest = Severity.SEV1 if widespread else Severity.SEV2

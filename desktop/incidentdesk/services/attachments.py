@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+
+import peewee as pw
 
 from incidentdesk.domain.enums import EntryKind
 from incidentdesk.services.clock import Clock, utc_now
@@ -15,10 +19,22 @@ from incidentdesk.services.errors import AttachmentRefused, NotFound
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store
+from incidentdesk.storage.search import search_words
 
 FILENAME_MAX_LENGTH = 255
-# Only the start of a huge log is indexed: enough to find it, cheap to store twice.
-INDEXED_TEXT_MAX_CHARACTERS = 1_000_000
+# The index keeps each distinct word of a text file once, from its whole text: a search needs
+# only which words occur, and a log repeats most of its words on every line. PostgreSQL refuses
+# a tsvector over 1,048,575 bytes (each word 2-byte aligned, plus 4 bytes for its position), so
+# the words stop short of that, with room for its parser cutting a word differently; a file
+# with more distinct words (a log full of unique request ids) is indexed only in part, and the
+# attachment lists say so.
+INDEXED_WORDS_MAX_BYTES = 950_000
+_INDEXED_WORD_OVERHEAD_BYTES = 5
+# Longer "words" are encoded data (base64, minified JSON), not something typed into a search box.
+INDEXED_WORD_MAX_CHARACTERS = 255
+# Text is cut into words a slice at a time: the regular expression holds the interpreter lock
+# while it runs, and the GUI thread must not wait for it longer than a fraction of a frame.
+_WORDS_SLICE_CHARACTERS = 32 * 1024
 TEXT_SUFFIXES = frozenset(
     {
         ".log",
@@ -40,19 +56,104 @@ TEXT_SUFFIXES = frozenset(
         ".har",
     }
 )
+# Media types for text files that the platform's tables may not know (or know only as
+# "application/octet-stream"), so they are stored, previewed and searched as text.
+_TEXT_MEDIA_TYPES = {
+    ".log": "text/plain",
+    ".txt": "text/plain",
+    ".text": "text/plain",
+    ".out": "text/plain",
+    ".err": "text/plain",
+    ".trace": "text/plain",
+    ".ini": "text/plain",
+    ".conf": "text/plain",
+    ".cfg": "text/plain",
+    ".csv": "text/csv",
+    ".tsv": "text/tab-separated-values",
+    ".md": "text/markdown",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".har": "application/json",
+}
+_PATH_SEPARATORS = re.compile(r"[/\\]")
+
+
+def _suffix(filename: str) -> str:
+    return filename[filename.rfind(".") :].lower() if "." in filename else ""
 
 
 def is_text_file(filename: str, media_type: str) -> bool:
-    suffix = filename[filename.rfind(".") :].lower() if "." in filename else ""
-    return media_type.startswith("text/") or suffix in TEXT_SUFFIXES
+    return media_type.startswith("text/") or _suffix(filename) in TEXT_SUFFIXES
+
+
+def media_type_for(filename: str) -> str:
+    """The media type a file is stored under, from its name."""
+    known = _TEXT_MEDIA_TYPES.get(_suffix(filename))
+    return known or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def safe_filename(filename: str) -> str:
+    """The name a file is stored and exported under: its last path component (for ``/`` and
+    ``\\``, whatever the platform), without control or formatting characters (a right-to-left
+    override could disguise ``gpj.exe`` as ``exe.jpg``) or surrounding spaces.
+
+    An attachment's name is shown and offered as a file name to save to; a name such as
+    ``..\\..\\Windows\\System32\\evil.png`` must never reach a save dialog or an export as a
+    path. ``check_file`` refuses what is left if it is empty, ``.`` or ``..``."""
+    base = _PATH_SEPARATORS.split(filename)[-1]
+    visible = "".join(char for char in base if unicodedata.category(char) not in ("Cc", "Cf", "Cs"))
+    return visible.strip()
+
+
+@dataclass(frozen=True)
+class SearchableText:
+    """What the search index gets for a file: its distinct words, and whether that is all."""
+
+    words: str
+    complete: bool = True
+
+
+def _word_slices(text: str) -> Iterator[str]:
+    start = 0
+    while start < len(text):
+        end = start + _WORDS_SLICE_CHARACTERS
+        if end < len(text):
+            space = text.find(" ", end)
+            newline = text.find("\n", end)
+            breaks = [at for at in (space, newline) if at != -1]
+            end = min(breaks) if breaks else len(text)
+        yield text[start:end]
+        start = end
+
+
+def distinct_words(text: str) -> SearchableText:
+    """The distinct search words of ``text`` in the order they first appear, up to
+    ``INDEXED_WORDS_MAX_BYTES``."""
+    seen: dict[str, None] = {}
+    used = 0
+    for piece in _word_slices(text):
+        for word in dict.fromkeys(search_words(piece)):
+            if word in seen or len(word) > INDEXED_WORD_MAX_CHARACTERS:
+                continue
+            cost = len(word.encode("utf-8")) + _INDEXED_WORD_OVERHEAD_BYTES
+            if used + cost > INDEXED_WORDS_MAX_BYTES:
+                return SearchableText(" ".join(seen), complete=False)
+            seen[word] = None
+            used += cost
+    return SearchableText(" ".join(seen))
+
+
+def index_text(filename: str, media_type: str, content: bytes) -> SearchableText:
+    """The words of a text or log file for the search index; none for any other file."""
+    if not is_text_file(filename, media_type) or b"\x00" in content[:8192]:
+        return SearchableText("")
+    return distinct_words(content.decode("utf-8", errors="replace"))
 
 
 def searchable_text(filename: str, media_type: str, content: bytes) -> str:
-    """The words of a text or log file for the search index; empty for any other file."""
-    if not is_text_file(filename, media_type) or b"\x00" in content[:8192]:
-        return ""
-    text = content[: INDEXED_TEXT_MAX_CHARACTERS * 4].decode("utf-8", errors="replace")
-    return text[:INDEXED_TEXT_MAX_CHARACTERS].replace("\x00", " ")
+    return index_text(filename, media_type, content).words
 
 
 @dataclass(frozen=True)
@@ -64,6 +165,11 @@ class PreparedFile:
     content: bytes
     sha256: str
     text: str  # what the search index gets; empty for files that are not text
+    partly_indexed: bool = False  # more distinct words than the index keeps
+
+    def __post_init__(self) -> None:
+        # Whoever made it, a file is stored under a name that is not a path.
+        object.__setattr__(self, "filename", safe_filename(self.filename))
 
     @property
     def size(self) -> int:
@@ -71,13 +177,16 @@ class PreparedFile:
 
 
 def prepare_bytes(filename: str, content: bytes, media_type: str | None = None) -> PreparedFile:
-    media_type = media_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    filename = safe_filename(filename)
+    media_type = media_type or media_type_for(filename)
+    indexed = index_text(filename, media_type, content)
     return PreparedFile(
         filename,
         media_type,
         content,
         hashlib.sha256(content).hexdigest(),
-        searchable_text(filename, media_type, content),
+        indexed.words,
+        partly_indexed=not indexed.complete,
     )
 
 
@@ -90,6 +199,11 @@ class AttachmentInfo:
     size: int
     sha256: str
     added_at: datetime
+    partly_indexed: bool = False
+
+
+PARTLY_SEARCHABLE = "only part of its text is searchable"
+PARTLY_INDEXED_NOTE = f"; {PARTLY_SEARCHABLE}"
 
 
 def human_size(size: int) -> str:
@@ -102,23 +216,36 @@ def human_size(size: int) -> str:
 
 
 def check_file(filename: str, size: int, limit: int) -> None:
-    """Refuse, with the reason, a file that cannot be attached; callable before reading it."""
+    """Refuse, with the reason, a file that cannot be attached; callable before reading it.
+    The name is judged as it would be stored (``safe_filename``)."""
+    name = safe_filename(filename)
     if size > limit:
         shown_size, shown_limit = human_size(size), human_size(limit)
         if shown_size == shown_limit:  # just over the limit: rounded, both read the same
             shown_size, shown_limit = f"{size:,} bytes", f"{limit:,} bytes"
         raise AttachmentRefused(
-            f"{filename} is {shown_size}; files up to {shown_limit} can be "
+            f"{name} is {shown_size}; files up to {shown_limit} can be "
             "attached. Compress it or attach an excerpt."
         )
     if size == 0:
-        raise AttachmentRefused(f"{filename} is empty; there is nothing to attach.")
-    if (
-        not filename.strip()
-        or len(filename) > FILENAME_MAX_LENGTH
-        or any(ord(char) < 32 or "\ud800" <= char <= "\udfff" for char in filename)
-    ):
+        raise AttachmentRefused(f"{name or 'The file'} is empty; there is nothing to attach.")
+    if not name or len(name) > FILENAME_MAX_LENGTH:
         raise AttachmentRefused("A file name must have 1 to 255 characters.")
+    if name in (".", ".."):
+        raise AttachmentRefused(
+            f'"{name}" is not a file name; save the file under a name of its own and attach it.'
+        )
+
+
+def refusal_message(refusals: Sequence[str]) -> str:
+    """One message for the files of a drop that were not attached, each with its reason."""
+    if len(refusals) == 1:
+        return refusals[0]
+    if not refusals:
+        return ""
+    return f"{len(refusals)} files were not attached:\n" + "\n".join(
+        f"• {refusal}" for refusal in refusals
+    )
 
 
 def check_files(files: Sequence[PreparedFile], limit: int) -> None:
@@ -157,11 +284,15 @@ def attach_files(
 ) -> None:
     """Store ``files`` with one timeline entry each; inside the caller's write transaction."""
     for file in files:
+        details: dict[str, object] = {"filename": file.filename, "size": file.size}
+        if file.partly_indexed:
+            details["partly_indexed"] = True
         entry_id = m.TimelineEntry.insert(
             incident=incident_id,
             kind=EntryKind.ATTACHMENT.value,
-            body=f"Attached {file.filename} ({human_size(file.size)})",
-            details=json.dumps({"filename": file.filename, "size": file.size}, ensure_ascii=False),
+            body=f"Attached {file.filename} ({human_size(file.size)})"
+            + (PARTLY_INDEXED_NOTE if file.partly_indexed else ""),
+            details=json.dumps(details, ensure_ascii=False),
             author=actor_id,
             occurred_at=now,
             recorded_at=now,
@@ -213,27 +344,33 @@ class AttachmentService:
             if not m.Incident.select().where(m.Incident.id == incident_id).exists():
                 raise NotFound(f"Incident {incident_id} does not exist.")
             attachment_id = store_file(incident_id, file, actor_id, self._clock(), entry_id)
-        return self._info(m.Attachment.get_by_id(attachment_id))
+        info = self._info(m.Attachment.get_by_id(attachment_id))
+        return replace(info, partly_indexed=file.partly_indexed)
 
     @staticmethod
-    def _info(row: m.Attachment) -> AttachmentInfo:
+    def _info(row: m.Attachment, entry_details: str | None = None) -> AttachmentInfo:
+        details = json.loads(entry_details) if entry_details else {}
         return AttachmentInfo(
             row.id,
             row.incident_id,
-            row.filename,
+            safe_filename(row.filename),  # a name stored before names were made safe
             row.media_type,
             row.size,
             row.blob_id,
             row.added_at,
+            partly_indexed=bool(isinstance(details, dict) and details.get("partly_indexed")),
         )
 
     def for_incident(self, incident_id: int) -> list[AttachmentInfo]:
         query = (
-            m.Attachment.select()
+            m.Attachment.select(m.Attachment, m.TimelineEntry.details.alias("entry_details"))
+            .join(m.TimelineEntry, pw.JOIN.LEFT_OUTER, on=m.Attachment.entry == m.TimelineEntry.id)
             .where(m.Attachment.incident == incident_id)
             .order_by(m.Attachment.added_at, m.Attachment.id)
+            .objects()
         )
-        return [self._info(row) for row in query]
+        # The joined column is set on each row by .objects(); the model does not declare it.
+        return [self._info(row, getattr(row, "entry_details", None)) for row in query]
 
     def content(self, attachment_id: int) -> bytes:
         row = (

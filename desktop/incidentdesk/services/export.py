@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 import peewee as pw
 
-from incidentdesk.domain.enums import Status
+from incidentdesk.domain.enums import Status, Urgency
 from incidentdesk.domain.keys import format_key
 from incidentdesk.storage import models as m
 
@@ -71,6 +71,7 @@ def _records(open_only: bool) -> Iterator[dict[str, Any]]:
         record["key"] = format_key(record["key"])
         record["severity"] = f"SEV{record['severity']}"
         record["priority"] = f"P{record['priority']}"
+        record["urgency"] = Urgency(record["urgency"]).name.lower()  # named, as status is
         for name in ("reported_at", "acknowledged_at", "recovered_at", "closed_at", "cancelled_at"):
             value = m.Incident._meta.fields[name].python_value(record[name])
             record[name] = value.isoformat() if value else ""

@@ -30,13 +30,26 @@ def _when(moment: datetime | None) -> str:
 
 
 def _timeline(entries: list[TimelineEntry]) -> str:
+    """The entries as a list; a correction says which entry it corrects, and an entry corrected
+    later says so, as the timeline view does (the log is append-only: both stay)."""
     if not entries:
         return "_No entries._"
+    by_id = {entry.id: entry for entry in entries}
+    corrected = {entry.amends_id for entry in entries if entry.amends_id is not None}
     lines = []
     for entry in entries:
         body = entry.body.replace("\n", "\n  ")
         author = f" · {entry.author_name}" if entry.author_name else ""
-        lines.append(f"- **{_when(entry.occurred_at)}** · {entry.kind.label}{author}: {body}")
+        marks = ""
+        if entry.amends_id is not None:
+            original = by_id.get(entry.amends_id)
+            of = f" of the entry of {_when(original.occurred_at)}" if original else ""
+            marks += f" · **correction**{of}"
+        if entry.id in corrected:
+            marks += " · _corrected later_"
+        lines.append(
+            f"- **{_when(entry.occurred_at)}** · {entry.kind.label}{author}{marks}: {body}"
+        )
     return "\n".join(lines)
 
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QFileIconProvider, QListWidget, QListWidgetItem, QWidget
 
-from incidentdesk.services.attachments import human_size
+from incidentdesk.services.attachments import PARTLY_SEARCHABLE, human_size
 from incidentdesk.ui.attachment_files import THUMBNAIL_SIZE, AttachmentCandidate
 
 _KEY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -49,8 +49,15 @@ class AttachmentList(QListWidget):
         else:
             icon = self._icons.icon(QFileIconProvider.IconType.File)
         label = f"{candidate.file.filename}\n{human_size(candidate.file.size)}"
+        tooltip = candidate.source_path or "Pasted from the clipboard"
+        if candidate.file.partly_indexed:
+            label += "\nPartly searchable"
+            tooltip += (
+                f"\n{PARTLY_SEARCHABLE.capitalize()}: it has more distinct words than the "
+                "search index keeps for one file."
+            )
         item = QListWidgetItem(icon, label)
-        item.setToolTip(candidate.source_path or "Pasted from the clipboard")
+        item.setToolTip(tooltip)
         item.setData(Qt.ItemDataRole.AccessibleTextRole, label.replace("\n", ", "))
         item.setData(_KEY_ROLE, self._next_key)
         self._candidates[self._next_key] = candidate

@@ -65,8 +65,9 @@ from incidentdesk.services.incidents import edited_columns, with_columns
 from incidentdesk.services.triage import Rank
 from incidentdesk.ui.attachment_files import (
     AttachmentCandidate,
+    PreparedBatch,
     prepare_pasted_image,
-    prepare_path,
+    prepare_paths,
 )
 from incidentdesk.ui.attachment_list import AttachmentList
 from incidentdesk.ui.attachment_preview import AttachmentPreview
@@ -287,6 +288,9 @@ class IncidentForm(QDialog):
         self.description_tabs.addTab(self.description, "&Write")
         self.description_tabs.addTab(self.preview, "&Preview")
         self.description_tabs.tabBar().setAccessibleName("Description view")
+        # Tab goes from the title straight to the text (a stop on the tab bar swallowed what
+        # was typed next); Alt+W and Alt+P switch between writing and the preview.
+        self.description_tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.description_tabs.currentChanged.connect(self._render_preview)
         self.description_tabs.setMinimumHeight(180)
         description_label = QLabel("&Description:")
@@ -729,6 +733,11 @@ class IncidentForm(QDialog):
         )
         priority = self._context.matrix.priority(severity, urgency)
         self.priority.setText(f"<b>{priority.label}</b>")
+        edited = self._context.incident
+        if edited is not None and not edited.status.is_open:
+            # A closed or cancelled incident has no place among the open ones.
+            self.priority.setText(f"<b>{priority.label}</b> · {edited.status.label.lower()}")
+            return
         exclude = self._incident_id
         self._runner.run_latest(
             f"form-rank-{self._draft_key}",
@@ -808,17 +817,28 @@ class IncidentForm(QDialog):
         self._attachment_ready(candidate)
 
     def add_paths(self, paths: list[Path]) -> None:
+        """Read files dropped or chosen together, in one piece of background work, so that
+        every refusal among them is shown in one message and the good ones are still added."""
         if self._context is None or not paths:
             return
         limits = self._context.limits
         report = self._runner.progress_reporter(self._alive(self._reading_progress))
-        for path in paths:
-            self._start_reading()
-            self._runner.files(
-                lambda path=path: prepare_path(path, limits, report),
-                self._alive(self._attachment_ready),
-                self._alive(self._attachment_refused),
-            )
+        self._start_reading()
+        self._runner.files(
+            lambda: prepare_paths(paths, limits, report),
+            self._alive(self._files_read),
+            self._alive(self._attachment_refused),
+        )
+
+    def _files_read(self, batch: PreparedBatch) -> None:
+        self._finish_reading()
+        for candidate in batch.candidates:
+            self.attachments.add(candidate)
+        if batch.candidates:
+            added = ", ".join(candidate.file.filename for candidate in batch.candidates)
+            self.status_label.setText(f"Added {added}.")
+        if batch.refusals:
+            self._show_banner(batch.message)
 
     def _start_reading(self) -> None:
         self._pending_reads += 1

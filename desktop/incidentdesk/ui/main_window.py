@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from incidentdesk import APPLICATION_NAME, __version__, paths
+from incidentdesk.domain.counts import counted
 from incidentdesk.domain.enums import OPEN_STATUSES, Status
 from incidentdesk.domain.incident import Incident
 from incidentdesk.services.desk import Desk
@@ -563,7 +564,7 @@ class MainWindow(QMainWindow):
 
     def _show_board_count(self) -> None:
         shown = self.shown_count()
-        self.counts_label.setText(f"{shown:,} incident{'s' if shown != 1 else ''} on the board")
+        self.counts_label.setText(f"{counted(shown, 'incident')} on the board")
 
     def shown_count(self) -> int:
         """How many incidents the current view shows."""
@@ -644,11 +645,12 @@ class MainWindow(QMainWindow):
         if self.views.currentIndex() != 1:
             return
         query = self.model.query
-        number = f"{total:,}+" if counting else f"{total:,}"
         if query.text.strip():
-            text = f"{number} incidents match “{query.text.strip()}”"
+            matches = counted(total, "incident matches", "incidents match", at_least=counting)
+            text = f"{matches} “{query.text.strip()}”"
         else:
-            text = f"{number} {STATUS_FILTERS[self.status_filter.currentIndex()][2]}"
+            plural = STATUS_FILTERS[self.status_filter.currentIndex()][2]
+            text = counted(total, plural.removesuffix("s"), plural, at_least=counting)
         self.counts_label.setText(text)
 
     def _load_failed(self, error: Exception) -> None:

@@ -11,7 +11,18 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from incidentdesk.services.errors import (
+    AttachmentRefused,
+    EditConflict,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+)
+
 log = logging.getLogger(__name__)
+
+# Failures whose message says what happened and what to do; logged without a traceback.
+EXPECTED_FAILURES = (AttachmentRefused, EditConflict, NotAllowed, NotFound, ValidationFailed)
 
 # The workers run Python beside the GUI thread. Each time the GUI thread calls into Python
 # (a delegate painting a card) it may wait this long for the interpreter lock; Python's
@@ -122,6 +133,9 @@ class TaskRunner(QObject):
     ) -> None:
         try:
             result = work()
+        except EXPECTED_FAILURES as error:  # a refusal the person is told about, not a fault
+            log.info("Background task refused: %s", error)
+            self._delivered.emit((on_error, error, True))
         except Exception as error:  # handed to the GUI thread, which shows it
             log.exception("Background task failed")
             self._delivered.emit((on_error, error, True))

@@ -27,9 +27,11 @@ from PySide6.QtGui import (
     QFontMetrics,
     QGuiApplication,
     QImage,
+    QKeyEvent,
     QKeySequence,
     QPainter,
     QShortcut,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,7 +58,7 @@ from PySide6.QtWidgets import (
 from incidentdesk.domain.enums import Audience, Channel, EntryKind
 from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.timeline import NewEntry, TimelineEntry
-from incidentdesk.services.attachments import PreparedFile
+from incidentdesk.services.attachments import PreparedFile, refusal_message
 from incidentdesk.services.communications import (
     TEMPLATES,
     entry_as_markdown,
@@ -65,7 +67,7 @@ from incidentdesk.services.communications import (
 )
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import AttachmentRefused, ValidationFailed
-from incidentdesk.ui.attachment_files import Limits, prepare_pasted_image, prepare_path
+from incidentdesk.ui.attachment_files import Limits, prepare_pasted_image, prepare_paths
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import is_dark
@@ -99,6 +101,41 @@ COMPOSER_KINDS = (
 def kind_colour(kind: EntryKind) -> QColor:
     light, dark = KIND_COLOURS[kind]
     return QColor(dark if is_dark() else light)
+
+
+class ChoiceBox(QComboBox):
+    """A combo box whose choice is an action (fill in a template): it is taken with Enter or
+    a click in its list (``chosen``), never by browsing it with the arrow keys, typing or the
+    mouse wheel on the closed box, which in a plain QComboBox each emit ``activated``."""
+
+    chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._browsing = False
+        self.activated.connect(self._activated)
+
+    def _activated(self, index: int) -> None:
+        if not self._browsing:
+            self.chosen.emit(index)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.chosen.emit(self.currentIndex())
+            event.accept()
+            return
+        self._browsing = True
+        try:
+            super().keyPressEvent(event)
+        finally:
+            self._browsing = False
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        self._browsing = True
+        try:
+            super().wheelEvent(event)
+        finally:
+            self._browsing = False
 
 
 class TimelineModel(QAbstractListModel):
@@ -374,12 +411,13 @@ class TimelinePanel(QWidget):
         self.channel.setAccessibleName("Channel")
         for channel in Channel:
             self.channel.addItem(channel.value.replace("_", " ").capitalize(), channel)
-        self.template = QComboBox()
+        self.template = ChoiceBox()
         self.template.setAccessibleName("Message template")
+        self.template.setToolTip("Arrow keys to look, Enter to use the template")
         self.template.addItem("Template…", None)
         for template in TEMPLATES:
             self.template.addItem(template.name, template)
-        self.template.activated.connect(self._apply_template)
+        self.template.chosen.connect(self._apply_template)
         for widget in (self.audience, self.channel, self.template):
             row.addWidget(widget)
         row.addStretch()
@@ -398,6 +436,7 @@ class TimelinePanel(QWidget):
         self.add_button.clicked.connect(self.add_entry)
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #c62828;")
+        self.problem.setWordWrap(True)
         self.problem.setAccessibleName("Problem with the entry")
         buttons = QHBoxLayout()
         buttons.addWidget(self.amending_label)
@@ -579,32 +618,43 @@ class TimelinePanel(QWidget):
         self.attach([], image)
 
     def attach(self, paths: list[Path], image: QImage | None = None) -> None:
-        """Read the files off the GUI thread, then store them with an entry each."""
-        desk, incident_id = self._desk, self._incident_id
+        """Read the files off the GUI thread, then store the good ones with an entry each;
+        every refused one is named in one message."""
+        desk = self._desk
         copy = image.copy() if image is not None else None
         name = f"screenshot-{datetime.now().strftime('%Y-%m-%d-%H%M%S')}.png"
 
-        def prepare() -> list[PreparedFile]:
+        def prepare() -> tuple[list[PreparedFile], str]:
             settings = desk.settings
             limits = Limits(settings.attachment_max_bytes(), settings.image_max_pixels())
-            files = [prepare_path(path, limits).file for path in paths]
+            batch = prepare_paths(paths, limits)
+            files = [candidate.file for candidate in batch.candidates]
+            refusals = list(batch.refusals)
             if copy is not None:
-                files.append(prepare_pasted_image(copy, name, limits).file)
-            return files
+                try:
+                    files.append(prepare_pasted_image(copy, name, limits).file)
+                except AttachmentRefused as refused:
+                    refusals.append(str(refused))
+            return files, refusal_message(refusals)
 
         self.problem.setText("Attaching…")
-        self._runner.files(
-            prepare,
-            lambda files: self._runner.write(
-                lambda: desk.attachments.attach(incident_id, files, desk.actor_id),
-                lambda _: self._attached(len(files)),
-                self._failed,
-            ),
+        self._runner.files(prepare, self._store_files, self._failed)
+
+    def _store_files(self, prepared: tuple[list[PreparedFile], str]) -> None:
+        files, refused = prepared
+        if not files:
+            self.problem.setText(refused)
+            return
+        desk, incident_id = self._desk, self._incident_id
+        self._runner.write(
+            lambda: desk.attachments.attach(incident_id, files, desk.actor_id),
+            lambda _: self._attached(len(files), refused),
             self._failed,
         )
 
-    def _attached(self, count: int) -> None:
-        self.problem.setText(f"Attached {count} file{'s' if count != 1 else ''}.")
+    def _attached(self, count: int, refused: str = "") -> None:
+        attached = f"Attached {count} file{'s' if count != 1 else ''}."
+        self.problem.setText(f"{attached} {refused}" if refused else attached)
         self._written()
 
     def _written(self) -> None:

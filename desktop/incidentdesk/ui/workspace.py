@@ -28,7 +28,12 @@ from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.metrics import format_duration
 from incidentdesk.domain.sla import ClockState, SlaClock, sla_clock
-from incidentdesk.services.attachments import AttachmentInfo, human_size, prepare_bytes
+from incidentdesk.services.attachments import (
+    PARTLY_SEARCHABLE,
+    AttachmentInfo,
+    human_size,
+    prepare_bytes,
+)
 from incidentdesk.services.catalog import NamedItem, Person
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import NotAllowed, ValidationFailed
@@ -278,7 +283,10 @@ class IncidentWorkspace(QWidget):
         self.timeline.set_incident(incident)
         self.attachments.clear()
         for info in data.attachments:
-            item = QListWidgetItem(f"{info.filename} · {human_size(info.size)} · {info.media_type}")
+            label = f"{info.filename} · {human_size(info.size)} · {info.media_type}"
+            if info.partly_indexed:
+                label += f" · {PARTLY_SEARCHABLE}"
+            item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, info)
             self.attachments.addItem(item)
         self.tabs.setTabText(2, f"Attach&ments ({len(data.attachments)})")
