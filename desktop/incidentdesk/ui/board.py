@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QByteArray,
+    QEvent,
     QMimeData,
     QModelIndex,
     QObject,
@@ -379,6 +380,7 @@ class BoardGrid(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row, 1)
         self.show_finished.toggled.connect(self._show_finished)
+        self._focused_column: BoardColumn | None = None
         self._unapplied: list[tuple[BoardColumn, ColumnCards]] = []
         self._when_applied: Callable[[], None] = _nothing
         self._apply_generation = 0
@@ -458,13 +460,21 @@ class BoardGrid(QWidget):
     def visible_columns(self) -> list[BoardColumn]:
         return [column for column in self.columns.values() if not column.isHidden()]
 
-    def current_card(self) -> BoardCard | None:
-        for column in self.visible_columns():
-            if column.view.hasFocus() and column.view.currentIndex().isValid():
-                return column.model.card(column.view.currentIndex().row())
-        return None
+    def selected_card(self) -> BoardCard | None:
+        """The card selected in the column that last had the keyboard focus: it still counts
+        while the focus is in the search box or a menu."""
+        column = self._focused_column
+        if column is None or column.isHidden():
+            return None
+        rows = column.view.selectionModel().selectedRows()
+        return column.model.card(rows[0].row()) if rows else None
 
     def eventFilter(self, watched: QObject, event: Any) -> bool:
+        if event.type() == QEvent.Type.FocusIn:
+            self._focused_column = next(
+                (column for column in self.columns.values() if column.view is watched),
+                self._focused_column,
+            )
         if isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
             columns = self.visible_columns()
             views = [column.view for column in columns]

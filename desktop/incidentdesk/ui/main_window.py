@@ -460,19 +460,32 @@ class MainWindow(QMainWindow):
     def forms(self) -> list[IncidentForm]:
         return list(self._forms)
 
+    def selected_incident_id(self) -> int | None:
+        """The incident selected in the view in front (the board or the list); never the
+        hidden view's."""
+        if self.views.currentIndex() == 0:
+            card = self.board.grid.selected_card()
+            return card.id if card is not None else None
+        rows = self.table.selectionModel().selectedRows()
+        return int(rows[0].data(INCIDENT_ID_ROLE)) if rows else None
+
+    def _nothing_selected(self, to_do: str) -> None:
+        where = "on the board" if self.views.currentIndex() == 0 else "in the list"
+        self.statusBar().showMessage(f"Select an incident {where} to {to_do} it.", 5000)
+
     def _open_current(self) -> None:
-        index = self.table.currentIndex()
-        if index.isValid():
-            self.open_workspace(index.data(INCIDENT_ID_ROLE))
+        incident_id = self.selected_incident_id()
+        if incident_id is None:
+            self._nothing_selected("open")
         else:
-            self.statusBar().showMessage("Select an incident in the list to open it.", 5000)
+            self.open_workspace(incident_id)
 
     def _edit_current(self) -> None:
-        index = self.table.currentIndex()
-        if index.isValid():
-            self.open_form(index.data(INCIDENT_ID_ROLE))
+        incident_id = self.selected_incident_id()
+        if incident_id is None:
+            self._nothing_selected("edit")
         else:
-            self.statusBar().showMessage("Select an incident in the list to edit it.", 5000)
+            self.open_form(incident_id)
 
     def _incident_saved(self, incident: Incident) -> None:
         self.statusBar().showMessage(f"{incident.key} saved: {incident.title}", 8000)
