@@ -30,6 +30,7 @@ from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.ui.board import BoardGrid, CardDrop
 from incidentdesk.ui.card_delegate import draw_cards
+from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
@@ -51,7 +52,7 @@ class StatusMove:
 
 class BoardPage(QWidget):
     loaded = Signal()
-    moved = Signal()  # a move was saved (or undone)
+    moved = Signal()  # a move was saved (or undone); it is published on the change stream
     open_requested = Signal(int)
 
     def __init__(
@@ -93,6 +94,11 @@ class BoardPage(QWidget):
         self._timer.setInterval(REFRESH_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        runner.changes.incidents_changed.connect(self._incidents_changed)
+
+    def _incidents_changed(self, change: IncidentsChanged) -> None:
+        if change.concerns(self._desk):
+            self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -271,7 +277,7 @@ class BoardPage(QWidget):
     def _reranked(self, card: BoardCard, move: RankMove) -> None:
         self._undo.append(move)
         self.message.setText(f"{card.key} has a new place. Ctrl+Z takes it back.")
-        self._moved()
+        self._moved(card.id)
 
     def _take(self, incident_id: int, step: Step) -> None:
         card = self._card(incident_id)
@@ -305,11 +311,13 @@ class BoardPage(QWidget):
     def _status_moved(self, card: BoardCard, incident: Incident) -> None:
         self._undo.append(StatusMove(card.id, card.status, milestones_of(card), incident.version))
         self.message.setText(f"{card.key} is now {incident.status.label}. Ctrl+Z takes it back.")
-        self._moved()
+        self._moved(card.id)
 
-    def _moved(self) -> None:
+    def _moved(self, incident_id: int) -> None:
+        """Every open view, this board too, shows the move through the change stream."""
+        if self._desk is not None:
+            self._runner.changes.publish(self._desk, [incident_id])
         self.moved.emit()
-        self.refresh()
 
     def _move_failed(self, error: Exception) -> None:
         if isinstance(error, NotAllowed):
@@ -339,8 +347,8 @@ class BoardPage(QWidget):
             work = lambda: board.undo_status(  # noqa: E731
                 last.incident_id, last.previous, last.milestones, last.version, actor
             )
-        self._runner.write(work, lambda _: self._undone(), self._move_failed)
+        self._runner.write(work, lambda _: self._undone(last.incident_id), self._move_failed)
 
-    def _undone(self) -> None:
+    def _undone(self, incident_id: int) -> None:
         self.message.setText("The last move was taken back.")
-        self._moved()
+        self._moved(incident_id)

@@ -988,6 +988,7 @@ class IncidentForm(QDialog):
         key = self._draft_key
         pasted = list(self._pasted_paths.values())
         self._runner.files(lambda: self._forget_draft(key, pasted), lambda _: None)
+        self._runner.changes.publish(self._desk, [incident.id])
         self.saved.emit(incident)
         self.accept()
 

@@ -34,6 +34,7 @@ from incidentdesk.services.desk import Desk
 from incidentdesk.services.drafts import DraftStore, SavedDraft
 from incidentdesk.services.incidents import IncidentQuery, SortKey
 from incidentdesk.ui.board_page import BoardPage
+from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.filter_bar import (
     FilterBar,
@@ -134,7 +135,6 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.empty_label)
         self.board = BoardPage(runner, dialogs)
         self.board.open_requested.connect(self.open_workspace)
-        self.board.moved.connect(self.model.refresh)
         self.board.loaded.connect(self._board_loaded)
         for column in self.board.grid.columns.values():
             column.view.viewport().installEventFilter(self)
@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self.model.loaded.connect(self._list_loaded)
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
+        runner.changes.incidents_changed.connect(self._incidents_changed)
         self._restore_settings()
 
     # Building
@@ -406,7 +407,6 @@ class MainWindow(QMainWindow):
                 self._desk, self._runner, self._dialogs, incident_id, self
             )
             workspace.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            workspace.changed.connect(lambda _: self.model.refresh())
             workspace.edit_requested.connect(self.open_form)
             workspace.destroyed.connect(lambda: self._workspaces.pop(incident_id, None))
             self._workspaces[incident_id] = workspace
@@ -489,10 +489,6 @@ class MainWindow(QMainWindow):
 
     def _incident_saved(self, incident: Incident) -> None:
         self.statusBar().showMessage(f"{incident.key} saved: {incident.title}", 8000)
-        self.model.refresh()
-        workspace = self._workspaces.get(incident.id)
-        if workspace is not None:
-            workspace.refresh()
 
     def _offer_drafts(self) -> None:
         """After a crash or a failed save, offer what was being typed."""
@@ -558,6 +554,12 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.model.refresh()
         self.board.refresh()
+
+    def _incidents_changed(self, change: IncidentsChanged) -> None:
+        # The board and the workspaces listen for themselves. A hidden list refreshes too:
+        # one page, and it keeps its selection and scroll position (see IncidentTable).
+        if change.concerns(self._desk):
+            self.model.refresh()
 
     def _board_loaded(self) -> None:
         # The columns fill in over a few passes of the event loop: painted means all of them,

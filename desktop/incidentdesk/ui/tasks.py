@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from incidentdesk.ui.changes import ChangeStream
+
 log = logging.getLogger(__name__)
 
 # The workers run Python beside the GUI thread. Each time the GUI thread calls into Python
@@ -46,6 +48,8 @@ class TaskRunner(QObject):
         self._latest_lock = threading.Lock()
         self._pending = 0
         self._shut_down = False
+        # Every widget that writes has the runner: its result handler publishes here.
+        self.changes = ChangeStream(self)
         self._delivered.connect(self._deliver)
         self._progressed.connect(lambda report: report[0](*report[1:]))
 
