@@ -15,6 +15,7 @@ from incidentdesk.domain.enums import Status
 from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.lifecycle import NOTE_REQUIRED, Step
 from incidentdesk.services.board import (
+    BOARD_STATUSES,
     FIRST_CARDS,
     BoardCard,
     ColumnCards,
@@ -32,10 +33,21 @@ from incidentdesk.ui.board import BoardGrid, CardDrop
 from incidentdesk.ui.card_delegate import draw_cards
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.filter_bar import narrows
 from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
 
 REFRESH_INTERVAL_MS = 30_000
+NO_OPEN_INCIDENTS = "<p><b>No open incidents.</b> Press <b>Ctrl+N</b> to log one.</p>"
+NEW_DATABASE = (
+    "<p>This database has no incidents yet. To try Incident Desk with realistic data, run "
+    "<code>incidentdesk demo --incidents 1000</code> (with <code>--db</code> and the address "
+    "for a database other than the default one), then press <b>F5</b>.</p>"
+)
+NOTHING_MATCHES = (
+    "<p><b>No incidents on the board match these filters.</b> Clear the search or the "
+    "filters to see the rest.</p>"
+)
 Targets = dict[str, dict[str, int]]
 Drawn = dict[Hashable, QImage]
 
@@ -76,12 +88,19 @@ class BoardPage(QWidget):
         self.message = QLabel()
         self.message.setAccessibleName("Board message")
         self.message.setWordWrap(True)
+        self.empty_hint = QLabel()
+        self.empty_hint.setAccessibleName("What to do on an empty board")
+        self.empty_hint.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.hide()
         top = QHBoxLayout()
         top.addWidget(self.message, 1)
         top.addWidget(self.grid.show_finished)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.grid, 1)
         # One action for Ctrl+Z, which the main window also puts in its menu: a second
         # shortcut for the same keys would make Ctrl+Z ambiguous, and then neither fires.
@@ -129,15 +148,17 @@ class BoardPage(QWidget):
         loaded, looks = self.grid.loaded(), self.grid.card_looks()
         known = self.grid.delegate.has_drawn
 
-        def load() -> tuple[dict[Status, ColumnCards], Targets, datetime, Drawn]:
+        def load() -> tuple[dict[Status, ColumnCards], Targets, datetime, Drawn, bool]:
             columns = desk.board.columns(query, finished, loaded)
+            no_open = not any(columns[status].ids for status in BOARD_STATUSES if status in columns)
+            database_empty = no_open and desk.incidents.count(IncidentQuery()) == 0
             targets, now = desk.settings.sla_targets(), datetime.now(UTC)
             drawn: Drawn = {}
             # The cards that will show are drawn here, so that the GUI thread only copies them.
             for status, (look, shown) in looks.items():
                 cards = columns[status].cards[shown] if status in columns else []
                 drawn.update(draw_cards(cards, look, targets, now, known))
-            return columns, targets, now, drawn
+            return columns, targets, now, drawn, database_empty
 
         self._runner.run_latest(
             "board",
@@ -155,6 +176,7 @@ class BoardPage(QWidget):
         targets: Targets,
         now: datetime,
         drawn: Drawn,
+        database_empty: bool,
     ) -> None:
         loaded = self.grid.loaded()
         if any(loaded[status] > max(FIRST_CARDS, asked_for[status]) for status in loaded):
@@ -163,7 +185,21 @@ class BoardPage(QWidget):
             self.refresh()
             return
         self.grid.delegate.add_drawn(drawn)
+        self._show_empty_hint(columns, database_empty)
         self.grid.apply(columns, targets, now, self.loaded.emit)
+
+    def _show_empty_hint(self, columns: dict[Status, ColumnCards], database_empty: bool) -> None:
+        """With no open incident on the board: what to do next, or that the filters hide
+        them all."""
+        if any(columns[status].ids for status in BOARD_STATUSES if status in columns):
+            self.empty_hint.hide()
+            return
+        if narrows(self._query):
+            text = NOTHING_MATCHES
+        else:
+            text = NO_OPEN_INCIDENTS + (NEW_DATABASE if database_empty else "")
+        self.empty_hint.setText(text)
+        self.empty_hint.show()
 
     def _build_more(self, status: Status, ids: list[int]) -> None:
         """A column scrolled to its last card: build the next ones."""

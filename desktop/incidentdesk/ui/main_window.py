@@ -42,6 +42,7 @@ from incidentdesk.ui.filter_bar import (
     Filters,
     Me,
     apply_filters,
+    narrows,
     saved_views,
     store_saved_views,
 )
@@ -646,6 +647,11 @@ class MainWindow(QMainWindow):
             return (
                 f"<p>No incidents match <b>{html.escape(query.text)}</b>.</p>"
                 "<p>Check the spelling or search for fewer words.</p>"
+            )
+        if narrows(query):
+            return (
+                "<p>No incidents match these filters.</p>"
+                "<p>Clear some of them, or choose <b>All incidents</b>, to see the rest.</p>"
             )
         return (
             "<p>No incidents with this status.</p>"
