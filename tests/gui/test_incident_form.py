@@ -603,6 +603,7 @@ def test_an_edit_conflict_is_shown_and_can_be_overwritten(
 
 
 def test_ctrl_e_on_a_list_row_opens_the_edit_form(qtbot, window: MainWindow) -> None:
+    window.show_view(1)  # the list in front: Ctrl+E takes the selection of the view shown
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     window.table.setFocus()
