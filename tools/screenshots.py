@@ -1,7 +1,11 @@
-"""Render the main views with demo data to docs/screenshots/*.png (`make screenshots`)."""
+"""Render the main views with demo data to docs/screenshots/*.png (`make screenshots`), in the
+light and the dark theme. ``--scale 2`` renders at a device pixel ratio of 2 (a high-DPI
+screen), and ``--output DIR`` writes elsewhere, to check such a rendering without replacing
+the documentation's pictures."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -26,9 +30,10 @@ from incidentdesk.services.postmortems import PostmortemText
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.tasks import TaskRunner
-from incidentdesk.ui.theme import use_dark_theme
+from incidentdesk.ui.theme import use_dark_theme, use_readable_style
 
-OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+OUTPUT = {"folder": DOCS_SCREENSHOTS}  # where ``shoot`` writes; ``--output`` changes it
 WINDOW_SIZE = (1440, 860)
 DEMO_INCIDENTS = 2000
 
@@ -54,9 +59,9 @@ def settle() -> None:
 
 def shoot(window: QWidget, name: str) -> None:
     settle()
-    path = OUTPUT / f"{name}.png"
+    path = OUTPUT["folder"] / f"{name}.png"
     window.grab().save(str(path))
-    print(f"wrote {path.relative_to(OUTPUT.parent.parent)}")
+    print(f"wrote {path}")
 
 
 class DiscardingDialogs(DialogService):
@@ -257,6 +262,13 @@ def render(address: str, folder: Path, suffix: str, major_incident: int) -> None
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="device pixel ratio")
+    parser.add_argument("--output", type=Path, default=DOCS_SCREENSHOTS, help="folder")
+    options = parser.parse_args()
+    OUTPUT["folder"] = options.output
+    if options.scale != 1.0:
+        os.environ["QT_SCALE_FACTOR"] = str(options.scale)  # read when the application starts
     with tempfile.TemporaryDirectory() as folder:
         settings_folder = Path(folder) / "settings"
         QCoreApplication.setOrganizationName("Incident Desk Screenshots")
@@ -264,13 +276,13 @@ def main() -> int:
         QSettings.setPath(
             QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_folder)
         )
-        app = QApplication(sys.argv)
-        app.setStyle("Fusion")
+        app = QApplication(sys.argv[:1])
+        use_readable_style(app)
         address = f"sqlite:///{Path(folder) / 'demo.db'}"
         desk = open_desk(address, login="demo")
         demo.generate(desk.store, DEMO_INCIDENTS, seed=2026)
         desk.close()
-        OUTPUT.mkdir(parents=True, exist_ok=True)
+        options.output.mkdir(parents=True, exist_ok=True)
         major_incident = prepare_major_incident(address)
         render(address, Path(folder), "", major_incident)
         use_dark_theme(app)

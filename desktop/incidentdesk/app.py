@@ -86,9 +86,11 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
     from incidentdesk.ui.dialogs import DialogService
     from incidentdesk.ui.main_window import MainWindow
     from incidentdesk.ui.tasks import TaskRunner
+    from incidentdesk.ui.theme import use_readable_style
 
     qInstallMessageHandler(_log_qt_message)
     app = QApplication.instance() or QApplication(sys.argv)
+    use_readable_style(app)
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName("Incident Desk")
     app.setOrganizationDomain("incidentdesk.example")

@@ -746,7 +746,7 @@ def test_a_refresh_that_would_show_fewer_cards_than_were_built_meanwhile_loads_a
         for status, column in board.desk.board.columns(IncidentQuery()).items()
     }
     with qtbot.waitSignal(page.loaded, timeout=10_000):
-        page._loaded(asked_for, stale, {}, datetime.now(UTC), {})
+        page._loaded(asked_for, stale, {}, datetime.now(UTC), {}, False)
     assert model.rowCount() == len(shown)
     assert board.shown(Status.INVESTIGATING) == shown
 

@@ -843,6 +843,7 @@ def test_their_changes_can_be_taken_into_the_form_keeping_my_other_edits(
 
 
 def test_ctrl_e_on_a_list_row_opens_the_edit_form(qtbot, window: MainWindow) -> None:
+    window.show_view(1)  # the list in front: Ctrl+E takes the selection of the view shown
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     window.table.setFocus()

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QByteArray,
+    QEvent,
     QMimeData,
     QModelIndex,
     QObject,
@@ -21,13 +22,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QListView,
+    QScrollArea,
     QStyle,
     QStyleOptionViewItem,
     QVBoxLayout,
@@ -36,7 +38,13 @@ from PySide6.QtWidgets import (
 
 from incidentdesk.domain.enums import Status
 from incidentdesk.services.board import BOARD_STATUSES, MORE_CARDS, BoardCard, ColumnCards
-from incidentdesk.ui.card_delegate import CARD_ROLE, CardDelegate, CardLook
+from incidentdesk.ui.card_delegate import (
+    CARD_MARGIN,
+    CARD_PADDING,
+    CARD_ROLE,
+    CardDelegate,
+    CardLook,
+)
 
 CARD_MIME_TYPE = "application/x-incidentdesk-card"
 # More changes than this in one refresh and the column is reset instead of patched.
@@ -49,6 +57,24 @@ FROM_ANOTHER_DATABASE = (
 )
 Index = QModelIndex | QPersistentModelIndex
 EMPTY_COLUMN = ColumnCards([], [])
+# The widest key a card must show uncut, and the widest severity and priority beside it.
+WIDEST_KEY, WIDEST_SEVERITY, WIDEST_PRIORITY = "INC-100000", "SEV1", "P1"
+
+
+def minimum_card_width(font: QFont) -> int:
+    """The width of a card whose first line (key, severity badge, priority) is not cut; it
+    follows the delegate's layout of that line."""
+    bold = QFont(font)
+    bold.setBold(True)
+    metrics, bold_metrics = QFontMetrics(font), QFontMetrics(bold)
+    first_line = (
+        bold_metrics.horizontalAdvance(WIDEST_KEY)
+        + bold_metrics.horizontalAdvance(f" {WIDEST_SEVERITY} ")
+        + 4
+        + metrics.horizontalAdvance(WIDEST_PRIORITY)
+        + 6
+    )
+    return first_line + 2 * CARD_PADDING + 2 + 2 * CARD_MARGIN
 
 
 def _nothing() -> None:
@@ -338,6 +364,21 @@ class BoardColumn(QWidget):
         layout.addWidget(self.view, 1)
         self.model.total_changed.connect(self._count_changed)
         self._count_changed()
+        self._fit_minimum_width()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_minimum_width()
+
+    def _fit_minimum_width(self) -> None:
+        """Wide enough for a card's key and badges; a narrower window scrolls the board
+        sideways instead of cutting keys to "INC·"."""
+        view = self.view
+        scroll_bar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
+        margins = self.layout().contentsMargins()
+        chrome = 2 * view.frameWidth() + scroll_bar + 2 + margins.left() + margins.right()
+        self.setMinimumWidth(minimum_card_width(view.font()) + chrome)
 
     def fitting(self) -> int:
         """How many cards the column shows at its height."""
@@ -363,7 +404,10 @@ class BoardGrid(QWidget):
         self.delegate = CardDelegate(self)
         self.show_finished = QCheckBox("Show &closed and cancelled")
         self.columns: dict[Status, BoardColumn] = {}
-        row = QHBoxLayout()
+        strip = QWidget()
+        row = QHBoxLayout(strip)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)  # each column keeps a margin of its own
         for status in Status:
             column = BoardColumn(status, self.delegate)
             column.view.installEventFilter(self)
@@ -375,10 +419,19 @@ class BoardGrid(QWidget):
             column.setVisible(status in BOARD_STATUSES)
             self.columns[status] = column
             row.addWidget(column, 1)
+        # The columns scroll on their own; the strip of them scrolls sideways when the window
+        # is too narrow for all of them at their minimum width.
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidget(strip)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll_area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row, 1)
+        layout.addWidget(self.scroll_area, 1)
         self.show_finished.toggled.connect(self._show_finished)
+        self._focused_column: BoardColumn | None = None
         self._unapplied: list[tuple[BoardColumn, ColumnCards]] = []
         self._when_applied: Callable[[], None] = _nothing
         self._apply_generation = 0
@@ -458,13 +511,23 @@ class BoardGrid(QWidget):
     def visible_columns(self) -> list[BoardColumn]:
         return [column for column in self.columns.values() if not column.isHidden()]
 
-    def current_card(self) -> BoardCard | None:
-        for column in self.visible_columns():
-            if column.view.hasFocus() and column.view.currentIndex().isValid():
-                return column.model.card(column.view.currentIndex().row())
-        return None
+    def selected_card(self) -> BoardCard | None:
+        """The card selected in the column that last had the keyboard focus: it still counts
+        while the focus is in the search box or a menu."""
+        column = self._focused_column
+        if column is None or column.isHidden():
+            return None
+        rows = column.view.selectionModel().selectedRows()
+        return column.model.card(rows[0].row()) if rows else None
 
     def eventFilter(self, watched: QObject, event: Any) -> bool:
+        if event.type() == QEvent.Type.FocusIn:
+            self._focused_column = next(
+                (column for column in self.columns.values() if column.view is watched),
+                self._focused_column,
+            )
+            if self._focused_column is not None:
+                self.scroll_area.ensureWidgetVisible(self._focused_column, 0, 0)
         if isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
             columns = self.visible_columns()
             views = [column.view for column in columns]

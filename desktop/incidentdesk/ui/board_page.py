@@ -15,6 +15,7 @@ from incidentdesk.domain.enums import Status
 from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.lifecycle import NOTE_REQUIRED, Step
 from incidentdesk.services.board import (
+    BOARD_STATUSES,
     FIRST_CARDS,
     BoardCard,
     ColumnCards,
@@ -30,11 +31,23 @@ from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.ui.board import BoardGrid, CardDrop
 from incidentdesk.ui.card_delegate import draw_cards
+from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.filter_bar import narrows
 from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
 
 REFRESH_INTERVAL_MS = 30_000
+NO_OPEN_INCIDENTS = "<p><b>No open incidents.</b> Press <b>Ctrl+N</b> to log one.</p>"
+NEW_DATABASE = (
+    "<p>This database has no incidents yet. To try Incident Desk with realistic data, run "
+    "<code>incidentdesk demo --incidents 1000</code> (with <code>--db</code> and the address "
+    "for a database other than the default one), then press <b>F5</b>.</p>"
+)
+NOTHING_MATCHES = (
+    "<p><b>No incidents on the board match these filters.</b> Clear the search or the "
+    "filters to see the rest.</p>"
+)
 Targets = dict[str, dict[str, int]]
 Drawn = dict[Hashable, QImage]
 
@@ -51,7 +64,7 @@ class StatusMove:
 
 class BoardPage(QWidget):
     loaded = Signal()
-    moved = Signal()  # a move was saved (or undone)
+    moved = Signal()  # a move was saved (or undone); it is published on the change stream
     open_requested = Signal(int)
 
     def __init__(
@@ -75,12 +88,19 @@ class BoardPage(QWidget):
         self.message = QLabel()
         self.message.setAccessibleName("Board message")
         self.message.setWordWrap(True)
+        self.empty_hint = QLabel()
+        self.empty_hint.setAccessibleName("What to do on an empty board")
+        self.empty_hint.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.hide()
         top = QHBoxLayout()
         top.addWidget(self.message, 1)
         top.addWidget(self.grid.show_finished)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.grid, 1)
         # One action for Ctrl+Z, which the main window also puts in its menu: a second
         # shortcut for the same keys would make Ctrl+Z ambiguous, and then neither fires.
@@ -93,6 +113,11 @@ class BoardPage(QWidget):
         self._timer.setInterval(REFRESH_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        runner.changes.incidents_changed.connect(self._incidents_changed)
+
+    def _incidents_changed(self, change: IncidentsChanged) -> None:
+        if change.concerns(self._desk):
+            self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -123,15 +148,17 @@ class BoardPage(QWidget):
         loaded, looks = self.grid.loaded(), self.grid.card_looks()
         known = self.grid.delegate.has_drawn
 
-        def load() -> tuple[dict[Status, ColumnCards], Targets, datetime, Drawn]:
+        def load() -> tuple[dict[Status, ColumnCards], Targets, datetime, Drawn, bool]:
             columns = desk.board.columns(query, finished, loaded)
+            no_open = not any(columns[status].ids for status in BOARD_STATUSES if status in columns)
+            database_empty = no_open and desk.incidents.count(IncidentQuery()) == 0
             targets, now = desk.settings.sla_targets(), datetime.now(UTC)
             drawn: Drawn = {}
             # The cards that will show are drawn here, so that the GUI thread only copies them.
             for status, (look, shown) in looks.items():
                 cards = columns[status].cards[shown] if status in columns else []
                 drawn.update(draw_cards(cards, look, targets, now, known))
-            return columns, targets, now, drawn
+            return columns, targets, now, drawn, database_empty
 
         self._runner.run_latest(
             "board",
@@ -149,6 +176,7 @@ class BoardPage(QWidget):
         targets: Targets,
         now: datetime,
         drawn: Drawn,
+        database_empty: bool,
     ) -> None:
         loaded = self.grid.loaded()
         if any(loaded[status] > max(FIRST_CARDS, asked_for[status]) for status in loaded):
@@ -157,7 +185,21 @@ class BoardPage(QWidget):
             self.refresh()
             return
         self.grid.delegate.add_drawn(drawn)
+        self._show_empty_hint(columns, database_empty)
         self.grid.apply(columns, targets, now, self.loaded.emit)
+
+    def _show_empty_hint(self, columns: dict[Status, ColumnCards], database_empty: bool) -> None:
+        """With no open incident on the board: what to do next, or that the filters hide
+        them all."""
+        if any(columns[status].ids for status in BOARD_STATUSES if status in columns):
+            self.empty_hint.hide()
+            return
+        if narrows(self._query):
+            text = NOTHING_MATCHES
+        else:
+            text = NO_OPEN_INCIDENTS + (NEW_DATABASE if database_empty else "")
+        self.empty_hint.setText(text)
+        self.empty_hint.show()
 
     def _build_more(self, status: Status, ids: list[int]) -> None:
         """A column scrolled to its last card: build the next ones."""
@@ -271,7 +313,7 @@ class BoardPage(QWidget):
     def _reranked(self, card: BoardCard, move: RankMove) -> None:
         self._undo.append(move)
         self.message.setText(f"{card.key} has a new place. Ctrl+Z takes it back.")
-        self._moved()
+        self._moved(card.id)
 
     def _take(self, incident_id: int, step: Step) -> None:
         card = self._card(incident_id)
@@ -305,11 +347,13 @@ class BoardPage(QWidget):
     def _status_moved(self, card: BoardCard, incident: Incident) -> None:
         self._undo.append(StatusMove(card.id, card.status, milestones_of(card), incident.version))
         self.message.setText(f"{card.key} is now {incident.status.label}. Ctrl+Z takes it back.")
-        self._moved()
+        self._moved(card.id)
 
-    def _moved(self) -> None:
+    def _moved(self, incident_id: int) -> None:
+        """Every open view, this board too, shows the move through the change stream."""
+        if self._desk is not None:
+            self._runner.changes.publish(self._desk, [incident_id])
         self.moved.emit()
-        self.refresh()
 
     def _move_failed(self, error: Exception) -> None:
         if isinstance(error, NotAllowed):
@@ -339,8 +383,8 @@ class BoardPage(QWidget):
             work = lambda: board.undo_status(  # noqa: E731
                 last.incident_id, last.previous, last.milestones, last.version, actor
             )
-        self._runner.write(work, lambda _: self._undone(), self._move_failed)
+        self._runner.write(work, lambda _: self._undone(last.incident_id), self._move_failed)
 
-    def _undone(self) -> None:
+    def _undone(self, incident_id: int) -> None:
         self.message.setText("The last move was taken back.")
-        self._moved()
+        self._moved(incident_id)

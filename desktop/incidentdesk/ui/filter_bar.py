@@ -1,5 +1,7 @@
 """The filters shared by the board and the list: mine, my team, severity, service, category,
-assignee and free text; and named views that remember a set of them."""
+assignee and free text; and named views that remember a set of them. The less used ones
+(service, category, assignee) fold away behind "More Filters", so the bar fits a window of
+the default width."""
 
 from __future__ import annotations
 
@@ -7,8 +9,16 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from incidentdesk.domain.enums import Severity
 from incidentdesk.services.catalog import NamedItem, Person
@@ -79,6 +89,18 @@ def apply_filters(query: IncidentQuery, filters: Filters, me: Me) -> IncidentQue
     )
 
 
+def narrows(query: IncidentQuery) -> bool:
+    """Whether the search or a filter of the bar leaves incidents out (statuses aside)."""
+    return bool(
+        query.text.strip()
+        or query.severities
+        or query.service_ids
+        or query.category_ids
+        or query.team_ids
+        or query.assignee_ids
+    )
+
+
 class FilterBar(QWidget):
     """Emits ``changed`` with the new Filters whenever any control changes."""
 
@@ -110,23 +132,57 @@ class FilterBar(QWidget):
         self.assignee = QComboBox()
         self.assignee.setAccessibleName("Assignee")
         self._fill(FilterChoices())
-        layout = QHBoxLayout(self)
+        self.more_button = QToolButton()
+        self.more_button.setCheckable(True)
+        self.more_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.more_button.setAccessibleName("More filters")
+        self.more_button.setToolTip("Filter by service, category and assignee too")
+        self.more_button.toggled.connect(self._show_more)
+        first_row = QHBoxLayout()
+        first_row.addWidget(self.search, 3)
+        for widget in (self.mine, self.my_team, self.severity, self.more_button):
+            first_row.addWidget(widget)
+        self.more_row = QWidget()
+        second_row = QHBoxLayout(self.more_row)
+        second_row.setContentsMargins(0, 0, 0, 0)
+        for widget in self._folded():
+            second_row.addWidget(widget)
+        second_row.addStretch()
+        self.more_row.hide()
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.search, 3)
-        for widget in (
-            self.mine,
-            self.my_team,
-            self.severity,
-            self.service,
-            self.category,
-            self.assignee,
-        ):
-            layout.addWidget(widget)
+        layout.setSpacing(2)
+        layout.addLayout(first_row)
+        layout.addWidget(self.more_row)
+        order = [self.search, self.mine, self.my_team, self.severity, self.more_button]
+        for before, after in zip(order, [*order[1:], *self._folded()], strict=False):
+            QWidget.setTabOrder(before, after)
+        for before, after in zip(self._folded(), self._folded()[1:], strict=False):
+            QWidget.setTabOrder(before, after)
+        self._show_folded_in_use()
         self.search.textChanged.connect(self._emit)
         for box in (self.mine, self.my_team):
             box.toggled.connect(self._emit)
         for combo in (self.severity, self.service, self.category, self.assignee):
             combo.currentIndexChanged.connect(self._emit)
+
+    def filter_widgets(self) -> list[QWidget]:
+        return [self.search, self.mine, self.my_team, self.severity, *self._folded()]
+
+    def _folded(self) -> list[QComboBox]:
+        return [self.service, self.category, self.assignee]
+
+    def _show_more(self, shown: bool) -> None:
+        self.more_row.setVisible(shown)
+        self._show_folded_in_use()
+
+    def _show_folded_in_use(self) -> None:
+        """The button says how many of the folded filters narrow the incidents shown."""
+        in_use = sum(1 for combo in self._folded() if combo.currentData() is not None)
+        self.more_button.setText(f"More Filte&rs ({in_use})" if in_use else "More Filte&rs")
+        self.more_button.setAccessibleDescription(
+            f"Service, category and assignee; {in_use} in use"
+        )
 
     def set_choices(self, choices: FilterChoices) -> None:
         """Fill the catalog lists (after a database opened), keeping what was chosen."""
@@ -177,10 +233,14 @@ class FilterBar(QWidget):
             combo.setCurrentIndex(max(0, combo.findData(value)))
         for widget in widgets:
             widget.blockSignals(False)
+        if any(combo.currentData() is not None for combo in self._folded()):
+            self.more_button.setChecked(True)  # a saved view's filters are all on show
+        self._show_folded_in_use()
         if emit:
             self._emit()
 
     def _emit(self, *_: Any) -> None:
+        self._show_folded_in_use()
         self.changed.emit(self.filters())
 
 

@@ -1090,6 +1090,7 @@ class IncidentForm(QDialog):
         self._runner.files(
             lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
         )
+        self._runner.changes.publish(self._desk, [incident.id])
         self.saved.emit(incident)
         self.accept()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex, QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QTableView, QWidget
 
@@ -138,6 +138,40 @@ class IncidentTable(QTableView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self._drawn = DrawnImages()
         self._look: RowLook | None = None
+        self._place: tuple[int | None, int, int] = (None, 0, 0)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        if isinstance(model, IncidentTableModel):
+            model.modelAboutToBeReset.connect(self._remember_place)
+            model.modelReset.connect(self._restore_place)
+
+    def _remember_place(self) -> None:
+        rows = self.selectionModel().selectedRows()
+        selected = self.model().listed(rows[0].row()).id if rows else None  # type: ignore[attr-defined]
+        self._place = (
+            selected,
+            self.verticalScrollBar().value(),
+            self.horizontalScrollBar().value(),
+        )
+
+    def _restore_place(self) -> None:
+        """The selected incident stays selected where it is still listed; a refresh of the
+        same query also keeps the scroll position."""
+        model = self.model()
+        assert isinstance(model, IncidentTableModel)
+        selected, vertical, horizontal = self._place
+        row = model.row_of(selected) if selected is not None else None
+        if row is not None:
+            flags = QItemSelectionModel.SelectionFlag
+            self.selectionModel().setCurrentIndex(
+                model.index(row, max(0, self.currentIndex().column())),
+                flags.ClearAndSelect | flags.Rows,
+            )
+        if model.refreshing:
+            self.updateGeometries()  # the scroll ranges for the new rows, before the values
+            self.verticalScrollBar().setValue(vertical)
+            self.horizontalScrollBar().setValue(horizontal)
 
     def draw_ahead(self) -> Callable[[list[ListedIncident]], Drawn] | None:
         """Work for the read thread: draw the rows a new first page will show (from the top)

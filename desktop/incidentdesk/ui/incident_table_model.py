@@ -23,6 +23,8 @@ from incidentdesk.ui.theme import severity_colours
 from incidentdesk.ui.times import local_text
 
 PAGE_SIZE = 200
+# A refresh reads as many rows as were loaded, so the view keeps its place, up to this many.
+REFRESH_ROWS_LIMIT = 10 * PAGE_SIZE
 INCIDENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
@@ -131,6 +133,7 @@ class IncidentTableModel(QAbstractTableModel):
         self._database_empty = False
         self._generation = 0
         self._fetching = False
+        self._refreshing = False
         self._colours = {severity: severity_colours(severity) for severity in Severity}
         # Set by the view: called when a search starts, it returns work for the read thread
         # that draws the rows of the first page that will show.
@@ -152,6 +155,12 @@ class IncidentTableModel(QAbstractTableModel):
         return self._counted
 
     @property
+    def refreshing(self) -> bool:
+        """True while the rows are replaced by a refresh of the same query (not a new one):
+        the view then keeps its scroll position."""
+        return self._refreshing
+
+    @property
     def database_empty(self) -> bool:
         """Whether the database holds no incidents at all (not merely none matching)."""
         return self._database_empty
@@ -167,6 +176,14 @@ class IncidentTableModel(QAbstractTableModel):
 
     def set_query(self, query: IncidentQuery) -> None:
         """Show the incidents matching ``query``; earlier queries still running are ignored."""
+        self._load(query, PAGE_SIZE, refreshing=False)
+
+    def refresh(self) -> None:
+        """Read the same query again, as many rows as are loaded (after a change)."""
+        rows = min(max(PAGE_SIZE, len(self._rows)), REFRESH_ROWS_LIMIT)
+        self._load(self._query, rows, refreshing=True)
+
+    def _load(self, query: IncidentQuery, limit: int, *, refreshing: bool) -> None:
         self._query = query
         self._generation += 1
         service = self._service
@@ -176,7 +193,7 @@ class IncidentTableModel(QAbstractTableModel):
         draw = self.draw_ahead()
 
         def first_page() -> tuple[list[ListedIncident], bool, object]:
-            rows = service.rows(query, 0, PAGE_SIZE)
+            rows = service.rows(query, 0, limit)
             database_empty = not rows and service.count(IncidentQuery()) == 0
             listed = _listed(rows)
             return listed, database_empty, draw(listed) if draw is not None else None
@@ -184,19 +201,20 @@ class IncidentTableModel(QAbstractTableModel):
         self._runner.run_latest(
             "incident-list",
             first_page,
-            lambda result: self._first_page_arrived(generation, result),
+            lambda result: self._first_page_arrived(generation, limit, refreshing, result),
             self._failed,
         )
-
-    def refresh(self) -> None:
-        self.set_query(self._query)
 
     def _failed(self, error: Exception) -> None:
         self._fetching = False
         self.load_failed.emit(error)
 
     def _first_page_arrived(
-        self, generation: int, result: tuple[list[ListedIncident], bool, object]
+        self,
+        generation: int,
+        limit: int,
+        refreshing: bool,
+        result: tuple[list[ListedIncident], bool, object],
     ) -> None:
         if generation != self._generation:
             return
@@ -207,13 +225,15 @@ class IncidentTableModel(QAbstractTableModel):
         # Typing on often brings the same first page (a distinctive word is complete): then
         # there is no reset, so no repaint, and the selection and scroll position stay.
         changed = rows != self._rows or colours != self._colours
+        self._refreshing = refreshing
         if changed:
             self.beginResetModel()
         self._rows, self._colours, self._fetching = rows, colours, False
-        self._more = len(rows) == PAGE_SIZE
+        self._more = len(rows) == limit
         self._total, self._counted = len(rows), not self._more
         if changed:
             self.endResetModel()
+        self._refreshing = False
         self.loaded.emit()
         if self._counted:
             self.total_changed.emit(self._total)
@@ -268,6 +288,11 @@ class IncidentTableModel(QAbstractTableModel):
 
     def listed(self, row: int) -> ListedIncident:
         return self._rows[row]
+
+    def row_of(self, incident_id: int) -> int | None:
+        return next(
+            (row for row, listed in enumerate(self._rows) if listed.id == incident_id), None
+        )
 
     # Qt's model interface
 

@@ -35,6 +35,7 @@ from incidentdesk.services.desk import Desk
 from incidentdesk.services.drafts import DraftStore, SavedDraft
 from incidentdesk.services.incidents import IncidentQuery, SortKey
 from incidentdesk.ui.board_page import BoardPage
+from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.filter_bar import (
     FilterBar,
@@ -42,6 +43,7 @@ from incidentdesk.ui.filter_bar import (
     Filters,
     Me,
     apply_filters,
+    narrows,
     saved_views,
     store_saved_views,
 )
@@ -135,7 +137,6 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.empty_label)
         self.board = BoardPage(runner, dialogs)
         self.board.open_requested.connect(self.open_workspace)
-        self.board.moved.connect(self.model.refresh)
         self.board.loaded.connect(self._board_loaded)
         for column in self.board.grid.columns.values():
             column.view.viewport().installEventFilter(self)
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
         self.model.loaded.connect(self._list_loaded)
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
+        runner.changes.incidents_changed.connect(self._incidents_changed)
         self._restore_settings()
 
     # Building
@@ -407,7 +409,6 @@ class MainWindow(QMainWindow):
                 self._desk, self._runner, self._dialogs, incident_id, self
             )
             workspace.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            workspace.changed.connect(lambda _: self.model.refresh())
             workspace.edit_requested.connect(self.open_form)
             workspace.destroyed.connect(lambda: self._workspaces.pop(incident_id, None))
             self._workspaces[incident_id] = workspace
@@ -461,26 +462,35 @@ class MainWindow(QMainWindow):
     def forms(self) -> list[IncidentForm]:
         return list(self._forms)
 
+    def selected_incident_id(self) -> int | None:
+        """The incident selected in the view in front (the board or the list); never the
+        hidden view's."""
+        if self.views.currentIndex() == 0:
+            card = self.board.grid.selected_card()
+            return card.id if card is not None else None
+        rows = self.table.selectionModel().selectedRows()
+        return int(rows[0].data(INCIDENT_ID_ROLE)) if rows else None
+
+    def _nothing_selected(self, to_do: str) -> None:
+        where = "on the board" if self.views.currentIndex() == 0 else "in the list"
+        self.statusBar().showMessage(f"Select an incident {where} to {to_do} it.", 5000)
+
     def _open_current(self) -> None:
-        index = self.table.currentIndex()
-        if index.isValid():
-            self.open_workspace(index.data(INCIDENT_ID_ROLE))
+        incident_id = self.selected_incident_id()
+        if incident_id is None:
+            self._nothing_selected("open")
         else:
-            self.statusBar().showMessage("Select an incident in the list to open it.", 5000)
+            self.open_workspace(incident_id)
 
     def _edit_current(self) -> None:
-        index = self.table.currentIndex()
-        if index.isValid():
-            self.open_form(index.data(INCIDENT_ID_ROLE))
+        incident_id = self.selected_incident_id()
+        if incident_id is None:
+            self._nothing_selected("edit")
         else:
-            self.statusBar().showMessage("Select an incident in the list to edit it.", 5000)
+            self.open_form(incident_id)
 
     def _incident_saved(self, incident: Incident) -> None:
         self.statusBar().showMessage(f"{incident.key} saved: {incident.title}", 8000)
-        self.model.refresh()
-        workspace = self._workspaces.get(incident.id)
-        if workspace is not None:
-            workspace.refresh()
 
     def _offer_drafts(self) -> None:
         """After a crash or a failed save, offer what was being typed."""
@@ -549,6 +559,12 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.model.refresh()
         self.board.refresh()
+
+    def _incidents_changed(self, change: IncidentsChanged) -> None:
+        # The board and the workspaces listen for themselves. A hidden list refreshes too:
+        # one page, and it keeps its selection and scroll position (see IncidentTable).
+        if change.concerns(self._desk):
+            self.model.refresh()
 
     def _board_loaded(self) -> None:
         # The columns fill in over a few passes of the event loop: painted means all of them,
@@ -635,6 +651,11 @@ class MainWindow(QMainWindow):
             return (
                 f"<p>No incidents match <b>{html.escape(query.text)}</b>.</p>"
                 "<p>Check the spelling or search for fewer words.</p>"
+            )
+        if narrows(query):
+            return (
+                "<p>No incidents match these filters.</p>"
+                "<p>Clear some of them, or choose <b>All incidents</b>, to see the rest.</p>"
             )
         return (
             "<p>No incidents with this status.</p>"

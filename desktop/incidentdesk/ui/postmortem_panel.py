@@ -194,6 +194,7 @@ class PostmortemPanel(QWidget):
         self._runner = runner
         self._dialogs = dialogs
         self._incident_id = incident_id
+        self.changed.connect(lambda: runner.changes.publish(desk, [incident_id]))
         self._context: PostmortemContext | None = None
         # The stored text the editors started from, and its version: saving sends that
         # version, so a save over someone else's newer text is refused, not silently lost.

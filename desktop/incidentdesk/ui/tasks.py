@@ -18,6 +18,7 @@ from incidentdesk.services.errors import (
     NotFound,
     ValidationFailed,
 )
+from incidentdesk.ui.changes import ChangeStream
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ class TaskRunner(QObject):
         self._latest_lock = threading.Lock()
         self._pending = 0
         self._shut_down = False
+        # Every widget that writes has the runner: its result handler publishes here.
+        self.changes = ChangeStream(self)
         self._delivered.connect(self._deliver)
         self._progressed.connect(lambda report: report[0](*report[1:]))
 

@@ -1,9 +1,11 @@
-"""Colours that carry meaning (severity), chosen to stay readable in light and dark themes."""
+"""Colours that carry meaning (severity), chosen to stay readable in light and dark themes,
+and outlines of controls that stay visible on a dark palette."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
 from incidentdesk.domain.enums import Severity
 
@@ -68,7 +70,72 @@ def dark_palette() -> QPalette:
     return palette
 
 
+def outline_colour(palette: QPalette) -> QColor:
+    """An outline for controls that contrasts at least 3:1 with the window (WCAG's rule for
+    the parts of a control that identify it): window text mixed into the window colour."""
+    window, text = (
+        palette.color(QPalette.ColorRole.Window),
+        palette.color(QPalette.ColorRole.WindowText),
+    )
+    share = 0.55
+    return QColor.fromRgbF(
+        window.redF() + (text.redF() - window.redF()) * share,
+        window.greenF() + (text.greenF() - window.greenF()) * share,
+        window.blueF() + (text.blueF() - window.blueF()) * share,
+    )
+
+
+_OUTLINED = {
+    QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+    QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck,
+    QStyle.PrimitiveElement.PE_IndicatorRadioButton,
+    QStyle.PrimitiveElement.PE_FrameLineEdit,
+}
+
+
+class ReadableStyle(QProxyStyle):
+    """Fusion, with outlines that show on a dark palette. Fusion outlines check boxes, radio
+    buttons and text fields a shade darker than the window, which on a dark window leaves
+    them all but invisible; on a light palette it draws exactly as Fusion does."""
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        if element not in _OUTLINED or not is_dark(option.palette):
+            return
+        rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)
+        if element is QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+            rect = rect.adjusted(1, 1, -1, -1)  # Fusion's circle sits inside the rectangle
+        colour = outline_colour(option.palette)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            colour = option.palette.color(QPalette.ColorRole.Highlight)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(colour, 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if element is QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+            painter.drawEllipse(rect)
+        else:
+            painter.drawRoundedRect(rect, 2, 2)
+        painter.restore()
+
+
+def use_readable_style(app: QApplication) -> None:
+    """Where the application draws with Fusion (Qt's default where the desktop offers no
+    style of its own), draw it with outlines that show on a dark palette too."""
+    if app.style().name().lower() == "fusion" and not isinstance(app.style(), ReadableStyle):
+        app.setStyle(ReadableStyle())
+
+
 def use_dark_theme(app: QApplication) -> None:
     """Switch to the Fusion style with a dark palette (the platform may not provide one)."""
-    app.setStyle("Fusion")
+    app.setStyle(ReadableStyle())
     app.setPalette(dark_palette())

@@ -316,6 +316,7 @@ class TimelinePanel(QWidget):
         super().__init__(parent)
         self._desk, self._runner, self._dialogs = desk, runner, dialogs
         self._incident_id = incident_id
+        self.changed.connect(lambda: runner.changes.publish(desk, [incident_id]))
         self._incident: Incident | None = None
         self._amending: TimelineEntry | None = None
         self.model = TimelineModel(self)

@@ -3,10 +3,13 @@ details, attachments and postmortem of one incident, in a window of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -44,6 +47,7 @@ from incidentdesk.services.lifecycle import (
     is_lead,
 )
 from incidentdesk.ui.attachment_preview import AttachmentPreview
+from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.exports import (
     ExportFormat,
@@ -105,9 +109,9 @@ def sla_clocks(
 
 
 class IncidentWorkspace(QWidget):
-    """A top-level window for one incident. ``changed`` after anything in it was saved."""
+    """A top-level window for one incident. It shows each change this program saves to the
+    incident, from this window or any other (the change stream of ``ui/changes.py``)."""
 
-    changed = Signal(int)
     edit_requested = Signal(int)
     loaded = Signal()
     exported = Signal(str)  # the file written
@@ -183,7 +187,6 @@ class IncidentWorkspace(QWidget):
             self.steps_row.addWidget(button)
 
         self.timeline = TimelinePanel(desk, runner, dialogs, incident_id)
-        self.timeline.changed.connect(self.refresh)
         self.details = QTextBrowser()
         self.details.setAccessibleName("Incident details")
         self.details.setOpenExternalLinks(True)
@@ -220,6 +223,7 @@ class IncidentWorkspace(QWidget):
         self._clock_timer.setInterval(CLOCK_REFRESH_MS)
         self._clock_timer.timeout.connect(self._show_clocks)
         self._clock_timer.start()
+        runner.changes.incidents_changed.connect(self._incidents_changed)
         self.refresh()
 
     def _show_postmortem(self) -> None:
@@ -228,9 +232,7 @@ class IncidentWorkspace(QWidget):
             self._postmortem_page.layout().addWidget(self.postmortem)
 
     def _postmortem_panel(self) -> PostmortemPanel:
-        panel = PostmortemPanel(self._desk, self._runner, self._dialogs, self.incident_id)
-        panel.changed.connect(self.refresh)
-        return panel
+        return PostmortemPanel(self._desk, self._runner, self._dialogs, self.incident_id)
 
     # Loading
 
@@ -240,11 +242,25 @@ class IncidentWorkspace(QWidget):
         self._runner.run_latest(
             f"workspace-{incident_id}",
             lambda: load_workspace(desk, incident_id),
-            self._loaded,
-            self._failed,
+            self._alive(self._loaded),
+            self._alive(self._failed),
         )
         if self.postmortem is not None:
             self.postmortem.refresh()
+
+    def _alive(self, handler: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``handler``, skipped if the window was closed (and so deleted) meanwhile: a change
+        published just before it closed starts a refresh that may arrive after."""
+
+        def deliver(value: Any) -> None:
+            if shiboken6.isValid(self):
+                handler(value)
+
+        return deliver
+
+    def _incidents_changed(self, change: IncidentsChanged) -> None:
+        if change.concerns(self._desk, self.incident_id):
+            self.refresh()
 
     def _failed(self, error: Exception) -> None:
         self.facts.setText(f"The incident could not be loaded: {error}. Press F5 to try again.")
@@ -367,8 +383,7 @@ class IncidentWorkspace(QWidget):
         )
 
     def _step_taken(self) -> None:
-        self.refresh()
-        self.changed.emit(self.incident_id)
+        self._runner.changes.publish(self._desk, [self.incident_id])
 
     def _step_failed(self, error: Exception) -> None:
         if isinstance(error, ValidationFailed):
