@@ -14,6 +14,7 @@ from incidentdesk.services.lifecycle import LifecycleService
 from incidentdesk.services.postmortems import PostmortemService
 from incidentdesk.services.reports import ReportService
 from incidentdesk.services.settings import SettingsService
+from incidentdesk.services.statistics import StatisticsService
 from incidentdesk.services.timeline import TimelineService
 from incidentdesk.services.triage import TriageService
 from incidentdesk.storage.database import Store, open_store
@@ -42,6 +43,7 @@ class Desk:
     postmortems: PostmortemService = field(init=False)
     reports: ReportService = field(init=False)
     board: BoardService = field(init=False)
+    statistics: StatisticsService = field(init=False)
 
     def __post_init__(self) -> None:
         self.incidents = IncidentService(self.store, self.clock)
@@ -53,6 +55,7 @@ class Desk:
         self.lifecycle = LifecycleService(self.store, self.incidents, self.clock)
         self.postmortems = PostmortemService(self.store, self.incidents, self.timeline, self.clock)
         self.board = BoardService(self.store, self.incidents, self.clock)
+        self.statistics = StatisticsService(self.store, self.settings.sla_targets, self.clock)
         self.reports = ReportService(
             self.incidents, self.timeline, self.attachments, self.postmortems
         )
