@@ -17,7 +17,7 @@ from incidentdesk.services.desk import Desk
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.ui.chart_render import Hit, HitTest
 from incidentdesk.ui.charts_filter_bar import ChartsChoices, ChartsSelection
-from incidentdesk.ui.charts_source import ChartInfo, CsvTable, Palette, Tile
+from incidentdesk.ui.charts_source import ChartInfo, CsvTable, Palette, SummaryTable, Tile
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,9 @@ class CountingSource:
         catalog = desk.catalog
         return ChartsChoices(catalog.teams(), catalog.services(), catalog.categories())
 
-    def compute(self, desk: Desk, selection: ChartsSelection) -> CountsData:
+    def compute(
+        self, desk: Desk, selection: ChartsSelection, previous: CountsData | None
+    ) -> CountsData:
         self.computed.append(selection)
         start = datetime.combine(selection.start, time(), UTC)
         end = datetime.combine(selection.end, time(), UTC) + timedelta(days=1)
@@ -62,15 +64,17 @@ class CountingSource:
     def exclusion_counts(self, data: CountsData) -> tuple[int, int]:
         return 3, 1
 
-    def empty_text(self, name: str, data: CountsData) -> str | None:
+    def empty_text(self, name: str, variant: str, data: CountsData) -> str | None:
         if name == "nothing" or not data.rows:
             return "No incidents were reported in this period."
         return None
 
-    def how_computed(self, name: str, data: CountsData) -> str:
+    def how_computed(self, name: str, variant: str, data: CountsData) -> str:
         return f"incidents reported in the period, {len(data.rows)} in all."
 
-    def drawing(self, name: str, data: CountsData, palette: Palette) -> Any:
+    def drawing(
+        self, name: str, variant: str, data: CountsData, palette: Palette, *, on_screen: bool
+    ) -> Any:
         grouped = data.by_severity()
 
         def draw(figure: Figure) -> HitTest:
@@ -98,8 +102,21 @@ class CountingSource:
 
         return draw
 
-    def csv(self, name: str, data: CountsData) -> CsvTable:
+    def csv(self, name: str, variant: str, data: CountsData) -> CsvTable:
         return CsvTable(("key", "severity"), [(row.key, row.severity.label) for row in data.rows])
+
+    def summary_table(self, name: str, variant: str, data: CountsData) -> SummaryTable | None:
+        if name != "counts":
+            return None
+        grouped = data.by_severity()
+        return SummaryTable(
+            ("Severity", "Incidents"),
+            [
+                ((severity.label, severity.value), (f"{len(rows)}", len(rows)))
+                for severity, rows in grouped.items()
+            ],
+            [tuple(row.id for row in rows) for rows in grouped.values()],
+        )
 
     def write_report(self, desk: Desk, selection: ChartsSelection, path: Path) -> Path:
         self.reports.append((selection, path))

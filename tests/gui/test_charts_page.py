@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,14 +17,14 @@ from PySide6.QtWidgets import QToolTip
 from incidentdesk.domain.enums import Severity
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.ui.chart_rows_model import ChartRowsModel
-from incidentdesk.ui.charts_filter_bar import Period
+from incidentdesk.ui.charts_filter_bar import Period, utc_today
 from incidentdesk.ui.charts_page import ChartsPage
 from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
 from incidentdesk.ui.tasks import TaskRunner
 from tests.gui.chart_helpers import CountingSource, bar_centre
 from tests.gui.conftest import RecordingDialogs
 
-TODAY = date.today()
+TODAY = utc_today()
 
 
 @pytest.fixture

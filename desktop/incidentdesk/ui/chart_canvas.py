@@ -14,8 +14,6 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from incidentdesk.ui.chart_render import Hit, RenderedChart, new_figure, no_hits
 
-CHART_HEIGHT = 340
-
 
 class ChartCanvas(FigureCanvasQTAgg):
     """``render_requested`` asks the page for a picture at the current size (after a resize or
@@ -26,8 +24,8 @@ class ChartCanvas(FigureCanvasQTAgg):
     hovered = Signal(object)  # Hit or None
     clicked = Signal(object)  # Hit
 
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(new_figure(QSize(640, CHART_HEIGHT), 1.0))
+    def __init__(self, name: str, height: int, parent: QWidget | None = None) -> None:
+        super().__init__(new_figure(QSize(640, height), 1.0))
         if parent is not None:
             self.setParent(parent)
         self.name = name
@@ -35,7 +33,7 @@ class ChartCanvas(FigureCanvasQTAgg):
         self._hit_test = no_hits
         self._placeholder = "Drawing…"
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(CHART_HEIGHT)
+        self.setFixedHeight(height)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAutoFillBackground(False)
         self.setPalette(QPalette())  # matplotlib's canvas makes itself white; follow the theme
@@ -46,10 +44,10 @@ class ChartCanvas(FigureCanvasQTAgg):
         return self._rendered
 
     def sizeHint(self) -> QSize:
-        return QSize(640, CHART_HEIGHT)
+        return QSize(640, self.height())
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(320, CHART_HEIGHT)
+        return QSize(320, self.height())
 
     def wanted_size(self) -> tuple[QSize, float]:
         """The logical size and device pixel ratio a picture should be rendered at now."""

@@ -65,7 +65,7 @@ def new_figure(logical_size: QSize, device_pixel_ratio: float) -> Figure:
     the screen's device pixel ratio so that text stays sharp on a high-DPI screen."""
     width = max(1, logical_size.width()) / SCREEN_DPI
     height = max(1, logical_size.height()) / SCREEN_DPI
-    figure = Figure(figsize=(width, height), dpi=SCREEN_DPI, layout="constrained")
+    figure = Figure(figsize=(width, height), dpi=SCREEN_DPI)
     figure.dpi = SCREEN_DPI * device_pixel_ratio
     return figure
 
@@ -90,7 +90,7 @@ def render(
 def export_figure(drawing: Drawing, path: Path, file_format: str, **metadata: Any) -> Path:
     """On a worker thread: the chart drawn afresh at print size and saved as ``file_format``
     (png, svg or pdf)."""
-    figure = Figure(figsize=EXPORT_SIZE_INCHES, dpi=EXPORT_DPI, layout="constrained")
+    figure = Figure(figsize=EXPORT_SIZE_INCHES, dpi=EXPORT_DPI)
     FigureCanvasAgg(figure)
     drawing(figure)
     content = io.BytesIO()

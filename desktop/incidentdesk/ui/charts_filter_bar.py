@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -65,6 +65,11 @@ def period_days(period: Period, today: date) -> tuple[date, date]:
     return today - timedelta(days=period.value - 1), today
 
 
+def utc_today() -> date:
+    """Periods are whole days in UTC, as the statistics count them."""
+    return datetime.now(UTC).date()
+
+
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
@@ -79,7 +84,7 @@ class ChartsFilterBar(QWidget):
     changed = Signal(object)
 
     def __init__(
-        self, today: Callable[[], date] = date.today, parent: QWidget | None = None
+        self, today: Callable[[], date] = utc_today, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self._today = today

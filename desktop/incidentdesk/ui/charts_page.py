@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -41,8 +42,16 @@ from PySide6.QtWidgets import (
 
 from incidentdesk.services.desk import Desk
 from incidentdesk.ui.chart_rows_model import ChartRowsModel
-from incidentdesk.ui.charts_filter_bar import ChartsFilterBar, ChartsSelection
-from incidentdesk.ui.charts_source import ChartInfo, ChartsSource, CsvTable, Palette, Tile
+from incidentdesk.ui.chart_summary_model import SummaryTableModel
+from incidentdesk.ui.charts_filter_bar import ChartsFilterBar, ChartsSelection, utc_today
+from incidentdesk.ui.charts_source import (
+    ChartInfo,
+    ChartsSource,
+    CsvTable,
+    Palette,
+    SummaryTable,
+    Tile,
+)
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.exports import write_atomically
 from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
@@ -57,8 +66,14 @@ log = logging.getLogger(__name__)
 
 # Imported on the read thread the first time the page opens: matplotlib and everything that
 # draws with it, but not the Qt canvas subclass, which is defined on the GUI thread.
-CHART_MODULES = ("matplotlib.backends.backend_qtagg", "incidentdesk.ui.chart_render")
+CHART_MODULES = (
+    "matplotlib.backends.backend_qtagg",
+    "incidentdesk.ui.chart_render",
+    "incidentdesk.services.chart_series",
+    "incidentdesk.charts.figures",
+)
 RESIZE_SETTLE_MS = 120
+CHART_HEIGHT = 440  # the canvas's, so that a table beside it lines up
 ROWS_PER_READ = 5000  # ids per query when listing the incidents behind a click
 IMAGE_FORMATS = (("png", "PNG image"), ("svg", "SVG drawing"), ("pdf", "PDF document"))
 
@@ -115,8 +130,9 @@ def write_csv(path: Path, table: CsvTable) -> Path:
     return path
 
 
-def file_name_for(chart: str, selection: ChartsSelection, suffix: str) -> str:
-    return f"{chart}-{selection.start.isoformat()}-to-{selection.end.isoformat()}.{suffix}"
+def file_name_for(chart: str, selection: ChartsSelection, suffix: str, variant: str = "") -> str:
+    name = f"{chart}-{variant}" if variant else chart
+    return f"{name}-{selection.start.isoformat()}-to-{selection.end.isoformat()}.{suffix}"
 
 
 class TileView(QFrame):
@@ -159,6 +175,7 @@ class ChartPanel(QFrame):
 
     export_requested = Signal(str, str)  # chart name, format: png, svg, pdf or csv
     rows_requested = Signal(str, object)  # chart name, Hit
+    variant_changed = Signal(str)  # chart name
     open_requested = Signal(int)
 
     def __init__(self, info: ChartInfo, canvas: ChartCanvas, parent: QWidget | None = None):
@@ -188,6 +205,28 @@ class ChartPanel(QFrame):
             )
             self.export_actions[suffix] = action
         self.export_button.setMenu(self.export_menu)
+        self.variant = QComboBox()
+        self.variant.setAccessibleName(f"What {info.title.lower()} shows")
+        for key, label in info.variants:
+            self.variant.addItem(label, key)
+        self.variant.setVisible(bool(info.variants))
+        self.variant.currentIndexChanged.connect(
+            lambda _: self.variant_changed.emit(self.info.name)
+        )
+        self.summary_model = SummaryTableModel(self)
+        self.summary_table = QTableView()
+        self.summary_table.setModel(self.summary_model)
+        self.summary_table.setAccessibleName(f"Table of {info.title.lower()}")
+        self.summary_table.setSortingEnabled(True)
+        self.summary_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.summary_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.summary_table.verticalHeader().hide()
+        self.summary_table.setWordWrap(False)
+        self.summary_table.setFixedHeight(CHART_HEIGHT)
+        self.summary_table.setMinimumWidth(420)
+        self.summary_table.hide()
+        self.summary_table.activated.connect(self._summary_row_chosen)
+        self.summary_table.clicked.connect(self._summary_row_chosen)
         canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         canvas.customContextMenuRequested.connect(self._context_menu)
         canvas.setAccessibleName(info.title)
@@ -228,14 +267,36 @@ class ChartPanel(QFrame):
 
         heading = QHBoxLayout()
         heading.addWidget(self.title, 1)
+        heading.addWidget(self.variant)
         heading.addWidget(self.export_button)
         self.body = QHBoxLayout()
-        self.body.addWidget(canvas, 1)
+        self.body.addWidget(canvas, 3)
+        self.body.addWidget(self.summary_table, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(heading)
         layout.addLayout(self.body)
         layout.addWidget(self.how)
         layout.addWidget(self.rows_box)
+
+    def variant_key(self) -> str:
+        return str(self.variant.currentData() or "")
+
+    def show_summary(self, table: SummaryTable | None) -> None:
+        self.summary_model.set_table(table)
+        self.summary_table.setVisible(table is not None)
+        if table is not None:
+            header = self.summary_table.horizontalHeader()
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+
+    def _summary_row_chosen(self, index: QModelIndex) -> None:
+        from incidentdesk.ui.chart_render import Hit
+
+        if not index.isValid():
+            return
+        label = self.summary_model.label(index.row())
+        ids = self.summary_model.incident_ids(index.row())
+        self.rows_requested.emit(self.info.name, Hit(label, label, ids))
 
     def _context_menu(self, position: QPoint) -> None:
         self.export_menu.popup(self.canvas.mapToGlobal(position))
@@ -282,7 +343,7 @@ class ChartsPage(QWidget):
         runner: TaskRunner,
         dialogs: DialogService,
         source: ChartsSource,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = utc_today,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -298,7 +359,7 @@ class ChartsPage(QWidget):
         self.setAccessibleName("Charts")
 
         self.filter_bar = ChartsFilterBar(today)
-        self.filter_bar.changed.connect(lambda _: self.refresh())
+        self.filter_bar.changed.connect(lambda _: self._compute(reuse=True))
         self.updating = QLabel("Updating…")
         self.updating.setAccessibleName("Charts are updating")
         self.updating.setVisible(False)
@@ -403,10 +464,11 @@ class ChartsPage(QWidget):
 
         self._loading = False
         for info in self._source.charts:
-            canvas = ChartCanvas(info.name)
+            canvas = ChartCanvas(info.name, CHART_HEIGHT)
             panel = ChartPanel(info, canvas)
             panel.export_requested.connect(self.export_chart)
             panel.rows_requested.connect(self._list_rows)
+            panel.variant_changed.connect(lambda name: self._show_chart(self.panels[name]))
             panel.open_requested.connect(self.open_requested)
             canvas.render_requested.connect(lambda panel=panel: self._resized(panel))
             canvas.painted.connect(lambda name=info.name: self._painted(name))
@@ -421,19 +483,24 @@ class ChartsPage(QWidget):
     # Computing
 
     def refresh(self) -> None:
-        """Compute the charts again for the current filters; a hidden page only notes that it
-        must when it is shown."""
+        """Read the data again and compute the charts for the current filters (F5, the timer,
+        changes made here); a hidden page only notes that it must when it is shown."""
+        self._compute(reuse=False)
+
+    def _compute(self, *, reuse: bool) -> None:
+        """With ``reuse``, only the narrowing changed: what was read for the period may do."""
         if self._desk is None or not self.is_loaded:
             return
         if not self.isVisible():
             self._stale = True
             return
         self._stale = False
-        desk, selection = self._desk, self.selection()
+        desk, selection, source = self._desk, self.selection(), self._source
+        previous = self._data if reuse else None
         self.updating.setVisible(True)
         self._runner.run_latest(
             "charts",
-            lambda: (selection, self._source.compute(desk, selection)),
+            lambda: (selection, source.compute(desk, selection, previous)),
             while_alive(self, self._data_arrived),
             while_alive(self, self._failed),
         )
@@ -447,8 +514,10 @@ class ChartsPage(QWidget):
         for tile, shown in zip(self.tiles, source.tiles(data), strict=False):
             tile.show_tile(shown)
         self.filter_bar.set_exclusion_counts(*source.exclusion_counts(data))
-        empty = [source.empty_text(info.name, data) for info in source.charts]
-        everything_empty = all(text is not None for text in empty)
+        everything_empty = all(
+            source.empty_text(panel.info.name, panel.variant_key(), data) is not None
+            for panel in self.panels.values()
+        )
         self.empty_label.setVisible(everything_empty)
         if everything_empty:
             self.empty_label.setText(
@@ -456,19 +525,28 @@ class ChartsPage(QWidget):
                 f"{selection.end.isoformat()} with these filters.</b> Choose a longer period "
                 "or fewer filters."
             )
-        for info, empty_text in zip(source.charts, empty, strict=True):
-            panel = self.panels[info.name]
-            panel.show_how(source.how_computed(info.name, data))
+        for panel in self.panels.values():
             panel.clear_rows()
-            self._awaiting_paint.discard(info.name)
-            if empty_text is not None:
-                self._fresh.discard(info.name)
-                panel.canvas.clear(empty_text)
-                self.chart_painted.emit(info.name)
-            else:
-                self._fresh.add(info.name)
-                self._render(panel)
+            self._show_chart(panel)
         self.data_shown.emit()
+
+    def _show_chart(self, panel: ChartPanel) -> None:
+        """The chart's how-line, table and picture for the data and its variant."""
+        data, source = self._data, self._source
+        if data is None:
+            return
+        name, variant = panel.info.name, panel.variant_key()
+        panel.show_how(source.how_computed(name, variant, data))
+        empty_text = source.empty_text(name, variant, data)
+        panel.show_summary(None if empty_text else source.summary_table(name, variant, data))
+        self._awaiting_paint.discard(name)
+        if empty_text is not None:
+            self._fresh.discard(name)
+            panel.canvas.clear(empty_text)
+            self.chart_painted.emit(name)
+        else:
+            self._fresh.add(name)
+            self._render(panel)
 
     def _render(self, panel: ChartPanel) -> None:
         from incidentdesk.ui.chart_render import render
@@ -476,7 +554,8 @@ class ChartsPage(QWidget):
         data, name, generation = self._data, panel.info.name, self._generation
         if data is None:
             return
-        drawing = self._source.drawing(name, data, chart_palette(self.palette(), self._points()))
+        palette = chart_palette(self.palette(), self._points())
+        drawing = self._source.drawing(name, panel.variant_key(), data, palette, on_screen=True)
         size, ratio = panel.canvas.wanted_size()
         self._runner.run_latest(
             f"chart-{name}",
@@ -566,22 +645,25 @@ class ChartsPage(QWidget):
             path = self._dialogs.choose_save_path(
                 self,
                 f"Export {panel.info.title}",
-                file_name_for(name, selection, suffix),
+                file_name_for(name, selection, suffix, panel.variant_key()),
                 f"{label} (*.{suffix})",
                 f".{suffix}",
             )
         if path is None:
             return
         chosen = path
+        variant = panel.variant_key()
         if suffix == "csv":
-            table = self._source.csv(name, data)
+            table = self._source.csv(name, variant, data)
             self._runner.files(
                 lambda: write_csv(chosen, table),
                 while_alive(self, self._exported),
                 while_alive(self, self._failed),
             )
             return
-        drawing = self._source.drawing(name, data, export_palette(self._points()))
+        drawing = self._source.drawing(
+            name, variant, data, export_palette(self._points()), on_screen=False
+        )
         title = f"{panel.info.title} ({selection.start.isoformat()} – {selection.end.isoformat()})"
         metadata: dict[str, str] = {"Title": title} if suffix in ("svg", "pdf") else {}
         self._runner.files(

@@ -19,6 +19,9 @@ from incidentdesk.ui.charts_filter_bar import ChartsChoices, ChartsSelection
 class ChartInfo:
     name: str  # stable: file names, bench figures (chart_<name>_ms) and tests use it
     title: str  # the question the chart answers
+    # What the chart can show instead, as (key, label), the first shown at first: time to
+    # recover or to resolve, by category, service or team.
+    variants: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,29 +55,47 @@ class CsvTable:
     rows: Sequence[Sequence[object]]
 
 
+@dataclass(frozen=True)
+class SummaryTable:
+    """A small table beside a chart: per row, each cell as (text, value to sort by), and the
+    incidents the row counts."""
+
+    header: tuple[str, ...]
+    rows: Sequence[tuple[tuple[str, Any], ...]]
+    incident_ids: Sequence[Sequence[int]]
+
+
 class ChartsSource(Protocol):
     charts: Sequence[ChartInfo]
 
     def choices(self, desk: Desk) -> ChartsChoices:
         """On the read thread: the teams, services and categories to filter by."""
 
-    def compute(self, desk: Desk, selection: ChartsSelection) -> Any:
-        """On the read thread: everything the page shows for ``selection``."""
+    def compute(self, desk: Desk, selection: ChartsSelection, previous: Any | None) -> Any:
+        """On the read thread: everything the page shows for ``selection``. ``previous`` is
+        what an earlier call returned, whose loaded rows may serve again when only the
+        narrowing changed; None to read the database afresh."""
 
     def tiles(self, data: Any) -> Sequence[Tile]: ...
 
     def exclusion_counts(self, data: Any) -> tuple[int, int]:
         """How many cancelled incidents and duplicates the selection leaves out."""
 
-    def empty_text(self, name: str, data: Any) -> str | None:
+    def empty_text(self, name: str, variant: str, data: Any) -> str | None:
         """The sentence shown instead of the chart when it has nothing to show."""
 
-    def how_computed(self, name: str, data: Any) -> str: ...
+    def how_computed(self, name: str, variant: str, data: Any) -> str: ...
 
-    def drawing(self, name: str, data: Any, palette: Palette) -> Any:
-        """A ``chart_render.Drawing`` (typed loosely: this module never imports matplotlib)."""
+    def drawing(
+        self, name: str, variant: str, data: Any, palette: Palette, *, on_screen: bool
+    ) -> Any:
+        """A ``chart_render.Drawing`` (typed loosely: this module never imports matplotlib).
+        On screen the page shows the how-computed line itself; an export carries it."""
 
-    def csv(self, name: str, data: Any) -> CsvTable: ...
+    def csv(self, name: str, variant: str, data: Any) -> CsvTable: ...
+
+    def summary_table(self, name: str, variant: str, data: Any) -> SummaryTable | None:
+        """The table shown beside the chart, if it has one."""
 
     def write_report(self, desk: Desk, selection: ChartsSelection, path: Path) -> Path:
         """On a worker thread: the period report as a PDF at ``path``."""
