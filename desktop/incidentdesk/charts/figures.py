@@ -121,6 +121,20 @@ def _duration_axis(axis: Any, low: float, high: float) -> None:
     axis.set_minor_locator(NullLocator())
 
 
+def compact_duration(seconds: float | None) -> str:
+    """ "45m", "3h20m", "2d4h": for labels in narrow columns."""
+    if seconds is None or np.isnan(seconds):
+        return "—"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{max(minutes, 0)}m" if minutes else f"{int(seconds)}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours}h" if hours else f"{days}d"
+
+
 def _shown(seconds: FloatArray) -> FloatArray:
     return np.maximum(np.asarray(seconds, dtype=np.float64), SHORTEST_SHOWN_S)
 
@@ -228,17 +242,29 @@ def draw_durations(figure: Figure, chart: DurationsChart, style: ChartStyle) -> 
                 radius=4,
             )
             ax.annotate(
-                f"N {box.count:,}\nmed {duration_text(box.median.value)}\n"
-                f"p90 {duration_text(box.p90.value)}",
+                f"{box.count:,}\n{compact_duration(box.median.value)}\n"
+                f"{compact_duration(box.p90.value)}",
                 xy=(position, 1.0),
                 xycoords=("data", "axes fraction"),
                 xytext=(0, -2),
                 textcoords="offset points",
                 ha="center",
                 va="top",
-                fontsize=style.font_size * 0.75,
+                fontsize=style.font_size * 0.72,
                 color=style.foreground,
+                gid=f"box-label:{box.measure.value}:{box.severity.label}",
             )
+        ax.annotate(
+            "N\nmedian\np90",
+            xy=(0.0, 1.0),
+            xycoords="axes fraction",
+            xytext=(-3, -2),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize=style.font_size * 0.72,
+            color=style.muted,
+        )
         ax.set_xticks(range(len(boxes)), [box.severity.label for box in boxes])
         ax.set_xlim(-0.6, len(boxes) - 0.4)
         for tick, box in zip(ax.get_xticklabels(), boxes, strict=True):
@@ -344,7 +370,7 @@ def draw_survival(figure: Figure, chart: SurvivalChart, style: ChartStyle) -> Ch
     ax.set_xlim(SHORTEST_SHOWN_S, max(longest, SHORTEST_SHOWN_S * 2) * 1.2)
     ax.set_xlabel("time since reported (log scale)", fontsize=style.font_size * 0.9)
     legend = ax.legend(
-        loc="upper right",
+        loc="lower left",
         fontsize=style.font_size * 0.8,
         frameon=False,
         labelcolor=style.foreground,
@@ -354,10 +380,11 @@ def draw_survival(figure: Figure, chart: SurvivalChart, style: ChartStyle) -> Ch
     row_height = style.font_size * 1.3 / (figure.get_size_inches()[1] * 72)
     rows = len(chart.curves) + 1
     _layout(figure, footer, bottom_extra=row_height * rows + 0.05)
+    figure.subplots_adjust(left=0.11)
     axis_height = ax.get_position().height
     ax.annotate(
         "at risk",
-        xy=(0, -0.16),
+        xy=(-0.06, -0.16),
         xycoords="axes fraction",
         ha="right",
         fontsize=style.font_size * 0.8,
@@ -367,7 +394,7 @@ def draw_survival(figure: Figure, chart: SurvivalChart, style: ChartStyle) -> Ch
         offset = -0.16 - (row + 1) * row_height / axis_height
         ax.annotate(
             curve.severity.label,
-            xy=(0, offset),
+            xy=(-0.06, offset),
             xycoords="axes fraction",
             ha="right",
             fontsize=style.font_size * 0.8,
@@ -447,6 +474,9 @@ def draw_trend(figure: Figure, chart: TrendChart, style: ChartStyle) -> ChartPic
             radius=5,
         )
         counts = ax.twinx()
+        counts.set_facecolor(style.background)
+        for spine in counts.spines.values():
+            spine.set_color(style.grid)
         counts.bar(
             positions,
             [point.count for point in series.points],
@@ -455,7 +485,7 @@ def draw_trend(figure: Figure, chart: TrendChart, style: ChartStyle) -> ChartPic
             width=0.7,
             zorder=0,
         )
-        counts.set_ylim(0, max(1, max(point.count for point in series.points)) * 4)
+        counts.set_ylim(0, max(1, *(point.count for point in series.points)) * 4)
         counts.tick_params(colors=style.muted, labelsize=style.font_size * 0.75)
         counts.set_ylabel(
             "N per " + chart.bucket.value, color=style.muted, fontsize=style.font_size * 0.8
@@ -467,13 +497,17 @@ def draw_trend(figure: Figure, chart: TrendChart, style: ChartStyle) -> ChartPic
         high = float(finite.max()) if len(finite) else 3600.0
         _duration_axis(ax.yaxis, low, high)
         ax.set_ylim(max(low, SHORTEST_SHOWN_S) / 2, max(high, SHORTEST_SHOWN_S) * 2)
-        step = max(1, len(starts) // 8)
+        step = max(1, -(-len(starts) // 6))
         ax.set_xticks(
             positions[::step],
             [_bucket_label(start, chart.bucket.value) for start in starts[::step]],
+            rotation=30,
+            ha="right",
         )
+        ax.set_xlim(-0.6, len(starts) - 0.4)
+        verdict = "\n".join(textwrap.wrap(series.verdict.text, 58))
         ax.set_title(
-            f"{series.measure.label}\n{series.verdict.text}", fontsize=style.font_size * 0.9
+            f"{series.measure.label}\n{verdict}", fontsize=style.font_size * 0.85, gid="verdict"
         )
         ax.legend(
             loc="upper left",
