@@ -58,11 +58,15 @@ _DURATION_TICKS = (
 # Shared layout
 
 
-def _prepare(figure: Figure, style: ChartStyle, how_computed: str) -> float:
-    """Clear the figure, colour it, write the how-computed line at the bottom; the share of
-    the figure's height that line takes."""
+def _prepare(figure: Figure, style: ChartStyle, how_computed: str, how_line: bool) -> float:
+    """Clear the figure, colour it, write the how-computed line at the bottom (unless the
+    view shows it itself); the share of the figure's height that line takes. The margins are
+    set here, not by a layout engine: the number at risk and the line sit outside the axes."""
     figure.clear()
+    figure.set_layout_engine("none")
     figure.set_facecolor(style.background)
+    if not how_line:
+        return 0.0
     width_in, height_in = figure.get_size_inches()
     small = style.font_size * 0.9
     characters = max(40, int(width_in * 72 / (small * 0.52)))
@@ -155,9 +159,11 @@ def _layout(figure: Figure, footer: float, *, bottom_extra: float = 0.0) -> None
 # How long do incidents take, by severity?
 
 
-def draw_durations(figure: Figure, chart: DurationsChart, style: ChartStyle) -> ChartPicks:
+def draw_durations(
+    figure: Figure, chart: DurationsChart, style: ChartStyle, *, how_line: bool = True
+) -> ChartPicks:
     picks = ChartPicks("durations")
-    footer = _prepare(figure, style, chart.how_computed)
+    footer = _prepare(figure, style, chart.how_computed, how_line)
     _title(figure, chart.title, style)
     if chart.empty_message:
         _empty(figure, chart.empty_message, style)
@@ -287,9 +293,11 @@ def draw_durations(figure: Figure, chart: DurationsChart, style: ChartStyle) -> 
 # How many are still waiting?
 
 
-def draw_survival(figure: Figure, chart: SurvivalChart, style: ChartStyle) -> ChartPicks:
+def draw_survival(
+    figure: Figure, chart: SurvivalChart, style: ChartStyle, *, how_line: bool = True
+) -> ChartPicks:
     picks = ChartPicks("survival")
-    footer = _prepare(figure, style, chart.how_computed)
+    footer = _prepare(figure, style, chart.how_computed, how_line)
     _title(figure, chart.title, style)
     if chart.empty_message:
         _empty(figure, chart.empty_message, style)
@@ -420,9 +428,11 @@ def _or_nan(values: Sequence[float | None]) -> FloatArray:
     return np.array([np.nan if value is None else value for value in values], dtype=np.float64)
 
 
-def draw_trend(figure: Figure, chart: TrendChart, style: ChartStyle) -> ChartPicks:
+def draw_trend(
+    figure: Figure, chart: TrendChart, style: ChartStyle, *, how_line: bool = True
+) -> ChartPicks:
     picks = ChartPicks("trend")
-    footer = _prepare(figure, style, chart.how_computed)
+    footer = _prepare(figure, style, chart.how_computed, how_line)
     _title(figure, chart.title, style)
     if chart.empty_message:
         _empty(figure, chart.empty_message, style)
@@ -527,9 +537,11 @@ def _bucket_label(start: date, bucket: str) -> str:
 # Where does the time go?
 
 
-def draw_breakdown(figure: Figure, chart: BreakdownChart, style: ChartStyle) -> ChartPicks:
+def draw_breakdown(
+    figure: Figure, chart: BreakdownChart, style: ChartStyle, *, how_line: bool = True
+) -> ChartPicks:
     picks = ChartPicks("breakdown")
-    footer = _prepare(figure, style, chart.how_computed)
+    footer = _prepare(figure, style, chart.how_computed, how_line)
     _title(figure, chart.title, style)
     if chart.empty_message:
         _empty(figure, chart.empty_message, style)
@@ -596,9 +608,11 @@ def draw_breakdown(figure: Figure, chart: BreakdownChart, style: ChartStyle) -> 
 # Do we meet our targets?
 
 
-def draw_sla(figure: Figure, chart: SlaChart, style: ChartStyle) -> ChartPicks:
+def draw_sla(
+    figure: Figure, chart: SlaChart, style: ChartStyle, *, how_line: bool = True
+) -> ChartPicks:
     picks = ChartPicks("sla")
-    footer = _prepare(figure, style, chart.how_computed)
+    footer = _prepare(figure, style, chart.how_computed, how_line)
     _title(figure, chart.title, style)
     if chart.empty_message:
         _empty(figure, chart.empty_message, style)
@@ -674,9 +688,11 @@ def _sla_text(cell: Any, severity: Severity) -> str:
 # What is piling up?
 
 
-def draw_backlog(figure: Figure, chart: BacklogChart, style: ChartStyle) -> ChartPicks:
+def draw_backlog(
+    figure: Figure, chart: BacklogChart, style: ChartStyle, *, how_line: bool = True
+) -> ChartPicks:
     picks = ChartPicks("backlog")
-    footer = _prepare(figure, style, chart.how_computed)
+    footer = _prepare(figure, style, chart.how_computed, how_line)
     _title(figure, chart.title, style)
     if chart.empty_message:
         _empty(figure, chart.empty_message, style)
@@ -789,7 +805,7 @@ def _stacked_ages(
 # A standalone figure
 
 
-_DRAWERS: dict[str, Callable[[Figure, Any, ChartStyle], ChartPicks]] = {
+_DRAWERS: dict[str, Callable[..., ChartPicks]] = {
     "durations": draw_durations,
     "survival": draw_survival,
     "trend": draw_trend,
@@ -811,10 +827,12 @@ def series_for(name: str, data: ChartsData) -> Any:
     }[name]
 
 
-def draw(figure: Figure, name: str, series: Any, style: ChartStyle) -> ChartPicks:
+def draw(
+    figure: Figure, name: str, series: Any, style: ChartStyle, *, how_line: bool = True
+) -> ChartPicks:
     if name not in _DRAWERS:
         raise ValueError(f"there is no chart named {name!r}; the charts are {CHART_NAMES}")
-    return _DRAWERS[name](figure, series, style)
+    return _DRAWERS[name](figure, series, style, how_line=how_line)
 
 
 def build(
