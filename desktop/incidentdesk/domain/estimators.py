@@ -54,9 +54,8 @@ class SurvivalEstimate:
 
     def survival_at(self, moments: FloatArray) -> FloatArray:
         """S(t) at each moment: the step value at or before it (1 before the first event)."""
-        index = np.searchsorted(self.times, moments, side="right") - 1
-        values = np.where(index >= 0, self.survival[np.maximum(index, 0)], 1.0)
-        return np.asarray(values, dtype=np.float64)
+        steps = np.concatenate(([1.0], self.survival))
+        return np.asarray(steps[np.searchsorted(self.times, moments, side="right")], np.float64)
 
     def at_risk_at(self, moments: FloatArray, durations: FloatArray) -> IntArray:
         """How many were still waiting (neither ended nor censored) just before each moment."""
@@ -79,8 +78,13 @@ def kaplan_meier(durations: FloatArray, observed: BoolArray, z: float = Z_95) ->
         raise ValueError("durations and observed must have the same length")
     order = np.argsort(durations, kind="stable")
     ordered, ended = durations[order], observed[order]
-    unique, first, counts = np.unique(ordered, return_index=True, return_counts=True)
-    events_all = np.add.reduceat(ended.astype(np.int64), first) if len(first) else np.zeros(0)
+    # distinct times of the sorted durations: where a value differs from the one before it
+    first = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    unique = ordered[first]
+    counts = np.diff(np.append(first, len(ordered)))
+    events_all = (
+        np.add.reduceat(ended.astype(np.int64), first) if len(first) else np.zeros(0, np.int64)
+    )
     at_risk_all = len(ordered) - first
     with_event = events_all > 0
     times = unique[with_event]
