@@ -209,7 +209,6 @@ class ChartPanel(QFrame):
         self.variant.setAccessibleName(f"What {info.title.lower()} shows")
         for key, label in info.variants:
             self.variant.addItem(label, key)
-        self.variant.setVisible(bool(info.variants))
         self.variant.currentIndexChanged.connect(
             lambda _: self.variant_changed.emit(self.info.name)
         )
@@ -277,6 +276,7 @@ class ChartPanel(QFrame):
         layout.addLayout(self.body)
         layout.addWidget(self.how)
         layout.addWidget(self.rows_box)
+        self.variant.setVisible(bool(info.variants))  # once in the layout, or it is a window
 
     def variant_key(self) -> str:
         return str(self.variant.currentData() or "")
@@ -329,12 +329,14 @@ class ChartPanel(QFrame):
 
 class ChartsPage(QWidget):
     """``loaded``: the chart modules are in and the canvases built; ``data_shown``: the
-    figures of the current filters are computed and handed to the canvases;
-    ``chart_painted(name)``: a chart's new picture reached the screen."""
+    series of the current filters are computed and the charts are being rendered;
+    ``chart_ready(name)``: a chart's picture of them is in its canvas; ``chart_painted(name)``:
+    that picture reached the screen (only charts scrolled into view are painted)."""
 
     loaded = Signal()
     data_shown = Signal()
     chart_painted = Signal(str)
+    chart_ready = Signal(str)  # a chart's picture of the newest data is handed to its canvas
     open_requested = Signal(int)
     exported = Signal(object)  # the path written
 
@@ -543,6 +545,7 @@ class ChartsPage(QWidget):
         if empty_text is not None:
             self._fresh.discard(name)
             panel.canvas.clear(empty_text)
+            self.chart_ready.emit(name)
             self.chart_painted.emit(name)
         else:
             self._fresh.add(name)
@@ -567,10 +570,13 @@ class ChartsPage(QWidget):
     def _rendered(self, panel: ChartPanel, rendered: RenderedChart, generation: int) -> None:
         if generation != self._generation:
             return  # newer data is on its way
-        if panel.info.name in self._fresh:
+        fresh = panel.info.name in self._fresh
+        if fresh:
             self._fresh.discard(panel.info.name)
             self._awaiting_paint.add(panel.info.name)
         panel.canvas.show_rendered(rendered)
+        if fresh:
+            self.chart_ready.emit(panel.info.name)
 
     def _painted(self, name: str) -> None:
         if name in self._awaiting_paint:  # the first paint of a chart's new data
