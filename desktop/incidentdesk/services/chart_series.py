@@ -253,6 +253,8 @@ def load_sample(
     sql = f"SELECT {columns} FROM incident WHERE {' AND '.join(conditions)} ORDER BY id"
     rows = store.database.execute_sql(sql, parameters).fetchall()
     table = np.array(rows, dtype=np.float64).reshape(len(rows), 12)
+    # SQLite's julianday is off by some microseconds; to the millisecond both engines agree.
+    table[:, 6:11] = np.round(table[:, 6:11], 3)
     whole = table[:, :6].astype(np.int64)
     targets = {
         severity: {
