@@ -118,6 +118,9 @@ class CountingSource:
             [tuple(row.id for row in rows) for rows in grouped.values()],
         )
 
+    def is_refusal(self, error: Exception) -> bool:
+        return isinstance(error, LookupError)
+
     def write_report(self, desk: Desk, selection: ChartsSelection, path: Path) -> Path:
         self.reports.append((selection, path))
         path.write_bytes(b"%PDF-1.4\n")

@@ -18,6 +18,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QToolTip
 
+from incidentdesk.ui.charts_filter_bar import Period
 from incidentdesk.ui.charts_page import ChartsPage
 from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
 from incidentdesk.ui.main_window import CHARTS_VIEW, MainWindow
@@ -278,3 +279,50 @@ def test_a_filter_change_reuses_what_was_read(qtbot, charts: ChartsPage) -> None
         combo.setCurrentIndex(2)
     assert charts.data.sample is before.sample
     assert charts.data.filters.severities == {combo.currentData()}
+
+
+def choose_empty_period(qtbot, charts: ChartsPage) -> None:
+    bar = charts.filter_bar
+    with qtbot.waitSignal(charts.data_shown, timeout=20_000):
+        bar.period.setCurrentIndex(bar.period.findData(Period.CUSTOM))
+    with qtbot.waitSignal(charts.data_shown, timeout=20_000):
+        bar.from_date.setDate(bar.from_date.date().addYears(-20))
+    with qtbot.waitSignal(charts.data_shown, timeout=20_000):
+        bar.to_date.setDate(bar.from_date.date().addDays(6))
+
+
+def test_file_export_report_writes_the_period_report(
+    qtbot, charts: ChartsPage, window: MainWindow, dialogs: RecordingDialogs, tmp_path: Path
+) -> None:
+    target = tmp_path / "report.pdf"
+    dialogs.save_paths.append(target)
+    file_menu = window.menuBar().actions()[0].menu()
+    assert window.export_report_action in file_menu.actions()
+    with qtbot.waitSignal(charts.exported, timeout=120_000):
+        window.export_report_action.trigger()
+        assert charts.status.text() == "Writing the report…"
+    assert target.read_bytes().startswith(b"%PDF")
+    assert charts.status.text() == ""
+    assert dialogs.messages[-1][2].startswith("incident-report-")
+
+
+def test_an_empty_period_says_so_on_every_chart(qtbot, charts: ChartsPage) -> None:
+    choose_empty_period(qtbot, charts)
+    assert charts.empty_label.isVisible()
+    assert "No incidents were reported" in charts.empty_label.text()
+    for name, panel in charts.panels.items():
+        assert panel.canvas.rendered is None, name
+        assert panel.canvas.placeholder.startswith("No incidents"), name
+
+
+def test_the_report_of_an_empty_period_is_refused_in_a_sentence(
+    qtbot, charts: ChartsPage, window: MainWindow, dialogs: RecordingDialogs, tmp_path: Path
+) -> None:
+    choose_empty_period(qtbot, charts)
+    dialogs.save_paths.append(tmp_path / "report.pdf")
+    window.export_report_action.trigger()
+    qtbot.waitUntil(lambda: dialogs.messages[-1][0] == "warn", timeout=60_000)
+    text = dialogs.messages[-1][2]
+    assert text.startswith("No incidents")
+    assert "Traceback" not in text
+    assert not (tmp_path / "report.pdf").exists()

@@ -40,6 +40,10 @@ class ChartCanvas(FigureCanvasQTAgg):
         self._connect_events()
 
     @property
+    def placeholder(self) -> str:
+        return self._placeholder
+
+    @property
     def rendered(self) -> RenderedChart | None:
         return self._rendered
 

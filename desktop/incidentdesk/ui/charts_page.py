@@ -362,11 +362,13 @@ class ChartsPage(QWidget):
 
         self.filter_bar = ChartsFilterBar(today)
         self.filter_bar.changed.connect(lambda _: self._compute(reuse=True))
+        self.status = QLabel()  # long work under way, such as writing the report
         self.updating = QLabel("Updating…")
         self.updating.setAccessibleName("Charts are updating")
         self.updating.setVisible(False)
         top = QHBoxLayout()
         top.addWidget(self.filter_bar, 1)
+        top.addWidget(self.status, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.updating, 0, Qt.AlignmentFlag.AlignTop)
 
         self.busy = QWidget()
@@ -695,6 +697,7 @@ class ChartsPage(QWidget):
         if path is None:
             return
         chosen = path
+        self.status.setText("Writing the report…")
         self._runner.files(
             lambda: self._source.write_report(desk, selection, chosen),
             while_alive(self, self._exported),
@@ -702,16 +705,22 @@ class ChartsPage(QWidget):
         )
 
     def _exported(self, path: Path) -> None:
+        self.status.setText("")
         self.exported.emit(path)
 
     def _failed(self, error: Exception) -> None:
         self._loading = False
         self.updating.setVisible(False)
+        self.status.setText("")
         if isinstance(error, OSError):
             message = f"The file could not be written: {error.strerror or error}."
+        elif self._source.is_refusal(error):
+            message = f"{error}"
         else:
             message = f"The charts could not be computed: {error}."
+        if not message.endswith("."):
+            message += "."
         self._dialogs.warn(self, "Charts", f"{message} Press F5 to try again.")
         if not self.is_loaded:
-            self.busy_label.setText(f"{message}")
+            self.busy_label.setText(message)
             self.busy_bar.hide()

@@ -99,3 +99,7 @@ class ChartsSource(Protocol):
 
     def write_report(self, desk: Desk, selection: ChartsSelection, path: Path) -> Path:
         """On a worker thread: the period report as a PDF at ``path``."""
+
+    def is_refusal(self, error: Exception) -> bool:
+        """Whether ``error`` is an expected refusal whose message is the sentence to show
+        (an empty period has no report)."""

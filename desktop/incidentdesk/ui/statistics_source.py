@@ -176,7 +176,8 @@ class StatisticsSource:
         )
 
         def draw(figure: Figure) -> HitTest:
-            return _hit_test(figures.draw(figure, name, series, style))
+            # On screen the page shows the how-computed line itself, under the chart.
+            return _hit_test(figures.draw(figure, name, series, style, how_line=not on_screen))
 
         return draw
 
@@ -210,5 +211,10 @@ class StatisticsSource:
     def write_report(self, desk: Desk, selection: ChartsSelection, path: Path) -> Path:
         from incidentdesk.charts.report import write_report
 
-        write_report(desk, chart_filters(selection), path, format="pdf")
+        write_report(desk.statistics, chart_filters(selection), path, format="pdf")
         return path
+
+    def is_refusal(self, error: Exception) -> bool:
+        from incidentdesk.charts.report import EmptyReport
+
+        return isinstance(error, EmptyReport)
