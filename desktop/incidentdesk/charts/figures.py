@@ -129,6 +129,7 @@ def compact_duration(seconds: float | None) -> str:
     """ "45m", "3h20m", "2d4h": for labels in narrow columns."""
     if seconds is None or np.isnan(seconds):
         return "—"
+    seconds = round(seconds)  # 19,199.9999 s is 5h20m, not 5h19m
     minutes = int(seconds // 60)
     if minutes < 60:
         return f"{max(minutes, 0)}m" if minutes else f"{int(seconds)}s"

@@ -341,7 +341,8 @@ def _duration_text(seconds: float | None) -> str:
         return "—"
     if seconds < 60:
         return f"{seconds:.0f} s"
-    return format_duration(timedelta(seconds=float(seconds)))
+    # rounded to the second: arithmetic on epoch seconds leaves 19,199.9999 for 5 h 20 min
+    return format_duration(timedelta(seconds=round(float(seconds))))
 
 
 def interval_text(interval: Interval) -> str:
