@@ -7,9 +7,9 @@ import csv
 import io
 import subprocess
 import sys
-import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -120,13 +120,13 @@ def test_trend_sla_breakdown_and_backlog_artists(data: ChartsData) -> None:
     titles = [ax.get_title() for ax in trend.axes if ax.get_title()]
     assert any("No clear change" in title for title in titles)
 
-    sla, sla_picks = figures.build("sla", data.sla[Measure.RECOVER], LIGHT)
+    _sla, sla_picks = figures.build("sla", data.sla[Measure.RECOVER], LIGHT)
     sev2 = next(p for p in sla_picks.picks if p.label == "SEV2 compliance")
     # SEV2 recovers within 4 h: 7 of 8 met, the 600-minute one breached
     assert sev2.text_for(0).startswith("SEV2, October 2026: 7 of 8 met (88%")
     assert len(sev2.ids_for(0)) == 1
 
-    breakdown, breakdown_picks = figures.build(
+    _breakdown, breakdown_picks = figures.build(
         "breakdown", data.breakdowns[Dimension.CATEGORY], LIGHT
     )
     (bar,) = [p for p in breakdown_picks.picks if isinstance(p.artist, Rectangle)]
@@ -172,7 +172,7 @@ def test_exported_png_svg_and_pdf_are_valid(data: ChartsData, tmp_path: Path) ->
     assert "How many are still waiting to be recovered?" in text
     with pytest.raises(ValueError, match="not a figure format"):
         save_figure(figure, tmp_path / "chart.gif")
-    with pytest.raises(OSError):
+    with pytest.raises(FileNotFoundError):
         save_figure(figure, tmp_path / "missing-folder" / "chart.png")
 
 
