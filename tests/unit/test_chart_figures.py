@@ -16,7 +16,7 @@ import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.patches import Rectangle
 
 from incidentdesk.charts import figures
 from incidentdesk.charts.export import save_csv, save_figure, write_csv
@@ -75,7 +75,7 @@ def test_durations_show_n_median_and_p90_and_pick_back_to_incidents(data: Charts
     # p90 at rank 6.3: 200 + 0.3 × (600 − 200) = 320 min
     assert labels["box-label:recover:SEV2"] == "8\n44m\n5h20m"
     assert labels["box-label:recover:SEV1"] == "2\n25m\n25m"
-    boxes = [p for p in picks.picks if isinstance(p.artist, PathPatch)]
+    boxes = [p for p in picks.picks if isinstance(p.artist, Rectangle)]
     assert len(boxes) == 2 * 3 + 1  # SEV1 and SEV2 in each measure, SEV3 acknowledged only
     sev2 = next(p for p in boxes if p.label == "SEV2 · time to recover")
     assert len(sev2.ids_for(None)) == 8

@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator, PercentFormatter
 
 from incidentdesk.charts.picks import NO_IDS, ChartPicks
@@ -180,6 +182,12 @@ def draw_durations(
         ax.set_yscale("log")
         boxes = [box for box in chart.boxes if box.measure is measure]
         ax.set_title(measure.label, fontsize=style.font_size * 1.05)
+        # whiskers, caps and medians of all boxes as two collections: one call per line costs
+        # about 7 ms (Axes.bxp about 10 ms a box), and this chart has fifteen boxes
+        thin: list[tuple[tuple[float, float], tuple[float, float]]] = []
+        thin_colours: list[str] = []
+        thick: list[tuple[tuple[float, float], tuple[float, float]]] = []
+        thick_colours: list[str] = []
         for position, box in enumerate(boxes):
             colour = style.severity(box.severity)
             if box.count == 0:
@@ -196,25 +204,27 @@ def draw_durations(
             values = _shown(box.seconds)
             p10, p90 = np.quantile(values, [0.1, 0.9])
             assert box.quartiles is not None
-            stats = {
-                "med": max(float(box.median.value or 0.0), SHORTEST_SHOWN_S),
-                "q1": max(box.quartiles[0], SHORTEST_SHOWN_S),
-                "q3": max(box.quartiles[1], SHORTEST_SHOWN_S),
-                "whislo": float(p10),
-                "whishi": float(p90),
-                "fliers": [],
-            }
-            drawn = ax.bxp(
-                [stats],
-                positions=[position],
-                widths=0.55,
-                patch_artist=True,
-                boxprops={"facecolor": "none", "edgecolor": colour, "linewidth": 1.4},
-                medianprops={"color": colour, "linewidth": 2.2},
-                whiskerprops={"color": colour},
-                capprops={"color": colour},
+            median = max(float(box.median.value or 0.0), SHORTEST_SHOWN_S)
+            q1, q3 = (max(value, SHORTEST_SHOWN_S) for value in box.quartiles)
+            thin += [
+                ((position, p10), (position, q1)),
+                ((position, q3), (position, p90)),
+                ((position - 0.12, p10), (position + 0.12, p10)),
+                ((position - 0.12, p90), (position + 0.12, p90)),
+            ]
+            thin_colours += [colour] * 4
+            thick.append(((position - 0.275, median), (position + 0.275, median)))
+            thick_colours.append(colour)
+            patch = Rectangle(
+                (position - 0.275, q1),
+                0.55,
+                q3 - q1,
+                facecolor="none",
+                edgecolor=colour,
+                linewidth=1.4,
+                zorder=3,
             )
-            patch = drawn["boxes"][0]
+            ax.add_patch(patch)
             picks.add(
                 patch,
                 box.label,
@@ -261,6 +271,8 @@ def draw_durations(
                 color=style.foreground,
                 gid=f"box-label:{box.measure.value}:{box.severity.label}",
             )
+        ax.add_collection(LineCollection(thin, colors=thin_colours, linewidths=1, zorder=3))
+        ax.add_collection(LineCollection(thick, colors=thick_colours, linewidths=2.2, zorder=4))
         ax.annotate(
             "N\nmedian\np90",
             xy=(0.0, 1.0),
