@@ -23,6 +23,7 @@ from bench.database import (
     scratch_copy,
     sqlite_address,
 )
+from bench.measure_statistics import measure_statistics
 from bench.results import Entry, Target, median, percentile, ratio
 from incidentdesk.domain.enums import Status
 
@@ -464,5 +465,6 @@ BENCHMARKS = (
     Benchmark("saving", measure_saving),
     Benchmark("timeline", measure_timeline),
     Benchmark("board", measure_board),
+    Benchmark("statistics", measure_statistics),
     Benchmark("memory", measure_memory),
 )

@@ -203,19 +203,9 @@ def _epoch(column: str, sqlite: bool) -> str:
     return f"EXTRACT(EPOCH FROM {column})::float8"
 
 
-def load_sample(
-    store: Store,
-    filters: ChartFilters,
-    now: datetime,
-    *,
-    targets_minutes: dict[str, dict[str, int]],
-    names: CatalogNames,
-) -> IncidentSample:
-    """One query for every incident reported in this period or the one before, or open at
-    some moment of either (the backlog counts those reported earlier), of every severity,
-    team, service and category: the narrowing is a mask (``IncidentSample.narrowed``), so a
-    changed severity or team filter needs no new query."""
-    sqlite = store.is_sqlite
+def sample_query(filters: ChartFilters, *, sqlite: bool) -> tuple[str, list[Any]]:
+    """The one statement behind a sample, and its parameters (also run by the benchmark's
+    raw-SQL baseline)."""
     param = "?" if sqlite else "%s"
     previous_start = filters.previous.starts_at
 
@@ -251,6 +241,22 @@ def load_sample(
         ]
     )
     sql = f"SELECT {columns} FROM incident WHERE {' AND '.join(conditions)} ORDER BY id"
+    return sql, parameters
+
+
+def load_sample(
+    store: Store,
+    filters: ChartFilters,
+    now: datetime,
+    *,
+    targets_minutes: dict[str, dict[str, int]],
+    names: CatalogNames,
+) -> IncidentSample:
+    """One query for every incident reported in this period or the one before, or open at
+    some moment of either (the backlog counts those reported earlier), of every severity,
+    team, service and category: the narrowing is a mask (``IncidentSample.narrowed``), so a
+    changed severity or team filter needs no new query."""
+    sql, parameters = sample_query(filters, sqlite=store.is_sqlite)
     rows = store.database.execute_sql(sql, parameters).fetchall()
     table = np.array(rows, dtype=np.float64).reshape(len(rows), 12)
     # SQLite's julianday is off by some microseconds; to the millisecond both engines agree.
