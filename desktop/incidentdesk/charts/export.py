@@ -12,8 +12,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
-# PDF and SVG keep text as text (Type 42 fonts, no paths), so a reader can search and copy it.
-_TEXT_AS_TEXT = {"pdf.fonttype": 42, "svg.fonttype": "none"}
 
 
 def figure_format(path: Path, format: str | None = None) -> str:
@@ -33,7 +31,8 @@ def save_figure(figure: Figure, path: Path, format: str | None = None, dpi: floa
     chosen = figure_format(path, format)
     if figure.canvas is None or not isinstance(figure.canvas, FigureCanvasAgg):
         FigureCanvasAgg(figure)
-    with matplotlib.rc_context(_TEXT_AS_TEXT):
+    # PDF and SVG keep text as text (TrueType, not outlines): a reader can search and copy it
+    with matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}):
         figure.savefig(path, format=chosen, dpi=dpi, facecolor=figure.get_facecolor())
 
 

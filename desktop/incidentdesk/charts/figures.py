@@ -83,7 +83,7 @@ def _prepare(figure: Figure, style: ChartStyle, how_computed: str, how_line: boo
         ha="left",
         gid="how-computed",
     )
-    return (len(lines) * small * 1.35 + small) / (height_in * 72)
+    return float((len(lines) * small * 1.35 + small) / (height_in * 72))
 
 
 def _style_axes(ax: Axes, style: ChartStyle) -> None:
@@ -717,9 +717,10 @@ def draw_backlog(
     for ax in (over_time, by_severity, by_team):
         _style_axes(ax, style)
     days = list(chart.days)
+    day_axis = np.array(days, dtype="datetime64[D]")
     for severity, counts in chart.open_counts.items():
         (line,) = over_time.plot(
-            days, counts, color=style.severity(severity), linewidth=1.4, label=severity.label
+            day_axis, counts, color=style.severity(severity), linewidth=1.4, label=severity.label
         )
         picks.add(
             line,
@@ -764,7 +765,7 @@ def draw_backlog(
     by_severity.set_title(
         f"age of the {len(chart.open_ids):,} open, by severity", fontsize=style.font_size
     )
-    palette = _team_colours(len(chart.age_by_team), style)
+    palette = _team_colours(len(chart.age_by_team))
     _stacked_ages(
         by_team,
         picks,
@@ -781,7 +782,7 @@ def draw_backlog(
     return picks
 
 
-def _team_colours(count: int, style: ChartStyle) -> list[str]:
+def _team_colours(count: int) -> list[tuple[float, float, float, float]]:
     from matplotlib import colormaps
 
     cmap = colormaps["tab10" if count <= 10 else "tab20"]
@@ -792,7 +793,7 @@ def _stacked_ages(
     ax: Axes,
     picks: ChartPicks,
     positions: IntArray,
-    groups: list[tuple[str, IntArray, Any, Callable[[int], IntArray]]],
+    groups: list[tuple[str, IntArray, Any, Callable[..., IntArray]]],
     labels: Sequence[str],
     style: ChartStyle,
 ) -> None:

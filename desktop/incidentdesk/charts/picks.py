@@ -20,8 +20,9 @@ class Pick:
 
     artist: Any
     label: str
-    ids: Callable[[int | None], IntArray]
-    text: Callable[[int | None], str]
+    # called with the index only; the builders bind their loop variables as defaults
+    ids: Callable[..., IntArray]
+    text: Callable[..., str]
 
     def ids_for(self, index: int | None = None) -> IntArray:
         return self.ids(index)
@@ -39,8 +40,8 @@ class ChartPicks:
         self,
         artist: Any,
         label: str,
-        ids: Callable[[int | None], IntArray],
-        text: Callable[[int | None], str],
+        ids: Callable[..., IntArray],
+        text: Callable[..., str],
         *,
         radius: float | None = None,
     ) -> Pick:
