@@ -31,8 +31,9 @@ def save_figure(figure: Figure, path: Path, format: str | None = None, dpi: floa
     chosen = figure_format(path, format)
     if figure.canvas is None or not isinstance(figure.canvas, FigureCanvasAgg):
         FigureCanvasAgg(figure)
-    # PDF and SVG keep text as text (TrueType, not outlines): a reader can search and copy it
-    with matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}):
+    # SVG keeps text as text, not outlines, so a reader can search and copy it (PDF does with
+    # matplotlib's default Type 3 fonts)
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
         figure.savefig(path, format=chosen, dpi=dpi, facecolor=figure.get_facecolor())
 
 
