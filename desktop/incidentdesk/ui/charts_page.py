@@ -10,6 +10,7 @@ only copies finished pictures to the screen.
 from __future__ import annotations
 
 import csv
+import gc
 import importlib
 import io
 import logging
@@ -117,8 +118,17 @@ def while_alive(owner: QWidget, handler: Callable[[Any], None]) -> Callable[[Any
 
 
 def import_chart_modules() -> None:
-    for name in CHART_MODULES:
-        importlib.import_module(name)
+    """Import matplotlib and the charts (on the read thread). The collector is held off
+    meanwhile and what the import made is frozen afterwards, as the program freezes its
+    start-up objects: a full collection over matplotlib's thousands of new objects ran for
+    over 100 ms holding the interpreter lock, and the GUI thread missed frames."""
+    gc.disable()
+    try:
+        for name in CHART_MODULES:
+            importlib.import_module(name)
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def write_csv(path: Path, table: CsvTable) -> Path:
@@ -356,6 +366,7 @@ class ChartsPage(QWidget):
         self._data: Any = None
         self._data_selection: ChartsSelection | None = None
         self._loading = False
+        self._modules_ready = False
         self._stale = True
         self.panels: dict[str, ChartPanel] = {}
         self.setAccessibleName("Charts")
@@ -420,7 +431,8 @@ class ChartsPage(QWidget):
 
     @property
     def is_loaded(self) -> bool:
-        return bool(self.panels)
+        """Whether every chart's panel is built."""
+        return len(self.panels) == len(self._source.charts)
 
     @property
     def data(self) -> Any:
@@ -449,7 +461,7 @@ class ChartsPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self.is_loaded and not self._loading:
+        if not self._modules_ready and not self._loading:
             self._loading = True
             self._runner.read(
                 import_chart_modules,
@@ -464,25 +476,35 @@ class ChartsPage(QWidget):
         self._stale = True  # what changed meanwhile is computed when the page is shown again
 
     def _build_charts(self) -> None:
-        from incidentdesk.ui.chart_canvas import ChartCanvas  # matplotlib is imported by now
-
+        """The statistics start on the read thread while the panels are built here, one per
+        pass of the event loop so that no frame is missed."""
         self._loading = False
-        for info in self._source.charts:
-            canvas = ChartCanvas(info.name, CHART_HEIGHT)
-            panel = ChartPanel(info, canvas)
-            panel.export_requested.connect(self.export_chart)
-            panel.rows_requested.connect(self._list_rows)
-            panel.variant_changed.connect(lambda name: self._show_chart(self.panels[name]))
-            panel.open_requested.connect(self.open_requested)
-            canvas.render_requested.connect(lambda panel=panel: self._resized(panel))
-            canvas.painted.connect(lambda name=info.name: self._painted(name))
-            self.panels[info.name] = panel
-            self.content_layout.addWidget(panel)
-        self.content_layout.addStretch(1)
+        self._modules_ready = True
         self.stack.setCurrentWidget(self.scroll)
-        self.loaded.emit()
         self._stale = True
         self.refresh()
+        self._build_next_panel()
+
+    def _build_next_panel(self) -> None:
+        from incidentdesk.ui.chart_canvas import ChartCanvas  # matplotlib is imported by now
+
+        info = self._source.charts[len(self.panels)]
+        canvas = ChartCanvas(info.name, CHART_HEIGHT)
+        panel = ChartPanel(info, canvas)
+        panel.export_requested.connect(self.export_chart)
+        panel.rows_requested.connect(self._list_rows)
+        panel.variant_changed.connect(lambda name: self._show_chart(self.panels[name]))
+        panel.open_requested.connect(self.open_requested)
+        canvas.render_requested.connect(lambda panel=panel: self._resized(panel))
+        canvas.painted.connect(lambda name=info.name: self._painted(name))
+        self.panels[info.name] = panel
+        self.content_layout.addWidget(panel)
+        self._show_chart(panel)
+        if len(self.panels) < len(self._source.charts):
+            QTimer.singleShot(0, self, self._build_next_panel)  # not after the page is gone
+        else:
+            self.content_layout.addStretch(1)
+            self.loaded.emit()
 
     # Computing
 
@@ -493,7 +515,7 @@ class ChartsPage(QWidget):
 
     def _compute(self, *, reuse: bool) -> None:
         """With ``reuse``, only the narrowing changed: what was read for the period may do."""
-        if self._desk is None or not self.is_loaded:
+        if self._desk is None or not self._modules_ready:
             return
         if not self.isVisible():
             self._stale = True
@@ -519,8 +541,8 @@ class ChartsPage(QWidget):
             tile.show_tile(shown)
         self.filter_bar.set_exclusion_counts(*source.exclusion_counts(data))
         everything_empty = all(
-            source.empty_text(panel.info.name, panel.variant_key(), data) is not None
-            for panel in self.panels.values()
+            source.empty_text(info.name, self._variant_of(info), data) is not None
+            for info in source.charts
         )
         self.empty_label.setVisible(everything_empty)
         if everything_empty:
@@ -529,10 +551,18 @@ class ChartsPage(QWidget):
                 f"{selection.end.isoformat()} with these filters.</b> Choose a longer period "
                 "or fewer filters."
             )
-        for panel in self.panels.values():
+        # The charts in view first: their pictures are wanted now, the others when scrolled to.
+        in_view = sorted(self.panels.values(), key=lambda panel: panel.visibleRegion().isEmpty())
+        for panel in in_view:
             panel.clear_rows()
             self._show_chart(panel)
         self.data_shown.emit()
+
+    def _variant_of(self, info: ChartInfo) -> str:
+        panel = self.panels.get(info.name)
+        if panel is not None:
+            return panel.variant_key()
+        return info.variants[0][0] if info.variants else ""
 
     def _show_chart(self, panel: ChartPanel) -> None:
         """The chart's how-line, table and picture for the data and its variant."""
@@ -721,6 +751,6 @@ class ChartsPage(QWidget):
         if not message.endswith("."):
             message += "."
         self._dialogs.warn(self, "Charts", f"{message} Press F5 to try again.")
-        if not self.is_loaded:
+        if not self._modules_ready:
             self.busy_label.setText(message)
             self.busy_bar.hide()
