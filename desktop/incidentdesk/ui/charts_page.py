@@ -296,6 +296,9 @@ class ChartPanel(QFrame):
         self.summary_table.setVisible(table is not None)
         if table is not None:
             header = self.summary_table.horizontalHeader()
+            # A few dozen rows at most: fitting the numbers to their contents is cheap, and
+            # the names get the rest of the width.
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
             header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
 
