@@ -5,6 +5,7 @@ breakdown's table, variants, export and refresh."""
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import subprocess
 import sys
@@ -326,3 +327,15 @@ def test_the_report_of_an_empty_period_is_refused_in_a_sentence(
     assert text.startswith("No incidents")
     assert "Traceback" not in text
     assert not (tmp_path / "report.pdf").exists()
+
+
+def test_refusals_are_logged_without_a_traceback(
+    qtbot, charts: ChartsPage, dialogs: RecordingDialogs, tmp_path: Path, caplog
+) -> None:
+    caplog.set_level(logging.INFO)
+    dialogs.save_paths.append(tmp_path / "missing folder" / "chart.png")
+    charts.panels["durations"].export_actions["png"].trigger()
+    qtbot.waitUntil(lambda: dialogs.messages[-1][0] == "warn", timeout=20_000)
+    assert "could not be written" in dialogs.messages[-1][2]
+    assert not [record for record in caplog.records if record.exc_info]
+    assert any(record.levelname == "INFO" for record in caplog.records)

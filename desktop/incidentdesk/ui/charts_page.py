@@ -15,6 +15,7 @@ import importlib
 import io
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,6 +144,13 @@ def write_csv(path: Path, table: CsvTable) -> Path:
 def file_name_for(chart: str, selection: ChartsSelection, suffix: str, variant: str = "") -> str:
     name = f"{chart}-{variant}" if variant else chart
     return f"{name}-{selection.start.isoformat()}-to-{selection.end.isoformat()}.{suffix}"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An export that could not be done, for a reason the person can act on."""
+
+    error: Exception
 
 
 class TileView(QFrame):
@@ -697,7 +705,7 @@ class ChartsPage(QWidget):
         if suffix == "csv":
             table = self._source.csv(name, variant, data)
             self._runner.files(
-                lambda: write_csv(chosen, table),
+                self._refusing(lambda: write_csv(chosen, table)),
                 while_alive(self, self._exported),
                 while_alive(self, self._failed),
             )
@@ -708,7 +716,7 @@ class ChartsPage(QWidget):
         title = f"{panel.info.title} ({selection.start.isoformat()} – {selection.end.isoformat()})"
         metadata: dict[str, str] = {"Title": title} if suffix in ("svg", "pdf") else {}
         self._runner.files(
-            lambda: export_figure(drawing, chosen, suffix, **metadata),
+            self._refusing(lambda: export_figure(drawing, chosen, suffix, **metadata)),
             while_alive(self, self._exported),
             while_alive(self, self._failed),
         )
@@ -732,14 +740,34 @@ class ChartsPage(QWidget):
         chosen = path
         self.status.setText("Writing the report…")
         self._runner.files(
-            lambda: self._source.write_report(desk, selection, chosen),
+            self._refusing(lambda: self._source.write_report(desk, selection, chosen)),
             while_alive(self, self._exported),
             while_alive(self, self._failed),
         )
 
-    def _exported(self, path: Path) -> None:
+    def _refusing(self, work: Callable[[], Path]) -> Callable[[], Path | Refused]:
+        """``work`` for a worker thread, with the failures people can put right (a folder
+        that cannot be written, an empty period) handed back as a Refused, logged at INFO
+        without a traceback."""
+        source = self._source
+
+        def run() -> Path | Refused:
+            try:
+                return work()
+            except Exception as error:
+                if not (isinstance(error, OSError) or source.is_refusal(error)):
+                    raise
+                log.info("Export refused: %s", error)
+                return Refused(error)
+
+        return run
+
+    def _exported(self, result: Path | Refused) -> None:
         self.status.setText("")
-        self.exported.emit(path)
+        if isinstance(result, Refused):
+            self._failed(result.error)
+        else:
+            self.exported.emit(result)
 
     def _failed(self, error: Exception) -> None:
         self._loading = False
