@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from incidentdesk.services.attachments import AttachmentService
 from incidentdesk.services.board import BoardService
@@ -14,11 +16,13 @@ from incidentdesk.services.lifecycle import LifecycleService
 from incidentdesk.services.postmortems import PostmortemService
 from incidentdesk.services.reports import ReportService
 from incidentdesk.services.settings import SettingsService
-from incidentdesk.services.statistics import StatisticsService
 from incidentdesk.services.timeline import TimelineService
 from incidentdesk.services.triage import TriageService
 from incidentdesk.storage.database import Store, open_store
 from incidentdesk.storage.locations import parse_location
+
+if TYPE_CHECKING:
+    from incidentdesk.services.statistics import StatisticsService
 
 
 def _login() -> str:
@@ -43,7 +47,6 @@ class Desk:
     postmortems: PostmortemService = field(init=False)
     reports: ReportService = field(init=False)
     board: BoardService = field(init=False)
-    statistics: StatisticsService = field(init=False)
 
     def __post_init__(self) -> None:
         self.incidents = IncidentService(self.store, self.clock)
@@ -55,10 +58,16 @@ class Desk:
         self.lifecycle = LifecycleService(self.store, self.incidents, self.clock)
         self.postmortems = PostmortemService(self.store, self.incidents, self.timeline, self.clock)
         self.board = BoardService(self.store, self.incidents, self.clock)
-        self.statistics = StatisticsService(self.store, self.settings.sla_targets, self.clock)
         self.reports = ReportService(
             self.incidents, self.timeline, self.attachments, self.postmortems
         )
+
+    @cached_property
+    def statistics(self) -> StatisticsService:
+        """The team leads' statistics, imported when first used (not at start-up)."""
+        from incidentdesk.services.statistics import StatisticsService
+
+        return StatisticsService(self.store, self.settings.sla_targets, self.clock)
 
     @property
     def display_name(self) -> str:
