@@ -25,6 +25,7 @@ from bench.database import (
     scratch_copy,
     sqlite_address,
 )
+from bench.measure_statistics import measure_statistics
 from bench.other_core_busy import other_core_busy
 from bench.results import Entry, Target, median, percentile, ratio
 from incidentdesk.domain.enums import Status
@@ -517,6 +518,59 @@ def measure_busy(context: Context) -> list[Entry]:
     ]
 
 
+# The charts
+
+
+def measure_charts(context: Context) -> list[Entry]:
+    samples = run_measuring_process(
+        "bench.measure_charts", context, "--changes", str(context.repeats(2, 1))
+    )
+    statistics_ms = median(samples["statistics_reused_ms"])
+    gaps_ms: list[float] = samples["frame_gaps_ms"]
+    entries = [
+        Entry(
+            "charts_first_open_ms",
+            samples["first_painted_ms"],
+            "ms",
+            Target(1500),
+            ratio(samples["first_painted_ms"], median(samples["statistics_ms"])),
+            {
+                "every_chart_ready_ms": samples["all_ready_ms"],
+                "statistics_fresh_ms": median(samples["statistics_ms"]),
+                "incidents_in_period": samples["incidents_in_period"],
+            },
+        )
+    ]
+    for name, changes_ms in samples["changes_ms"].items():
+        period_ms = samples["period_changes_ms"].get(name, [])
+        entries.append(
+            Entry(
+                f"chart_{name}_ms",
+                median(changes_ms),
+                "ms",
+                Target(300),
+                ratio(median(changes_ms), statistics_ms),
+                {
+                    "max": max(changes_ms),
+                    "changes": len(changes_ms),
+                    "period_change_max_ms": max(period_ms, default=0.0),
+                    "statistics_reused_ms": statistics_ms,
+                },
+            )
+        )
+    entries.append(
+        Entry(
+            "charts_max_frame_gap_ms",
+            max(gaps_ms),
+            "ms",
+            Target(16),
+            None,
+            frame_gap_details(gaps_ms),
+        )
+    )
+    return entries
+
+
 # Memory
 
 
@@ -545,6 +599,8 @@ BENCHMARKS = (
     Benchmark("saving", measure_saving),
     Benchmark("timeline", measure_timeline),
     Benchmark("board", measure_board),
+    Benchmark("charts", measure_charts),
+    Benchmark("statistics", measure_statistics),
     Benchmark("memory", measure_memory),
     Benchmark("busy", measure_busy),
 )

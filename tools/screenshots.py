@@ -239,6 +239,24 @@ def render_workspace(window: MainWindow, incident_id: int, suffix: str) -> None:
     workspace.close()
 
 
+def render_charts(window: MainWindow, suffix: str) -> None:
+    """The team leads' view, whole and one image per chart with the table or rows it has."""
+    page = window.charts_page()
+    ready: set[str] = set()
+    page.chart_ready.connect(ready.add)
+    loop = QEventLoop()
+    page.chart_ready.connect(lambda _: loop.quit() if len(ready) == len(page.panels) else None)
+    QTimer.singleShot(60_000, loop.quit)
+    window.show_view(2)
+    loop.exec()
+    shoot(window, f"charts{suffix}")
+    for name, panel in page.panels.items():
+        settle()
+        path = OUTPUT / f"chart-{name}{suffix}.png"
+        panel.grab().save(str(path))
+        print(f"wrote {path.relative_to(OUTPUT.parent.parent)}")
+
+
 def render(address: str, folder: Path, suffix: str, major_incident: int) -> None:
     runner = TaskRunner()
     window = MainWindow(runner, DiscardingDialogs())
@@ -256,6 +274,7 @@ def render(address: str, folder: Path, suffix: str, major_incident: int) -> None
     window.show_view(0)
     render_form(window, folder, suffix)
     render_workspace(window, major_incident, suffix)
+    render_charts(window, suffix)
     window.close()
     runner.shutdown()
     QSettings().clear()  # each theme starts from the same first view

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from incidentdesk import __version__, paths
+from incidentdesk import __version__, paths, report_command
 
 if TYPE_CHECKING:
     from incidentdesk.storage.locations import DatabaseLocation
@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--open-only", action="store_true", help="only incidents not closed or cancelled"
     )
     export.add_argument("--db", metavar="URL", help=db_help, default=argparse.SUPPRESS)
+    report_command.add_parser(commands, db_help)
     return parser
 
 
@@ -306,4 +307,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return _run_database_command(args, location)
     if args.command == "demo":
         return _run_demo(args, location)
+    if args.command == "report":
+        report_command.check_arguments(args, parser)
+        return report_command.run(args, location)
     return _run_export(args, location)

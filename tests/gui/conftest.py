@@ -29,6 +29,7 @@ class RecordingDialogs(DialogService):
     def __init__(self) -> None:
         self.messages: list[tuple[str, str, str]] = []
         self.answers: list[str | None] = []
+        self.save_paths: list[Path | None] = []  # answers to "where to save", in order
 
     def inform(self, parent: QWidget | None, title: str, text: str) -> None:
         self.messages.append(("inform", title, text))
@@ -41,6 +42,12 @@ class RecordingDialogs(DialogService):
     ) -> str | None:
         self.messages.append(("choose", title, text))
         return self.answers.pop(0) if self.answers else None
+
+    def choose_save_path(
+        self, parent: QWidget | None, caption: str, file_name: str, file_filter: str, suffix: str
+    ) -> Path | None:
+        self.messages.append(("save", caption, file_name))
+        return self.save_paths.pop(0) if self.save_paths else None
 
 
 @pytest.fixture(autouse=True)

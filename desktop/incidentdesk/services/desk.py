@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from incidentdesk.services.attachments import AttachmentService
 from incidentdesk.services.board import BoardService
@@ -20,6 +22,9 @@ from incidentdesk.services.triage import TriageService
 from incidentdesk.storage.database import Store, open_store
 from incidentdesk.storage.locations import parse_location
 from incidentdesk.storage.migrations import read_database_id
+
+if TYPE_CHECKING:
+    from incidentdesk.services.statistics import StatisticsService
 
 
 def _login() -> str:
@@ -62,6 +67,13 @@ class Desk:
         self.reports = ReportService(
             self.incidents, self.timeline, self.attachments, self.postmortems
         )
+
+    @cached_property
+    def statistics(self) -> StatisticsService:
+        """The team leads' statistics, imported when first used (not at start-up)."""
+        from incidentdesk.services.statistics import StatisticsService
+
+        return StatisticsService(self.store, self.settings.sla_targets, self.clock)
 
     @property
     def display_name(self) -> str:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+LAST_SAVE_FOLDER_SETTING = "exports/folder"
 
 
 class DialogService:
@@ -31,3 +36,24 @@ class DialogService:
             if clicked is button:
                 return choice
         return None
+
+    def choose_save_path(
+        self, parent: QWidget | None, caption: str, file_name: str, file_filter: str, suffix: str
+    ) -> Path | None:
+        """Ask where to save ``file_name``, starting in the folder used last; None if
+        cancelled. ``suffix`` (".png") is added when the platform's dialog does not."""
+        settings = QSettings()
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        )
+        folder = str(settings.value(LAST_SAVE_FOLDER_SETTING, documents or str(Path.home())))
+        chosen, _ = QFileDialog.getSaveFileName(
+            parent, caption, str(Path(folder) / file_name), file_filter
+        )
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if not path.suffix:
+            path = path.with_name(path.name + suffix)
+        settings.setValue(LAST_SAVE_FOLDER_SETTING, str(path.parent))
+        return path

@@ -56,6 +56,7 @@ RESTORE = "Restore"
 DISCARD_DRAFT = "Discard"
 
 if TYPE_CHECKING:
+    from incidentdesk.ui.charts_page import ChartsPage
     from incidentdesk.ui.incident_form import IncidentForm
     from incidentdesk.ui.workspace import IncidentWorkspace
 
@@ -65,6 +66,7 @@ STATUS_FILTERS: tuple[tuple[str, frozenset[Status], str], ...] = (
     ("All incidents", frozenset(), "incidents"),
     *((status.label, frozenset({status}), f"{status.value} incidents") for status in Status),
 )
+CHARTS_VIEW = 2  # the board is 0 and the list 1; the charts page is built when first shown
 DEFAULT_COLUMN_WIDTHS = {
     SortKey.KEY: 90,
     SortKey.SEVERITY: 70,
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
         self._dialogs = dialogs
         self._drafts = drafts or DraftStore(paths.drafts_dir())
         self._forms: list[IncidentForm] = []
+        self._charts: ChartsPage | None = None
         self._workspaces: dict[int, IncidentWorkspace] = {}
         self._desk: Desk | None = None
         self._address = ""
@@ -184,7 +187,7 @@ class MainWindow(QMainWindow):
         self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         toolbar.addWidget(self.new_button)
         toolbar.addSeparator()
-        toolbar.addWidget(self.filter_bar)
+        self.filter_bar_action = toolbar.addWidget(self.filter_bar)
         toolbar.addSeparator()
         self.status_filter_actions = [
             toolbar.addWidget(filter_label),
@@ -245,6 +248,11 @@ class MainWindow(QMainWindow):
         self.edit_action.triggered.connect(self._edit_current)
         file_menu.addAction(self.edit_action)
         file_menu.addSeparator()
+        self.export_report_action = QAction("Export &Report…", self)
+        self.export_report_action.setToolTip("The period report of the charts, as a PDF")
+        self.export_report_action.triggered.connect(lambda: self.charts_page().export_report())
+        file_menu.addAction(self.export_report_action)
+        file_menu.addSeparator()
         self.open_action = QAction("&Open Database…", self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self.choose_database)
@@ -261,8 +269,11 @@ class MainWindow(QMainWindow):
         self.board_action.setShortcut(QKeySequence("Ctrl+1"))
         self.list_action = QAction("&List", self)
         self.list_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.charts_action = QAction("&Charts", self)
+        self.charts_action.setShortcut(QKeySequence("Ctrl+3"))
         modes = QActionGroup(self)
-        for action, page in ((self.board_action, 0), (self.list_action, 1)):
+        views = ((self.board_action, 0), (self.list_action, 1), (self.charts_action, CHARTS_VIEW))
+        for action, page in views:
             action.setCheckable(True)
             modes.addAction(action)
             action.triggered.connect(lambda _=False, page=page: self.show_view(page))
@@ -331,6 +342,8 @@ class MainWindow(QMainWindow):
         self._waiting_for_paint, self._board_shown = True, False
         self.model.set_service(desk.incidents)
         self.board.set_desk(desk)
+        if self._charts is not None:
+            self._charts.set_desk(desk)
         self._load_filter_choices(desk)
         self.new_action.setEnabled(True)
         self.edit_action.setEnabled(True)
@@ -530,13 +543,20 @@ class MainWindow(QMainWindow):
             self._list_stale = True
 
     def show_view(self, page: int) -> None:
-        """0: the board, 1: the list; both show the same filters."""
-        self.views.setCurrentIndex(page)
-        (self.board_action if page == 0 else self.list_action).setChecked(True)
+        """0: the board, 1: the list, both with the same filters; 2: the charts, which have
+        filters of their own."""
+        if page == CHARTS_VIEW:
+            self.views.setCurrentWidget(self.charts_page())
+        else:
+            self.views.setCurrentIndex(page)
+        (self.board_action, self.list_action, self.charts_action)[page].setChecked(True)
         for action in self.status_filter_actions:
             action.setVisible(page == 1)  # the board shows every open status side by side
+        self.filter_bar_action.setVisible(page != CHARTS_VIEW)
         if page == 0:
             self._show_board_count()
+        elif page == CHARTS_VIEW:
+            self.counts_label.setText("")
         elif self._list_stale:
             self._list_stale = False
             self.model.set_query(
@@ -547,7 +567,9 @@ class MainWindow(QMainWindow):
         self._focus_current_view()
 
     def _focus_current_view(self) -> None:
-        if self.views.currentIndex() == 1:
+        if self.views.currentIndex() == CHARTS_VIEW:
+            self.charts_page().filter_bar.period.setFocus()
+        elif self.views.currentIndex() == 1:
             self.table.setFocus()
         else:
             columns = self.board.grid.visible_columns()
@@ -559,6 +581,31 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.model.refresh()
         self.board.refresh()
+        self._refresh_charts()
+
+    # The charts
+
+    def charts_page(self) -> ChartsPage:
+        """The team leads' view, built the first time it is needed (it imports matplotlib, on
+        a worker thread, only when first shown)."""
+        if self._charts is None:
+            from incidentdesk.ui.board_page import REFRESH_INTERVAL_MS
+            from incidentdesk.ui.charts_page import ChartsPage
+            from incidentdesk.ui.statistics_source import StatisticsSource
+
+            self._charts = ChartsPage(self._runner, self._dialogs, StatisticsSource())
+            self._charts.open_requested.connect(self.open_workspace)
+            self._charts.exported.connect(
+                lambda path: self.statusBar().showMessage(f"Saved {path}", 8000)
+            )
+            self._charts.set_refresh_interval(REFRESH_INTERVAL_MS)
+            self.views.addWidget(self._charts)
+            self._charts.set_desk(self._desk)
+        return self._charts
+
+    def _refresh_charts(self) -> None:
+        if self._charts is not None:
+            self._charts.refresh()
 
     def _incidents_changed(self, change: IncidentsChanged) -> None:
         # The board and the workspaces listen for themselves. A hidden list refreshes too:

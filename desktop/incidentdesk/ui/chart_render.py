@@ -1,0 +1,99 @@
+"""Drawing a chart off the GUI thread: a standalone matplotlib Figure is built and rasterised
+by Agg on a worker, and only the finished picture (and the figure, for hit tests) is handed to
+the GUI thread, which never runs Agg. Importing this module imports matplotlib: the charts
+page imports it on a worker thread the first time it opens.
+
+Each figure is built, drawn and then owned by one thread at a time: the worker until the
+result is delivered, the GUI thread afterwards. Nothing here touches a widget.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matplotlib.backend_bases import MouseEvent
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QImage
+
+from incidentdesk.ui.exports import write_atomically
+
+# Logical pixels per inch: matplotlib's points then match the size of Qt's fonts on screen.
+SCREEN_DPI = 96.0
+EXPORT_DPI = 200.0
+EXPORT_SIZE_INCHES = (10.0, 5.6)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What lies under the mouse: the tooltip, a heading for the list of incidents, the
+    incidents themselves, and what the chart measured for each (text, number to sort by)."""
+
+    text: str
+    title: str
+    incident_ids: tuple[int, ...] = ()
+    measure_title: str = ""
+    measured: dict[int, tuple[str, float]] = field(default_factory=dict)
+
+
+HitTest = Callable[[MouseEvent], Hit | None]
+# Draws a chart into an empty figure; returns how to find what lies under the mouse.
+Drawing = Callable[[Figure], HitTest]
+
+
+def no_hits(_: MouseEvent) -> Hit | None:
+    return None
+
+
+@dataclass(frozen=True)
+class RenderedChart:
+    name: str
+    figure: Figure
+    image: QImage
+    hit_test: HitTest
+    logical_size: QSize
+    device_pixel_ratio: float
+
+
+def new_figure(logical_size: QSize, device_pixel_ratio: float) -> Figure:
+    """An empty figure of ``logical_size`` screen pixels, with its pixel density raised for
+    the screen's device pixel ratio so that text stays sharp on a high-DPI screen."""
+    width = max(1, logical_size.width()) / SCREEN_DPI
+    height = max(1, logical_size.height()) / SCREEN_DPI
+    figure = Figure(figsize=(width, height), dpi=SCREEN_DPI)
+    figure.dpi = SCREEN_DPI * device_pixel_ratio
+    return figure
+
+
+def render(
+    name: str, drawing: Drawing, logical_size: QSize, device_pixel_ratio: float
+) -> RenderedChart:
+    """On a worker thread: the chart drawn at ``logical_size`` and rasterised."""
+    figure = new_figure(logical_size, device_pixel_ratio)
+    agg = FigureCanvasAgg(figure)
+    hit_test = drawing(figure)
+    agg.draw()
+    pixels = agg.buffer_rgba()
+    height, width = pixels.shape[0], pixels.shape[1]
+    image = QImage(
+        bytes(pixels), width, height, width * 4, QImage.Format.Format_RGBA8888
+    ).copy()  # the copy owns its pixels; the bytes above go away with this frame
+    image.setDevicePixelRatio(device_pixel_ratio)
+    return RenderedChart(name, figure, image, hit_test, logical_size, device_pixel_ratio)
+
+
+def export_figure(drawing: Drawing, path: Path, file_format: str, **metadata: Any) -> Path:
+    """On a worker thread: the chart drawn afresh at print size and saved as ``file_format``
+    (png, svg or pdf)."""
+    figure = Figure(figsize=EXPORT_SIZE_INCHES, dpi=EXPORT_DPI)
+    FigureCanvasAgg(figure)
+    drawing(figure)
+    content = io.BytesIO()
+    figure.savefig(content, format=file_format, metadata=metadata or None)
+    write_atomically(path, content.getvalue())
+    return path

@@ -1,0 +1,787 @@
+"""The team leads' view: headline tiles, then the charts, under filters they all share.
+
+Nothing here imports matplotlib. The first time the page is shown it imports the chart
+modules on the read thread, behind a busy indicator, and only then builds its canvases (on
+the GUI thread, as Qt requires). Every change of filter computes on the read thread, keeping
+only the newest request, and each chart is rendered on the read thread too; the GUI thread
+only copies finished pictures to the screen.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import importlib
+import io
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import shiboken6
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFont, QHideEvent, QPalette, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from incidentdesk.services.desk import Desk
+from incidentdesk.ui.chart_rows_model import ChartRowsModel
+from incidentdesk.ui.chart_summary_model import SummaryTableModel
+from incidentdesk.ui.charts_filter_bar import ChartsFilterBar, ChartsSelection, utc_today
+from incidentdesk.ui.charts_source import (
+    ChartInfo,
+    ChartsSource,
+    CsvTable,
+    Palette,
+    SummaryTable,
+    Tile,
+)
+from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.exports import write_atomically
+from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
+from incidentdesk.ui.tasks import TaskRunner
+from incidentdesk.ui.theme import is_dark
+
+if TYPE_CHECKING:
+    from incidentdesk.ui.chart_canvas import ChartCanvas
+    from incidentdesk.ui.chart_render import Hit, RenderedChart
+
+log = logging.getLogger(__name__)
+
+# Imported on the read thread the first time the page opens: matplotlib and everything that
+# draws with it, but not the Qt canvas subclass, which is defined on the GUI thread.
+CHART_MODULES = (
+    "matplotlib.backends.backend_qtagg",
+    "incidentdesk.ui.chart_render",
+    "incidentdesk.services.chart_series",
+    "incidentdesk.charts.figures",
+)
+RESIZE_SETTLE_MS = 120
+CHART_HEIGHT = 440  # the canvas's, so that a table beside it lines up
+ROWS_PER_READ = 5000  # ids per query when listing the incidents behind a click
+IMAGE_FORMATS = (("png", "PNG image"), ("svg", "SVG drawing"), ("pdf", "PDF document"))
+
+# Lines and marks per severity, readable on the chart's background (the board's chip colours
+# are backgrounds for text and too pale for a line on white).
+_SEVERITY_LINES_LIGHT = ("#b3261e", "#e8590c", "#9a7400", "#1f5fbf", "#5f6670")
+_SEVERITY_LINES_DARK = ("#ff8a80", "#ffb77c", "#f5d67a", "#8ab4f8", "#b8bec6")
+
+
+def chart_palette(palette: QPalette, font_size: float) -> Palette:
+    dark = is_dark(palette)
+    return Palette(
+        text=palette.color(QPalette.ColorRole.WindowText).name(),
+        background=palette.color(QPalette.ColorRole.Base).name(),
+        muted=palette.color(QPalette.ColorRole.PlaceholderText).name(),
+        grid=palette.color(QPalette.ColorRole.Mid).name(),
+        accent=palette.color(QPalette.ColorRole.Highlight).name(),
+        severity=_SEVERITY_LINES_DARK if dark else _SEVERITY_LINES_LIGHT,
+        font_size=font_size,
+        dark=dark,
+    )
+
+
+def export_palette(font_size: float) -> Palette:
+    """Exported charts are meant for paper and slides: always on white."""
+    return Palette(
+        text="#1f1f1f",
+        background="#ffffff",
+        muted="#5f6670",
+        grid="#d0d4da",
+        accent="#1f5fbf",
+        severity=_SEVERITY_LINES_LIGHT,
+        font_size=font_size,
+        dark=False,
+    )
+
+
+def while_alive(owner: QWidget, handler: Callable[[Any], None]) -> Callable[[Any], None]:
+    """``handler``, skipped when ``owner`` was deleted before the background work finished."""
+    return lambda value: handler(value) if shiboken6.isValid(owner) else None
+
+
+def import_chart_modules() -> None:
+    """Import matplotlib and the charts (on the read thread). The collector is held off
+    meanwhile and what the import made is frozen afterwards, as the program freezes its
+    start-up objects: a full collection over matplotlib's thousands of new objects ran for
+    over 100 ms holding the interpreter lock, and the GUI thread missed frames."""
+    gc.disable()
+    try:
+        for name in CHART_MODULES:
+            importlib.import_module(name)
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def write_csv(path: Path, table: CsvTable) -> Path:
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
+    write_atomically(path, text.getvalue().encode("utf-8"))
+    return path
+
+
+def file_name_for(chart: str, selection: ChartsSelection, suffix: str, variant: str = "") -> str:
+    name = f"{chart}-{variant}" if variant else chart
+    return f"{name}-{selection.start.isoformat()}-to-{selection.end.isoformat()}.{suffix}"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An export that could not be done, for a reason the person can act on."""
+
+    error: Exception
+
+
+class TileView(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel()
+        self.value = QLabel()
+        value_font = QFont(self.font())
+        value_font.setPointSizeF(value_font.pointSizeF() * 1.9)
+        value_font.setBold(True)
+        self.value.setFont(value_font)
+        self.detail = QLabel()
+        self.comparison = QLabel()
+        for label in (self.title, self.detail, self.comparison):
+            label.setWordWrap(True)
+        title_font = QFont(self.font())
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.value)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.comparison)
+        layout.addStretch(1)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def show_tile(self, tile: Tile) -> None:
+        self.title.setText(tile.title)
+        self.value.setText(tile.value)
+        self.detail.setText(tile.detail)
+        self.comparison.setText(tile.comparison)
+        self.setAccessibleName(f"{tile.title}: {tile.value}")
+        self.setAccessibleDescription(f"{tile.detail}. {tile.comparison}")
+
+
+class ChartPanel(QFrame):
+    """One chart: its question, the picture, how it was computed, and the incidents behind
+    the last thing clicked."""
+
+    export_requested = Signal(str, str)  # chart name, format: png, svg, pdf or csv
+    rows_requested = Signal(str, object)  # chart name, Hit
+    variant_changed = Signal(str)  # chart name
+    open_requested = Signal(int)
+
+    def __init__(self, info: ChartInfo, canvas: ChartCanvas, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.info = info
+        self.canvas = canvas
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName(f"chart-{info.name}")
+        self.setAccessibleName(info.title)
+        self.title = QLabel(info.title)
+        title_font = QFont(self.font())
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setAccessibleName(f"Export {info.title}")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_menu = QMenu(self)
+        self.export_actions: dict[str, QAction] = {}
+        for suffix, label in (*IMAGE_FORMATS, ("csv", "rows as CSV")):
+            action = self.export_menu.addAction(f"Save Chart as {label}…")
+            if suffix == "csv":
+                action.setText("Save the Rows Behind It as CSV…")
+            action.triggered.connect(
+                lambda _=False, suffix=suffix: self.export_requested.emit(self.info.name, suffix)
+            )
+            self.export_actions[suffix] = action
+        self.export_button.setMenu(self.export_menu)
+        self.variant = QComboBox()
+        self.variant.setAccessibleName(f"What {info.title.lower()} shows")
+        for key, label in info.variants:
+            self.variant.addItem(label, key)
+        self.variant.currentIndexChanged.connect(
+            lambda _: self.variant_changed.emit(self.info.name)
+        )
+        self.summary_model = SummaryTableModel(self)
+        self.summary_table = QTableView()
+        self.summary_table.setModel(self.summary_model)
+        self.summary_table.setAccessibleName(f"Table of {info.title.lower()}")
+        self.summary_table.setSortingEnabled(True)
+        self.summary_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.summary_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.summary_table.verticalHeader().hide()
+        self.summary_table.setWordWrap(False)
+        self.summary_table.setFixedHeight(CHART_HEIGHT)
+        self.summary_table.setMinimumWidth(420)
+        self.summary_table.hide()
+        self.summary_table.activated.connect(self._summary_row_chosen)
+        self.summary_table.clicked.connect(self._summary_row_chosen)
+        canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        canvas.customContextMenuRequested.connect(self._context_menu)
+        canvas.setAccessibleName(info.title)
+        canvas.clicked.connect(lambda hit: self.rows_requested.emit(self.info.name, hit))
+        self.how = QLabel()
+        self.how.setWordWrap(True)
+        self.how.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.how.setAccessibleName(f"How {info.title.lower()} is computed")
+        self.rows_title = QLabel()
+        self.rows_title.setWordWrap(True)
+        self.rows_model = ChartRowsModel(self)
+        self.rows_table = QTableView()
+        self.rows_table.setModel(self.rows_model)
+        self.rows_table.setAccessibleName(f"Incidents behind {info.title.lower()}")
+        self.rows_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.rows_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.rows_table.setSortingEnabled(True)
+        self.rows_table.sortByColumn(6, Qt.SortOrder.DescendingOrder)
+        self.rows_table.verticalHeader().hide()
+        self.rows_table.horizontalHeader().setStretchLastSection(True)
+        self.rows_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.rows_table.setWordWrap(False)
+        self.rows_table.setMinimumHeight(180)
+        self.rows_table.activated.connect(
+            lambda index: self.open_requested.emit(index.data(INCIDENT_ID_ROLE))
+        )
+        self.hide_rows = QPushButton("Hide List")
+        self.hide_rows.clicked.connect(self.clear_rows)
+        self.rows_box = QWidget()
+        rows_layout = QVBoxLayout(self.rows_box)
+        rows_layout.setContentsMargins(0, 0, 0, 0)
+        rows_heading = QHBoxLayout()
+        rows_heading.addWidget(self.rows_title, 1)
+        rows_heading.addWidget(self.hide_rows)
+        rows_layout.addLayout(rows_heading)
+        rows_layout.addWidget(self.rows_table)
+        self.rows_box.hide()
+
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.variant)
+        heading.addWidget(self.export_button)
+        self.body = QHBoxLayout()
+        self.body.addWidget(canvas, 3)
+        self.body.addWidget(self.summary_table, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(heading)
+        layout.addLayout(self.body)
+        layout.addWidget(self.how)
+        layout.addWidget(self.rows_box)
+        self.variant.setVisible(bool(info.variants))  # once in the layout, or it is a window
+
+    def variant_key(self) -> str:
+        return str(self.variant.currentData() or "")
+
+    def show_summary(self, table: SummaryTable | None) -> None:
+        self.summary_model.set_table(table)
+        self.summary_table.setVisible(table is not None)
+        if table is not None:
+            header = self.summary_table.horizontalHeader()
+            # A few dozen rows at most: fitting the numbers to their contents is cheap, and
+            # the names get the rest of the width.
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+
+    def _summary_row_chosen(self, index: QModelIndex) -> None:
+        from incidentdesk.ui.chart_render import Hit
+
+        if not index.isValid():
+            return
+        label = self.summary_model.label(index.row())
+        ids = self.summary_model.incident_ids(index.row())
+        self.rows_requested.emit(self.info.name, Hit(label, label, ids))
+
+    def _context_menu(self, position: QPoint) -> None:
+        self.export_menu.popup(self.canvas.mapToGlobal(position))
+
+    def show_how(self, text: str) -> None:
+        self.how.setText(f"<b>How this is computed:</b> {text}")
+
+    def show_rows_loading(self, hit: Hit) -> None:
+        self.rows_title.setText(f"<b>{hit.title}</b> — listing {len(hit.incident_ids):,}…")
+        self.rows_box.show()
+
+    def show_rows(self, hit: Hit, rows: Sequence[Any]) -> None:
+        self.rows_model.set_rows(rows, hit.measure_title, hit.measured)
+        header = self.rows_table.horizontalHeader()
+        self.rows_model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        count = len(rows)
+        self.rows_title.setText(
+            f"<b>{hit.title}</b> — {count:,} incident{'s' if count != 1 else ''}. "
+            "Press Enter or double-click to open one."
+        )
+        self.rows_box.show()
+        if count:
+            self.rows_table.setCurrentIndex(self.rows_model.index(0, 0))
+        self.rows_table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def clear_rows(self) -> None:
+        self.rows_model.clear()
+        self.rows_box.hide()
+
+
+class ChartsPage(QWidget):
+    """``loaded``: the chart modules are in and the canvases built; ``data_shown``: the
+    series of the current filters are computed and the charts are being rendered;
+    ``chart_ready(name)``: a chart's picture of them is in its canvas; ``chart_painted(name)``:
+    that picture reached the screen (only charts scrolled into view are painted)."""
+
+    loaded = Signal()
+    data_shown = Signal()
+    chart_painted = Signal(str)
+    chart_ready = Signal(str)  # a chart's picture of the newest data is handed to its canvas
+    open_requested = Signal(int)
+    exported = Signal(object)  # the path written
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        dialogs: DialogService,
+        source: ChartsSource,
+        today: Callable[[], date] = utc_today,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._dialogs = dialogs
+        self._source = source
+        self._desk: Desk | None = None
+        self._data: Any = None
+        self._data_selection: ChartsSelection | None = None
+        self._loading = False
+        self._modules_ready = False
+        self._stale = True
+        self.panels: dict[str, ChartPanel] = {}
+        self.setAccessibleName("Charts")
+
+        self.filter_bar = ChartsFilterBar(today)
+        self.filter_bar.changed.connect(lambda _: self._compute(reuse=True))
+        self.status = QLabel()  # long work under way, such as writing the report
+        self.updating = QLabel("Updating…")
+        self.updating.setAccessibleName("Charts are updating")
+        self.updating.setVisible(False)
+        top = QHBoxLayout()
+        top.addWidget(self.filter_bar, 1)
+        top.addWidget(self.status, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.updating, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.busy = QWidget()
+        busy_layout = QVBoxLayout(self.busy)
+        busy_layout.addStretch(1)
+        self.busy_label = QLabel("Loading the charts…")
+        self.busy_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)  # no known end: an animated busy indicator
+        self.busy_bar.setMaximumWidth(320)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setAccessibleName("Loading the charts")
+        busy_layout.addWidget(self.busy_label)
+        busy_layout.addWidget(self.busy_bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        busy_layout.addStretch(2)
+
+        self.tiles = [TileView() for _ in range(3)]
+        self.empty_label = QLabel()
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setVisible(False)
+        self.empty_label.setAccessibleName("No incidents in this period")
+        self.content = QWidget()
+        self.content_layout = QVBoxLayout(self.content)
+        tiles_row = QHBoxLayout()
+        for tile in self.tiles:
+            tiles_row.addWidget(tile)
+        self.content_layout.addLayout(tiles_row)
+        self.content_layout.addWidget(self.empty_label)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.content)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.busy)
+        self.stack.addWidget(self.scroll)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+
+        self._resize_timers: dict[str, QTimer] = {}
+        self._generation = 0  # of the data shown; a picture of older data is not news
+        self._fresh: set[str] = set()  # charts whose new data is being rendered
+        self._awaiting_paint: set[str] = set()  # charts with new data not yet on screen
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.timeout.connect(self.refresh)
+
+    # State
+
+    @property
+    def is_loaded(self) -> bool:
+        """Whether every chart's panel is built."""
+        return len(self.panels) == len(self._source.charts)
+
+    @property
+    def data(self) -> Any:
+        return self._data
+
+    def selection(self) -> ChartsSelection:
+        return self.filter_bar.selection()
+
+    def set_desk(self, desk: Desk | None) -> None:
+        self._desk = desk
+        self._data = None
+        for panel in self.panels.values():
+            panel.clear_rows()
+        if desk is not None:
+            self._runner.read(
+                lambda: self._source.choices(desk),
+                while_alive(self, self.filter_bar.set_choices),
+                while_alive(self, self._failed),
+            )
+        self.refresh()
+
+    def set_refresh_interval(self, milliseconds: int) -> None:
+        self._refresh_timer.start(milliseconds)
+
+    # Loading, once
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._modules_ready and not self._loading:
+            self._loading = True
+            self._runner.read(
+                import_chart_modules,
+                while_alive(self, lambda _: self._build_charts()),
+                while_alive(self, self._failed),
+            )
+        elif self._stale:
+            self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._stale = True  # what changed meanwhile is computed when the page is shown again
+
+    def _build_charts(self) -> None:
+        """The statistics start on the read thread while the panels are built here, one per
+        pass of the event loop so that no frame is missed."""
+        self._loading = False
+        self._modules_ready = True
+        self.stack.setCurrentWidget(self.scroll)
+        self._stale = True
+        self.refresh()
+        self._build_next_panel()
+
+    def _build_next_panel(self) -> None:
+        from incidentdesk.ui.chart_canvas import ChartCanvas  # matplotlib is imported by now
+
+        info = self._source.charts[len(self.panels)]
+        canvas = ChartCanvas(info.name, CHART_HEIGHT)
+        panel = ChartPanel(info, canvas)
+        panel.export_requested.connect(self.export_chart)
+        panel.rows_requested.connect(self._list_rows)
+        panel.variant_changed.connect(lambda name: self._show_chart(self.panels[name]))
+        panel.open_requested.connect(self.open_requested)
+        canvas.render_requested.connect(lambda panel=panel: self._resized(panel))
+        canvas.painted.connect(lambda name=info.name: self._painted(name))
+        self.panels[info.name] = panel
+        self.content_layout.addWidget(panel)
+        self._show_chart(panel)
+        if len(self.panels) < len(self._source.charts):
+            QTimer.singleShot(0, self, self._build_next_panel)  # not after the page is gone
+        else:
+            self.content_layout.addStretch(1)
+            self.loaded.emit()
+
+    # Computing
+
+    def refresh(self) -> None:
+        """Read the data again and compute the charts for the current filters (F5, the timer,
+        changes made here); a hidden page only notes that it must when it is shown."""
+        self._compute(reuse=False)
+
+    def _compute(self, *, reuse: bool) -> None:
+        """With ``reuse``, only the narrowing changed: what was read for the period may do."""
+        if self._desk is None or not self._modules_ready:
+            return
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        desk, selection, source = self._desk, self.selection(), self._source
+        previous = self._data if reuse else None
+        self.updating.setVisible(True)
+        self._runner.run_latest(
+            "charts",
+            lambda: (selection, source.compute(desk, selection, previous)),
+            while_alive(self, self._data_arrived),
+            while_alive(self, self._failed),
+        )
+
+    def _data_arrived(self, result: tuple[ChartsSelection, Any]) -> None:
+        selection, data = result
+        self.updating.setVisible(False)
+        self._data, self._data_selection = data, selection
+        self._generation += 1
+        source = self._source
+        for tile, shown in zip(self.tiles, source.tiles(data), strict=False):
+            tile.show_tile(shown)
+        self.filter_bar.set_exclusion_counts(*source.exclusion_counts(data))
+        everything_empty = all(
+            source.empty_text(info.name, self._variant_of(info), data) is not None
+            for info in source.charts
+        )
+        self.empty_label.setVisible(everything_empty)
+        if everything_empty:
+            self.empty_label.setText(
+                f"<b>No incidents were reported from {selection.start.isoformat()} to "
+                f"{selection.end.isoformat()} with these filters.</b> Choose a longer period "
+                "or fewer filters."
+            )
+        # The charts in view first: their pictures are wanted now, the others when scrolled to.
+        in_view = sorted(self.panels.values(), key=lambda panel: panel.visibleRegion().isEmpty())
+        for panel in in_view:
+            panel.clear_rows()
+            self._show_chart(panel)
+        self.data_shown.emit()
+
+    def _variant_of(self, info: ChartInfo) -> str:
+        panel = self.panels.get(info.name)
+        if panel is not None:
+            return panel.variant_key()
+        return info.variants[0][0] if info.variants else ""
+
+    def _show_chart(self, panel: ChartPanel) -> None:
+        """The chart's how-line, table and picture for the data and its variant."""
+        data, source = self._data, self._source
+        if data is None:
+            return
+        name, variant = panel.info.name, panel.variant_key()
+        panel.show_how(source.how_computed(name, variant, data))
+        empty_text = source.empty_text(name, variant, data)
+        panel.show_summary(None if empty_text else source.summary_table(name, variant, data))
+        self._awaiting_paint.discard(name)
+        if empty_text is not None:
+            self._fresh.discard(name)
+            panel.canvas.clear(empty_text)
+            self.chart_ready.emit(name)
+            self.chart_painted.emit(name)
+        else:
+            self._fresh.add(name)
+            self._render(panel)
+
+    def _render(self, panel: ChartPanel) -> None:
+        from incidentdesk.ui.chart_render import render
+
+        data, name, generation = self._data, panel.info.name, self._generation
+        if data is None:
+            return
+        palette = chart_palette(self.palette(), self._points())
+        drawing = self._source.drawing(name, panel.variant_key(), data, palette, on_screen=True)
+        size, ratio = panel.canvas.wanted_size()
+        self._runner.run_latest(
+            f"chart-{name}",
+            lambda: render(name, drawing, size, ratio),
+            while_alive(panel, lambda rendered: self._rendered(panel, rendered, generation)),
+            while_alive(self, self._failed),
+        )
+
+    def _rendered(self, panel: ChartPanel, rendered: RenderedChart, generation: int) -> None:
+        if generation != self._generation:
+            return  # newer data is on its way
+        fresh = panel.info.name in self._fresh
+        if fresh:
+            self._fresh.discard(panel.info.name)
+            self._awaiting_paint.add(panel.info.name)
+        panel.canvas.show_rendered(rendered)
+        if fresh:
+            self.chart_ready.emit(panel.info.name)
+
+    def _painted(self, name: str) -> None:
+        if name in self._awaiting_paint:  # the first paint of a chart's new data
+            self._awaiting_paint.discard(name)
+            self.chart_painted.emit(name)
+
+    def _resized(self, panel: ChartPanel) -> None:
+        name = panel.info.name
+        rendered = panel.canvas.rendered
+        if rendered is not None and (rendered.logical_size, rendered.device_pixel_ratio) == (
+            panel.canvas.wanted_size()
+        ):
+            return
+        timer = self._resize_timers.get(name)
+        if timer is None:
+            timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(RESIZE_SETTLE_MS)
+            timer.timeout.connect(lambda panel=panel: self._render(panel))
+            self._resize_timers[name] = timer
+        timer.start()
+
+    def _points(self) -> float:
+        size = self.font().pointSizeF()
+        return size if size > 0 else 10.0
+
+    def changeEvent(self, event: Any) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange and self.is_loaded:
+            for panel in self.panels.values():
+                self._render(panel)
+
+    # Click-through
+
+    def _list_rows(self, name: str, hit: Hit) -> None:
+        desk = self._desk
+        if desk is None:
+            return
+        panel = self.panels[name]
+        panel.show_rows_loading(hit)
+        ids = list(hit.incident_ids)
+
+        def read() -> list[Any]:
+            rows: list[Any] = []
+            for start in range(0, len(ids), ROWS_PER_READ):
+                rows += desk.incidents.rows_by_id(ids[start : start + ROWS_PER_READ])
+            return rows
+
+        self._runner.run_latest(
+            f"rows-{name}",
+            read,
+            while_alive(panel, lambda rows: panel.show_rows(hit, rows)),
+            while_alive(self, self._failed),
+        )
+
+    # Export
+
+    def export_chart(self, name: str, suffix: str, path: Path | None = None) -> None:
+        """Save chart ``name`` as png, svg or pdf, or the rows behind it as csv; asks where
+        unless ``path`` is given."""
+        from incidentdesk.ui.chart_render import export_figure
+
+        data, selection = self._data, self._data_selection
+        panel = self.panels.get(name)
+        if data is None or selection is None or panel is None:
+            self._dialogs.inform(
+                self, "Nothing to Export Yet", "The charts are still being computed; try again."
+            )
+            return
+        label = dict((*IMAGE_FORMATS, ("csv", "CSV table")))[suffix]
+        if path is None:
+            path = self._dialogs.choose_save_path(
+                self,
+                f"Export {panel.info.title}",
+                file_name_for(name, selection, suffix, panel.variant_key()),
+                f"{label} (*.{suffix})",
+                f".{suffix}",
+            )
+        if path is None:
+            return
+        chosen = path
+        variant = panel.variant_key()
+        if suffix == "csv":
+            table = self._source.csv(name, variant, data)
+            self._runner.files(
+                self._refusing(lambda: write_csv(chosen, table)),
+                while_alive(self, self._exported),
+                while_alive(self, self._failed),
+            )
+            return
+        drawing = self._source.drawing(
+            name, variant, data, export_palette(self._points()), on_screen=False
+        )
+        title = f"{panel.info.title} ({selection.start.isoformat()} – {selection.end.isoformat()})"
+        metadata: dict[str, str] = {"Title": title} if suffix in ("svg", "pdf") else {}
+        self._runner.files(
+            self._refusing(lambda: export_figure(drawing, chosen, suffix, **metadata)),
+            while_alive(self, self._exported),
+            while_alive(self, self._failed),
+        )
+
+    def export_report(self, path: Path | None = None) -> None:
+        """The period report (PDF) for the current filters; asks where unless ``path``."""
+        desk = self._desk
+        if desk is None:
+            return
+        selection = self.selection()
+        if path is None:
+            path = self._dialogs.choose_save_path(
+                self,
+                "Export Report",
+                file_name_for("incident-report", selection, "pdf"),
+                "PDF document (*.pdf)",
+                ".pdf",
+            )
+        if path is None:
+            return
+        chosen = path
+        self.status.setText("Writing the report…")
+        self._runner.files(
+            self._refusing(lambda: self._source.write_report(desk, selection, chosen)),
+            while_alive(self, self._exported),
+            while_alive(self, self._failed),
+        )
+
+    def _refusing(self, work: Callable[[], Path]) -> Callable[[], Path | Refused]:
+        """``work`` for a worker thread, with the failures people can put right (a folder
+        that cannot be written, an empty period) handed back as a Refused, logged at INFO
+        without a traceback."""
+        source = self._source
+
+        def run() -> Path | Refused:
+            try:
+                return work()
+            except Exception as error:
+                if not (isinstance(error, OSError) or source.is_refusal(error)):
+                    raise
+                log.info("Export refused: %s", error)
+                return Refused(error)
+
+        return run
+
+    def _exported(self, result: Path | Refused) -> None:
+        self.status.setText("")
+        if isinstance(result, Refused):
+            self._failed(result.error)
+        else:
+            self.exported.emit(result)
+
+    def _failed(self, error: Exception) -> None:
+        self._loading = False
+        self.updating.setVisible(False)
+        self.status.setText("")
+        if isinstance(error, OSError):
+            message = f"The file could not be written: {error.strerror or error}."
+        elif self._source.is_refusal(error):
+            message = f"{error}"
+        else:
+            message = f"The charts could not be computed: {error}."
+        if not message.endswith("."):
+            message += "."
+        self._dialogs.warn(self, "Charts", f"{message} Press F5 to try again.")
+        if not self._modules_ready:
+            self.busy_label.setText(message)
+            self.busy_bar.hide()

@@ -1,0 +1,317 @@
+"""The charts page on its own, with a small source: loading behind a busy indicator, filters,
+hover, click-through, export, refresh and the empty period."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QToolTip
+
+from incidentdesk.domain.enums import Severity
+from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.ui.chart_rows_model import ChartRowsModel
+from incidentdesk.ui.charts_filter_bar import Period, utc_today
+from incidentdesk.ui.charts_page import ChartsPage
+from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
+from incidentdesk.ui.tasks import TaskRunner
+from tests.gui.chart_helpers import CountingSource, bar_centre
+from tests.gui.conftest import RecordingDialogs
+
+TODAY = utc_today()
+
+
+@pytest.fixture
+def demo_desk(demo_address: str) -> Iterator[Desk]:
+    desk = open_desk(demo_address, login="lead")
+    yield desk
+    desk.close()
+
+
+@pytest.fixture
+def source() -> CountingSource:
+    return CountingSource()
+
+
+@pytest.fixture
+def page(
+    qtbot, runner: TaskRunner, dialogs: RecordingDialogs, demo_desk: Desk, source, idle
+) -> Iterator[ChartsPage]:
+    """The page with the demo database, not shown yet (so not loaded)."""
+    charts = ChartsPage(runner, dialogs, source)
+    qtbot.addWidget(charts)
+    charts.resize(1100, 800)
+    charts.set_desk(demo_desk)
+    yield charts
+    qtbot.waitUntil(idle)
+
+
+@pytest.fixture
+def shown(qtbot, page: ChartsPage) -> ChartsPage:
+    """The page shown, its charts loaded and the first figures painted."""
+    with qtbot.waitSignal(
+        page.chart_painted, timeout=20_000, check_params_cb=lambda name: name == "counts"
+    ):
+        page.show()
+    assert page.panels["counts"].canvas.rendered is not None
+    return page
+
+
+def press_on_bar(qtbot, page: ChartsPage, index: int) -> None:
+    canvas = page.panels["counts"].canvas
+    rendered = canvas.rendered
+    assert rendered is not None
+    x, y = bar_centre(rendered.figure, index)
+    ratio = canvas.device_pixel_ratio
+    position = QPoint(round(x / ratio), round((rendered.figure.bbox.height - y) / ratio))
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=position)
+
+
+def test_a_busy_indicator_shows_while_the_charts_load(qtbot, page: ChartsPage) -> None:
+    assert not page.is_loaded
+    with qtbot.waitSignal(page.loaded, timeout=20_000):
+        page.show()
+        assert page.stack.currentWidget() is page.busy
+        assert page.busy_bar.isVisible()
+        assert (page.busy_bar.minimum(), page.busy_bar.maximum()) == (0, 0)  # busy, not %
+    assert page.stack.currentWidget() is page.scroll
+    assert set(page.panels) == {"counts", "nothing"}
+
+
+def test_the_figures_follow_the_filters(qtbot, shown: ChartsPage, source) -> None:
+    canvas = shown.panels["counts"].canvas
+    first = canvas.rendered
+    assert first is not None
+    heights_before = [bar.get_height() for bar in first.figure.axes[0].patches]
+    assert sum(heights_before) == len(shown.data.rows) > 0
+    with qtbot.waitSignal(shown.chart_painted, check_params_cb=lambda name: name == "counts"):
+        shown.filter_bar.severity.setCurrentIndex(shown.filter_bar.severity.findData(Severity.SEV3))
+    after = canvas.rendered
+    assert after is not None
+    assert after is not first
+    heights = [bar.get_height() for bar in after.figure.axes[0].patches]
+    assert heights[2] == heights_before[2]
+    assert sum(heights) == heights[2]
+    assert source.computed[-1].severity is Severity.SEV3
+    assert "in all" in shown.panels["counts"].how.text()
+
+
+def test_the_period_sets_the_days_and_a_custom_range_uses_the_date_edits(
+    qtbot, shown: ChartsPage, source
+) -> None:
+    bar = shown.filter_bar
+    assert shown.selection().start == TODAY - timedelta(days=89)
+    with qtbot.waitSignal(shown.data_shown):
+        bar.period.setCurrentIndex(bar.period.findData(Period.LAST_365_DAYS))
+    assert source.computed[-1].start == TODAY - timedelta(days=364)
+    assert not bar.from_date.isVisible()
+    with qtbot.waitSignal(shown.data_shown):
+        bar.period.setCurrentIndex(bar.period.findData(Period.CUSTOM))
+    assert bar.from_date.isVisible()
+    assert bar.to_date.isVisible()
+    with qtbot.waitSignal(shown.data_shown):
+        bar.from_date.setDate(bar.from_date.date().addDays(-400))
+    assert source.computed[-1].start == TODAY - timedelta(days=365 + 400 - 1)
+    # A range typed back to front is turned around, never an error.
+    with qtbot.waitSignal(shown.data_shown):
+        bar.to_date.setDate(bar.from_date.date().addDays(-10))
+    selection = source.computed[-1]
+    assert selection.start < selection.end
+
+
+def test_only_the_newest_filter_is_computed_when_they_change_quickly(
+    qtbot, shown: ChartsPage, source
+) -> None:
+    computed_before = len(source.computed)
+    combo = shown.filter_bar.severity
+    with qtbot.waitSignal(shown.data_shown):
+        for index in range(1, combo.count()):
+            combo.setCurrentIndex(index)
+    qtbot.waitUntil(lambda: shown.data.selection.severity is Severity.SEV5)
+    assert len(source.computed) - computed_before <= combo.count() - 1
+    assert source.computed[-1].severity is Severity.SEV5
+
+
+def test_the_exclusions_show_their_counts(shown: ChartsPage) -> None:
+    bar = shown.filter_bar
+    assert bar.include_cancelled.text() == "3 cancelled"
+    assert bar.include_duplicates.text() == "1 duplicates"
+    assert not bar.include_cancelled.isChecked()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # the tooltip, offscreen
+def test_hovering_a_bar_shows_its_value(qtbot, shown: ChartsPage) -> None:
+    canvas = shown.panels["counts"].canvas
+    rendered = canvas.rendered
+    assert rendered is not None
+    hits = []
+    canvas.hovered.connect(hits.append)
+    x, y = bar_centre(rendered.figure, 3)
+    position = QPointF(x, rendered.figure.bbox.height - y)
+    event = QMouseEvent(
+        QEvent.Type.MouseMove,
+        position,
+        canvas.mapToGlobal(position),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    canvas.mouseMoveEvent(event)
+    count = len(shown.data.by_severity()[Severity.SEV4])
+    assert count > 0
+    assert hits
+    assert hits[-1] is not None
+    assert hits[-1].text == f"SEV4: {count} incidents"
+    qtbot.waitUntil(QToolTip.isVisible)
+    assert QToolTip.text() == f"SEV4: {count} incidents"
+
+
+def test_clicking_a_bar_lists_its_incidents_and_enter_opens_one(qtbot, shown: ChartsPage) -> None:
+    panel = shown.panels["counts"]
+    assert not panel.rows_box.isVisible()
+    expected = {row.id for row in shown.data.by_severity()[Severity.SEV3]}
+    assert expected
+    press_on_bar(qtbot, shown, 2)
+    qtbot.waitUntil(lambda: panel.rows_model.rowCount() == len(expected))
+    assert panel.rows_box.isVisible()
+    shown_ids = {
+        panel.rows_model.index(row, 0).data(INCIDENT_ID_ROLE)
+        for row in range(panel.rows_model.rowCount())
+    }
+    assert shown_ids == expected
+    assert panel.rows_model.headerData(7, Qt.Orientation.Horizontal) == "Reported"
+    assert "SEV3 incidents" in panel.rows_title.text()
+    table = panel.rows_table
+    table.setCurrentIndex(panel.rows_model.index(1, 0))
+    with qtbot.waitSignal(shown.open_requested) as opened:
+        QTest.keyClick(table, Qt.Key.Key_Return)
+    assert opened.args == [panel.rows_model.index(1, 0).data(INCIDENT_ID_ROLE)]
+    index = panel.rows_model.index(0, 2)
+    centre = table.visualRect(index).center()
+    with qtbot.waitSignal(shown.open_requested) as opened:
+        # What a double click sends: a press and release, then the double click itself.
+        QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+        QTest.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert opened.args == [index.data(INCIDENT_ID_ROLE)]
+
+
+def test_clicking_beside_the_bars_lists_nothing(qtbot, shown: ChartsPage) -> None:
+    panel = shown.panels["counts"]
+    QTest.mouseClick(panel.canvas, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
+    assert not panel.rows_box.isVisible()
+
+
+def test_the_rows_model_passes_the_model_tester(qtbot, shown: ChartsPage, qtmodeltester) -> None:
+    panel = shown.panels["counts"]
+    press_on_bar(qtbot, shown, 2)
+    qtbot.waitUntil(lambda: panel.rows_model.rowCount() > 1)
+    qtmodeltester.check(panel.rows_model)
+    for column in range(panel.rows_model.columnCount()):
+        panel.rows_model.sort(column, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(panel.rows_model)
+    empty = ChartRowsModel()
+    qtmodeltester.check(empty)
+
+
+def test_sorting_the_rows_keeps_the_selected_incident(qtbot, shown: ChartsPage) -> None:
+    panel = shown.panels["counts"]
+    press_on_bar(qtbot, shown, 2)
+    qtbot.waitUntil(lambda: panel.rows_model.rowCount() > 2)
+    table = panel.rows_table
+    table.selectRow(1)
+    chosen = table.currentIndex().data(INCIDENT_ID_ROLE)
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert table.currentIndex().data(INCIDENT_ID_ROLE) == chosen
+    keys = [panel.rows_model.index(row, 0).data() for row in range(panel.rows_model.rowCount())]
+    assert keys == sorted(keys, key=lambda key: int(key.split("-")[1]))
+
+
+@pytest.mark.parametrize(
+    ("suffix", "signature"), [("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")]
+)
+def test_a_chart_exports_as_an_image(
+    qtbot, shown: ChartsPage, dialogs: RecordingDialogs, tmp_path: Path, suffix, signature
+) -> None:
+    target = tmp_path / f"chart.{suffix}"
+    dialogs.save_paths.append(target)
+    with qtbot.waitSignal(shown.exported, timeout=10_000) as done:
+        shown.panels["counts"].export_actions[suffix].trigger()
+    assert done.args == [target]
+    assert target.read_bytes().startswith(signature)
+    kind, _caption, proposed = dialogs.messages[-1]
+    assert kind == "save"
+    assert proposed.endswith(f".{suffix}")
+    assert proposed.startswith("counts-")
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_the_rows_behind_a_chart_export_as_csv(
+    qtbot, shown: ChartsPage, dialogs: RecordingDialogs, tmp_path: Path
+) -> None:
+    target = tmp_path / "rows.csv"
+    dialogs.save_paths.append(target)
+    with qtbot.waitSignal(shown.exported, timeout=10_000):
+        shown.panels["counts"].export_actions["csv"].trigger()
+    with target.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == ["key", "severity"]
+    assert len(rows) - 1 == len(shown.data.rows)
+
+
+def test_cancelling_the_save_dialog_writes_nothing(
+    qtbot, shown: ChartsPage, dialogs: RecordingDialogs, tmp_path: Path
+) -> None:
+    shown.panels["counts"].export_actions["png"].trigger()
+    assert dialogs.messages[-1][0] == "save"
+    assert list(tmp_path.glob("*.png")) == []
+
+
+def test_an_unwritable_path_says_so(
+    qtbot, shown: ChartsPage, dialogs: RecordingDialogs, tmp_path: Path
+) -> None:
+    dialogs.save_paths.append(tmp_path / "no such folder" / "chart.png")
+    shown.panels["counts"].export_actions["png"].trigger()
+    qtbot.waitUntil(lambda: dialogs.messages[-1][0] == "warn", timeout=10_000)
+    _kind, _title, text = dialogs.messages[-1]
+    assert "could not be written" in text
+    assert "Traceback" not in text
+
+
+def test_the_report_is_written_for_the_current_filters(
+    qtbot, shown: ChartsPage, dialogs: RecordingDialogs, tmp_path: Path, source
+) -> None:
+    target = tmp_path / "report.pdf"
+    dialogs.save_paths.append(target)
+    with qtbot.waitSignal(shown.exported):
+        shown.export_report()
+    assert source.reports == [(shown.selection(), target)]
+
+
+def test_an_empty_period_says_so(qtbot, shown: ChartsPage) -> None:
+    bar = shown.filter_bar
+    with qtbot.waitSignal(shown.data_shown):
+        bar.period.setCurrentIndex(bar.period.findData(Period.CUSTOM))
+    with qtbot.waitSignal(shown.data_shown):
+        bar.from_date.setDate(bar.from_date.date().addYears(-20))
+    with qtbot.waitSignal(shown.data_shown):
+        bar.to_date.setDate(bar.from_date.date().addDays(3))
+    assert shown.empty_label.isVisible()
+    assert "No incidents were reported" in shown.empty_label.text()
+    canvas = shown.panels["counts"].canvas
+    assert canvas.rendered is None
+
+
+def test_a_hidden_page_computes_again_only_when_shown(qtbot, shown: ChartsPage, source) -> None:
+    shown.hide()
+    computed = len(source.computed)
+    shown.refresh()
+    assert len(source.computed) == computed
+    with qtbot.waitSignal(shown.data_shown):
+        shown.show()
+    assert len(source.computed) == computed + 1
