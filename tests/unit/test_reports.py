@@ -113,7 +113,7 @@ def test_the_postmortem_as_markdown(clocked: Desk) -> None:
     late = add(incident.id, "Alert on expiry", ActionKind.DETECT, owner, date(2026, 11, 20), None)
     add(incident.id, "Automate renewal", ActionKind.PREVENT, None, date(2026, 12, 20), None)
     done = add(incident.id, "Renew now", ActionKind.CORRECT, owner, date(2026, 11, 1), None)
-    clocked.postmortems.set_action_status(done.id, ActionStatus.DONE, None)
+    clocked.postmortems.set_action_status(done.id, ActionStatus.DONE, None, was=done.status)
     pinned = clocked.timeline.append(
         incident.id,
         NewEntry(EntryKind.FINDING, "Cert expired at 08:58", REPORTED.replace(minute=30)),
