@@ -218,7 +218,7 @@ def test_a_correction_is_marked_as_such_in_the_export(clocked: Desk) -> None:
 
 
 def test_the_details_table_has_no_empty_header_row(clocked: Desk) -> None:
-    incident = clocked.incidents.create(make_draft(), clocked.actor_id)
+    incident = clocked.incidents.create(make_draft(reported_at=REPORTED), clocked.actor_id)
     text = clocked.reports.incident_markdown(incident.id)
     assert "| | |" not in text
     assert "| Field | Value |\n|---|---|\n| Status |" in text
