@@ -7,6 +7,7 @@ import pytest
 from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.validation import ValidationFailed
 from incidentdesk.services.desk import Desk
+from incidentdesk.services.errors import EditConflict
 from tests.unit.test_lifecycle_service import at, clocked, lead, new_incident, take
 
 __all__ = ["clocked"]  # the fixture, used by name
@@ -50,3 +51,18 @@ def test_a_correction_keeps_the_milestones_in_order(clocked: Desk) -> None:
         incident.id, "acknowledged_at", at(3), boss, "the pager log says 3 minutes"
     )
     assert corrected.milestones.acknowledged_at == at(3)
+
+
+def test_a_correction_made_meanwhile_is_not_put_back_from_an_older_view(clocked: Desk) -> None:
+    incident = new_incident(clocked)
+    take(clocked, incident, Step.ACKNOWLEDGE, at=at(20))
+    shown = clocked.incidents.get(incident.id).milestones.acknowledged_at
+    boss = lead(clocked)
+    clocked.lifecycle.correct_milestone(
+        incident.id, "acknowledged_at", at(5), boss, "pager log", was=shown
+    )
+    with pytest.raises(EditConflict):
+        clocked.lifecycle.correct_milestone(
+            incident.id, "acknowledged_at", at(12), boss, "chat log", was=shown
+        )
+    assert clocked.incidents.get(incident.id).milestones.acknowledged_at == at(5)

@@ -16,7 +16,7 @@ from incidentdesk.domain.validation import ValidationFailed
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import EditConflict, NotAllowed, NotFound
 from incidentdesk.services.lifecycle import StepRequest
-from incidentdesk.services.postmortems import ActionItemView, PostmortemText
+from incidentdesk.services.postmortems import ActionItemChanged, ActionItemView, PostmortemText
 from incidentdesk.storage import models as m
 from tests.conftest import FIXED_NOW
 from tests.factories import make_draft
@@ -171,9 +171,15 @@ def test_setting_an_action_items_status_logs_a_note(clocked: Desk) -> None:
         incident.id, "Rotate keys", ActionKind.CORRECT, None, None, None
     )
 
-    clocked.postmortems.set_action_status(item.id, ActionStatus.IN_PROGRESS, clocked.actor_id)
-    clocked.postmortems.set_action_status(item.id, ActionStatus.DONE, clocked.actor_id)
-    clocked.postmortems.set_action_status(item.id, ActionStatus.DONE, clocked.actor_id)  # no-op
+    clocked.postmortems.set_action_status(
+        item.id, ActionStatus.IN_PROGRESS, clocked.actor_id, was=ActionStatus.OPEN
+    )
+    clocked.postmortems.set_action_status(
+        item.id, ActionStatus.DONE, clocked.actor_id, was=ActionStatus.IN_PROGRESS
+    )
+    clocked.postmortems.set_action_status(  # no-op
+        item.id, ActionStatus.DONE, clocked.actor_id, was=ActionStatus.IN_PROGRESS
+    )
 
     view = clocked.postmortems.get(incident.id)
     assert view is not None
@@ -186,7 +192,24 @@ def test_setting_an_action_items_status_logs_a_note(clocked: Desk) -> None:
     assert notes[-1].details == {"action_item": item.id, "status": "done"}
     assert notes[-1].author_name == "tester"
     with pytest.raises(NotFound):
-        clocked.postmortems.set_action_status(9999, ActionStatus.DONE, None)
+        clocked.postmortems.set_action_status(9999, ActionStatus.DONE, None, was=ActionStatus.OPEN)
+
+
+def test_an_action_item_set_by_a_colleague_is_not_put_back_from_an_old_copy(
+    clocked: Desk,
+) -> None:
+    incident = major_incident(clocked)
+    item = clocked.postmortems.add_action_item(
+        incident.id, "Rotate keys", ActionKind.CORRECT, None, None, None
+    )
+    clocked.postmortems.set_action_status(item.id, ActionStatus.DONE, None, was=item.status)
+    with pytest.raises(ActionItemChanged, match="was set to done by someone else"):
+        clocked.postmortems.set_action_status(
+            item.id, ActionStatus.IN_PROGRESS, clocked.actor_id, was=item.status
+        )
+    view = clocked.postmortems.get(incident.id)
+    assert view is not None
+    assert view.action_items[0].status is ActionStatus.DONE
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,7 @@ def test_the_postmortem_as_markdown(clocked: Desk) -> None:
     late = add(incident.id, "Alert on expiry", ActionKind.DETECT, owner, date(2026, 11, 20), None)
     add(incident.id, "Automate renewal", ActionKind.PREVENT, None, date(2026, 12, 20), None)
     done = add(incident.id, "Renew now", ActionKind.CORRECT, owner, date(2026, 11, 1), None)
-    clocked.postmortems.set_action_status(done.id, ActionStatus.DONE, None)
+    clocked.postmortems.set_action_status(done.id, ActionStatus.DONE, None, was=done.status)
     pinned = clocked.timeline.append(
         incident.id,
         NewEntry(EntryKind.FINDING, "Cert expired at 08:58", REPORTED.replace(minute=30)),
@@ -218,7 +218,7 @@ def test_a_correction_is_marked_as_such_in_the_export(clocked: Desk) -> None:
 
 
 def test_the_details_table_has_no_empty_header_row(clocked: Desk) -> None:
-    incident = clocked.incidents.create(make_draft(), clocked.actor_id)
+    incident = clocked.incidents.create(make_draft(reported_at=REPORTED), clocked.actor_id)
     text = clocked.reports.incident_markdown(incident.id)
     assert "| | |" not in text
     assert "| Field | Value |\n|---|---|\n| Status |" in text

@@ -301,9 +301,19 @@ class LifecycleService:
         }
 
     def correct_milestone(
-        self, incident_id: int, milestone: str, moment: datetime, actor_id: int | None, reason: str
+        self,
+        incident_id: int,
+        milestone: str,
+        moment: datetime,
+        actor_id: int | None,
+        reason: str,
+        *,
+        was: datetime | None = None,
     ) -> Incident:
-        """A lead corrects when a milestone happened; the correction is logged with the reason."""
+        """A lead corrects when a milestone happened; the correction is logged with the reason.
+
+        ``was`` is the time the lead was shown: if someone else corrected it since, the
+        correction is refused (``EditConflict``) instead of putting an older view back."""
         if milestone not in MILESTONES:
             raise ValueError(f"Unknown milestone {milestone!r}.")
         now = self._clock()
@@ -324,10 +334,19 @@ class LifecycleService:
                 raise ValidationFailed(
                     [FieldError("at", "That is before the incident was first reported.")]
                 )
+            if was is not None and old != was:
+                raise EditConflict(self._incidents.get(incident_id))
             _check_corrected_order(record, milestone, moment)
-            m.Incident.update(
-                updated_at=now, version=m.Incident.version + 1, **{milestone: moment}
-            ).where(m.Incident.id == incident_id).execute()
+            column = getattr(m.Incident, milestone)
+            updated = (
+                m.Incident.update(
+                    updated_at=now, version=m.Incident.version + 1, **{milestone: moment}
+                )
+                .where((m.Incident.id == incident_id) & (column == old))
+                .execute()
+            )
+            if updated != 1:
+                raise EditConflict(self._incidents.get(incident_id))
             label = MILESTONES[milestone]
             add_entry(
                 incident_id,

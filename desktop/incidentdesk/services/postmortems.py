@@ -23,6 +23,10 @@ SECTION_MAX_LENGTH = 100_000
 ACTION_TITLE_MAX_LENGTH = 200
 
 
+class ActionItemChanged(NotAllowed):
+    """Someone else set the action item's status since it was shown; nothing was written."""
+
+
 @dataclass(frozen=True)
 class PostmortemText:
     summary: str = ""
@@ -235,7 +239,11 @@ class PostmortemService:
             )
         return next(item for item in self._action_items(row.id) if item.id == item_id)
 
-    def set_action_status(self, item_id: int, status: ActionStatus, actor_id: int | None) -> None:
+    def set_action_status(
+        self, item_id: int, status: ActionStatus, actor_id: int | None, *, was: ActionStatus
+    ) -> None:
+        """Set the status of an item shown as ``was``; if someone else changed it since, it
+        is refused (``ActionItemChanged``) rather than put back."""
         now = self._clock()
         with self._store.write():
             item = m.ActionItem.get_or_none(m.ActionItem.id == item_id)
@@ -243,7 +251,19 @@ class PostmortemService:
                 raise NotFound(f"Action item {item_id} does not exist.")
             if item.status == status.value:
                 return
-            m.ActionItem.update(status=status.value).where(m.ActionItem.id == item_id).execute()
+            stale = ActionItemChanged(
+                f"“{item.title}” was set to {ActionStatus(item.status).label.lower()} by "
+                "someone else meanwhile; it is shown as it is now, so choose again if needed."
+            )
+            if item.status != was.value:
+                raise stale
+            updated = (
+                m.ActionItem.update(status=status.value)
+                .where((m.ActionItem.id == item_id) & (m.ActionItem.status == was.value))
+                .execute()
+            )
+            if updated != 1:
+                raise stale
             postmortem = m.Postmortem.get_by_id(item.postmortem_id)
             add_entry(
                 postmortem.incident_id,

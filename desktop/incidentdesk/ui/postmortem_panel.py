@@ -42,6 +42,7 @@ from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import EditConflict, NotAllowed
 from incidentdesk.services.postmortems import (
     SECTION_LABELS,
+    ActionItemChanged,
     ActionItemView,
     PostmortemText,
     PostmortemView,
@@ -672,7 +673,7 @@ class PostmortemPanel(QWidget):
             return
         postmortems, actor = self._desk.postmortems, self._desk.actor_id
         self._runner.write(
-            lambda: postmortems.set_action_status(item.id, status, actor),
+            lambda: postmortems.set_action_status(item.id, status, actor, was=item.status),
             self._alive(lambda _: self._status_set(item, status)),
             self._alive(self._status_failed),
         )
@@ -683,7 +684,10 @@ class PostmortemPanel(QWidget):
         self.refresh()
 
     def _status_failed(self, error: Exception) -> None:
-        self._dialogs.warn(self, "Status Not Changed", _reason(error))
+        if isinstance(error, ActionItemChanged):
+            self.status_label.setText(str(error))  # expected among colleagues: no dialog
+        else:
+            self._dialogs.warn(self, "Status Not Changed", _reason(error))
         self.refresh()
 
     # Waiver

@@ -428,10 +428,14 @@ class IncidentWorkspace(QWidget):
 
     def _submit_corrections(self, corrections: dict[str, datetime], reason: str) -> None:
         lifecycle, incident_id, actor = self._desk.lifecycle, self.incident_id, self._desk.actor_id
+        assert self.data is not None
+        shown = self.data.incident.milestones  # a correction made meanwhile is not put back
 
         def correct_all() -> None:
             for milestone, moment in corrections.items():
-                lifecycle.correct_milestone(incident_id, milestone, moment, actor, reason)
+                lifecycle.correct_milestone(
+                    incident_id, milestone, moment, actor, reason, was=getattr(shown, milestone)
+                )
 
         self._runner.write(correct_all, lambda _: self._step_taken(), self._step_failed)
 
