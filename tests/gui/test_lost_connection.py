@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -17,7 +18,11 @@ from tests.gui.conftest import RecordingDialogs, make_demo_database
 
 
 def test_reads_and_saves_work_after_every_connection_was_ended(
-    qtbot, runner: TaskRunner, dialogs: RecordingDialogs, postgres_schema_address: str
+    qtbot,
+    runner: TaskRunner,
+    idle: Callable[[], bool],
+    dialogs: RecordingDialogs,
+    postgres_schema_address: str,
 ) -> None:
     make_demo_database(postgres_schema_address, 40)
     window = MainWindow(runner, dialogs)
@@ -57,3 +62,5 @@ def test_reads_and_saves_work_after_every_connection_was_ended(
     qtbot.waitUntil(lambda: bool(counted))
     assert counted == [1]
     assert dialogs.messages == []
+    qtbot.waitUntil(idle)
+    desk.close()  # each worker's connection, before the window and its runner go
