@@ -60,6 +60,7 @@ from incidentdesk.ui.board import (
     BoardColumn,
     BoardColumnModel,
     BoardGrid,
+    unchanged_columns,
 )
 from incidentdesk.ui.board_page import REFRESH_INTERVAL_MS, BoardPage
 from incidentdesk.ui.card_delegate import CARD_ROLE, CardDelegate, CardLook
@@ -731,6 +732,31 @@ def test_more_cards_keep_the_column_where_it_was_scrolled(qtbot) -> None:
     assert column.model.rowCount() == 350
 
 
+def test_a_column_found_unchanged_elsewhere_is_compared_again_once_it_changed(qtbot) -> None:
+    """The read thread compares a load's cards with those built when it started; a column
+    that changed meanwhile (more cards built, a move) is not taken as unchanged."""
+    grid = BoardGrid()
+    qtbot.addWidget(grid)
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    cards = [make_card(n, status=Status.TRIAGED) for n in range(1, 6)]
+    loaded = {Status.TRIAGED: ColumnCards([card.id for card in cards], cards)}
+    grid.apply(loaded, {}, now, lambda: None)
+    model = grid.columns[Status.TRIAGED].model
+    built = grid.built()
+    assert unchanged_columns(built, loaded)[Status.TRIAGED] == model.revision
+    renamed = [replace(cards[0], title="Renamed"), *cards[1:]]
+    assert Status.TRIAGED not in unchanged_columns(
+        built, {Status.TRIAGED: ColumnCards(loaded[Status.TRIAGED].ids, renamed)}
+    )
+    found_unchanged = unchanged_columns(built, loaded)
+    # Meanwhile the column changes: the comparison no longer holds, and the load's cards show.
+    model.apply(ColumnCards(loaded[Status.TRIAGED].ids, renamed))
+    done: list[bool] = []
+    grid.apply(loaded, {}, now, lambda: done.append(True), found_unchanged)
+    qtbot.waitUntil(lambda: done == [True])
+    assert model.card(0).title == cards[0].title
+
+
 def test_a_refresh_that_would_show_fewer_cards_than_were_built_meanwhile_loads_again(
     qtbot, board: Board, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -746,7 +772,7 @@ def test_a_refresh_that_would_show_fewer_cards_than_were_built_meanwhile_loads_a
         for status, column in board.desk.board.columns(IncidentQuery()).items()
     }
     with qtbot.waitSignal(page.loaded, timeout=10_000):
-        page._loaded(asked_for, stale, {}, datetime.now(UTC), {}, False)
+        page._loaded(asked_for, stale, {}, datetime.now(UTC), {}, False, {})
     assert model.rowCount() == len(shown)
     assert board.shown(Status.INVESTIGATING) == shown
 

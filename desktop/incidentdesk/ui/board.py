@@ -4,13 +4,12 @@ and drop or the keyboard, refreshed in place."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QByteArray,
     QEvent,
     QMimeData,
@@ -18,6 +17,8 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QPoint,
+    QRect,
+    QStringListModel,
     Qt,
     QTimer,
     Signal,
@@ -44,6 +45,7 @@ from incidentdesk.ui.card_delegate import (
     CARD_ROLE,
     CardDelegate,
     CardLook,
+    card_height,
 )
 
 CARD_MIME_TYPE = "application/x-incidentdesk-card"
@@ -89,11 +91,37 @@ class CardDrop:
     row: int  # where in the target column it was dropped; -1 for the end
 
 
-class BoardColumnModel(QAbstractListModel):
+@dataclass(frozen=True)
+class BuiltCards:
+    """A column's cards as built at one revision of its model, and its number of incidents."""
+
+    revision: int
+    total: int
+    cards: list[BoardCard]
+
+
+def unchanged_columns(
+    built: dict[Status, BuiltCards], columns: dict[Status, ColumnCards]
+) -> dict[Status, int]:
+    """The revisions of the columns whose loaded ``columns`` show just what was ``built``;
+    safe on any thread (it touches no widget)."""
+    unchanged = {}
+    for status, shown in built.items():
+        loaded = columns.get(status, EMPTY_COLUMN)
+        if shown.total == len(loaded.ids) and shown.cards == loaded.cards:
+            unchanged[status] = shown.revision
+    return unchanged
+
+
+class BoardColumnModel(QStringListModel):
     """The cards of one status. A long column holds the ids of all its incidents but builds
     cards only for the first of them, and more as it is scrolled down (``more_wanted``).
     ``apply`` updates rows in place (insert, move, change, remove) so selection and scroll
-    survive a refresh."""
+    survive a refresh.
+
+    Qt keeps the rows (a list of empty strings, one per card) and so answers the views'
+    questions about them itself: they ask dozens of times a frame, and an answer from Python
+    waited for the interpreter lock whenever a worker thread was running Python."""
 
     card_dropped = Signal(object)  # CardDrop
     drop_refused = Signal(str)  # why: the data dropped is not a card of this board
@@ -108,6 +136,13 @@ class BoardColumnModel(QAbstractListModel):
         self.origin = ""
         self._ids: list[int] = []
         self._cards: list[BoardCard] = []
+        self._next_cards: list[BoardCard] | None = None
+        # Connected before any view: the cards change as Qt's rows do (see ``_change``).
+        for ended in (self.rowsInserted, self.rowsRemoved, self.rowsMoved, self.modelReset):
+            ended.connect(self._take_next_cards)
+        # Counts the changes to the cards built: a comparison made elsewhere with the cards
+        # as they were holds while it is unchanged.
+        self.revision = 0
         self._more_asked = False
 
     def total(self) -> int:
@@ -116,6 +151,10 @@ class BoardColumnModel(QAbstractListModel):
 
     def cards(self) -> list[BoardCard]:
         return list(self._cards)
+
+    def shown_cards(self) -> Sequence[BoardCard]:
+        """The cards built so far, in row order, without a copy (for painting)."""
+        return self._cards
 
     def card(self, row: int) -> BoardCard:
         return self._cards[row]
@@ -127,14 +166,11 @@ class BoardColumnModel(QAbstractListModel):
     def row_of(self, incident_id: int) -> int | None:
         return next((row for row, card in enumerate(self._cards) if card.id == incident_id), None)
 
-    def differs(self, column: ColumnCards) -> bool:
-        """Whether ``apply(column)`` would change what the column shows."""
-        return len(self._ids) != len(column.ids) or self._cards != column.cards
-
-    def apply(self, column: ColumnCards) -> None:
+    def apply(self, column: ColumnCards, same_cards: bool = False) -> None:
+        """Show ``column``; ``same_cards`` when its cards are known to equal those built."""
         total = len(self._ids)
         self._ids = list(column.ids)
-        if self._cards != column.cards:
+        if not same_cards and self._cards != column.cards:
             self._apply_cards(column.cards)
         if len(self._ids) != total:
             self.total_changed.emit()
@@ -151,9 +187,7 @@ class BoardColumnModel(QAbstractListModel):
             self._more_asked = False
             return False
         if cards:
-            self.beginInsertRows(QModelIndex(), start, start + len(cards) - 1)
-            self._cards += cards
-            self.endInsertRows()
+            self._insert(start, cards)
         # Only now: views ask for more while the rows go in, before the cards are there.
         self._more_asked = False
         return True
@@ -163,6 +197,7 @@ class BoardColumnModel(QAbstractListModel):
         self._more_asked = False
 
     def _apply_cards(self, cards: list[BoardCard]) -> None:
+        self.revision += 1
         old_ids = [card.id for card in self._cards]
         new_ids = [card.id for card in cards]
         if old_ids == new_ids:
@@ -177,43 +212,62 @@ class BoardColumnModel(QAbstractListModel):
         )
         if not self._cards:
             # The first cards of an empty column (a card moved in, the first load) in one go.
-            self.beginInsertRows(QModelIndex(), 0, len(cards) - 1)
-            self._cards = list(cards)
-            self.endInsertRows()
+            self._insert(0, cards)
             return
         if changes > INCREMENTAL_LIMIT:
             # A new filter replaces most cards: row-by-row updates would cost more than a reset.
-            self.beginResetModel()
-            self._cards = list(cards)
-            self.endResetModel()
+            self._change(list(cards), lambda: self.setStringList([""] * len(cards)))
             return
         for row in range(len(self._cards) - 1, -1, -1):
             if self._cards[row].id not in wanted:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._cards[row]
-                self.endRemoveRows()
+                self._change(
+                    self._cards[:row] + self._cards[row + 1 :],
+                    lambda row=row: super(BoardColumnModel, self).removeRows(row, 1),
+                )
         for target, card in enumerate(cards):
             in_place = target < len(self._cards) and self._cards[target].id == card.id
             current = target if in_place else self.row_of(card.id)
             if current is None:
-                self.beginInsertRows(QModelIndex(), target, target)
-                self._cards.insert(target, card)
-                self.endInsertRows()
+                self._insert(target, [card])
                 continue
             if current != target:
-                # Qt's destination is the row before which it lands, counted before the move.
-                self.beginMoveRows(QModelIndex(), current, current, QModelIndex(), target)
-                self._cards.insert(target, self._cards.pop(current))
-                self.endMoveRows()
+                # Rows above ``target`` are in place already, so a card only ever moves up.
+                moved = list(self._cards)
+                moved.insert(target, moved.pop(current))
+                self._change(
+                    moved,
+                    lambda current=current, target=target: self.moveRows(
+                        QModelIndex(), current, 1, QModelIndex(), target
+                    ),
+                )
             if self._cards[target] != card:
                 self._cards[target] = card
                 index = self.index(target)
                 self.dataChanged.emit(index, index)
 
+    def _insert(self, row: int, cards: list[BoardCard]) -> None:
+        self._change(
+            [*self._cards[:row], *cards, *self._cards[row:]],
+            lambda: super(BoardColumnModel, self).insertRows(row, len(cards)),
+        )
+
+    def _change(self, cards: list[BoardCard], change_rows: Callable[[], object]) -> None:
+        """Change Qt's rows with ``change_rows``, and the cards to ``cards`` as it ends: the
+        views see the old cards while they are told of the change, the new ones after."""
+        self.revision += 1
+        self._next_cards = cards
+        change_rows()
+
+    def _take_next_cards(self) -> None:
+        if self._next_cards is not None:
+            self._cards, self._next_cards = self._next_cards, None
+
     # Qt's model interface
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._cards)
+    def removeRows(self, row: int, count: int, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        """Refused: a card leaves a column only when the board reloads it (a view would
+        remove a card it dragged elsewhere before the move was saved)."""
+        return False
 
     def canFetchMore(self, parent: Index) -> bool:
         return not parent.isValid() and len(self._cards) < len(self._ids)
@@ -302,31 +356,35 @@ class CardListView(QListView):
     screenful of cards then added up to more than a frame."""
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self.state() == QAbstractItemView.State.DraggingState:
+        model, delegate = self.model(), self.itemDelegate()
+        if (
+            self.state() == QAbstractItemView.State.DraggingState
+            or not isinstance(model, BoardColumnModel)
+            or not isinstance(delegate, CardDelegate)
+        ):
             super().paintEvent(event)  # Qt's own painting draws the drop indicator
             return
-        model, delegate = self.model(), self.itemDelegate()
+        cards = model.shown_cards()
+        first = self.visualRect(model.index(0, 0)) if cards else QRect()
+        if not first.isValid():
+            return  # no cards, or not laid out yet
+        # Cards have one size (uniform item sizes), so each row's place follows from the first
+        # two: no call into Qt per card.
+        step = self.visualRect(model.index(1, 0)).top() - first.top() if len(cards) > 1 else 1
         region = event.rect()
+        top_row = max(0, (region.top() - first.top()) // step)
+        bottom_row = min(len(cards) - 1, (region.bottom() - first.top()) // step)
         option = QStyleOptionViewItem()
         self.initViewItemOption(option)
-        current, selection = self.currentIndex(), self.selectionModel()
-        base_state = option.state
-        first = self.indexAt(QPoint(region.center().x(), region.top()))
+        option.rect = first
         painter = QPainter(self.viewport())
-        for row in range(first.row() if first.isValid() else 0, model.rowCount()):
-            index = model.index(row, 0)
-            rect = self.visualRect(index)
-            if not rect.isValid() or rect.top() > region.bottom():
-                break  # below the region, or not laid out yet
-            if rect.bottom() < region.top():
-                continue
-            option.rect = rect
-            option.state = base_state
-            if selection.isSelected(index):
-                option.state |= QStyle.StateFlag.State_Selected
-            if index == current and self.hasFocus():
-                option.state |= QStyle.StateFlag.State_HasFocus
-            delegate.paint(painter, option, index)
+        look = delegate.look_of(option, painter.device().devicePixelRatioF())
+        selected = {index.row() for index in self.selectionModel().selectedIndexes()}
+        for row in range(top_row, bottom_row + 1):
+            painter.drawImage(
+                QPoint(first.left(), first.top() + row * step),
+                delegate.image_of(cards[row], row in selected, look),
+            )
         painter.end()
 
 
@@ -382,8 +440,7 @@ class BoardColumn(QWidget):
 
     def fitting(self) -> int:
         """How many cards the column shows at its height."""
-        card = self.view.sizeHintForRow(0) if self.model.rowCount() else 0
-        return self.view.viewport().height() // card + 1 if card > 0 else CARDS_PER_PASS
+        return self.view.viewport().height() // card_height(self.view.font()) + 1
 
     def _count_changed(self) -> None:
         self.header.setText(f"{self.status.label} ({self.model.total():,})")
@@ -460,19 +517,25 @@ class BoardGrid(QWidget):
         targets: dict[str, dict[str, int]],
         now: datetime,
         done: Callable[[], None],
+        unchanged: dict[Status, int] | None = None,
     ) -> None:
         """Show the cards as they were at ``now`` (their ages and clocks): the columns whose
         cards did not change at once, then a changed column per pass of the event loop (laying
         out and painting them all at once took more than a frame). ``done`` runs with the last
-        of them, before it is painted, unless another apply came first."""
+        of them, before it is painted, unless another apply came first. ``unchanged`` names
+        the columns found unchanged by ``unchanged_columns`` (comparing hundreds of cards here
+        took milliseconds); without it, each column is compared here."""
         self.delegate.targets = targets
         self.delegate.now = now
         self._unapplied = []
         self._apply_generation += 1
+        if unchanged is None:
+            unchanged = unchanged_columns(self.built(), columns)
         for status, column in self.columns.items():
             cards = columns.get(status, EMPTY_COLUMN)
-            if column.isHidden() or not column.model.differs(cards):
-                column.model.apply(cards)
+            same = unchanged.get(status) == column.model.revision
+            if same or column.isHidden():
+                column.model.apply(cards, same_cards=same)
             else:
                 self._unapplied.append((column, cards))
         self._when_applied = done
@@ -503,6 +566,13 @@ class BoardGrid(QWidget):
                 first = max(0, top.row())
                 looks[column.status] = (look, slice(first, first + column.fitting()))
         return looks
+
+    def built(self) -> dict[Status, BuiltCards]:
+        """What each column shows now, for ``unchanged_columns`` on another thread."""
+        return {
+            status: BuiltCards(column.model.revision, column.model.total(), column.model.cards())
+            for status, column in self.columns.items()
+        }
 
     def loaded(self) -> dict[Status, int]:
         """How many cards each column has built: a refresh builds as many again."""

@@ -29,7 +29,7 @@ from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import EditConflict, NotAllowed, ValidationFailed
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.services.lifecycle import StepRequest
-from incidentdesk.ui.board import BoardGrid, CardDrop
+from incidentdesk.ui.board import BoardGrid, CardDrop, unchanged_columns
 from incidentdesk.ui.card_delegate import draw_cards
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
@@ -50,6 +50,8 @@ NOTHING_MATCHES = (
 )
 Targets = dict[str, dict[str, int]]
 Drawn = dict[Hashable, QImage]
+# The columns, SLA targets, time, drawn cards, empty database, unchanged columns of a load
+Loaded = tuple[dict[Status, ColumnCards], Targets, datetime, Drawn, bool, dict[Status, int]]
 
 
 @dataclass(frozen=True)
@@ -145,10 +147,10 @@ class BoardPage(QWidget):
             return
         self._stale = False
         query, finished = self._query, self.grid.show_finished.isChecked()
-        loaded, looks = self.grid.loaded(), self.grid.card_looks()
+        loaded, looks, built = self.grid.loaded(), self.grid.card_looks(), self.grid.built()
         known = self.grid.delegate.has_drawn
 
-        def load() -> tuple[dict[Status, ColumnCards], Targets, datetime, Drawn, bool]:
+        def load() -> Loaded:
             columns = desk.board.columns(query, finished, loaded)
             no_open = not any(columns[status].ids for status in BOARD_STATUSES if status in columns)
             database_empty = no_open and desk.incidents.count(IncidentQuery()) == 0
@@ -158,7 +160,8 @@ class BoardPage(QWidget):
             for status, (look, shown) in looks.items():
                 cards = columns[status].cards[shown] if status in columns else []
                 drawn.update(draw_cards(cards, look, targets, now, known))
-            return columns, targets, now, drawn, database_empty
+            unchanged = unchanged_columns(built, columns)
+            return columns, targets, now, drawn, database_empty, unchanged
 
         self._runner.run_latest(
             "board",
@@ -177,6 +180,7 @@ class BoardPage(QWidget):
         now: datetime,
         drawn: Drawn,
         database_empty: bool,
+        unchanged: dict[Status, int],
     ) -> None:
         loaded = self.grid.loaded()
         if any(loaded[status] > max(FIRST_CARDS, asked_for[status]) for status in loaded):
@@ -186,7 +190,7 @@ class BoardPage(QWidget):
             return
         self.grid.delegate.add_drawn(drawn)
         self._show_empty_hint(columns, database_empty)
-        self.grid.apply(columns, targets, now, self.loaded.emit)
+        self.grid.apply(columns, targets, now, self.loaded.emit, unchanged)
 
     def _show_empty_hint(self, columns: dict[Status, ColumnCards], database_empty: bool) -> None:
         """With no open incident on the board: what to do next, or that the filters hide
@@ -203,14 +207,26 @@ class BoardPage(QWidget):
 
     def _build_more(self, status: Status, ids: list[int]) -> None:
         """A column scrolled to its last card: build the next ones."""
-        desk, model = self._desk, self.grid.columns[status].model
+        desk, column = self._desk, self.grid.columns[status]
+        model, delegate = column.model, self.grid.delegate
         if desk is None:
             model.more_failed()
             return
+        look, targets, now = delegate.look_in(column.view), delegate.targets, delegate.now
 
-        def add(cards: list[BoardCard]) -> None:
+        def load() -> tuple[list[BoardCard], Drawn]:
+            cards = desk.board.cards_of(ids)
+            # Drawn here, as a refresh's are: scrolling on only copies them.
+            drawn = (
+                {} if look is None else draw_cards(cards, look, targets, now, delegate.has_drawn)
+            )
+            return cards, drawn
+
+        def add(result: tuple[list[BoardCard], Drawn]) -> None:
             if desk is not self._desk:
                 return  # from the database shown before
+            cards, drawn = result
+            delegate.add_drawn(drawn)
             if not model.add_more(ids, cards):
                 self.refresh()  # a card is gone: load the column as it is now
 
@@ -218,7 +234,7 @@ class BoardPage(QWidget):
             model.more_failed()
             self.message.setText(f"More cards could not be loaded: {error}. Scroll to retry.")
 
-        self._runner.read(lambda: desk.board.cards_of(ids), add, failed)
+        self._runner.read(load, add, failed)
 
     # Moves
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen
@@ -29,6 +30,7 @@ CARD_ROLE = Qt.ItemDataRole.UserRole + 1
 CARD_HEIGHT_LINES = 4
 CARD_MARGIN = 4
 CARD_PADDING = 8
+FACES_KEPT = 5_000  # a few columns' worth of cards
 Index = QModelIndex | QPersistentModelIndex
 
 CLOCK_COLOURS = {  # light, dark
@@ -72,7 +74,7 @@ class CardLook:
     palette: QPalette
     font: QFont
 
-    @property
+    @cached_property  # asked for each card painted; a font's key takes a while to build
     def key(self) -> tuple[int, int, float, int, QPalette.ColorGroup, str]:
         palette = self.palette
         # The cache key of a palette leaves out which of its colour groups is current (an
@@ -215,8 +217,17 @@ def _card_width(view: QWidget | None) -> int:
     return max(120, view.width() - frame - scroll_bar - 2)
 
 
-def _card_height(font: QFont) -> int:
-    return CARD_HEIGHT_LINES * QFontMetrics(font).height() + 2 * CARD_PADDING + 2 * CARD_MARGIN
+_CARD_HEIGHTS: dict[str, int] = {}  # by font key: measuring a font costs more than a lookup
+
+
+def card_height(font: QFont) -> int:
+    """The height of a card in ``font``, the same for every card."""
+    key = font.key()
+    height = _CARD_HEIGHTS.get(key)
+    if height is None:
+        height = CARD_HEIGHT_LINES * QFontMetrics(font).height() + 2 * (CARD_PADDING + CARD_MARGIN)
+        _CARD_HEIGHTS[key] = height
+    return height
 
 
 def _expected_look(view: QWidget) -> CardLook:
@@ -226,7 +237,7 @@ def _expected_look(view: QWidget) -> CardLook:
     font = QFont(view.font())
     return CardLook(
         _card_width(view),
-        _card_height(font),
+        card_height(font),
         viewport.devicePixelRatioF(),
         QPalette(view.palette()),
         font,
@@ -243,9 +254,11 @@ class CardDelegate(QStyledItemDelegate):
         self.now = datetime.now(UTC)
         self._drawn = DrawnImages()
         self._looks: dict[QWidget, CardLook] = {}
+        # Each card's face at ``now``: a repaint (scrolling, a selection) reuses it.
+        self._faces: dict[int, tuple[BoardCard, datetime, dict[str, dict[str, int]], CardFace]] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        return QSize(_card_width(option.widget), _card_height(option.font))
+        return QSize(_card_width(option.widget), card_height(option.font))
 
     def look_in(self, view: QWidget) -> CardLook | None:
         """The look of the cards ``view`` painted last or, before its first paint, the look
@@ -268,18 +281,39 @@ class CardDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         if option.rect.isEmpty():
             return  # a row not laid out yet
-        card: BoardCard = index.data(CARD_ROLE)
-        face = CardFace.of(card, self.targets, self.now)
+        look = self.look_of(option, painter.device().devicePixelRatioF())
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        look = self._look(option, painter.device().devicePixelRatioF())
+        painter.drawImage(
+            option.rect.topLeft(), self.image_of(index.data(CARD_ROLE), selected, look)
+        )
+
+    def image_of(self, card: BoardCard, selected: bool, look: CardLook) -> QImage:
+        """The card as it looks now, drawn on this thread unless it was drawn already."""
+        face = self._face_of(card)
         key = drawn_key(card, face, selected, look)
         image = self._drawn.get(key)
         if image is None:
             image = draw_card(card, face, selected, look)
             self._drawn.put(key, image)
-        painter.drawImage(option.rect.topLeft(), image)
+        return image
 
-    def _look(self, option: QStyleOptionViewItem, ratio: float) -> CardLook:
+    def _face_of(self, card: BoardCard) -> CardFace:
+        known = self._faces.get(card.id)
+        if (
+            known is not None
+            and known[0] is card
+            and known[1] is self.now
+            and known[2] is self.targets
+        ):
+            return known[3]
+        if len(self._faces) > FACES_KEPT:
+            self._faces.clear()
+        face = CardFace.of(card, self.targets, self.now)
+        self._faces[card.id] = (card, self.now, self.targets, face)
+        return face
+
+    def look_of(self, option: QStyleOptionViewItem, ratio: float) -> CardLook:
+        """The look of the cards a paint with ``option`` at pixel ratio ``ratio`` shows."""
         # The view stretches its items to its width; the card keeps the width it asked for.
         view, width, height = option.widget, _card_width(option.widget), option.rect.height()
         look = self._looks.get(view)
