@@ -43,7 +43,7 @@ from incidentdesk.domain.keys import parse_key
 from incidentdesk.domain.priority import PriorityMatrix
 from incidentdesk.services.board import FIRST_CARDS
 
-FIRST_PAGE = 200  # ui/incident_table_model.py PAGE_SIZE
+FIRST_PAGE = 100  # ui/incident_table_model.py PAGE_SIZE
 MATCH_LIMIT = 1000  # storage/search.py MATCH_LIMIT
 INCIDENT_NUMBER_COUNTER = "incident_number"  # storage/migrations.py INCIDENT_NUMBER_COUNTER
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

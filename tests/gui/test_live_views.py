@@ -17,7 +17,7 @@ from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.ui.changes import IncidentsChanged
-from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
+from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE, PAGE_SIZE
 from incidentdesk.ui.main_window import STATUS_FILTERS, MainWindow
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.workspace import IncidentWorkspace
@@ -109,14 +109,15 @@ def test_an_edit_shows_at_once_in_the_list_in_front_keeping_selection_and_scroll
     window.status_filter.setCurrentIndex(
         next(i for i, (label, _, _) in enumerate(STATUS_FILTERS) if label == "All incidents")
     )
-    qtbot.waitUntil(lambda: window.model.rowCount() >= 200 and window.model.counted)
+    qtbot.waitUntil(lambda: window.model.rowCount() >= PAGE_SIZE and window.model.counted)
     table = window.table
-    table.scrollTo(window.model.index(150, 0))
-    table.selectRow(150)
-    selected = window.model.index(150, 0).data(INCIDENT_ID_ROLE)
+    low_row = PAGE_SIZE * 3 // 4
+    table.scrollTo(window.model.index(low_row, 0))
+    table.selectRow(low_row)
+    selected = window.model.index(low_row, 0).data(INCIDENT_ID_ROLE)
     scrolled = table.verticalScrollBar().value()
     assert scrolled > 0
-    edited = window.model.index(140, 0).data(INCIDENT_ID_ROLE)
+    edited = window.model.index(low_row - 10, 0).data(INCIDENT_ID_ROLE)
     form = window.open_form(edited)
     assert form is not None
     qtbot.waitUntil(form.isEnabled)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from incidentdesk.domain.enums import Status
 from incidentdesk.services.incidents import IncidentQuery, SortKey
-from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE
+from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, PAGE_SIZE
 from incidentdesk.ui.main_window import STATUS_FILTERS, MainWindow
 from incidentdesk.ui.theme import severity_colours
 from tests.gui.conftest import RecordingDialogs
@@ -124,9 +124,10 @@ def test_the_list_loads_more_rows_as_it_scrolls(qtbot, window: MainWindow) -> No
     with qtbot.waitSignal(window.model.total_changed):
         window.status_filter.setCurrentIndex(1)
     assert window.model.total == 400
-    assert window.model.rowCount() == 200
-    window.table.scrollToBottom()
-    qtbot.waitUntil(lambda: window.model.rowCount() == 400)
+    assert window.model.rowCount() == PAGE_SIZE
+    for pages in range(2, 400 // PAGE_SIZE + 1):
+        window.table.scrollToBottom()
+        qtbot.waitUntil(lambda pages=pages: window.model.rowCount() == pages * PAGE_SIZE)
     assert len(set(shown_keys(window))) == 400
     assert not window.model.canFetchMore()
 
@@ -135,8 +136,12 @@ def test_list_model_passes_the_model_tester(qtbot, qtmodeltester, window: MainWi
     qtmodeltester.check(window.model)
     with qtbot.waitSignal(window.model.total_changed):
         window.status_filter.setCurrentIndex(1)
-    window.model.fetchMore()
-    qtbot.waitUntil(lambda: window.model.rowCount() == 400)
+
+    def all_fetched() -> bool:
+        window.model.fetchMore()  # the next page, unless one is on its way
+        return window.model.rowCount() == 400
+
+    qtbot.waitUntil(all_fetched)
     qtmodeltester.check(window.model)
 
 

@@ -9,7 +9,16 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex, QPoint, QRect, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QTableView, QWidget
 
 from incidentdesk.ui.drawn_images import DrawnImages, draw_image
@@ -145,6 +154,17 @@ class IncidentTable(QTableView):
         if isinstance(model, IncidentTableModel):
             model.modelAboutToBeReset.connect(self._remember_place)
             model.modelReset.connect(self._restore_place)
+            # The column titles are kept by Qt: the header asked for them about a hundred
+            # times a paint, each answer from Python waiting for the interpreter lock while a
+            # worker ran Python, and it no longer starts over with every search's reset.
+            titles = QStandardItemModel(0, model.columnCount(), self)
+            titles.setHorizontalHeaderLabels(
+                [
+                    model.headerData(column, Qt.Orientation.Horizontal)
+                    for column in range(model.columnCount())
+                ]
+            )
+            self.horizontalHeader().setModel(titles)
 
     def _remember_place(self) -> None:
         rows = self.selectionModel().selectedRows()

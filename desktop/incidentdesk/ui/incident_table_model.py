@@ -22,9 +22,11 @@ from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import severity_colours
 from incidentdesk.ui.times import local_text
 
-PAGE_SIZE = 200
+# Rows read at a time: a few screens of the tallest window; every keystroke of a search reads
+# (and formats) a page on the read thread, the longer the later its results.
+PAGE_SIZE = 100
 # A refresh reads as many rows as were loaded, so the view keeps its place, up to this many.
-REFRESH_ROWS_LIMIT = 10 * PAGE_SIZE
+REFRESH_ROWS_LIMIT = 20 * PAGE_SIZE
 INCIDENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
@@ -276,13 +278,14 @@ class IncidentTableModel(QAbstractTableModel):
     def _page_arrived(self, generation: int, offset: int, rows: list[ListedIncident]) -> None:
         if generation != self._generation or offset != len(self._rows):
             return
-        self._fetching = False
         self._more = len(rows) == PAGE_SIZE
-        if not rows:
-            return
-        self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)
-        self._rows.extend(rows)
-        self.endInsertRows()
+        if rows:
+            self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        # Only now: a view may ask for more while the rows go in, and that page would start
+        # at the rows before these.
+        self._fetching = False
         if not self._counted:
             self._total = len(self._rows)
 
