@@ -316,6 +316,9 @@ class TimelinePanel(QWidget):
         super().__init__(parent)
         self._desk, self._runner, self._dialogs = desk, runner, dialogs
         self._incident_id = incident_id
+        # Read while the rest of the panel and its window are built (the entries arrive
+        # after): reading a long log takes longer than building them.
+        self.refresh()
         self.changed.connect(lambda: runner.changes.publish(desk, [incident_id]))
         self._incident: Incident | None = None
         self._amending: TimelineEntry | None = None

@@ -224,7 +224,7 @@ class IncidentWorkspace(QWidget):
         self._clock_timer.timeout.connect(self._show_clocks)
         self._clock_timer.start()
         runner.changes.incidents_changed.connect(self._incidents_changed)
-        self.refresh()
+        self._load()  # the timeline started reading its entries as it was built
 
     def _show_postmortem(self) -> None:
         if self.postmortem is None and self.tabs.currentWidget() is self._postmortem_page:
@@ -237,8 +237,12 @@ class IncidentWorkspace(QWidget):
     # Loading
 
     def refresh(self) -> None:
-        desk, incident_id = self._desk, self.incident_id
         self.timeline.refresh()  # first: the log is what a responder reads first
+        self._load()
+
+    def _load(self) -> None:
+        """Read the incident, its SLA clocks and steps, and its postmortem."""
+        desk, incident_id = self._desk, self.incident_id
         self._runner.run_latest(
             f"workspace-{incident_id}",
             lambda: load_workspace(desk, incident_id),
