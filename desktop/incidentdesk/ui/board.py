@@ -548,6 +548,8 @@ class BoardGrid(QWidget):
         while self._unapplied and budget > 0:
             column, cards = self._unapplied.pop(0)
             column.model.apply(cards)
+            # Laid out in this pass, not the next: the next pass paints it.
+            column.view.executeDelayedItemsLayout()
             # A column costs a layout, and a paint of each card it shows.
             budget -= 1 + min(len(cards.cards), column.fitting())
         if self._unapplied:
