@@ -140,3 +140,23 @@ def test_an_empty_entry_as_markdown_is_still_a_quote() -> None:
     assert entry_as_markdown(empty, "INC-42") == (
         "**INC-42 · 2026-11-27 12:05 UTC · Action taken**\n\n>"
     )
+
+
+def test_a_copy_says_which_entry_it_corrects_and_that_an_entry_was_corrected() -> None:
+    wrong = entry(EntryKind.FINDING, "The cert expired.")
+    fixed = wrong._replace(
+        id=2,
+        body="The intermediate cert expired.",
+        occurred_at=datetime(2026, 11, 27, 12, 30, tzinfo=UTC),
+        amends_id=1,
+    )
+    log = [wrong, fixed]
+    assert entry_as_text(fixed, "INC-42", log).splitlines()[0] == (
+        "INC-42 · 2026-11-27 12:30 UTC · Finding — Ann Responder"
+        " · correction of the entry of 2026-11-27 12:05 UTC"
+    )
+    assert entry_as_text(wrong, "INC-42", log).splitlines()[0].endswith(" · corrected later")
+    assert "corrected later" in entry_as_markdown(wrong, "INC-42", log)
+    # Without the log (or with the original gone from it) a correction still says so.
+    assert entry_as_text(fixed, "INC-42").splitlines()[0].endswith(" · correction")
+    assert "correct" not in entry_as_text(wrong, "INC-42")

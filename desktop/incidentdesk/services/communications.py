@@ -3,6 +3,7 @@ to paste into chat or mail."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -62,21 +63,45 @@ def fill_template(template: UpdateTemplate, incident: Incident, now: datetime) -
     )
 
 
-def _headline(entry: TimelineEntry, incident_key: str) -> str:
-    when = entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _headline(entry: TimelineEntry, incident_key: str, log: Sequence[TimelineEntry]) -> str:
+    when = _when(entry.occurred_at)
     kind = entry.kind.label
     if entry.kind is EntryKind.COMMUNICATION:
         audience = str(entry.details.get("audience", "")).capitalize()
         channel = str(entry.details.get("channel", "")).replace("_", " ")
         kind = f"{kind} ({audience}, {channel})" if audience else kind
     author = f" — {entry.author_name}" if entry.author_name else ""
-    return f"{incident_key} · {when} · {kind}{author}"
+    return f"{incident_key} · {when} · {kind}{author}{_correction_marks(entry, log)}"
 
 
-def entry_as_text(entry: TimelineEntry, incident_key: str) -> str:
-    return f"{_headline(entry, incident_key)}\n{entry.body}"
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def entry_as_markdown(entry: TimelineEntry, incident_key: str) -> str:
+def _correction_marks(entry: TimelineEntry, log: Sequence[TimelineEntry]) -> str:
+    """Whether ``entry`` corrects another entry of ``log`` or was corrected by one: a copy
+    pasted elsewhere must not pass an entry corrected later off as the last word."""
+    marks = ""
+    if entry.amends_id is not None:
+        original = next((other for other in log if other.id == entry.amends_id), None)
+        of = f" of the entry of {_when(original.occurred_at)}" if original else ""
+        marks += f" · correction{of}"
+    if any(other.amends_id == entry.id for other in log):
+        marks += " · corrected later"
+    return marks
+
+
+def entry_as_text(
+    entry: TimelineEntry, incident_key: str, log: Sequence[TimelineEntry] = ()
+) -> str:
+    """The entry for pasting into a chat or an email; ``log`` is the incident's timeline, for
+    saying whether the entry corrects another or was corrected."""
+    return f"{_headline(entry, incident_key, log)}\n{entry.body}"
+
+
+def entry_as_markdown(
+    entry: TimelineEntry, incident_key: str, log: Sequence[TimelineEntry] = ()
+) -> str:
+    """As ``entry_as_text``, in Markdown."""
     quoted = "\n".join(f"> {line}" if line else ">" for line in entry.body.splitlines())
-    return f"**{_headline(entry, incident_key)}**\n\n{quoted or '>'}"
+    return f"**{_headline(entry, incident_key, log)}**\n\n{quoted or '>'}"

@@ -538,7 +538,8 @@ class TimelinePanel(QWidget):
         if entry is None or self._incident is None:
             return
         convert = entry_as_markdown if markdown else entry_as_text
-        QGuiApplication.clipboard().setText(convert(entry, self._incident.key))
+        log = self.model.all_entries()
+        QGuiApplication.clipboard().setText(convert(entry, self._incident.key, log))
 
     # Composing
 
