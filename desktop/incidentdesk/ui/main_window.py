@@ -619,7 +619,12 @@ class MainWindow(QMainWindow):
         self._board_shown = True
         if self.views.currentIndex() == 0:
             self._show_board_count()
-            columns = [c for c in self.board.grid.visible_columns() if c.model.rowCount()]
+            # In a narrow window the board scrolls sideways: a column out of view never paints.
+            columns = [
+                column
+                for column in self.board.grid.visible_columns()
+                if column.model.rowCount() and not column.view.viewport().visibleRegion().isEmpty()
+            ]
             if self._waiting_for_paint and not columns:
                 QTimer.singleShot(0, self._painted)
             elif self._waiting_for_paint:
