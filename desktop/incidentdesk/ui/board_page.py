@@ -213,12 +213,17 @@ class BoardPage(QWidget):
             model.more_failed()
             return
         look, targets, now = delegate.look_in(column.view), delegate.targets, delegate.now
+        screenful = column.fitting()
 
         def load() -> tuple[list[BoardCard], Drawn]:
             cards = desk.board.cards_of(ids)
-            # Drawn here, as a refresh's are: scrolling on only copies them.
+            # The first screenful is drawn here, as a refresh's cards are: they come into view
+            # next. Not all of them: while this thread draws, the scrolling GUI thread waits
+            # for the interpreter lock; the rest are drawn as they come into view.
             drawn = (
-                {} if look is None else draw_cards(cards, look, targets, now, delegate.has_drawn)
+                {}
+                if look is None
+                else draw_cards(cards[:screenful], look, targets, now, delegate.has_drawn)
             )
             return cards, drawn
 
