@@ -128,7 +128,6 @@ class MainWindow(QMainWindow):
                 header.resizeSection(column, DEFAULT_COLUMN_WIDTHS[key])
         priority_column = next(i for i, (key, _) in enumerate(COLUMNS) if key is SortKey.PRIORITY)
         header.setSortIndicator(priority_column, Qt.SortOrder.AscendingOrder)
-        self.table.viewport().installEventFilter(self)
 
         self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -141,8 +140,6 @@ class MainWindow(QMainWindow):
         self.board = BoardPage(runner, dialogs)
         self.board.open_requested.connect(self.open_workspace)
         self.board.loaded.connect(self._board_loaded)
-        for column in self.board.grid.columns.values():
-            column.view.viewport().installEventFilter(self)
         self.views = QStackedWidget()
         self.views.addWidget(self.board)
         self.views.addWidget(self.pages)
@@ -340,6 +337,7 @@ class MainWindow(QMainWindow):
         self.connection_label.setText("Connected")
         self.setWindowTitle(f"{APPLICATION_NAME} — {desk.display_name}")
         self._waiting_for_paint, self._board_shown = True, False
+        self._watch_paints(True)
         self.model.set_service(desk.incidents)
         self.board.set_desk(desk)
         if self._charts is not None:
@@ -748,7 +746,20 @@ class MainWindow(QMainWindow):
     def _painted(self) -> None:
         if self._waiting_for_paint:
             self._waiting_for_paint = False
+            self._watch_paints(False)
             self.view_painted.emit()
+
+    def _watch_paints(self, watching: bool) -> None:
+        """Watch the views' paints only until the first after a database opens: each event
+        they get would call into Python, and wait for the interpreter lock while a worker
+        thread runs Python."""
+        viewports = [self.table.viewport()]
+        viewports += [column.view.viewport() for column in self.board.grid.columns.values()]
+        for viewport in viewports:
+            if watching:
+                viewport.installEventFilter(self)
+            else:
+                viewport.removeEventFilter(self)
 
     # Window state
 
