@@ -90,15 +90,25 @@ def demo_address(sqlite_address: str) -> str:
     return sqlite_address
 
 
+def open_main_window(
+    qtbot, runner: TaskRunner, dialogs: RecordingDialogs, address: str, width: int | None = None
+) -> MainWindow:
+    """The main window, shown (``width`` pixels wide if given), with ``address`` open and its
+    first view painted."""
+    main_window = MainWindow(runner, dialogs)
+    qtbot.addWidget(main_window)
+    if width is not None:
+        main_window.resize(width, main_window.height())
+    main_window.show()
+    with qtbot.waitSignal(main_window.view_painted, timeout=10_000):
+        main_window.open_database(address)
+    return main_window
+
+
 @pytest.fixture
 def window(qtbot, runner: TaskRunner, dialogs: RecordingDialogs, demo_address: str) -> MainWindow:
     """The main window, shown, with the demo database open and its list painted."""
-    main_window = MainWindow(runner, dialogs)
-    qtbot.addWidget(main_window)
-    main_window.show()
-    with qtbot.waitSignal(main_window.view_painted, timeout=10_000):
-        main_window.open_database(demo_address)
-    return main_window
+    return open_main_window(qtbot, runner, dialogs, demo_address)
 
 
 # The incident form

@@ -15,7 +15,7 @@ from incidentdesk.ui import board as board_module
 from incidentdesk.ui.card_delegate import CARD_MARGIN, CARD_PADDING
 from incidentdesk.ui.filter_bar import Filters
 from incidentdesk.ui.main_window import MainWindow
-from tests.gui.conftest import RecordingDialogs
+from tests.gui.conftest import RecordingDialogs, open_main_window
 
 DEFAULT_WIDTH = 1180
 
@@ -190,11 +190,7 @@ def test_a_window_too_narrow_for_every_column_reports_its_first_paint_at_once(
     """The last columns are scrolled out of view: the first paint is that of a column in view
     (the smoke test and the start-up figure wait for it; it once came with the 30 s refresh)."""
     monkeypatch.setattr(board_module, "CARDS_PER_PASS", 1)  # a column per pass, as on 100k
-    window = MainWindow(runner, dialogs)
-    qtbot.addWidget(window)
-    window.resize(640, 600)
-    window.show()
-    with qtbot.waitSignal(window.view_painted, timeout=5_000):
-        window.open_database(demo_address)
+    # Before the fix the paint came with the board's refresh, long after the 10 s waited.
+    window = open_main_window(qtbot, runner, dialogs, demo_address, width=640)
     last = window.board.grid.visible_columns()[-1]
     assert last.view.viewport().visibleRegion().isEmpty()
