@@ -88,22 +88,29 @@ def database_address(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("postgres_schema_address"))
 
 
-@pytest.fixture
-def desk(database_address: str) -> Iterator[Desk]:
-    desk = open_desk(database_address, login="tester")
+@contextmanager
+def opened_desk(address: str) -> Iterator[Desk]:
+    """A desk for the test, closed afterwards. The test's own thread has the models bound to
+    it, so a test may read and change rows directly; the program's services bind for
+    themselves on whatever thread they run."""
+    desk = open_desk(address, login="tester")
     try:
-        yield desk
+        with desk.store.bound():
+            yield desk
     finally:
         desk.close()
+
+
+@pytest.fixture
+def desk(database_address: str) -> Iterator[Desk]:
+    with opened_desk(database_address) as opened:
+        yield opened
 
 
 @pytest.fixture
 def sqlite_desk(sqlite_address: str) -> Iterator[Desk]:
-    desk = open_desk(sqlite_address, login="tester")
-    try:
-        yield desk
-    finally:
-        desk.close()
+    with opened_desk(sqlite_address) as opened:
+        yield opened
 
 
 FIXED_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -78,7 +78,8 @@ def dialogs() -> RecordingDialogs:
 def make_demo_database(address: str, incidents: int) -> None:
     desk = open_desk(address, login="demo")
     try:
-        demo.generate(desk.store, incidents, seed=7)
+        with desk.store.bound():
+            demo.generate(desk.store, incidents, seed=7)
     finally:
         desk.close()
 

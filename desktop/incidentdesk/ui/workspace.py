@@ -44,7 +44,6 @@ from incidentdesk.services.lifecycle import (
     EscalationSuggestion,
     StepOption,
     StepRequest,
-    is_lead,
 )
 from incidentdesk.ui.attachment_preview import AttachmentPreview
 from incidentdesk.ui.changes import IncidentsChanged
@@ -88,7 +87,7 @@ def load_workspace(desk: Desk, incident_id: int) -> WorkspaceData:
         desk.lifecycle.options(incident_id),
         desk.settings.sla_targets(),
         desk.attachments.for_incident(incident_id),
-        is_lead(desk.actor_id),
+        desk.lifecycle.is_lead(desk.actor_id),
     )
 
 
