@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
@@ -54,6 +55,7 @@ from incidentdesk.ui.times import local_text
 
 RESTORE = "Restore"
 DISCARD_DRAFT = "Discard"
+OPEN_ANYWAY = "Open Anyway"
 
 if TYPE_CHECKING:
     from incidentdesk.ui.charts_page import ChartsPage
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         self._forms: list[IncidentForm] = []
         self._charts: ChartsPage | None = None
         self._workspaces: dict[int, IncidentWorkspace] = {}
+        self._closed_windows: list[QWidget] = []  # see _delete_closed_windows_when_idle
         self._desk: Desk | None = None
         self._address = ""
         self._waiting_for_paint = False
@@ -162,6 +165,11 @@ class MainWindow(QMainWindow):
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
         runner.changes.incidents_changed.connect(self._incidents_changed)
+        runner.busy_changed.connect(
+            lambda busy: (
+                None if busy else QTimer.singleShot(0, self._delete_closed_windows_when_idle)
+            )
+        )
         self._restore_settings()
 
     # Building
@@ -320,9 +328,23 @@ class MainWindow(QMainWindow):
         return self._address
 
     def open_database(self, address: str) -> None:
-        """Open ``address`` in the background; the current database stays until it succeeds."""
+        """Open ``address`` in the background; the current database stays until it succeeds.
+        Then the windows of the current one close (see ``_close_windows_of``); if one holds
+        typing that only a save would keep, the person is asked first."""
         from incidentdesk.services.desk import open_desk
 
+        unsaved = self._workspaces_with_unsaved_text()
+        if unsaved and self._desk is not None:
+            choice = self._dialogs.choose(
+                self,
+                "Open Another Database?",
+                f"The windows of {self._desk.display_name} close when another database opens, "
+                f"and text typed in {', '.join(unsaved)} is not saved yet. Save it first, or "
+                "open the other database and lose that text.",
+                [OPEN_ANYWAY],
+            )
+            if choice != OPEN_ANYWAY:
+                return
         self.connection_label.setText("Opening…")
         self.open_action.setEnabled(False)
         self._runner.read(
@@ -333,6 +355,8 @@ class MainWindow(QMainWindow):
 
     def _database_opened(self, address: str, desk: Desk) -> None:
         previous = self._desk
+        if previous is not None:
+            self._close_windows_of(previous)
         self._desk, self._address = desk, address
         self.open_action.setEnabled(True)
         self.database_label.setText(desk.display_name)
@@ -348,13 +372,66 @@ class MainWindow(QMainWindow):
         self.new_action.setEnabled(True)
         self.edit_action.setEnabled(True)
         self.open_incident_action.setEnabled(True)
-        if previous is None:
-            self._offer_drafts()
+        self._offer_drafts()
         if previous is not None:
             # Each worker thread holds its own connection to the old database.
             self._runner.read(previous.close, lambda _: None)
             self._runner.write(previous.close, lambda _: None)
         self.database_opened.emit(address)
+
+    def _workspaces_with_unsaved_text(self) -> list[str]:
+        """The incidents whose window holds typed text not saved yet (a timeline entry being
+        written, not yet sent; postmortem sections), by key."""
+
+        def unsaved(workspace: IncidentWorkspace) -> bool:
+            timeline, postmortem = workspace.timeline, workspace.postmortem
+            # While an entry is being sent its button is disabled: the write keeps it.
+            writing = timeline.add_button.isEnabled() and timeline.body.toPlainText().strip()
+            return bool(writing) or (postmortem is not None and postmortem.has_unsaved_changes)
+
+        return [
+            workspace.data.incident.key if workspace.data else f"incident {workspace.incident_id}"
+            for workspace in self._workspaces.values()
+            if unsaved(workspace)
+        ]
+
+    def _close_windows_of(self, desk: Desk) -> None:
+        """Close the incident windows and forms of the database being left, as Anki closes a
+        profile's windows: they show its incidents and would write to it. What a form holds is
+        kept first as a draft of that database, offered again when it is next opened."""
+        forms, workspaces = list(self._forms), list(self._workspaces.values())
+        for form in forms:
+            form.save_draft()
+        for window in [*forms, *workspaces]:
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        for form in forms:
+            form.done(QDialog.DialogCode.Rejected)  # not reject(): that asks to discard
+        for workspace in workspaces:
+            workspace.close()
+        self._forms.clear()
+        self._workspaces.clear()
+        self._closed_windows.extend([*forms, *workspaces])
+        self._delete_closed_windows_when_idle()
+        if forms:
+            self.statusBar().showMessage(
+                f"The incident forms of {desk.display_name} were closed; what was typed in "
+                "them is kept as a draft and offered again when that database is opened.",
+                15000,
+            )
+        elif workspaces:
+            self.statusBar().showMessage(
+                f"The incident windows of {desk.display_name} were closed.", 8000
+            )
+
+    def _delete_closed_windows_when_idle(self) -> None:
+        """Delete the windows closed by a switch once no work is queued: what they had
+        queued still runs (on their own database) and its results may still arrive for
+        them, which must find them whole. Checked on a later pass of the event loop, as a
+        result that ends the work is handled after the runner says it is idle."""
+        if self._closed_windows and not self._runner.busy:
+            for window in self._closed_windows:
+                window.deleteLater()
+            self._closed_windows.clear()
 
     def _load_filter_choices(self, desk: Desk) -> None:
         def load() -> FilterChoices:
@@ -423,12 +500,17 @@ class MainWindow(QMainWindow):
             )
             workspace.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             workspace.edit_requested.connect(self.open_form)
-            workspace.destroyed.connect(lambda: self._workspaces.pop(incident_id, None))
+            workspace.destroyed.connect(lambda: self._forget_workspace(incident_id, workspace))
             self._workspaces[incident_id] = workspace
         workspace.show()
         workspace.raise_()
         workspace.activateWindow()
         return workspace
+
+    def _forget_workspace(self, incident_id: int, workspace: IncidentWorkspace) -> None:
+        # Only this window: after a switch of database another may show the same id.
+        if self._workspaces.get(incident_id) is workspace:
+            del self._workspaces[incident_id]
 
     @property
     def workspaces(self) -> list[IncidentWorkspace]:

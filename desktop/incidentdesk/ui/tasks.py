@@ -63,6 +63,11 @@ class TaskRunner(QObject):
         self._delivered.connect(self._deliver)
         self._progressed.connect(lambda report: report[0](*report[1:]))
 
+    @property
+    def busy(self) -> bool:
+        """Whether some work is queued or running, or its result not yet handled."""
+        return self._pending > 0
+
     def progress_reporter(self, handler: Callable[[int, int], None]) -> Callable[[int, int], None]:
         """A callback for work on a worker thread that calls ``handler(done, total)`` on the
         GUI thread."""
