@@ -22,6 +22,7 @@ from urllib.parse import quote
 import peewee as pw
 from playhouse.pool import PooledPostgresqlDatabase
 
+from incidentdesk.errors import ServiceError
 from incidentdesk.storage import migrations, postgres_driver
 from incidentdesk.storage.locations import (
     HIDDEN_PASSWORD,
@@ -40,7 +41,7 @@ SHOWN_PATH_LIMIT = 160
 log = logging.getLogger(__name__)
 
 
-class DatabaseOpenError(Exception):
+class DatabaseOpenError(ServiceError):
     """The database cannot be opened; the message is one sentence saying why and what to do."""
 
 
@@ -52,7 +53,7 @@ class SchemaTooOld(DatabaseOpenError):
     pass
 
 
-class DatabaseUnavailable(pw.OperationalError):
+class DatabaseUnavailable(ServiceError, pw.OperationalError):
     """A read or write failed for a reason outside the program (a full disk, a lost server):
     the message says what happened, whether anything was saved, and what to do. It is a
     peewee ``OperationalError``, so every handler of database errors still catches it."""

@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, S
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QDockWidget,
@@ -38,6 +39,7 @@ from incidentdesk.services.incidents import IncidentQuery, SortKey
 from incidentdesk.ui.board_page import BoardPage
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.failures import error_text, fault_details, is_expected
 from incidentdesk.ui.filter_bar import (
     FilterBar,
     FilterChoices,
@@ -165,6 +167,9 @@ class MainWindow(QMainWindow):
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
         runner.changes.incidents_changed.connect(self._incidents_changed)
+        runner.fault.connect(self._report_fault)
+        runner.failed.connect(self._unhandled_failure)
+        self._showing_fault = False
         runner.busy_changed.connect(
             lambda busy: (
                 None if busy else QTimer.singleShot(0, self._delete_closed_windows_when_idle)
@@ -447,16 +452,9 @@ class MainWindow(QMainWindow):
         self._runner.read(load, loaded)
 
     def _database_failed(self, address: str, error: Exception) -> None:
-        from incidentdesk.storage.database import DatabaseOpenError
-        from incidentdesk.storage.locations import BadDatabaseAddress
-
         self.open_action.setEnabled(True)
         self.connection_label.setText("Connected" if self._desk else "Not connected")
-        if isinstance(error, DatabaseOpenError | BadDatabaseAddress):
-            message = str(error)
-        else:
-            message = f"The database could not be opened: {error}."
-        self.database_failed.emit(address, message)
+        self.database_failed.emit(address, error_text(error))
 
     def offer_next_step(self, address: str, message: str) -> None:
         """After a failed open: try again, choose another database, or keep the current one."""
@@ -481,7 +479,9 @@ class MainWindow(QMainWindow):
             self._runner.write(
                 lambda: store_password(address, password),
                 lambda _: None,
-                lambda error: self._dialogs.warn(self, "Password Not Saved", f"{error}."),
+                lambda error: self._dialogs.warn_failure(
+                    self, "Password Not Saved", error_text(error), error
+                ),
             )
         self.open_database(dialog.address_for_opening())
 
@@ -806,7 +806,8 @@ class MainWindow(QMainWindow):
     def _load_failed(self, error: Exception) -> None:
         self.connection_label.setText("Connection problem")
         self.statusBar().showMessage(
-            f"The incidents could not be loaded: {error}. Press F5 to try again.", 15000
+            f"The incidents could not be loaded: {error_text(error)} Press F5 to try again.",
+            15000,
         )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -826,6 +827,23 @@ class MainWindow(QMainWindow):
         if self._waiting_for_paint:
             self._waiting_for_paint = False
             self.view_painted.emit()
+
+    # Failures of background work (see ui/failures.py)
+
+    def _report_fault(self, error: Exception) -> None:
+        """One dialog at a time, over the window in front (a form keeps its content)."""
+        if self._showing_fault:
+            return  # logged with its traceback already; one dialog is enough
+        self._showing_fault = True
+        try:
+            parent = QApplication.activeWindow() or self
+            self._dialogs.report_fault(parent, error_text(error), fault_details(error))
+        finally:
+            self._showing_fault = False
+
+    def _unhandled_failure(self, error: Exception) -> None:
+        if is_expected(error):  # an unexpected one has its fault dialog already
+            self._dialogs.warn(QApplication.activeWindow() or self, "Not Done", error_text(error))
 
     # Window state
 
