@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -73,6 +74,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         on_postgres = callspec is not None and callspec.params.get("database_address") == "postgres"
         if on_postgres or "postgres_schema_address" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(autouse=True)
+def no_error_is_logged(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    """Fail a test that logs an error, as qutebrowser's tests do: a fault of the program in
+    the background, or background work failing with no handler for it (ui/tasks.py logs
+    both), would otherwise pass unseen. A test that provokes one on purpose says so with
+    ``@pytest.mark.logs_errors``."""
+    yield
+    if request.node.get_closest_marker("logs_errors"):
+        return
+    errors = [
+        record
+        for when in ("setup", "call")
+        for record in caplog.get_records(when)
+        if record.levelno >= logging.ERROR
+    ]
+    if errors:
+        logged = "\n".join(f"{record.name}: {record.getMessage()}" for record in errors)
+        pytest.fail(f"The test logged {len(errors)} error(s):\n{logged}", pytrace=False)
 
 
 @pytest.fixture
