@@ -122,6 +122,7 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
             lambda _, message: finish(EXIT_FAILURE, f"incidentdesk: {message}")
         )
         runner.failed.connect(lambda error: finish(EXIT_FAILURE, f"incidentdesk: {error}"))
+        runner.fault.connect(lambda error: finish(EXIT_FAILURE, f"incidentdesk: {error!r}"))
         QTimer.singleShot(
             SMOKE_TEST_TIMEOUT_MS,
             lambda: finish(

@@ -167,7 +167,9 @@ class MainWindow(QMainWindow):
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
         runner.changes.incidents_changed.connect(self._incidents_changed)
-        runner.fault.connect(self._report_fault)
+        # On a later pass of the event loop: not inside the runner's delivery of results, and
+        # after whatever else listens (the smoke test ends on a fault).
+        runner.fault.connect(lambda error: QTimer.singleShot(0, lambda: self._report_fault(error)))
         runner.failed.connect(self._unhandled_failure)
         self._showing_fault = False
         runner.busy_changed.connect(
