@@ -97,7 +97,8 @@ def _build(path: Path, incidents: int) -> None:
             Path(f"{stale}{suffix}").unlink(missing_ok=True)
     store = open_store(parse_location(sqlite_address(partial)))
     try:
-        demo.generate(store, incidents, seed=DEMO_SEED, progress=_ProgressLine())
+        with store.bound():
+            demo.generate(store, incidents, seed=DEMO_SEED, progress=_ProgressLine())
     finally:
         store.close()  # the last connection checkpoints the WAL into the file and removes it
     os.replace(partial, path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -75,6 +76,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
+@pytest.fixture(autouse=True)
+def no_error_is_logged(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    """Fail a test that logs an error, as qutebrowser's tests do: a fault of the program in
+    the background, or background work failing with no handler for it (ui/tasks.py logs
+    both), would otherwise pass unseen. A test that provokes one on purpose says so with
+    ``@pytest.mark.logs_errors``."""
+    yield
+    if request.node.get_closest_marker("logs_errors"):
+        return
+    errors = [
+        record
+        for when in ("setup", "call")
+        for record in caplog.get_records(when)
+        if record.levelno >= logging.ERROR
+    ]
+    if errors:
+        logged = "\n".join(f"{record.name}: {record.getMessage()}" for record in errors)
+        pytest.fail(f"The test logged {len(errors)} error(s):\n{logged}", pytrace=False)
+
+
 @pytest.fixture
 def sqlite_address(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'incidents.db'}"
@@ -88,22 +111,29 @@ def database_address(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("postgres_schema_address"))
 
 
-@pytest.fixture
-def desk(database_address: str) -> Iterator[Desk]:
-    desk = open_desk(database_address, login="tester")
+@contextmanager
+def opened_desk(address: str) -> Iterator[Desk]:
+    """A desk for the test, closed afterwards. The test's own thread has the models bound to
+    it, so a test may read and change rows directly; the program's services bind for
+    themselves on whatever thread they run."""
+    desk = open_desk(address, login="tester")
     try:
-        yield desk
+        with desk.store.bound():
+            yield desk
     finally:
         desk.close()
+
+
+@pytest.fixture
+def desk(database_address: str) -> Iterator[Desk]:
+    with opened_desk(database_address) as opened:
+        yield opened
 
 
 @pytest.fixture
 def sqlite_desk(sqlite_address: str) -> Iterator[Desk]:
-    desk = open_desk(sqlite_address, login="tester")
-    try:
-        yield desk
-    finally:
-        desk.close()
+    with opened_desk(sqlite_address) as opened:
+        yield opened
 
 
 FIXED_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -122,6 +122,7 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
             lambda _, message: finish(EXIT_FAILURE, f"incidentdesk: {message}")
         )
         runner.failed.connect(lambda error: finish(EXIT_FAILURE, f"incidentdesk: {error}"))
+        runner.fault.connect(lambda error: finish(EXIT_FAILURE, f"incidentdesk: {error!r}"))
         QTimer.singleShot(
             SMOKE_TEST_TIMEOUT_MS,
             lambda: finish(
@@ -130,12 +131,8 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
             ),
         )
     else:
+        # Failures of background work are shown by the window (MainWindow._report_fault).
         window.database_failed.connect(window.offer_next_step)
-        runner.failed.connect(
-            lambda error: dialogs.warn(
-                window, "Something Went Wrong", f"{error}\n\nDetails are in {paths.log_dir()}."
-            )
-        )
     # What start-up made (modules, Qt wrappers, the window) lives until the program quits:
     # frozen, the garbage collector stops scanning it, and its full collections no longer
     # block the GUI thread for 25-55 ms while someone types.

@@ -231,8 +231,9 @@ def _run_demo(args: argparse.Namespace, location: DatabaseLocation) -> int:
         return _fail(str(error))
     progress = _ProgressBar(sys.stderr)
     try:
-        summary = demo.generate(store, args.incidents, seed=args.seed, progress=progress)
-        print(demo.describe(summary))
+        with store.bound():
+            summary = demo.generate(store, args.incidents, seed=args.seed, progress=progress)
+            print(demo.describe(summary))
     except KeyboardInterrupt:
         # Each batch is one transaction: the one cut short was rolled back, whole ones stay.
         progress.end_line()
@@ -262,11 +263,11 @@ def _run_export(args: argparse.Namespace, location: DatabaseLocation) -> int:
         return _fail(str(error))
     try:
         if args.output is None:
-            count = export_incidents(sys.stdout, args.format, open_only=args.open_only)
+            count = export_incidents(store, sys.stdout, args.format, open_only=args.open_only)
         else:
             try:
                 with args.output.open("w", encoding="utf-8", newline="") as output:
-                    count = export_incidents(output, args.format, open_only=args.open_only)
+                    count = export_incidents(store, output, args.format, open_only=args.open_only)
             except OSError as error:
                 return _fail(f"{args.output} could not be written: {error.strerror}.")
             print(f"Exported {count:,} incidents to {args.output}.", file=sys.stderr)

@@ -43,6 +43,9 @@ class RecordingDialogs(DialogService):
         self.messages.append(("choose", title, text))
         return self.answers.pop(0) if self.answers else None
 
+    def report_fault(self, parent: QWidget | None, text: str, details: str) -> None:
+        self.messages.append(("fault", text, details))
+
     def choose_save_path(
         self, parent: QWidget | None, caption: str, file_name: str, file_filter: str, suffix: str
     ) -> Path | None:
@@ -78,7 +81,8 @@ def dialogs() -> RecordingDialogs:
 def make_demo_database(address: str, incidents: int) -> None:
     desk = open_desk(address, login="demo")
     try:
-        demo.generate(desk.store, incidents, seed=7)
+        with desk.store.bound():
+            demo.generate(desk.store, incidents, seed=7)
     finally:
         desk.close()
 

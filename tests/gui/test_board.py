@@ -69,6 +69,7 @@ from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
+from tests.conftest import opened_desk
 from tests.factories import make_draft, minutes_ago
 from tests.gui.conftest import RecordingDialogs
 
@@ -478,9 +479,8 @@ class Board:
 
 @pytest.fixture
 def board_desk(database_address: str) -> Iterator[Desk]:
-    desk = open_desk(database_address, login="tester")
-    yield desk
-    desk.close()
+    with opened_desk(database_address) as desk:
+        yield desk
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import peewee as pw
 import pytest
 import shiboken6
 from hypothesis import HealthCheck, event, given, settings
@@ -49,6 +48,7 @@ from incidentdesk.domain.incident import Impact, Incident, Links
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.services.drafts import DraftStore
 from incidentdesk.services.incidents import IncidentQuery
+from incidentdesk.storage.database import ConnectionLost, DatabaseUnavailable
 from incidentdesk.storage.search import significant_words
 from incidentdesk.ui import incident_form
 from incidentdesk.ui.incident_form import IncidentForm
@@ -621,7 +621,8 @@ def test_a_failed_save_keeps_everything_and_says_why(
     before = form.fields()
 
     def locked(*args: object) -> None:
-        raise pw.OperationalError("database is locked")
+        # What the storage raises for a file locked past its timeout.
+        raise DatabaseUnavailable("database is locked")
 
     monkeypatch.setattr(desk.incidents, "create", locked)
     form.save()
@@ -657,7 +658,7 @@ def test_a_form_whose_lists_did_not_load_says_so_and_loads_them_again(
     real_load = incident_form.load_form_context
 
     def connection_lost(*args: object) -> None:
-        raise pw.OperationalError("the connection is closed")
+        raise ConnectionLost("the connection is closed")
 
     monkeypatch.setattr(incident_form, "load_form_context", connection_lost)
     form = make_form(desk)
@@ -689,7 +690,7 @@ def test_an_edit_whose_lists_did_not_load_cannot_be_typed_into(
     incident = desk.incidents.create(make_draft(title="As stored"), desk.actor_id)
 
     def connection_lost(*args: object) -> None:
-        raise pw.OperationalError("the connection is closed")
+        raise ConnectionLost("the connection is closed")
 
     monkeypatch.setattr(incident_form, "load_form_context", connection_lost)
     form = make_form(desk, incident.id)
@@ -716,7 +717,7 @@ def test_a_failed_duplicate_search_is_a_quiet_note_not_a_dialog(
     form = make_form(desk)
 
     def connection_lost(*args: object) -> None:
-        raise pw.OperationalError("the connection is closed")
+        raise ConnectionLost("the connection is closed")
 
     monkeypatch.setattr(desk.triage, "similar_open", connection_lost)
     monkeypatch.setattr(desk.triage, "rank_among_open", connection_lost)

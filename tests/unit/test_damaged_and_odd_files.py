@@ -130,7 +130,8 @@ def test_a_missing_version_row_is_named_not_called_foreign(
     desk = open_desk(database_address, login="tester")
     from incidentdesk.storage import models as m
 
-    m.SchemaInfo.delete().where(m.SchemaInfo.key == "version").execute()
+    with desk.store.bound():
+        m.SchemaInfo.delete().where(m.SchemaInfo.key == "version").execute()
     desk.close()
 
     with pytest.raises(DatabaseOpenError) as refused:

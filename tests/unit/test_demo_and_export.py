@@ -120,7 +120,7 @@ def database_titles() -> dict[str, str]:
 
 def test_csv_export_holds_every_incident_and_parses_back(exported_desk: Desk) -> None:
     output = io.StringIO(newline="")
-    count = export_incidents(output, "csv")
+    count = export_incidents(exported_desk.store, output, "csv")
 
     rows = list(csv.DictReader(io.StringIO(output.getvalue(), newline="")))
     assert count == len(rows) == 64
@@ -140,7 +140,7 @@ def test_csv_export_holds_every_incident_and_parses_back(exported_desk: Desk) ->
 
 def test_json_export_holds_every_incident_and_parses_back(exported_desk: Desk) -> None:
     output = io.StringIO()
-    count = export_incidents(output, "json")
+    count = export_incidents(exported_desk.store, output, "json")
 
     records = json.loads(output.getvalue())
     assert count == len(records) == 64
@@ -157,7 +157,7 @@ def test_json_export_holds_every_incident_and_parses_back(exported_desk: Desk) -
 
 def test_export_of_open_incidents_only(exported_desk: Desk) -> None:
     output = io.StringIO()
-    count = export_incidents(output, "json", open_only=True)
+    count = export_incidents(exported_desk.store, output, "json", open_only=True)
     records = json.loads(output.getvalue())
     open_in_database = m.Incident.select().where(m.Incident.status.in_(list(OPEN_STATUSES)))
     assert count == len(records) == open_in_database.count()
@@ -167,7 +167,7 @@ def test_export_of_open_incidents_only(exported_desk: Desk) -> None:
 @pytest.mark.parametrize("export_format", ["csv", "json"])
 def test_an_empty_database_exports_an_empty_document(desk: Desk, export_format: str) -> None:
     output = io.StringIO()
-    assert export_incidents(output, export_format) == 0
+    assert export_incidents(desk.store, output, export_format) == 0
     if export_format == "json":
         assert json.loads(output.getvalue()) == []
     else:
@@ -176,4 +176,4 @@ def test_an_empty_database_exports_an_empty_document(desk: Desk, export_format: 
 
 def test_an_unknown_format_is_refused(desk: Desk) -> None:
     with pytest.raises(ValueError, match="Unknown export format 'xml'"):
-        export_incidents(io.StringIO(), "xml")
+        export_incidents(desk.store, io.StringIO(), "xml")

@@ -12,21 +12,18 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.services.desk import Desk
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import ConnectionLost
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import POSTGRES_ADMIN_URL, opened_desk
 from tests.factories import make_draft
 
 
 @pytest.fixture
 def postgres_desk(postgres_schema_address: str) -> Iterator[Desk]:
-    desk = open_desk(postgres_schema_address, login="tester")
-    try:
+    with opened_desk(postgres_schema_address) as desk:
         yield desk
-    finally:
-        desk.close()
 
 
 def end_this_threads_backend(desk: Desk) -> None:

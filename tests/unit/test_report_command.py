@@ -12,8 +12,8 @@ import pytest
 
 from incidentdesk.cli import main
 from incidentdesk.domain.enums import Severity
-from incidentdesk.services.desk import open_desk
 from incidentdesk.storage import models as m
+from tests.conftest import opened_desk
 from tests.unit.test_statistics import add, at
 
 
@@ -21,15 +21,12 @@ from tests.unit.test_statistics import add, at
 def address(sqlite_address: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.delenv("INCIDENTDESK_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    desk = open_desk(sqlite_address, login="tester")
-    try:
+    with opened_desk(sqlite_address):
         team = int(m.Team.insert(name="Platform SRE").execute())
         for day, minutes in enumerate((12, 40, 75, 200, 31, 9, 600, 48), start=1):
             add(at(day), acknowledged=3, recovered=minutes, closed=minutes * 5, team_id=team)
         add(at(3), severity=Severity.SEV1, acknowledged=1, recovered=25)
         add(at(4), cancelled=5)
-    finally:
-        desk.close()
     return sqlite_address
 
 

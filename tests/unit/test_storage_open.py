@@ -42,13 +42,13 @@ def test_opening_an_empty_database_creates_the_latest_schema(database_address: s
         assert store.schema_version == migrations.LATEST_VERSION == numbers[-1]
         tables = set(store.database.get_tables())
         assert {model._meta.table_name for model in m.ALL_MODELS} <= tables
-        assert m.SchemaInfo.get_by_id("application").value == migrations.APPLICATION_MARK
-        assert m.SchemaInfo.get_by_id("version").value == str(migrations.LATEST_VERSION)
-        assert m.Counter.get_by_id(migrations.INCIDENT_NUMBER_COUNTER).value == 0
-        assert [c.name for c in m.Category.select().order_by(m.Category.position)] == list(
-            DEFAULT_CATEGORIES
-        )
-        assert {row.key for row in m.Setting.select()} == set(DEFAULT_SETTINGS)
+        with store.bound():
+            assert m.SchemaInfo.get_by_id("application").value == migrations.APPLICATION_MARK
+            assert m.SchemaInfo.get_by_id("version").value == str(migrations.LATEST_VERSION)
+            assert m.Counter.get_by_id(migrations.INCIDENT_NUMBER_COUNTER).value == 0
+            categories = m.Category.select().order_by(m.Category.position)
+            assert [c.name for c in categories] == list(DEFAULT_CATEGORIES)
+            assert {row.key for row in m.Setting.select()} == set(DEFAULT_SETTINGS)
     finally:
         store.close()
 
@@ -63,8 +63,9 @@ def test_reopening_keeps_the_data_and_applies_nothing_twice(database_address: st
     try:
         assert desk.store.schema_version == migrations.LATEST_VERSION
         assert [row.title for row in desk.incidents.rows(IncidentQuery())] == ["Kept across opens"]
-        assert m.Category.select().count() == len(DEFAULT_CATEGORIES)
-        assert m.SchemaInfo.select().count() == 3  # the mark, the version and the identity
+        with desk.store.bound():
+            assert m.Category.select().count() == len(DEFAULT_CATEGORIES)
+            assert m.SchemaInfo.select().count() == 3  # the mark, the version and the identity
         assert desk.identity == identity
         assert {person.login for person in desk.catalog.people()} == {"first", "second"}
     finally:
@@ -75,7 +76,8 @@ def test_a_newer_schema_is_refused_and_left_untouched(database_address: str) -> 
     desk = open_desk(database_address, login="tester")
     desk.incidents.create(make_draft(), desk.actor_id)
     newer = migrations.LATEST_VERSION + 1
-    m.SchemaInfo.update(value=str(newer)).where(m.SchemaInfo.key == "version").execute()
+    with desk.store.bound():
+        m.SchemaInfo.update(value=str(newer)).where(m.SchemaInfo.key == "version").execute()
     desk.close()
     location = parse_location(database_address)
     digest = file_digest(location.path) if not isinstance(location, PostgresLocation) else None
@@ -314,8 +316,9 @@ def test_each_database_has_an_identity_of_its_own(tmp_path: Path) -> None:
 def test_an_older_database_is_given_an_identity_when_upgraded(tmp_path: Path) -> None:
     address = f"sqlite:///{tmp_path / 'old.db'}"
     desk = open_desk(address, login="tester")
-    m.SchemaInfo.delete().where(m.SchemaInfo.key == migrations.DATABASE_ID_KEY).execute()
-    m.SchemaInfo.update(value="4").where(m.SchemaInfo.key == "version").execute()
+    with desk.store.bound():
+        m.SchemaInfo.delete().where(m.SchemaInfo.key == migrations.DATABASE_ID_KEY).execute()
+        m.SchemaInfo.update(value="4").where(m.SchemaInfo.key == "version").execute()
     desk.close()
 
     desk = open_desk(address, login="tester")

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from incidentdesk.charts import figures
 from incidentdesk.charts.export import write_csv
 from incidentdesk.charts.style import LIGHT, ChartStyle
+from incidentdesk.errors import ServiceError
 from incidentdesk.services.chart_series import (
     ChartsData,
     Dimension,
@@ -75,7 +76,7 @@ DEFINITIONS = (
 )
 
 
-class EmptyReport(Exception):
+class EmptyReport(ServiceError):
     """No incidents match: the message says so, and there is nothing to write."""
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from incidentdesk.domain.incident import IncidentDraft, Links
+from incidentdesk.errors import ServiceError
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 200_000
@@ -22,12 +23,17 @@ class FieldError:
     message: str
 
 
-class ValidationFailed(ValueError):
+class ValidationFailed(ServiceError, ValueError):
     """A draft broke one or more rules; ``errors`` names each field and what is wrong."""
 
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{error.field}: {error.message}" for error in errors))
+
+    @property
+    def message(self) -> str:
+        """Each field's sentence, without the field names (the form marks the fields)."""
+        return " ".join(error.message for error in self.errors)
 
 
 def _has_control_characters(text: str) -> bool:

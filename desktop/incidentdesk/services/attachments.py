@@ -18,7 +18,7 @@ from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import AttachmentRefused, NotFound
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.storage import models as m
-from incidentdesk.storage.database import Store
+from incidentdesk.storage.database import Store, store_operations
 from incidentdesk.storage.search import search_words
 
 FILENAME_MAX_LENGTH = 255
@@ -300,6 +300,7 @@ def attach_files(
         store_file(incident_id, file, actor_id, now, int(entry_id))
 
 
+@store_operations
 class AttachmentService:
     def __init__(self, store: Store, clock: Clock = utc_now) -> None:
         self._store = store

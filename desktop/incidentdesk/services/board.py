@@ -33,7 +33,7 @@ from incidentdesk.services.incidents import (
 )
 from incidentdesk.services.lifecycle import add_entry
 from incidentdesk.storage import models as m
-from incidentdesk.storage.database import Store
+from incidentdesk.storage.database import Store, store_operations
 
 BOARD_STATUSES: tuple[Status, ...] = OPEN_STATUSES
 # Closed and cancelled columns show the most recent ones; the list has them all.
@@ -116,6 +116,7 @@ def why_not_between(source: Status, target: Status) -> str:
     return f"There is no step from {source.label} to {target.label}."
 
 
+@store_operations
 class BoardService:
     def __init__(self, store: Store, incidents: IncidentService, clock: Clock = utc_now) -> None:
         self._store = store

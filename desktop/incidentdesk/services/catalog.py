@@ -9,7 +9,7 @@ import peewee as pw
 from incidentdesk.domain.enums import Role, SourceKind
 from incidentdesk.domain.validation import FieldError, ValidationFailed
 from incidentdesk.storage import models as m
-from incidentdesk.storage.database import Store
+from incidentdesk.storage.database import Store, store_operations
 
 NAME_MAX_LENGTH = 100
 COMMON_MONITORING_SYSTEMS = (
@@ -65,6 +65,7 @@ def _require_team(team_id: int | None) -> None:
         )
 
 
+@store_operations
 class CatalogService:
     def __init__(self, store: Store) -> None:
         self._store = store

@@ -1,10 +1,12 @@
-"""Failures a service reports to its caller, each with a message fit to show a person."""
+"""Failures a service reports to its caller, each a ``ServiceError`` with a message fit to
+show a person."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from incidentdesk.domain.validation import FieldError, ValidationFailed
+from incidentdesk.errors import ServiceError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -18,15 +20,16 @@ __all__ = [
     "FieldError",
     "NotAllowed",
     "NotFound",
+    "ServiceError",
     "ValidationFailed",
 ]
 
 
-class NotFound(LookupError):
+class NotFound(ServiceError, LookupError):
     """The incident (or entry, or file) asked for does not exist."""
 
 
-class EditConflict(RuntimeError):
+class EditConflict(ServiceError, RuntimeError):
     """Someone else saved the incident since it was opened; ``current`` is what they saved
     and ``their_changes`` the fields they changed since the copy the edit started from (empty
     where the caller did not say which copy that was)."""
@@ -40,9 +43,9 @@ class EditConflict(RuntimeError):
         )
 
 
-class NotAllowed(PermissionError):
+class NotAllowed(ServiceError, PermissionError):
     """The step is not possible now (lifecycle rules, missing role); the message says why."""
 
 
-class AttachmentRefused(ValueError):
+class AttachmentRefused(ServiceError, ValueError):
     """A file cannot be attached (too large, empty, unreadable); the message says why."""

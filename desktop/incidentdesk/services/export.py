@@ -12,6 +12,7 @@ import peewee as pw
 from incidentdesk.domain.enums import Status, Urgency
 from incidentdesk.domain.keys import format_key
 from incidentdesk.storage import models as m
+from incidentdesk.storage.database import Store
 
 EXPORT_FORMATS = ("csv", "json")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -85,10 +86,18 @@ def _defused(value: object) -> object:
     return value
 
 
-def export_incidents(output: TextIO, export_format: str, *, open_only: bool = False) -> int:
-    """Write every incident (or only the open ones) to ``output``; returns how many."""
+def export_incidents(
+    store: Store, output: TextIO, export_format: str, *, open_only: bool = False
+) -> int:
+    """Write every incident of ``store`` (or only the open ones) to ``output``; returns how
+    many."""
     if export_format not in EXPORT_FORMATS:
         raise ValueError(f"Unknown export format '{export_format}'; use csv or json.")
+    with store.bound():
+        return _write(output, export_format, open_only=open_only)
+
+
+def _write(output: TextIO, export_format: str, *, open_only: bool) -> int:
     count = 0
     if export_format == "csv":
         writer = csv.DictWriter(output, fieldnames=COLUMNS)

@@ -37,7 +37,7 @@ from incidentdesk.services.errors import EditConflict, NotFound
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.storage import models as m
 from incidentdesk.storage.counters import allocate_incident_number
-from incidentdesk.storage.database import Store
+from incidentdesk.storage.database import Store, store_operations
 from incidentdesk.storage.search import search_condition
 
 RANK_STEP = 1024.0
@@ -213,6 +213,7 @@ def _check_references(draft: IncidentDraft) -> None:
         raise ValidationFailed(errors)
 
 
+@store_operations
 class IncidentService:
     def __init__(self, store: Store, clock: Clock = utc_now) -> None:
         self._store = store

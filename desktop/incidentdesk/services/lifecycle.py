@@ -17,7 +17,7 @@ from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotAllowed
 from incidentdesk.services.incidents import IncidentService, incident_record
 from incidentdesk.storage import models as m
-from incidentdesk.storage.database import Store
+from incidentdesk.storage.database import Store, store_operations
 
 MILESTONES = {
     "acknowledged_at": "Acknowledged",
@@ -123,11 +123,16 @@ def _check_corrected_order(record: m.Incident, milestone: str, moment: datetime)
             raise _out_of_order(MILESTONES[later], MILESTONES[milestone].lower())
 
 
+@store_operations
 class LifecycleService:
     def __init__(self, store: Store, incidents: IncidentService, clock: Clock = utc_now) -> None:
         self._store = store
         self._incidents = incidents
         self._clock = clock
+
+    def is_lead(self, person_id: int | None) -> bool:
+        """Whether the person may do what only leads do (correct milestone times)."""
+        return is_lead(person_id)
 
     def options(self, incident_id: int) -> list[StepOption]:
         """Every step, whether it is possible now, and if not, why."""

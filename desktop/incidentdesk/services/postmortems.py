@@ -17,7 +17,7 @@ from incidentdesk.services.incidents import IncidentService
 from incidentdesk.services.lifecycle import add_entry, is_lead
 from incidentdesk.services.timeline import TimelineService
 from incidentdesk.storage import models as m
-from incidentdesk.storage.database import Store
+from incidentdesk.storage.database import Store, store_operations
 
 SECTION_MAX_LENGTH = 100_000
 ACTION_TITLE_MAX_LENGTH = 200
@@ -75,6 +75,7 @@ class PostmortemView:
     pinned: list[TimelineEntry]
 
 
+@store_operations
 class PostmortemService:
     def __init__(
         self,

@@ -8,9 +8,10 @@ from typing import Any
 from incidentdesk.domain.priority import PriorityMatrix
 from incidentdesk.storage import models as m
 from incidentdesk.storage import settings_schema as keys
-from incidentdesk.storage.database import Store
+from incidentdesk.storage.database import Store, store_operations
 
 
+@store_operations
 class SettingsService:
     def __init__(self, store: Store) -> None:
         self._store = store

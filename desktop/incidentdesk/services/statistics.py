@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from incidentdesk.domain.enums import Severity
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.storage import models as m
-from incidentdesk.storage.database import Store
+from incidentdesk.storage.database import Store, store_operations
 
 if TYPE_CHECKING:
     from incidentdesk.services.chart_series import ChartsData, IncidentSample
@@ -115,6 +115,7 @@ def describe_filters(filters: ChartFilters, names: CatalogNames) -> str:
     )
 
 
+@store_operations
 class StatisticsService:
     """Reads on the caller's thread (the view's read thread, or the report command)."""
 

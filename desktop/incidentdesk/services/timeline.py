@@ -12,7 +12,7 @@ from incidentdesk.domain.validation import FieldError, ValidationFailed
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import NotFound
 from incidentdesk.storage import models as m
-from incidentdesk.storage.database import Store
+from incidentdesk.storage.database import Store, store_operations
 
 
 def _validate(entry: NewEntry) -> None:
@@ -37,6 +37,7 @@ def _validate(entry: NewEntry) -> None:
 _KINDS = {kind.value: kind for kind in EntryKind}  # faster than EntryKind(value) per row
 
 
+@store_operations
 class TimelineService:
     def __init__(self, store: Store, clock: Clock = utc_now) -> None:
         self._store = store

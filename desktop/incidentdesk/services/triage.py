@@ -15,7 +15,7 @@ from incidentdesk.services.errors import NotFound
 from incidentdesk.services.incidents import IncidentService
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.storage import models as m
-from incidentdesk.storage.database import Store
+from incidentdesk.storage.database import Store, store_operations
 from incidentdesk.storage.search import significant_words, similar_incident_ids
 
 SIMILAR_LIMIT = 5
@@ -41,6 +41,7 @@ def _ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
+@store_operations
 class TriageService:
     def __init__(self, store: Store, incidents: IncidentService, clock: Clock = utc_now) -> None:
         self._store = store

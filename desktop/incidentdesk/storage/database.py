@@ -5,21 +5,24 @@ from __future__ import annotations
 import atexit
 import ctypes
 import errno
+import functools
+import inspect
 import logging
 import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import peewee as pw
 from playhouse.pool import PooledPostgresqlDatabase
 
+from incidentdesk.errors import ServiceError
 from incidentdesk.storage import migrations, postgres_driver
 from incidentdesk.storage.locations import (
     HIDDEN_PASSWORD,
@@ -27,7 +30,7 @@ from incidentdesk.storage.locations import (
     PostgresLocation,
     SqliteLocation,
 )
-from incidentdesk.storage.models import database_proxy
+from incidentdesk.storage.models import bound_to
 from incidentdesk.storage.secrets import KeyringUnavailable, load_password
 
 SQLITE_BUSY_TIMEOUT_S = 5.0
@@ -38,7 +41,7 @@ SHOWN_PATH_LIMIT = 160
 log = logging.getLogger(__name__)
 
 
-class DatabaseOpenError(Exception):
+class DatabaseOpenError(ServiceError):
     """The database cannot be opened; the message is one sentence saying why and what to do."""
 
 
@@ -50,7 +53,7 @@ class SchemaTooOld(DatabaseOpenError):
     pass
 
 
-class DatabaseUnavailable(pw.OperationalError):
+class DatabaseUnavailable(ServiceError, pw.OperationalError):
     """A read or write failed for a reason outside the program (a full disk, a lost server):
     the message says what happened, whether anything was saved, and what to do. It is a
     peewee ``OperationalError``, so every handler of database errors still catches it."""
@@ -86,14 +89,46 @@ class Store:
         """Opened read-only: an SQLite file that cannot be written, for a command that reads."""
         return _is_read_only(self.database)
 
+    def bound(self) -> AbstractContextManager[None]:
+        """The models bound to this database for the block, on the calling thread: every
+        operation on the store runs inside one (see ``store_operations``)."""
+        return bound_to(self.database)
+
     @contextmanager
     def write(self) -> Iterator[None]:
         """A write transaction; on SQLite it takes the write lock at BEGIN (IMMEDIATE)."""
-        with self.database.atomic():
+        with bound_to(self.database), self.database.atomic():
             yield
 
     def close(self) -> None:
         close_database(self.database)
+
+
+StoreUserT = TypeVar("StoreUserT", bound=type)
+
+
+def store_operations(cls: StoreUserT) -> StoreUserT:
+    """Class decorator for a service that keeps its ``Store`` in ``self._store``: each public
+    method runs with the models bound to that store, on the calling thread, for the length of
+    the call. So a service of one store never reads or writes another, whichever thread runs
+    it and whatever else that thread ran before."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_") or not inspect.isfunction(member):
+            continue
+        if inspect.isgeneratorfunction(member):
+            # Its body would run after the call returned, when the binding is gone.
+            raise TypeError(f"{cls.__name__}.{name} is a generator; return a list instead")
+        setattr(cls, name, _in_store(member))
+    return cls
+
+
+def _in_store(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def in_store(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with bound_to(self._store.database):
+            return method(self, *args, **kwargs)
+
+    return in_store
 
 
 def close_database(database: pw.Database) -> None:
@@ -557,8 +592,8 @@ def explain_postgres_error(location: PostgresLocation, error: Exception) -> str:
 
 
 def connect(location: DatabaseLocation, *, create: bool, reading_only: bool = False) -> pw.Database:
-    """A connected peewee database for ``location``, bound to the models. With
-    ``reading_only`` an SQLite file that cannot be written is opened read-only."""
+    """A connected peewee database for ``location``. With ``reading_only`` an SQLite file
+    that cannot be written is opened read-only."""
     if isinstance(location, SqliteLocation):
         read_only = _check_sqlite_file(location, create=create, reading_only=reading_only)
         database: pw.Database = _sqlite_database(location, read_only=read_only)
@@ -597,7 +632,6 @@ def connect(location: DatabaseLocation, *, create: bool, reading_only: bool = Fa
             raise DatabaseOpenError(str(error)) from error
         except pw.OperationalError as error:
             raise DatabaseOpenError(explain_postgres_error(location, error)) from error
-    database_proxy.initialize(database)
     return database
 
 
@@ -611,8 +645,6 @@ def open_store(
     """Open an Incident Desk database: create it if empty, upgrade it if older, refuse it if
     newer. ``reading_only`` (for commands that never write) opens a file that cannot be
     written read-only, as it is, instead of refusing it."""
-    # A refused database must not replace the one in use: the window keeps working on it.
-    previous = database_proxy.obj
     database = connect(location, create=create, reading_only=reading_only)
     try:
         tables = set(database.get_tables())
@@ -649,23 +681,17 @@ def open_store(
         migrations.apply_migrations(database, version)
         return Store(database, location, migrations.read_version(database))
     except DatabaseUnavailable as error:
-        _abandon(database, previous)
+        close_database(database)
         raise DatabaseOpenError(str(error)) from error
     except pw.DatabaseError as error:
-        _abandon(database, previous)
+        close_database(database)
         raise DatabaseOpenError(
             f"{location.display_name} could not be read: {error}; run 'incidentdesk db check'."
         ) from error
     except DatabaseOpenError:
-        _abandon(database, previous)
+        close_database(database)
         raise
 
 
 def _is_read_only(database: pw.Database) -> bool:
     return "mode=ro" in str(database.database)
-
-
-def _abandon(database: pw.Database, previous: pw.Database | None) -> None:
-    """Close a refused database and bind the models back to the one open before it."""
-    close_database(database)
-    database_proxy.initialize(previous)

@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from incidentdesk.errors import ServiceError
+
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 DEFAULT_POSTGRES_PORT = 5432
 
 
-class BadDatabaseAddress(ValueError):
+class BadDatabaseAddress(ServiceError, ValueError):
     """The text given as a database address cannot be understood."""
 
 

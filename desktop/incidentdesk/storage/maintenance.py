@@ -24,6 +24,11 @@ class CheckResult:
 
 def check(store: Store) -> list[CheckResult]:
     """Integrity checks in plain words; every result says what was found."""
+    with store.bound():
+        return _check(store)
+
+
+def _check(store: Store) -> list[CheckResult]:
     results = [
         CheckResult(
             "schema",

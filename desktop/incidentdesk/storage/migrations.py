@@ -178,13 +178,15 @@ def read_version(db: pw.Database) -> int:
     """The schema version recorded in the database, 0 if it has no Incident Desk tables."""
     if "schema_info" not in db.get_tables():
         return 0
-    row = m.SchemaInfo.get_or_none(m.SchemaInfo.key == "version")
+    with m.bound_to(db):
+        row = m.SchemaInfo.get_or_none(m.SchemaInfo.key == "version")
     return int(row.value) if row else 0
 
 
 def read_database_id(db: pw.Database) -> str:
     """The database's identity (given by migration 5); empty if it has none."""
-    row = m.SchemaInfo.get_or_none(m.SchemaInfo.key == DATABASE_ID_KEY)
+    with m.bound_to(db):
+        row = m.SchemaInfo.get_or_none(m.SchemaInfo.key == DATABASE_ID_KEY)
     return str(row.value) if row else ""
 
 
@@ -196,7 +198,7 @@ def apply_migrations(db: pw.Database, current_version: int) -> list[Migration]:
     """Apply every migration after ``current_version``, each in its own transaction."""
     applied = []
     for migration in pending_migrations(current_version):
-        with db.atomic():
+        with m.bound_to(db), db.atomic():
             migration.apply(db)
             m.SchemaInfo.insert(key="version", value=str(migration.version)).on_conflict(
                 conflict_target=[m.SchemaInfo.key],

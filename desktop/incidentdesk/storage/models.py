@@ -1,13 +1,38 @@
-"""The tables, as peewee models bound to one database through a proxy."""
+"""The tables, as peewee models. They belong to no database: each ``Store`` binds them to
+its own for the length of one operation, on the thread doing it (``bound_to``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import peewee as pw
+from playhouse.shortcuts import ThreadSafeDatabaseMetadata
 
-database_proxy = pw.DatabaseProxy()
+
+class OperationBinding(ThreadSafeDatabaseMetadata):  # type: ignore[misc]
+    """A model's database, per thread and only while an operation runs (see ``bound_to``).
+
+    Two stores can then work side by side in one process, even one after the other on the
+    same worker thread. Unlike playhouse's class, a thread that has bound nothing has no
+    database (its query fails at once) instead of the first one ever bound; and binding
+    leaves alone what peewee shares between threads: the model's schema manager (which falls
+    back to this per-thread database) and the fields' database hooks.
+    """
+
+    def _get_database(self) -> pw.Database | None:
+        return getattr(self._local, "database", None)
+
+    def _set_database(self, database: pw.Database | None) -> None:
+        self._local.database = database
+
+    database = property(_get_database, _set_database)
+
+    def set_database(self, database: pw.Database | None) -> None:
+        self.database = database
+        del self.table  # the table object of this thread names the database it runs on
 
 
 class UTCDateTimeField(pw.DateTimeField):
@@ -34,9 +59,20 @@ class UTCDateTimeField(pw.DateTimeField):
         return parsed
 
 
+class ContentField(pw.BlobField):
+    """File content, handed to the driver as ``bytes``, which both engines store as they are.
+    peewee's own conversion follows the driver of the database bound last, a setting shared
+    by every thread, so two stores on different engines would race on it."""
+
+    def db_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.encode("utf8")
+        return bytes(value) if isinstance(value, bytearray | memoryview) else value
+
+
 class BaseModel(pw.Model):
     class Meta:
-        database = database_proxy
+        model_metadata_class = OperationBinding
         legacy_table_names = False
 
 
@@ -165,7 +201,7 @@ class Blob(BaseModel):
 
     sha256 = pw.CharField(primary_key=True, max_length=64)
     size = pw.BigIntegerField()
-    content = pw.BlobField()
+    content = ContentField()
 
 
 class Attachment(Record):
@@ -237,3 +273,23 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Postmortem,
     ActionItem,
 )
+
+
+@contextmanager
+def bound_to(database: pw.Database) -> Iterator[None]:
+    """Run the block with every model bound to ``database`` on this thread; a block inside
+    one already bound to ``database`` costs nothing, and the binding before it comes back
+    after it."""
+    if ALL_MODELS[0]._meta.database is database:
+        yield
+        return
+    # What peewee's bind_ctx does, without the work it spends on each model's references
+    # (every model is in ALL_MODELS): this runs for every operation of every store.
+    previous = [model._meta.database for model in ALL_MODELS]
+    for model in ALL_MODELS:
+        model._meta.set_database(database)
+    try:
+        yield
+    finally:
+        for model, earlier in zip(ALL_MODELS, previous, strict=True):
+            model._meta.set_database(earlier)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from incidentdesk.errors import ServiceError
+
 KEYRING_SERVICE = "incidentdesk"
 
 
-class KeyringUnavailable(RuntimeError):
+class KeyringUnavailable(ServiceError, RuntimeError):
     """No usable system keyring: passwords can be neither stored nor read."""
 
 

@@ -26,13 +26,14 @@ from incidentdesk.services.board import (
 )
 from incidentdesk.services.catalog import NamedItem, Person
 from incidentdesk.services.desk import Desk
-from incidentdesk.services.errors import EditConflict, NotAllowed, ValidationFailed
+from incidentdesk.services.errors import EditConflict
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.ui.board import BoardGrid, CardDrop, unchanged_columns
 from incidentdesk.ui.card_delegate import draw_cards
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.filter_bar import narrows
 from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
@@ -168,7 +169,7 @@ class BoardPage(QWidget):
             load,
             lambda result: self._loaded(loaded, *result),
             lambda error: self.message.setText(
-                f"The board could not be loaded: {error}. Press F5."
+                f"The board could not be loaded: {error_text(error)} Press F5."
             ),
         )
 
@@ -237,7 +238,9 @@ class BoardPage(QWidget):
 
         def failed(error: Exception) -> None:
             model.more_failed()
-            self.message.setText(f"More cards could not be loaded: {error}. Scroll to retry.")
+            self.message.setText(
+                f"More cards could not be loaded: {error_text(error)} Scroll to retry."
+            )
 
         self._runner.read(load, add, failed)
 
@@ -377,14 +380,10 @@ class BoardPage(QWidget):
         self.moved.emit()
 
     def _move_failed(self, error: Exception) -> None:
-        if isinstance(error, NotAllowed):
-            self._refuse(str(error))
-        elif isinstance(error, ValidationFailed):
-            self._refuse(" ".join(problem.message for problem in error.errors))
-        elif isinstance(error, EditConflict):
-            self._refuse(f"{error} The board now shows the latest.")
+        if isinstance(error, EditConflict):
+            self._refuse(f"{error_text(error)} The board now shows the latest.")
         else:
-            self._refuse(f"The move was not saved: {error}.")
+            self._refuse(error_text(error))
         self.refresh()
 
     def _refuse(self, reason: str) -> None:

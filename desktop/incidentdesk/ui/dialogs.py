@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from incidentdesk.ui.failures import is_expected
 
 LAST_SAVE_FOLDER_SETTING = "exports/folder"
 
@@ -18,6 +21,28 @@ class DialogService:
 
     def warn(self, parent: QWidget | None, title: str, text: str) -> None:
         QMessageBox.warning(parent, title, text)
+
+    def warn_failure(self, parent: QWidget | None, title: str, text: str, error: Exception) -> None:
+        """``warn`` for an expected failure; an unexpected one has a dialog of its own
+        (``report_fault``, shown by the main window), so it gets no second one here."""
+        if is_expected(error):
+            self.warn(parent, title, text)
+
+    def report_fault(self, parent: QWidget | None, text: str, details: str) -> None:
+        """A fault of the program: what it means for the person, and its details (the
+        traceback) to see or copy for a bug report."""
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "Something Went Wrong",
+            text,
+            QMessageBox.StandardButton.Close,
+            parent,
+        )
+        box.setDetailedText(details)
+        copy = box.addButton("Copy Details", QMessageBox.ButtonRole.ActionRole)
+        box.exec()
+        if box.clickedButton() is copy:
+            QGuiApplication.clipboard().setText(details)
 
     def choose(
         self, parent: QWidget | None, title: str, text: str, choices: list[str]

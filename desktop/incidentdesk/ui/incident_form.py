@@ -72,6 +72,7 @@ from incidentdesk.ui.attachment_files import (
 from incidentdesk.ui.attachment_list import AttachmentList
 from incidentdesk.ui.attachment_preview import AttachmentPreview
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.form_context import FormContext, load_form_context
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import from_qt, local_text, to_qt
@@ -510,7 +511,7 @@ class IncidentForm(QDialog):
         self._fields_area.setEnabled(self._incident_id is None)
         self.status_label.setText("Not loaded.")
         self._show_banner(
-            f"The form could not load its lists: {_plain(error)} It cannot be saved until "
+            f"The form could not load its lists: {error_text(error)} It cannot be saved until "
             "they load: press Retry Loading when the database is back. What you typed stays."
         )
         self.retry_button.show()
@@ -865,9 +866,9 @@ class IncidentForm(QDialog):
     def _attachment_refused(self, error: Exception) -> None:
         self._finish_reading()
         message = (
-            str(error)
+            error_text(error)
             if isinstance(error, AttachmentRefused)
-            else f"The file could not be added: {error}."
+            else f"The file could not be added: {error_text(error)}"
         )
         self._show_banner(message)
 
@@ -893,7 +894,7 @@ class IncidentForm(QDialog):
         log.info("Looking for similar incidents failed: %s", error)
         self.duplicates.clear()
         self.duplicates_hint.setText(
-            f"Similar open incidents could not be looked up: {_plain(error)} "
+            f"Similar open incidents could not be looked up: {error_text(error)} "
             "They are looked up again as you type."
         )
 
@@ -1118,8 +1119,8 @@ class IncidentForm(QDialog):
             self.take_theirs_button.setVisible(bool(error.their_changes))
             return
         self._show_banner(
-            f"The incident was not saved: {_plain(error)} Everything you typed is still here and "
-            "kept as a draft; try again when the database is back."
+            f"The incident was not saved: {error_text(error)} Everything you typed is still "
+            "here and kept as a draft; try again when the database is back."
         )
 
     def _overwrite(self) -> None:
@@ -1241,7 +1242,7 @@ class IncidentForm(QDialog):
         )
 
     def _draft_failed(self, error: Exception) -> None:
-        self.status_label.setText(f"The draft could not be kept on disk: {error}")
+        self.status_label.setText(f"The draft could not be kept on disk: {error_text(error)}")
 
     @property
     def draft_key(self) -> str:
@@ -1324,8 +1325,3 @@ def conflict_text(conflict: EditConflict) -> str:
         when = f" at {local_text(change.changed_at)}" if change.changed_at else ""
         lines.append(f"• {change.label}: {change.old or '—'} → {change.new or '—'}{who}{when}")
     return "\n".join(lines)
-
-
-def _plain(error: Exception) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text if text.endswith(".") else f"{text}."

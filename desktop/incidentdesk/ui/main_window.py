@@ -10,7 +10,9 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, S
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
+    QDialog,
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
@@ -37,6 +39,7 @@ from incidentdesk.services.incidents import IncidentQuery, SortKey
 from incidentdesk.ui.board_page import BoardPage
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.failures import error_text, fault_details, is_expected
 from incidentdesk.ui.filter_bar import (
     FilterBar,
     FilterChoices,
@@ -54,6 +57,7 @@ from incidentdesk.ui.times import local_text
 
 RESTORE = "Restore"
 DISCARD_DRAFT = "Discard"
+OPEN_ANYWAY = "Open Anyway"
 
 if TYPE_CHECKING:
     from incidentdesk.ui.charts_page import ChartsPage
@@ -99,6 +103,7 @@ class MainWindow(QMainWindow):
         self._forms: list[IncidentForm] = []
         self._charts: ChartsPage | None = None
         self._workspaces: dict[int, IncidentWorkspace] = {}
+        self._closed_windows: list[QWidget] = []  # see _delete_closed_windows_when_idle
         self._desk: Desk | None = None
         self._address = ""
         self._waiting_for_paint = False
@@ -159,6 +164,16 @@ class MainWindow(QMainWindow):
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
         runner.changes.incidents_changed.connect(self._incidents_changed)
+        # On a later pass of the event loop: not inside the runner's delivery of results, and
+        # after whatever else listens (the smoke test ends on a fault).
+        runner.fault.connect(lambda error: QTimer.singleShot(0, lambda: self._report_fault(error)))
+        runner.failed.connect(self._unhandled_failure)
+        self._showing_fault = False
+        runner.busy_changed.connect(
+            lambda busy: (
+                None if busy else QTimer.singleShot(0, self._delete_closed_windows_when_idle)
+            )
+        )
         self._restore_settings()
 
     # Building
@@ -317,9 +332,23 @@ class MainWindow(QMainWindow):
         return self._address
 
     def open_database(self, address: str) -> None:
-        """Open ``address`` in the background; the current database stays until it succeeds."""
+        """Open ``address`` in the background; the current database stays until it succeeds.
+        Then the windows of the current one close (see ``_close_windows_of``); if one holds
+        typing that only a save would keep, the person is asked first."""
         from incidentdesk.services.desk import open_desk
 
+        unsaved = self._workspaces_with_unsaved_text()
+        if unsaved and self._desk is not None:
+            choice = self._dialogs.choose(
+                self,
+                "Open Another Database?",
+                f"The windows of {self._desk.display_name} close when another database opens, "
+                f"and text typed in {', '.join(unsaved)} is not saved yet. Save it first, or "
+                "open the other database and lose that text.",
+                [OPEN_ANYWAY],
+            )
+            if choice != OPEN_ANYWAY:
+                return
         self.connection_label.setText("Opening…")
         self.open_action.setEnabled(False)
         self._runner.read(
@@ -330,6 +359,8 @@ class MainWindow(QMainWindow):
 
     def _database_opened(self, address: str, desk: Desk) -> None:
         previous = self._desk
+        if previous is not None:
+            self._close_windows_of(previous)
         self._desk, self._address = desk, address
         self.open_action.setEnabled(True)
         self.database_label.setText(desk.display_name)
@@ -346,13 +377,66 @@ class MainWindow(QMainWindow):
         self.new_action.setEnabled(True)
         self.edit_action.setEnabled(True)
         self.open_incident_action.setEnabled(True)
-        if previous is None:
-            self._offer_drafts()
+        self._offer_drafts()
         if previous is not None:
             # Each worker thread holds its own connection to the old database.
             self._runner.read(previous.close, lambda _: None)
             self._runner.write(previous.close, lambda _: None)
         self.database_opened.emit(address)
+
+    def _workspaces_with_unsaved_text(self) -> list[str]:
+        """The incidents whose window holds typed text not saved yet (a timeline entry being
+        written, not yet sent; postmortem sections), by key."""
+
+        def unsaved(workspace: IncidentWorkspace) -> bool:
+            timeline, postmortem = workspace.timeline, workspace.postmortem
+            # While an entry is being sent its button is disabled: the write keeps it.
+            writing = timeline.add_button.isEnabled() and timeline.body.toPlainText().strip()
+            return bool(writing) or (postmortem is not None and postmortem.has_unsaved_changes)
+
+        return [
+            workspace.data.incident.key if workspace.data else f"incident {workspace.incident_id}"
+            for workspace in self._workspaces.values()
+            if unsaved(workspace)
+        ]
+
+    def _close_windows_of(self, desk: Desk) -> None:
+        """Close the incident windows and forms of the database being left, as Anki closes a
+        profile's windows: they show its incidents and would write to it. What a form holds is
+        kept first as a draft of that database, offered again when it is next opened."""
+        forms, workspaces = list(self._forms), list(self._workspaces.values())
+        for form in forms:
+            form.save_draft()
+        for window in [*forms, *workspaces]:
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        for form in forms:
+            form.done(QDialog.DialogCode.Rejected)  # not reject(): that asks to discard
+        for workspace in workspaces:
+            workspace.close()
+        self._forms.clear()
+        self._workspaces.clear()
+        self._closed_windows.extend([*forms, *workspaces])
+        self._delete_closed_windows_when_idle()
+        if forms:
+            self.statusBar().showMessage(
+                f"The incident forms of {desk.display_name} were closed; what was typed in "
+                "them is kept as a draft and offered again when that database is opened.",
+                15000,
+            )
+        elif workspaces:
+            self.statusBar().showMessage(
+                f"The incident windows of {desk.display_name} were closed.", 8000
+            )
+
+    def _delete_closed_windows_when_idle(self) -> None:
+        """Delete the windows closed by a switch once no work is queued: what they had
+        queued still runs (on their own database) and its results may still arrive for
+        them, which must find them whole. Checked on a later pass of the event loop, as a
+        result that ends the work is handled after the runner says it is idle."""
+        if self._closed_windows and not self._runner.busy:
+            for window in self._closed_windows:
+                window.deleteLater()
+            self._closed_windows.clear()
 
     def _load_filter_choices(self, desk: Desk) -> None:
         def load() -> FilterChoices:
@@ -368,16 +452,9 @@ class MainWindow(QMainWindow):
         self._runner.read(load, loaded)
 
     def _database_failed(self, address: str, error: Exception) -> None:
-        from incidentdesk.storage.database import DatabaseOpenError
-        from incidentdesk.storage.locations import BadDatabaseAddress
-
         self.open_action.setEnabled(True)
         self.connection_label.setText("Connected" if self._desk else "Not connected")
-        if isinstance(error, DatabaseOpenError | BadDatabaseAddress):
-            message = str(error)
-        else:
-            message = f"The database could not be opened: {error}."
-        self.database_failed.emit(address, message)
+        self.database_failed.emit(address, error_text(error))
 
     def offer_next_step(self, address: str, message: str) -> None:
         """After a failed open: try again, choose another database, or keep the current one."""
@@ -402,7 +479,9 @@ class MainWindow(QMainWindow):
             self._runner.write(
                 lambda: store_password(address, password),
                 lambda _: None,
-                lambda error: self._dialogs.warn(self, "Password Not Saved", f"{error}."),
+                lambda error: self._dialogs.warn_failure(
+                    self, "Password Not Saved", error_text(error), error
+                ),
             )
         self.open_database(dialog.address_for_opening())
 
@@ -421,12 +500,17 @@ class MainWindow(QMainWindow):
             )
             workspace.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             workspace.edit_requested.connect(self.open_form)
-            workspace.destroyed.connect(lambda: self._workspaces.pop(incident_id, None))
+            workspace.destroyed.connect(lambda: self._forget_workspace(incident_id, workspace))
             self._workspaces[incident_id] = workspace
         workspace.show()
         workspace.raise_()
         workspace.activateWindow()
         return workspace
+
+    def _forget_workspace(self, incident_id: int, workspace: IncidentWorkspace) -> None:
+        # Only this window: after a switch of database another may show the same id.
+        if self._workspaces.get(incident_id) is workspace:
+            del self._workspaces[incident_id]
 
     @property
     def workspaces(self) -> list[IncidentWorkspace]:
@@ -727,7 +811,8 @@ class MainWindow(QMainWindow):
     def _load_failed(self, error: Exception) -> None:
         self.connection_label.setText("Connection problem")
         self.statusBar().showMessage(
-            f"The incidents could not be loaded: {error}. Press F5 to try again.", 15000
+            f"The incidents could not be loaded: {error_text(error)} Press F5 to try again.",
+            15000,
         )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -760,6 +845,23 @@ class MainWindow(QMainWindow):
                 viewport.installEventFilter(self)
             else:
                 viewport.removeEventFilter(self)
+
+    # Failures of background work (see ui/failures.py)
+
+    def _report_fault(self, error: Exception) -> None:
+        """One dialog at a time, over the window in front (a form keeps its content)."""
+        if self._showing_fault:
+            return  # logged with its traceback already; one dialog is enough
+        self._showing_fault = True
+        try:
+            parent = QApplication.activeWindow() or self
+            self._dialogs.report_fault(parent, error_text(error), fault_details(error))
+        finally:
+            self._showing_fault = False
+
+    def _unhandled_failure(self, error: Exception) -> None:
+        if is_expected(error):  # an unexpected one has its fault dialog already
+            self._dialogs.warn(QApplication.activeWindow() or self, "Not Done", error_text(error))
 
     # Window state
 

@@ -60,6 +60,7 @@ from incidentdesk.ui.exports import (
     export_file_name,
     export_in_background,
 )
+from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import local_text
 
@@ -125,15 +126,6 @@ def no_postmortem_text(context: PostmortemContext) -> str:
             "unless a lead waives it."
         )
     return text
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, ValidationFailed):
-        return " ".join(field_error.message for field_error in error.errors)
-    if isinstance(error, OSError) and error.strerror:
-        return f"{error.strerror}."
-    text = str(error).strip() or type(error).__name__
-    return text if text.endswith(".") else f"{text}."
 
 
 class WaiverDialog(QDialog):
@@ -394,7 +386,7 @@ class PostmortemPanel(QWidget):
         self.loaded.emit()
 
     def _load_failed(self, error: Exception) -> None:
-        message = f"The postmortem could not be loaded: {_reason(error)}"
+        message = f"The postmortem could not be loaded: {error_text(error)}"
         self.status_label.setText(message)
         if self._context is None:
             self.empty_label.setText(message)
@@ -569,10 +561,11 @@ class PostmortemPanel(QWidget):
             name = next((e.field for e in error.errors if e.field in self.editors), None)
             if name is not None:
                 self.editors[name].setFocus(Qt.FocusReason.OtherFocusReason)
-        self._dialogs.warn(
+        self._dialogs.warn_failure(
             self,
             "Postmortem Not Saved",
-            f"The postmortem was not saved: {_reason(error)} Your text is still here.",
+            f"The postmortem was not saved: {error_text(error)} Your text is still here.",
+            error,
         )
 
     def _resolve_conflict(self, theirs: PostmortemView | None) -> None:
@@ -650,7 +643,7 @@ class PostmortemPanel(QWidget):
 
     def _action_item_failed(self, dialog: ActionItemDialog, error: Exception) -> None:
         self.status_label.setText("The action item was not added.")
-        self._dialogs.warn(self, "Action Item Not Added", _reason(error))
+        self._dialogs.warn_failure(self, "Action Item Not Added", error_text(error), error)
         dialog.open()  # with what was typed, to correct or cancel
 
     def _selected_item(self) -> ActionItemView | None:
@@ -685,9 +678,9 @@ class PostmortemPanel(QWidget):
 
     def _status_failed(self, error: Exception) -> None:
         if isinstance(error, ActionItemChanged):
-            self.status_label.setText(str(error))  # expected among colleagues: no dialog
+            self.status_label.setText(error_text(error))  # expected among colleagues: no dialog
         else:
-            self._dialogs.warn(self, "Status Not Changed", _reason(error))
+            self._dialogs.warn_failure(self, "Status Not Changed", error_text(error), error)
         self.refresh()
 
     # Waiver
@@ -725,10 +718,10 @@ class PostmortemPanel(QWidget):
             self._dialogs.warn(
                 self,
                 "Postmortem Not Waived",
-                f"{_reason(error)} Ask a lead to waive it, or complete the postmortem.",
+                f"{error_text(error)} Ask a lead to waive it, or complete the postmortem.",
             )
             return
-        self._dialogs.warn(self, "Postmortem Not Waived", _reason(error))
+        self._dialogs.warn_failure(self, "Postmortem Not Waived", error_text(error), error)
         dialog.open()  # with the reason typed, to try again
 
     # Exports
@@ -792,8 +785,9 @@ class PostmortemPanel(QWidget):
 
     def _export_failed(self, path: Path, error: Exception) -> None:
         self.status_label.setText("Not exported.")
-        self._dialogs.warn(
+        self._dialogs.warn_failure(
             self,
             "Export Failed",
-            f"The postmortem could not be exported to {path}: {_reason(error)}",
+            f"The postmortem could not be exported to {path}: {error_text(error)}",
+            error,
         )

@@ -11,19 +11,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from incidentdesk.services.errors import (
-    AttachmentRefused,
-    EditConflict,
-    NotAllowed,
-    NotFound,
-    ValidationFailed,
-)
 from incidentdesk.ui.changes import ChangeStream
+from incidentdesk.ui.failures import error_text, is_expected
 
 log = logging.getLogger(__name__)
-
-# Failures whose message says what happened and what to do; logged without a traceback.
-EXPECTED_FAILURES = (AttachmentRefused, EditConflict, NotAllowed, NotFound, ValidationFailed)
 
 # The workers run Python beside the GUI thread. Each time the GUI thread calls into Python
 # (a delegate painting a card), and after each call of its Python into Qt, it may wait this
@@ -43,11 +34,18 @@ class TaskRunner(QObject):
     Handlers always run on the GUI thread, after the work is done; a handler never runs for
     work whose result was superseded (see ``run_latest``). Creating one shortens Python's
     thread switch interval for the whole process (``INTERPRETER_SWITCH_INTERVAL_S``).
+
+    Failures (see ``ui/failures.py``): an expected one is logged at INFO without a traceback
+    and handed to the error handler. An unexpected one is logged with its traceback, handed
+    to the error handler (which keeps what was typed) and then announced on ``fault``, for
+    the one dialog that shows its details. Work that fails with no error handler is logged
+    as an error and announced on ``failed``.
     """
 
     _delivered = Signal(object)
     _progressed = Signal(object)
-    failed = Signal(Exception)
+    failed = Signal(Exception)  # the work had no error handler
+    fault = Signal(Exception)  # an unexpected failure, after its handler (if any) ran
     busy_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -64,6 +62,11 @@ class TaskRunner(QObject):
         self.changes = ChangeStream(self)
         self._delivered.connect(self._deliver)
         self._progressed.connect(lambda report: report[0](*report[1:]))
+
+    @property
+    def busy(self) -> bool:
+        """Whether some work is queued or running, or its result not yet handled."""
+        return self._pending > 0
 
     def progress_reporter(self, handler: Callable[[int, int], None]) -> Callable[[int, int], None]:
         """A callback for work on a worker thread that calls ``handler(done, total)`` on the
@@ -138,11 +141,11 @@ class TaskRunner(QObject):
     ) -> None:
         try:
             result = work()
-        except EXPECTED_FAILURES as error:  # a refusal the person is told about, not a fault
-            log.info("Background task refused: %s", error)
-            self._delivered.emit((on_error, error, True))
         except Exception as error:  # handed to the GUI thread, which shows it
-            log.exception("Background task failed")
+            if is_expected(error):  # the person is told; no fault of the program
+                log.info("Background work not done: %s", error_text(error))
+            else:
+                log.error("Background work failed", exc_info=error)
             self._delivered.emit((on_error, error, True))
         else:
             self._delivered.emit((on_result, result, False))
@@ -154,9 +157,12 @@ class TaskRunner(QObject):
         if self._pending == 0:
             self.busy_changed.emit(False)
         if is_error and handler is None:
+            log.error("Background work failed and nothing handles it: %s", error_text(value))
             self.failed.emit(value)
         elif handler is not None:
             handler(value)
+        if is_error and not is_expected(value):
+            self.fault.emit(value)
 
     def shutdown(self) -> None:
         """Finish the work already queued (a write must not be cut off) and stop the threads."""

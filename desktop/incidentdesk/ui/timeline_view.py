@@ -69,6 +69,7 @@ from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import AttachmentRefused, ValidationFailed
 from incidentdesk.ui.attachment_files import Limits, prepare_pasted_image, prepare_paths
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import is_dark
 from incidentdesk.ui.times import from_qt, local_text
@@ -668,9 +669,7 @@ class TimelinePanel(QWidget):
 
     def _failed(self, error: Exception) -> None:
         self.add_button.setEnabled(True)
-        if isinstance(error, AttachmentRefused):
-            self.problem.setText(str(error))
-        elif isinstance(error, ValidationFailed):
-            self.problem.setText(" ".join(problem.message for problem in error.errors))
+        if isinstance(error, AttachmentRefused | ValidationFailed):
+            self.problem.setText(error_text(error))
         else:
-            self.problem.setText(f"Not saved: {error}. Your text is still here.")
+            self.problem.setText(f"Not saved: {error_text(error)} Your text is still here.")

@@ -39,12 +39,10 @@ from incidentdesk.services.attachments import (
 )
 from incidentdesk.services.catalog import NamedItem, Person
 from incidentdesk.services.desk import Desk
-from incidentdesk.services.errors import NotAllowed, ValidationFailed
 from incidentdesk.services.lifecycle import (
     EscalationSuggestion,
     StepOption,
     StepRequest,
-    is_lead,
 )
 from incidentdesk.ui.attachment_preview import AttachmentPreview
 from incidentdesk.ui.changes import IncidentsChanged
@@ -55,6 +53,7 @@ from incidentdesk.ui.exports import (
     export_file_name,
     export_in_background,
 )
+from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.milestone_dialog import MilestoneDialog
 from incidentdesk.ui.postmortem_panel import PostmortemPanel
 from incidentdesk.ui.step_dialog import StepDialog
@@ -88,7 +87,7 @@ def load_workspace(desk: Desk, incident_id: int) -> WorkspaceData:
         desk.lifecycle.options(incident_id),
         desk.settings.sla_targets(),
         desk.attachments.for_incident(incident_id),
-        is_lead(desk.actor_id),
+        desk.lifecycle.is_lead(desk.actor_id),
     )
 
 
@@ -267,7 +266,9 @@ class IncidentWorkspace(QWidget):
             self.refresh()
 
     def _failed(self, error: Exception) -> None:
-        self.facts.setText(f"The incident could not be loaded: {error}. Press F5 to try again.")
+        self.facts.setText(
+            f"The incident could not be loaded: {error_text(error)} Press F5 to try again."
+        )
 
     def _loaded(self, data: WorkspaceData) -> None:
         self.data = data
@@ -390,13 +391,7 @@ class IncidentWorkspace(QWidget):
         self._runner.changes.publish(self._desk, [self.incident_id])
 
     def _step_failed(self, error: Exception) -> None:
-        if isinstance(error, ValidationFailed):
-            message = " ".join(problem.message for problem in error.errors)
-        elif isinstance(error, NotAllowed):
-            message = str(error)
-        else:
-            message = f"The step was not saved: {error}."
-        self._dialogs.warn(self, "Not Done", message)
+        self._dialogs.warn_failure(self, "Not Done", error_text(error), error)
         self.refresh()
 
     def export(self, export_format: ExportFormat, path: Path | None = None) -> None:
@@ -417,7 +412,9 @@ class IncidentWorkspace(QWidget):
             f"{key}: {self.data.incident.title}",
             export_format,
             lambda written: self.exported.emit(str(written)),
-            lambda error: self._dialogs.warn(self, "Not Exported", f"{path}: {error}"),
+            lambda error: self._dialogs.warn_failure(
+                self, "Not Exported", f"{path} was not written: {error_text(error)}", error
+            ),
         )
 
     def correct_times(self) -> None:
@@ -480,7 +477,9 @@ class IncidentWorkspace(QWidget):
             lambda content: runner.files(
                 lambda: Path(path).write_bytes(content),
                 lambda _: None,
-                lambda error: self._dialogs.warn(self, "Not Saved", f"{path}: {error}"),
+                lambda error: self._dialogs.warn_failure(
+                    self, "Not Saved", f"{path} was not written: {error_text(error)}", error
+                ),
             ),
         )
 
