@@ -60,7 +60,7 @@ def test_every_chart_says_how_it_is_computed(data: ChartsData, name: str, style:
 
 def test_without_the_how_line_the_view_can_show_it_itself(data: ChartsData) -> None:
     figure, _ = figures.build("trend", data.trend, LIGHT)
-    figures.draw(figure, "trend", data.trend, LIGHT, how_line=False)
+    figures.draw(figure, "trend", data.trend, LIGHT, standalone=False)
 
     assert not [t for t in figure.texts if t.get_gid() == "how-computed"]
 

@@ -61,6 +61,8 @@ from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import is_dark
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from incidentdesk.ui.chart_canvas import ChartCanvas
     from incidentdesk.ui.chart_render import Hit, RenderedChart
 
@@ -562,8 +564,11 @@ class ChartsPage(QWidget):
                 f"{selection.end.isoformat()} with these filters.</b> Choose a longer period "
                 "or fewer filters."
             )
-        # The charts in view first: their pictures are wanted now, the others when scrolled to.
-        in_view = sorted(self.panels.values(), key=lambda panel: panel.visibleRegion().isEmpty())
+        # The chart most in view first: its picture is wanted now, the others when scrolled to.
+        in_view = sorted(
+            self.panels.values(),
+            key=lambda panel: -panel.visibleRegion().boundingRect().height(),
+        )
         for panel in in_view:
             panel.clear_rows()
             self._show_chart(panel)
@@ -612,14 +617,23 @@ class ChartsPage(QWidget):
 
     def _rendered(self, panel: ChartPanel, rendered: RenderedChart, generation: int) -> None:
         if generation != self._generation:
-            return  # newer data is on its way
+            self._release(rendered.figure)  # newer data is on its way
+            return
         fresh = panel.info.name in self._fresh
         if fresh:
             self._fresh.discard(panel.info.name)
             self._awaiting_paint.add(panel.info.name)
-        panel.canvas.show_rendered(rendered)
+        self._release(panel.canvas.show_rendered(rendered))
         if fresh:
             self.chart_ready.emit(panel.info.name)
+
+    def _release(self, figure: Figure | None) -> None:
+        """Take a figure no longer shown apart on the read thread (see ``figures.release``),
+        after the renders asked for so far."""
+        if figure is not None:
+            from incidentdesk.charts.figures import release
+
+            self._runner.read(lambda: release(figure), lambda _: None)
 
     def _painted(self, name: str) -> None:
         if name in self._awaiting_paint:  # the first paint of a chart's new data
