@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.markers import MarkerStyle
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator, PercentFormatter
 
 from incidentdesk.charts.picks import NO_IDS, ChartPicks
@@ -704,8 +704,8 @@ def _sla_text(cell: Any, severity: Severity) -> str:
 def _draw_backlog(
     figure: Figure, chart: BacklogChart, style: ChartStyle, picks: ChartPicks, frame: Frame
 ) -> None:
-    # the columns between and after the small charts hold their legends
-    grid = figure.add_gridspec(1, 6, width_ratios=(2.3, 0.2, 1, 0.4, 1, 0.85), wspace=0.08)
+    # spacing columns: before the first small chart, and after the last for its legend
+    grid = figure.add_gridspec(1, 6, width_ratios=(2.3, 0.25, 1, 0.1, 1, 0.85), wspace=0.08)
     over_time = figure.add_subplot(grid[0, 0])
     by_severity = figure.add_subplot(grid[0, 2])
     by_team = figure.add_subplot(grid[0, 4], sharey=by_severity)
@@ -737,11 +737,9 @@ def _draw_backlog(
     dates = AutoDateLocator(minticks=3, maxticks=6)  # type: ignore[no-untyped-call]
     over_time.xaxis.set_major_locator(dates)
     over_time.xaxis.set_major_formatter(ConciseDateFormatter(dates))  # type: ignore[no-untyped-call]
-    positions = np.arange(len(chart.age_labels))
     _stacked_ages(
         by_severity,
         picks,
-        positions,
         [
             (
                 severity.label,
@@ -753,19 +751,20 @@ def _draw_backlog(
         ],
         chart.age_labels,
         style,
+        legend=False,  # the severities' colours are named above the lines beside
     )
     _axes_title(by_severity, f"age of the {len(chart.open_ids):,} open, by severity", style)
     palette = _team_colours(len(chart.age_by_team))
     _stacked_ages(
         by_team,
         picks,
-        positions,
         [
             (team, counts, colour, lambda bucket, team=team: chart.ids_aged(bucket, team=team))
             for (team, counts), colour in zip(chart.age_by_team.items(), palette, strict=True)
         ],
         chart.age_labels,
         style,
+        legend=True,
     )
     _axes_title(by_team, "by team", style)
     _layout(figure, frame, bottom_extra=0.06)
@@ -782,28 +781,47 @@ def _team_colours(count: int) -> list[tuple[float, float, float, float]]:
 def _stacked_ages(
     ax: Axes,
     picks: ChartPicks,
-    positions: IntArray,
     groups: list[tuple[str, IntArray, Any, Callable[..., IntArray]]],
     labels: Sequence[str],
     style: ChartStyle,
+    *,
+    legend: bool,
 ) -> None:
-    bottom = np.zeros(len(positions))
+    """Stacked bars of the open incidents' ages, one stack per age bucket, as one collection
+    (a bar artist each cost 1 ms to make and draw, and a large team filter made a hundred)."""
+    half_width = 0.375
+    bottom = np.zeros(len(labels))
+    outlines: list[list[tuple[float, float]]] = []
+    colours: list[Any] = []
+    segments: list[tuple[str, int, int, Callable[..., IntArray]]] = []
     for name, counts, colour, ids_in in groups:
-        bars = ax.bar(positions, counts, bottom=bottom, color=colour, width=0.75, label=name)
-        for bucket, bar in enumerate(bars):
-            if counts[bucket] == 0:
-                continue
-            picks.add(
-                bar,
-                f"{name} {labels[bucket]}",
-                lambda _index, ids_in=ids_in, bucket=bucket: ids_in(bucket),
-                lambda _index, name=name, bucket=bucket, count=int(counts[bucket]): (
-                    f"{name}: {count:,} open for {labels[bucket]}"
-                ),
-            )
+        for bucket in np.flatnonzero(counts):
+            low, high = float(bottom[bucket]), float(bottom[bucket] + counts[bucket])
+            left, right = bucket - half_width, bucket + half_width
+            outlines.append([(left, low), (right, low), (right, high), (left, high)])
+            colours.append(colour)
+            segments.append((name, int(bucket), int(counts[bucket]), ids_in))
         bottom = bottom + counts
-    ax.set_xticks(positions, list(labels), rotation=45, ha="right", fontsize=style.font_size * 0.85)
-    _legend(ax, style, **BESIDE_RIGHT)
+    bars = PolyCollection(outlines, facecolors=colours, linewidths=0)
+    ax.add_collection(bars)
+    picks.add(
+        bars,
+        "open by age",
+        lambda index: segments[index][3](segments[index][1]) if index is not None else NO_IDS,
+        lambda index: (
+            f"{segments[index][0]}: {segments[index][2]:,} open for {labels[segments[index][1]]}"
+            if index is not None
+            else "open incidents by age"
+        ),
+    )
+    ax.set_xlim(-0.6, len(labels) - 0.4)
+    ax.set_ylim(0, max(1.0, float(bottom.max())) * 1.05)
+    ax.set_xticks(
+        range(len(labels)), list(labels), rotation=45, ha="right", fontsize=style.font_size * 0.85
+    )
+    if legend:
+        handles = [Patch(facecolor=colour, label=name) for name, _, colour, _ in groups]
+        _legend(ax, style, handles=handles, **BESIDE_RIGHT)
 
 
 # A standalone figure

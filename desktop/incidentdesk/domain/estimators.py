@@ -187,7 +187,11 @@ def quantile(values: FloatArray, fraction: float, z: float = Z_95) -> QuantileEs
     count = len(ordered)
     if count == 0:
         return QuantileEstimate(None, UNKNOWN)
-    value = float(np.quantile(ordered, fraction))
+    # numpy's "linear" rule, read off the sorted values (np.quantile would sort them again)
+    position = fraction * (count - 1)
+    below = int(np.floor(position))
+    above = min(below + 1, count - 1)
+    value = float(ordered[below] + (ordered[above] - ordered[below]) * (position - below))
     low_rank, high_rank = order_statistic_ranks(count, fraction, z)
     low = float(ordered[low_rank - 1]) if 1 <= low_rank <= count else None
     high = float(ordered[high_rank - 1]) if 1 <= high_rank <= count else None

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from incidentdesk.charts.style import LIGHT, SEVERITY_LINES
 from incidentdesk.services.desk import Desk
 from incidentdesk.ui.chart_rows_model import ChartRowsModel
 from incidentdesk.ui.chart_summary_model import SummaryTableModel
@@ -81,11 +82,6 @@ CHART_HEIGHT = 440  # the canvas's, so that a table beside it lines up
 ROWS_PER_READ = 5000  # ids per query when listing the incidents behind a click
 IMAGE_FORMATS = (("png", "PNG image"), ("svg", "SVG drawing"), ("pdf", "PDF document"))
 
-# Lines and marks per severity, readable on the chart's background (the board's chip colours
-# are backgrounds for text and too pale for a line on white).
-_SEVERITY_LINES_LIGHT = ("#b3261e", "#e8590c", "#9a7400", "#1f5fbf", "#5f6670")
-_SEVERITY_LINES_DARK = ("#ff8a80", "#ffb77c", "#f5d67a", "#8ab4f8", "#b8bec6")
-
 
 def chart_palette(palette: QPalette, font_size: float) -> Palette:
     dark = is_dark(palette)
@@ -95,7 +91,7 @@ def chart_palette(palette: QPalette, font_size: float) -> Palette:
         muted=palette.color(QPalette.ColorRole.PlaceholderText).name(),
         grid=palette.color(QPalette.ColorRole.Mid).name(),
         accent=palette.color(QPalette.ColorRole.Highlight).name(),
-        severity=_SEVERITY_LINES_DARK if dark else _SEVERITY_LINES_LIGHT,
+        severity=SEVERITY_LINES["dark" if dark else "light"],
         font_size=font_size,
         dark=dark,
     )
@@ -104,12 +100,12 @@ def chart_palette(palette: QPalette, font_size: float) -> Palette:
 def export_palette(font_size: float) -> Palette:
     """Exported charts are meant for paper and slides: always on white."""
     return Palette(
-        text="#1f1f1f",
-        background="#ffffff",
-        muted="#5f6670",
-        grid="#d0d4da",
-        accent="#1f5fbf",
-        severity=_SEVERITY_LINES_LIGHT,
+        text=LIGHT.foreground,
+        background=LIGHT.background,
+        muted=LIGHT.muted,
+        grid=LIGHT.grid,
+        accent=LIGHT.accent,
+        severity=SEVERITY_LINES["light"],
         font_size=font_size,
         dark=False,
     )
