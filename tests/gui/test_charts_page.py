@@ -84,6 +84,21 @@ def test_a_busy_indicator_shows_while_the_charts_load(qtbot, page: ChartsPage) -
     assert set(page.panels) == {"counts", "nothing"}
 
 
+def test_a_replaced_figure_is_taken_apart_on_the_read_thread(qtbot, shown: ChartsPage, idle):
+    canvas = shown.panels["counts"].canvas
+    first = canvas.rendered
+    assert first is not None
+    with qtbot.waitSignal(shown.chart_ready, check_params_cb=lambda name: name == "counts"):
+        shown.filter_bar.severity.setCurrentIndex(shown.filter_bar.severity.findData(Severity.SEV2))
+    qtbot.waitUntil(idle)
+
+    shown_now = canvas.rendered
+    assert shown_now is not None
+    assert not first.figure.__dict__  # its cycles broken: reference counting freed the rest
+    assert canvas.figure is shown_now.figure
+    assert shown_now.figure.axes  # the figure shown, for hover and clicks, is whole
+
+
 def test_the_figures_follow_the_filters(qtbot, shown: ChartsPage, source) -> None:
     canvas = shown.panels["counts"].canvas
     first = canvas.rendered

@@ -816,9 +816,8 @@ def _stacked_ages(
     )
     ax.set_xlim(-0.6, len(labels) - 0.4)
     ax.set_ylim(0, max(1.0, float(bottom.max())) * 1.05)
-    ax.set_xticks(
-        range(len(labels)), list(labels), rotation=45, ha="right", fontsize=style.font_size * 0.85
-    )
+    # upright: slanted, neighbouring labels ran into each other on a narrow chart
+    ax.set_xticks(range(len(labels)), list(labels), rotation=90, fontsize=style.font_size * 0.85)
     if legend:
         handles = [Patch(facecolor=colour, label=name) for name, _, colour, _ in groups]
         _legend(ax, style, handles=handles, **BESIDE_RIGHT)
