@@ -512,26 +512,23 @@ def _draw_trend(
             ),
             radius=5,
         )
-        counts = ax.twinx()
-        counts.set_facecolor(style.background)
-        for spine in counts.spines.values():
-            spine.set_color(style.grid)
-        counts.bar(
-            positions,
-            [point.count for point in series.points],
-            color=style.grid,
+        # the counts as low bars at the foot of the axes, a quarter of its height at the
+        # most: a second y axis for them cost a third of this chart's drawing time
+        numbers = [point.count for point in series.points]
+        tallest = max(1, *numbers)
+        count_bars = PolyCollection(
+            [
+                [(x - 0.35, 0.0), (x + 0.35, 0.0), (x + 0.35, h), (x - 0.35, h)]
+                for x, h in zip(positions, np.array(numbers) / tallest * 0.25, strict=True)
+            ],
+            facecolors=style.grid,
             alpha=0.6,
-            width=0.7,
+            linewidths=0,
             zorder=0,
-            label="N per " + chart.bucket.value,
+            transform=ax.get_xaxis_transform(),
+            label=f"N per {chart.bucket.value} (the tallest {tallest:,})",
         )
-        counts.set_ylim(0, max(1, *(point.count for point in series.points)) * 4)
-        counts.tick_params(colors=style.muted, labelsize=style.font_size * 0.85)
-        counts.set_ylabel(
-            "N per " + chart.bucket.value, color=style.muted, fontsize=style.font_size * 0.85
-        )
-        ax.set_zorder(counts.get_zorder() + 1)
-        ax.patch.set_visible(False)
+        ax.add_collection(count_bars, autolim=False)
         finite = np.concatenate([medians[~np.isnan(medians)], p90s[~np.isnan(p90s)]])
         low = float(finite.min()) if len(finite) else 60.0
         high = float(finite.max()) if len(finite) else 3600.0
@@ -546,7 +543,7 @@ def _draw_trend(
         verdict = "\n".join(textwrap.wrap(series.verdict.text, 58))
         _axes_title(ax, f"{series.measure.label}\n{verdict}", style, 0.9, gid="verdict")
     # one legend for both halves, under their dates: inside, it hid points of the lines
-    handles = [*axes[0].get_legend_handles_labels()[0], *counts.get_legend_handles_labels()[0]]
+    handles = axes[0].get_legend_handles_labels()[0]
     figure.legend(
         handles=handles,
         loc="lower center",
@@ -557,7 +554,7 @@ def _draw_trend(
         labelcolor=style.foreground,
     )
     _layout(figure, frame, bottom_extra=0.12)
-    figure.subplots_adjust(left=0.07, right=0.93, top=frame.top - 0.07, wspace=0.3)
+    figure.subplots_adjust(left=0.07, right=0.98, top=frame.top - 0.07, wspace=0.2)
 
 
 def _bucket_label(start: date, bucket: str) -> str:
