@@ -21,6 +21,8 @@ class SummaryTableModel(QAbstractTableModel):
         self._rows: list[tuple[tuple[tuple[str, Any], ...], Sequence[int]]] = []
 
     def set_table(self, table: SummaryTable | None) -> None:
+        if table is None and not self._header:
+            return  # already empty: a reset would only relayout the hidden table
         self.beginResetModel()
         if table is None:
             self._header, self._rows = (), []
