@@ -115,6 +115,26 @@ def test_kaplan_meier_agrees_with_lifelines(pairs: list[tuple[int, bool]]) -> No
         assert (median is None and math.isinf(theirs_median)) or median == theirs_median
 
 
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=1, max_value=25), st.booleans()),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_durations_given_in_order_give_the_same_curve(pairs: list[tuple[int, bool]]) -> None:
+    durations = np.array([duration for duration, _ in pairs], dtype=np.float64)
+    observed = np.array([seen for _, seen in pairs])
+    order = np.argsort(durations, kind="stable")
+
+    shuffled = kaplan_meier(durations, observed)
+    in_order = kaplan_meier(durations[order], observed[order])  # skips its own sort
+
+    for field in ("times", "at_risk", "events", "censored", "survival", "lower", "upper"):
+        np.testing.assert_array_equal(getattr(in_order, field), getattr(shuffled, field))
+    np.testing.assert_array_equal(in_order.censor_times, shuffled.censor_times)
+
+
 def test_order_statistic_interval_of_a_median_of_100_is_the_40th_to_61st() -> None:
     # The classic table value: P(40 ≤ B ≤ 60) ≥ 0.95 for B ~ Binomial(100, 1/2).
     assert order_statistic_ranks(100, 0.5) == (40, 61)

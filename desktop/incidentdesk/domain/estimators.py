@@ -76,8 +76,11 @@ def kaplan_meier(durations: FloatArray, observed: BoolArray, z: float = Z_95) ->
     observed = np.asarray(observed, dtype=np.bool_)
     if durations.shape != observed.shape:
         raise ValueError("durations and observed must have the same length")
-    order = np.argsort(durations, kind="stable")
-    ordered, ended = durations[order], observed[order]
+    if np.all(durations[1:] >= durations[:-1]):
+        ordered, ended = durations, observed  # already in order: what a stable sort keeps
+    else:
+        order = np.argsort(durations, kind="stable")
+        ordered, ended = durations[order], observed[order]
     # distinct times of the sorted durations: where a value differs from the one before it
     first = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     unique = ordered[first]
