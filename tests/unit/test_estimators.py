@@ -24,6 +24,12 @@ EXAMPLE_TIMES = np.array([9.0, 19.0, 32.0, 34.0, 48.0, 50.0])
 EXAMPLE_OBSERVED = np.array([True, True, True, True, False, False])
 
 
+# (duration, reached the milestone) pairs, with ties of both kinds
+DURATIONS_SEEN = st.lists(
+    st.tuples(st.integers(min_value=1, max_value=25), st.booleans()), min_size=2, max_size=80
+)
+
+
 def test_kaplan_meier_matches_the_published_example() -> None:
     estimate = kaplan_meier(EXAMPLE_TIMES, EXAMPLE_OBSERVED)
 
@@ -85,13 +91,7 @@ def test_without_censoring_the_curve_is_one_minus_the_empirical_distribution(
     np.testing.assert_allclose(estimate.survival, 1.0 - ecdf, atol=1e-12)
 
 
-@given(
-    st.lists(
-        st.tuples(st.integers(min_value=1, max_value=25), st.booleans()),
-        min_size=2,
-        max_size=80,
-    )
-)
+@given(DURATIONS_SEEN)
 def test_kaplan_meier_agrees_with_lifelines(pairs: list[tuple[int, bool]]) -> None:
     lifelines = pytest.importorskip("lifelines")
     durations = np.array([duration for duration, _ in pairs], dtype=np.float64)
@@ -115,13 +115,7 @@ def test_kaplan_meier_agrees_with_lifelines(pairs: list[tuple[int, bool]]) -> No
         assert (median is None and math.isinf(theirs_median)) or median == theirs_median
 
 
-@given(
-    st.lists(
-        st.tuples(st.integers(min_value=1, max_value=25), st.booleans()),
-        min_size=1,
-        max_size=80,
-    )
-)
+@given(DURATIONS_SEEN)
 def test_durations_given_in_order_give_the_same_curve(pairs: list[tuple[int, bool]]) -> None:
     durations = np.array([duration for duration, _ in pairs], dtype=np.float64)
     observed = np.array([seen for _, seen in pairs])
