@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.cbook import CallbackRegistry
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
@@ -45,7 +46,10 @@ CHART_NAMES = ("durations", "survival", "trend", "breakdown", "sla", "backlog")
 SHORTEST_SHOWN_S = 30.0  # a log axis has no zero: shorter durations are drawn at 30 s
 STANDALONE_TOP = 0.86  # below the title
 ON_SCREEN_TOP = 0.92  # the page shows the title above the picture
-CENSOR_TICKS_DRAWN = 400  # per curve; every censored incident is in the CSV
+CENSOR_TICKS_DRAWN = 400
+# One marker style for every strip of points: scatter() made a new one for each, and a
+# marker style is cyclic garbage (see ``release``), kept for good once frozen by mistake.
+DOT = MarkerStyle("o")  # per curve; every censored incident is in the CSV
 _DURATION_TICKS = (
     (60.0, "1 min"),
     (5 * 60.0, "5 min"),
@@ -271,6 +275,7 @@ def _draw_durations(
             points = ax.scatter(
                 position + offsets,
                 values[shown],
+                marker=DOT,
                 s=6,
                 color=colour,
                 alpha=0.35,
@@ -885,7 +890,9 @@ def release(figure: Figure) -> None:
         for container in ax.containers:
             container.__dict__.clear()
     for artist in figure.findobj():
-        marker = getattr(artist, "_marker", None)
-        if isinstance(marker, MarkerStyle):
-            marker.__dict__.clear()
+        for part in vars(artist).values():
+            # each artist's own, and cyclic in themselves: a marker style's methods, the
+            # callback registries of the figure, its axes and their axes
+            if isinstance(part, MarkerStyle | CallbackRegistry):
+                part.__dict__.clear()
         artist.__dict__.clear()
