@@ -252,9 +252,9 @@ def render_charts(window: MainWindow, suffix: str) -> None:
     shoot(window, f"charts{suffix}")
     for name, panel in page.panels.items():
         settle()
-        path = OUTPUT / f"chart-{name}{suffix}.png"
+        path = OUTPUT["folder"] / f"chart-{name}{suffix}.png"
         panel.grab().save(str(path))
-        print(f"wrote {path.relative_to(OUTPUT.parent.parent)}")
+        print(f"wrote {path}")
 
 
 def render(address: str, folder: Path, suffix: str, major_incident: int) -> None:

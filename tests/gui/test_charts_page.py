@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
@@ -17,8 +18,10 @@ from PySide6.QtWidgets import QToolTip
 from incidentdesk.domain.enums import Severity
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.ui.chart_rows_model import ChartRowsModel
+from incidentdesk.ui.chart_summary_model import SummaryTableModel
 from incidentdesk.ui.charts_filter_bar import Period, utc_today
 from incidentdesk.ui.charts_page import ChartsPage
+from incidentdesk.ui.charts_source import SummaryTable
 from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
 from incidentdesk.ui.tasks import TaskRunner
 from tests.gui.chart_helpers import CountingSource, bar_centre
@@ -82,6 +85,21 @@ def test_a_busy_indicator_shows_while_the_charts_load(qtbot, page: ChartsPage) -
         assert (page.busy_bar.minimum(), page.busy_bar.maximum()) == (0, 0)  # busy, not %
     assert page.stack.currentWidget() is page.scroll
     assert set(page.panels) == {"counts", "nothing"}
+
+
+def test_a_replaced_figure_is_taken_apart_on_the_read_thread(qtbot, shown: ChartsPage, idle):
+    canvas = shown.panels["counts"].canvas
+    first = canvas.rendered
+    assert first is not None
+    with qtbot.waitSignal(shown.chart_ready, check_params_cb=lambda name: name == "counts"):
+        shown.filter_bar.severity.setCurrentIndex(shown.filter_bar.severity.findData(Severity.SEV2))
+    qtbot.waitUntil(idle)
+
+    shown_now = canvas.rendered
+    assert shown_now is not None
+    assert not first.figure.__dict__  # its cycles broken: reference counting freed the rest
+    assert canvas.figure is shown_now.figure
+    assert shown_now.figure.axes  # the figure shown, for hover and clicks, is whole
 
 
 def test_the_figures_follow_the_filters(qtbot, shown: ChartsPage, source) -> None:
@@ -315,3 +333,19 @@ def test_a_hidden_page_computes_again_only_when_shown(qtbot, shown: ChartsPage, 
     with qtbot.waitSignal(shown.data_shown):
         shown.show()
     assert len(source.computed) == computed + 1
+
+
+def test_clearing_an_empty_list_or_table_resets_nothing(qtbot) -> None:
+    rows, summary = ChartRowsModel(), SummaryTableModel()
+    resets: list[str] = []
+    rows.modelReset.connect(lambda: resets.append("rows"))
+    summary.modelReset.connect(lambda: resets.append("summary"))
+
+    rows.clear()
+    summary.set_table(None)
+    assert resets == []  # every filter change clears them all: no relayout for nothing
+
+    summary.set_table(SummaryTable(("Name",), [(("Bug", "bug"),)], [np.array([7, 9])]))
+    assert summary.incident_ids(0) == (7, 9)  # the statistics' id arrays, as plain ints
+    summary.set_table(None)
+    assert resets == ["summary", "summary"]

@@ -282,6 +282,17 @@ def test_a_filter_change_reuses_what_was_read(qtbot, charts: ChartsPage) -> None
     assert charts.data.filters.severities == {combo.currentData()}
 
 
+def test_the_chart_most_in_view_is_drawn_first(qtbot, charts: ChartsPage) -> None:
+    charts.scroll.ensureWidgetVisible(charts.panels["backlog"])
+    ready: list[str] = []
+    charts.chart_ready.connect(ready.append)
+    with qtbot.waitSignal(charts.data_shown, timeout=20_000):
+        charts.filter_bar.severity.setCurrentIndex(3)
+    qtbot.waitUntil(lambda: set(ready) == CHART_NAMES, timeout=30_000)
+
+    assert ready[0] == "backlog"  # scrolled to the bottom: the last chart, then the others
+
+
 def choose_empty_period(qtbot, charts: ChartsPage) -> None:
     bar = charts.filter_bar
     with qtbot.waitSignal(charts.data_shown, timeout=20_000):

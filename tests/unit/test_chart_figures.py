@@ -4,6 +4,7 @@ incidents, and exports that are valid files. No Qt, no pyplot."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import subprocess
 import sys
@@ -13,10 +14,13 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from incidentdesk.charts import figures
 from incidentdesk.charts.export import save_csv, save_figure, write_csv
@@ -60,7 +64,7 @@ def test_every_chart_says_how_it_is_computed(data: ChartsData, name: str, style:
 
 def test_without_the_how_line_the_view_can_show_it_itself(data: ChartsData) -> None:
     figure, _ = figures.build("trend", data.trend, LIGHT)
-    figures.draw(figure, "trend", data.trend, LIGHT, how_line=False)
+    figures.draw(figure, "trend", data.trend, LIGHT, standalone=False)
 
     assert not [t for t in figure.texts if t.get_gid() == "how-computed"]
 
@@ -231,3 +235,83 @@ def test_the_desk_does_not_import_numpy_or_matplotlib_at_start_up() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def _drawn(name: str, series: object, size_px: tuple[int, int], standalone: bool) -> Figure:
+    figure = Figure(figsize=(size_px[0] / 96, size_px[1] / 96), dpi=96)
+    FigureCanvasAgg(figure)
+    figures.draw(figure, name, series, LIGHT, standalone=standalone)
+    figure.canvas.draw()
+    return figure
+
+
+def _overlap(first: Bbox, second: Bbox) -> bool:
+    return (
+        first.x0 < second.x1
+        and second.x0 < first.x1
+        and first.y0 < second.y1
+        and (second.y0 < first.y1)
+    )
+
+
+@pytest.mark.parametrize("name", figures.CHART_NAMES)
+@pytest.mark.parametrize("size_px", [(700, 440), (1400, 440)], ids=["narrow", "wide"])
+def test_tick_labels_and_legends_never_overlap(
+    data: ChartsData, name: str, size_px: tuple[int, int]
+) -> None:
+    figure = _drawn(name, figures.series_for(name, data), size_px, standalone=False)
+
+    for ax in figure.axes:
+        for labels in (ax.get_xticklabels(), ax.get_yticklabels()):
+            boxes = [
+                label.get_window_extent()
+                for label in labels
+                if label.get_visible() and label.get_text()
+            ]
+            for index, box in enumerate(boxes):
+                assert not any(_overlap(box, other) for other in boxes[index + 1 :]), (
+                    name,
+                    [label.get_text() for label in labels],
+                )
+    legends = [ax.get_legend() for ax in figure.axes if ax.get_legend()] + figure.legends
+    assert legends or name in ("durations", "breakdown")
+    for legend in legends:
+        box = legend.get_window_extent()
+        for ax in figure.axes:
+            assert not _overlap(box, ax.get_window_extent()), (name, "a legend over the data")
+
+
+@pytest.mark.parametrize("name", figures.CHART_NAMES)
+def test_on_screen_the_figure_leaves_the_title_to_the_page(data: ChartsData, name: str) -> None:
+    series = figures.series_for(name, data)
+
+    on_screen = _drawn(name, series, (1000, 440), standalone=False)
+    standalone, _ = figures.build(name, series, LIGHT)
+
+    texts = " ".join(text.get_text() for text in on_screen.findobj(Text))
+    assert series.title not in texts
+    assert standalone.get_suptitle() == series.title
+
+
+def test_the_duration_axis_spreads_its_labels(data: ChartsData) -> None:
+    figure = _drawn("breakdown", data.breakdowns[Dimension.CATEGORY], (700, 440), False)
+
+    ticks = figure.axes[0].get_xticks()
+    assert len(ticks) <= 5
+    assert np.all(np.diff(np.log(ticks)) >= np.log(3))  # 1 min and 5 min, not 5 and 15
+
+
+def test_a_released_figure_leaves_next_to_nothing_for_the_collector(data: ChartsData) -> None:
+    def garbage_after(release: bool) -> int:
+        gc.collect()
+        figure = _drawn("backlog", data.backlog, (1000, 440), standalone=False)
+        if release:
+            figures.release(figure)
+        del figure
+        return gc.collect()
+
+    kept_for_the_collector = garbage_after(release=False)
+    released = garbage_after(release=True)
+
+    assert kept_for_the_collector > 1_000
+    assert released < kept_for_the_collector / 10

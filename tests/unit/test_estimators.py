@@ -24,6 +24,12 @@ EXAMPLE_TIMES = np.array([9.0, 19.0, 32.0, 34.0, 48.0, 50.0])
 EXAMPLE_OBSERVED = np.array([True, True, True, True, False, False])
 
 
+# (duration, reached the milestone) pairs, with ties of both kinds
+DURATIONS_SEEN = st.lists(
+    st.tuples(st.integers(min_value=1, max_value=25), st.booleans()), min_size=2, max_size=80
+)
+
+
 def test_kaplan_meier_matches_the_published_example() -> None:
     estimate = kaplan_meier(EXAMPLE_TIMES, EXAMPLE_OBSERVED)
 
@@ -85,13 +91,7 @@ def test_without_censoring_the_curve_is_one_minus_the_empirical_distribution(
     np.testing.assert_allclose(estimate.survival, 1.0 - ecdf, atol=1e-12)
 
 
-@given(
-    st.lists(
-        st.tuples(st.integers(min_value=1, max_value=25), st.booleans()),
-        min_size=2,
-        max_size=80,
-    )
-)
+@given(DURATIONS_SEEN)
 def test_kaplan_meier_agrees_with_lifelines(pairs: list[tuple[int, bool]]) -> None:
     lifelines = pytest.importorskip("lifelines")
     durations = np.array([duration for duration, _ in pairs], dtype=np.float64)
@@ -113,6 +113,20 @@ def test_kaplan_meier_agrees_with_lifelines(pairs: list[tuple[int, bool]]) -> No
     exactly_half = bool(np.any(np.isclose(estimate.survival, 0.5, rtol=0, atol=1e-9)))
     if not exactly_half:
         assert (median is None and math.isinf(theirs_median)) or median == theirs_median
+
+
+@given(DURATIONS_SEEN)
+def test_durations_given_in_order_give_the_same_curve(pairs: list[tuple[int, bool]]) -> None:
+    durations = np.array([duration for duration, _ in pairs], dtype=np.float64)
+    observed = np.array([seen for _, seen in pairs])
+    order = np.argsort(durations, kind="stable")
+
+    shuffled = kaplan_meier(durations, observed)
+    in_order = kaplan_meier(durations[order], observed[order])  # skips its own sort
+
+    for field in ("times", "at_risk", "events", "censored", "survival", "lower", "upper"):
+        np.testing.assert_array_equal(getattr(in_order, field), getattr(shuffled, field))
+    np.testing.assert_array_equal(in_order.censor_times, shuffled.censor_times)
 
 
 def test_order_statistic_interval_of_a_median_of_100_is_the_40th_to_61st() -> None:

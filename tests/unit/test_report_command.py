@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from incidentdesk.cli import main
 from incidentdesk.domain.enums import Severity
 from incidentdesk.storage import models as m
 from tests.conftest import opened_desk
+from tests.unit.test_cli import run
 from tests.unit.test_statistics import add, at
 
 
@@ -30,13 +30,14 @@ def address(sqlite_address: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     return sqlite_address
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        status = main(list(argv))
-    except SystemExit as exit_:
-        status = exit_.code if isinstance(exit_.code, int) else 1
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+OCTOBER = ("--from", "2026-10-01", "--to", "2026-10-31")
+
+
+def report(
+    capsys: pytest.CaptureFixture[str], address: str, out: Path, *options: str
+) -> tuple[int, str, str]:
+    """``incidentdesk --db ADDRESS report OPTIONS --out OUT`` in this process."""
+    return run(capsys, "--db", address, "report", *options, "--out", str(out))
 
 
 def test_the_pdf_report_has_every_chart_its_filters_and_the_definitions(
@@ -45,18 +46,7 @@ def test_the_pdf_report_has_every_chart_its_filters_and_the_definitions(
     pypdf = pytest.importorskip("pypdf")
     out = tmp_path / "report.pdf"
 
-    status, _, err = run(
-        capsys,
-        "--db",
-        address,
-        "report",
-        "--from",
-        "2026-10-01",
-        "--to",
-        "2026-10-31",
-        "--out",
-        str(out),
-    )
+    status, _, err = report(capsys, address, out, *OCTOBER)
 
     assert status == 0
     assert err.strip() == f"Wrote the report on 9 incidents to {out}, 12 pages."
@@ -86,21 +76,8 @@ def test_markdown_and_csv_with_filters(
 ) -> None:
     markdown, table = tmp_path / "report.md", tmp_path / "summary.csv"
 
-    status, _, _ = run(
-        capsys,
-        "--db",
-        address,
-        "report",
-        "--from",
-        "2026-10-01",
-        "--to",
-        "2026-10-31",
-        "--severity",
-        "SEV2",
-        "--team",
-        "platform sre",
-        "--out",
-        str(markdown),
+    status, _, _ = report(
+        capsys, address, markdown, *OCTOBER, "--severity", "SEV2", "--team", "platform sre"
     )
     assert status == 0
     text = markdown.read_text(encoding="utf-8")
@@ -111,20 +88,7 @@ def test_markdown_and_csv_with_filters(
     assert "| Time to recover | SEV2 | 8 | 0 | 40 min" in text
     assert "SEV1" not in text.split("## Summary")[1].split("## Trend")[0]
 
-    status, _, _ = run(
-        capsys,
-        "--db",
-        address,
-        "report",
-        "--from",
-        "2026-10-01",
-        "--to",
-        "2026-10-31",
-        "--format",
-        "csv",
-        "--out",
-        str(table),
-    )
+    status, _, _ = report(capsys, address, table, *OCTOBER, "--format", "csv")
     assert status == 0
     with table.open(encoding="utf-8", newline="") as file:
         rows = list(csv.DictReader(file))
@@ -156,9 +120,7 @@ def test_bad_arguments_get_one_line_and_exit_status_2(
     arguments: list[str],
     message: str,
 ) -> None:
-    status, out, err = run(
-        capsys, "--db", address, "report", *arguments, "--out", str(tmp_path / "r.pdf")
-    )
+    status, out, err = report(capsys, address, tmp_path / "r.pdf", *arguments)
 
     assert status == 2
     assert message in err
@@ -190,7 +152,7 @@ def test_an_empty_period_or_an_unknown_name_gets_one_line_and_exit_status_1(
 ) -> None:
     out = tmp_path / "report.pdf"
 
-    status, stdout, err = run(capsys, "--db", address, "report", *arguments, "--out", str(out))
+    status, stdout, err = report(capsys, address, out, *arguments)
 
     assert status == 1
     assert err.strip() == f"incidentdesk: {message}"
@@ -203,18 +165,7 @@ def test_an_unwritable_output_path_gets_one_line_and_exit_status_1(
 ) -> None:
     out = tmp_path / "no-such-folder" / "report.pdf"
 
-    status, stdout, err = run(
-        capsys,
-        "--db",
-        address,
-        "report",
-        "--from",
-        "2026-10-01",
-        "--to",
-        "2026-10-31",
-        "--out",
-        str(out),
-    )
+    status, stdout, err = report(capsys, address, out, *OCTOBER)
 
     assert status == 1
     assert err.strip() == f"incidentdesk: {out} could not be written: No such file or directory."
@@ -227,9 +178,7 @@ def test_a_missing_database_gets_one_line_and_exit_status_1(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     missing = f"sqlite:///{tmp_path / 'missing.db'}"
 
-    status, _, err = run(
-        capsys, "--db", missing, "report", "--from", "2026-10-01", "--out", str(tmp_path / "r.pdf")
-    )
+    status, _, err = report(capsys, missing, tmp_path / "r.pdf", "--from", "2026-10-01")
 
     assert status == 1
     assert len(err.strip().splitlines()) == 1

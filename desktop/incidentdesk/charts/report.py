@@ -318,6 +318,7 @@ def write_report(
                 color=style.muted,
             )
             pdf.savefig(figure)
+            figures.release(figure)
             if progress:
                 progress(number, total)
         pdf.savefig(

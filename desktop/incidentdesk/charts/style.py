@@ -25,33 +25,25 @@ class ChartStyle:
 
 
 # Line colours strong enough on their background (the board's pale SEV4/SEV5 card colours
-# would vanish as thin lines on white).
-LIGHT = ChartStyle(
-    foreground="#1f1f1f",
-    background="#ffffff",
-    muted="#5f6368",
-    grid="#e0e0e0",
-    accent="#1a5fb4",
-    severity_colours={
-        Severity.SEV1: "#b3261e",
-        Severity.SEV2: "#e8590c",
-        Severity.SEV3: "#a07800",
-        Severity.SEV4: "#1a5fb4",
-        Severity.SEV5: "#6b6b6b",
-    },
-)
-DARK = ChartStyle(
-    foreground="#e8eaed",
-    background="#1e1f22",
-    muted="#a8abb0",
-    grid="#3a3c40",
-    accent="#8ab4f8",
-    severity_colours={
-        Severity.SEV1: "#f28b82",
-        Severity.SEV2: "#ffb77c",
-        Severity.SEV3: "#f5d67a",
-        Severity.SEV4: "#8ab4f8",
-        Severity.SEV5: "#bdbdbd",
-    },
-)
+# would vanish as thin lines on white), SEV1 to SEV5.
+SEVERITY_LINES = {
+    "light": ("#b3261e", "#e8590c", "#a07800", "#1a5fb4", "#6b6b6b"),
+    "dark": ("#f28b82", "#ffb77c", "#f5d67a", "#8ab4f8", "#bdbdbd"),
+}
+
+
+def _theme(name: str, foreground: str, background: str, muted: str, grid: str) -> ChartStyle:
+    lines = SEVERITY_LINES[name]
+    return ChartStyle(
+        foreground=foreground,
+        background=background,
+        muted=muted,
+        grid=grid,
+        accent=lines[Severity.SEV4 - 1],  # the blue
+        severity_colours=dict(zip(Severity, lines, strict=True)),
+    )
+
+
+LIGHT = _theme("light", foreground="#1f1f1f", background="#ffffff", muted="#5f6368", grid="#e0e0e0")
+DARK = _theme("dark", foreground="#e8eaed", background="#1e1f22", muted="#a8abb0", grid="#3a3c40")
 THEMES = {"light": LIGHT, "dark": DARK}

@@ -76,8 +76,11 @@ def kaplan_meier(durations: FloatArray, observed: BoolArray, z: float = Z_95) ->
     observed = np.asarray(observed, dtype=np.bool_)
     if durations.shape != observed.shape:
         raise ValueError("durations and observed must have the same length")
-    order = np.argsort(durations, kind="stable")
-    ordered, ended = durations[order], observed[order]
+    if np.all(durations[1:] >= durations[:-1]):
+        ordered, ended = durations, observed  # already in order: what a stable sort keeps
+    else:
+        order = np.argsort(durations, kind="stable")
+        ordered, ended = durations[order], observed[order]
     # distinct times of the sorted durations: where a value differs from the one before it
     first = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     unique = ordered[first]
@@ -187,7 +190,11 @@ def quantile(values: FloatArray, fraction: float, z: float = Z_95) -> QuantileEs
     count = len(ordered)
     if count == 0:
         return QuantileEstimate(None, UNKNOWN)
-    value = float(np.quantile(ordered, fraction))
+    # numpy's "linear" rule, read off the sorted values (np.quantile would sort them again)
+    position = fraction * (count - 1)
+    below = int(np.floor(position))
+    above = min(below + 1, count - 1)
+    value = float(ordered[below] + (ordered[above] - ordered[below]) * (position - below))
     low_rank, high_rank = order_statistic_ranks(count, fraction, z)
     low = float(ordered[low_rank - 1]) if 1 <= low_rank <= count else None
     high = float(ordered[high_rank - 1]) if 1 <= high_rank <= count else None

@@ -45,6 +45,7 @@ RISK_TIMES_S = (0.0, HOUR_S, 4 * HOUR_S, DAY_S, 3 * DAY_S, 7 * DAY_S, 30 * DAY_S
 AGE_EDGES_S = (0.0, HOUR_S, 4 * HOUR_S, DAY_S, 3 * DAY_S, 7 * DAY_S, 30 * DAY_S, np.inf)
 AGE_LABELS = ("< 1 h", "1–4 h", "4–24 h", "1–3 d", "3–7 d", "7–30 d", "> 30 d")
 NO_NAME = "(none)"
+ROWS_PER_SLICE = 4_000
 
 
 class Measure(StrEnum):
@@ -257,8 +258,13 @@ def load_sample(
     team, service and category: the narrowing is a mask (``IncidentSample.narrowed``), so a
     changed severity or team filter needs no new query."""
     sql, parameters = sample_query(filters, sqlite=store.is_sqlite)
-    rows = store.database.execute_sql(sql, parameters).fetchall()
-    table = np.array(rows, dtype=np.float64).reshape(len(rows), 12)
+    cursor = store.database.execute_sql(sql, parameters)
+    # In slices: numpy holds the interpreter lock while it converts a list of rows, and the
+    # 100,000 rows at once kept the GUI thread waiting for 30 ms.
+    parts = []
+    while rows := cursor.fetchmany(ROWS_PER_SLICE):
+        parts.append(np.array(rows, dtype=np.float64))
+    table = np.concatenate(parts) if parts else np.zeros((0, 12), dtype=np.float64)
     # SQLite's julianday is off by some microseconds; to the millisecond both engines agree.
     table[:, 6:11] = np.round(table[:, 6:11], 3)
     whole = table[:, :6].astype(np.int64)
@@ -342,6 +348,50 @@ def _empty_message(count: int, filters: ChartFilters) -> str:
     return "" if count else f"No incidents {_period_words(filters)} match these filters."
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Chart:
+    """What every chart says besides its series: the question it answers, the incidents it
+    leaves out, how it is computed, and the sentence shown instead when nothing matches."""
+
+    title: str
+    exclusions: tuple[Exclusion, ...]
+    how_computed: str
+    empty_message: str
+
+
+@dataclass(frozen=True, eq=False)
+class _Period:
+    """A sample's incidents reported in its filters' period, and of those the ones counted
+    (not excluded as cancelled or duplicates)."""
+
+    sample: IncidentSample
+    reported: BoolArray
+    current: BoolArray
+    exclusions: tuple[Exclusion, ...]
+    count: int
+
+    @property
+    def excluded_words(self) -> str:
+        return _excluded_words(self.exclusions).capitalize()
+
+    def texts(self, title: str, how_computed: str) -> dict[str, Any]:
+        """The ``Chart`` fields, for a chart's constructor."""
+        return {
+            "title": title,
+            "exclusions": self.exclusions,
+            "how_computed": how_computed,
+            "empty_message": _empty_message(self.count, self.sample.filters),
+        }
+
+
+def _period(sample: IncidentSample) -> _Period:
+    reported = sample.reported_in(sample.filters)
+    current = reported & sample.kept
+    return _Period(
+        sample, reported, current, _exclusions(sample, reported), int(np.count_nonzero(current))
+    )
+
+
 def _duration_text(seconds: float | None) -> str:
     if seconds is None or np.isnan(seconds):
         return "—"
@@ -401,12 +451,8 @@ class DurationBox:
 
 
 @dataclass(frozen=True, eq=False)
-class DurationsChart:
-    title: str
+class DurationsChart(Chart):
     boxes: tuple[DurationBox, ...]
-    exclusions: tuple[Exclusion, ...]
-    how_computed: str
-    empty_message: str
 
     def rows(self) -> Rows:
         header = ("measure", "severity", "incident_id", "key", "seconds")
@@ -419,7 +465,8 @@ class DurationsChart:
 
 
 def durations_chart(sample: IncidentSample) -> DurationsChart:
-    current = sample.reported_in(sample.filters) & sample.kept
+    period = _period(sample)
+    current = period.current
     boxes = []
     waiting_by_measure = {}
     for measure in Measure:
@@ -447,25 +494,19 @@ def durations_chart(sample: IncidentSample) -> DurationsChart:
                     ),
                 )
             )
-    exclusions = _exclusions(sample, sample.reported_in(sample.filters))
-    count = int(np.count_nonzero(current))
     waiting = ", ".join(
         f"{waiting_by_measure[measure]:,} not yet {measure.not_yet}" for measure in Measure
     )
     how = (
-        f"Clock from reported to acknowledged, recovered and closed, for the {count:,} "
+        f"Clock from reported to acknowledged, recovered and closed, for the {period.count:,} "
         f"incidents {_period_words(sample.filters)} that reached each milestone; {waiting}: "
         "not in the boxes (the survival chart counts them as still waiting). "
-        f"{_excluded_words(exclusions).capitalize()}. Median and p90 with 95 % "
+        f"{period.excluded_words}. Median and p90 with 95 % "
         f"order-statistic intervals; at most {POINTS_DRAWN_PER_BOX:,} points drawn per box, "
         "every one in the CSV."
     )
     return DurationsChart(
-        "How long do incidents take, by severity?",
-        tuple(boxes),
-        exclusions,
-        how,
-        _empty_message(count, sample.filters),
+        tuple(boxes), **period.texts("How long do incidents take, by severity?", how)
     )
 
 
@@ -525,14 +566,10 @@ class SurvivalCurve:
 
 
 @dataclass(frozen=True, eq=False)
-class SurvivalChart:
-    title: str
+class SurvivalChart(Chart):
     measure: Measure
     curves: tuple[SurvivalCurve, ...]
     risk_times: FloatArray
-    exclusions: tuple[Exclusion, ...]
-    how_computed: str
-    empty_message: str
 
     def rows(self) -> Rows:
         header = ("measure", "severity", "incident_id", "key", "seconds", "reached")
@@ -554,8 +591,8 @@ class SurvivalChart:
 
 
 def survival_chart(sample: IncidentSample, measure: Measure) -> SurvivalChart:
-    reported = sample.reported_in(sample.filters)
-    current = reported & sample.kept
+    period = _period(sample)
+    current = period.current
     seconds, reached = sample.durations(measure)
     longest = float(seconds[current].max()) if np.any(current) else 0.0
     risk_times = np.array([t for t in RISK_TIMES_S if t <= max(longest, 0.0)] or [0.0])
@@ -583,8 +620,6 @@ def survival_chart(sample: IncidentSample, measure: Measure) -> SurvivalChart:
                 at_risk=estimate.at_risk_at(risk_times, durations),
             )
         )
-    exclusions = _exclusions(sample, reported)
-    count = int(np.count_nonzero(current))
     waiting = int(np.count_nonzero(current & ~reached))
     cancelled_first = int(np.count_nonzero(current & ~reached & ~np.isnan(sample.cancelled)))
     cancelled_words = (
@@ -594,19 +629,16 @@ def survival_chart(sample: IncidentSample, measure: Measure) -> SurvivalChart:
     )
     how = (
         f"Share of incidents not yet {measure.not_yet} t after being reported (Kaplan–Meier), "
-        f"for the {count:,} incidents {_period_words(sample.filters)}; {waiting:,} not yet "
-        f"{measure.not_yet}, counted as still waiting up to now (ticks){cancelled_words}. "
-        f"{_excluded_words(exclusions).capitalize()}. Shaded: 95 % log-log interval "
+        f"for the {period.count:,} incidents {_period_words(sample.filters)}; {waiting:,} not "
+        f"yet {measure.not_yet}, counted as still waiting up to now (ticks){cancelled_words}. "
+        f"{period.excluded_words}. Shaded: 95 % log-log interval "
         "(Greenwood); the median is the first time the curve is at or below 50 %."
     )
     return SurvivalChart(
-        f"How many are still waiting to be {measure.not_yet}?",
         measure,
         tuple(curves),
         risk_times,
-        exclusions,
-        how,
-        _empty_message(count, sample.filters),
+        **period.texts(f"How many are still waiting to be {measure.not_yet}?", how),
     )
 
 
@@ -690,13 +722,9 @@ class TrendSeries:
 
 
 @dataclass(frozen=True, eq=False)
-class TrendChart:
-    title: str
+class TrendChart(Chart):
     bucket: Bucket
     series: tuple[TrendSeries, ...]
-    exclusions: tuple[Exclusion, ...]
-    how_computed: str
-    empty_message: str
 
     def rows(self) -> Rows:
         header = (
@@ -776,8 +804,8 @@ def trend_chart(sample: IncidentSample, bucket: Bucket | None = None) -> TrendCh
     bucket = bucket or (Bucket.WEEK if filters.days <= WEEKLY_UP_TO_DAYS else Bucket.MONTH)
     starts = _bucket_starts(filters, bucket)
     ends = [*(start - timedelta(days=1) for start in starts[1:]), filters.end]
-    reported = sample.reported_in(filters)
-    current = reported & sample.kept
+    period = _period(sample)
+    current = period.current
     index = _bucket_index(sample, starts, bucket)
     middle = filters.starts_at.timestamp() + filters.days * DAY_S / 2
     series = []
@@ -808,25 +836,17 @@ def trend_chart(sample: IncidentSample, bucket: Bucket | None = None) -> TrendCh
             halves.append((median, median_interval, int(np.count_nonzero(half))))
         verdict = compare(halves[0], halves[1], "in the first half", "in the second half")
         series.append(TrendSeries(measure, tuple(points), verdict))
-    exclusions = _exclusions(sample, reported)
-    count = int(np.count_nonzero(current))
     how = (
         f"Median and p90 time to recover (reported → recovered) and to resolve (reported → "
-        f"closed) per {bucket.value} (UTC, by the day reported) for the {count:,} incidents "
+        f"closed) per {bucket.value} (UTC, by the day reported) for the {period.count:,} "
+        "incidents "
         f"{_period_words(filters)}, by Kaplan–Meier so that incidents still open count as "
         f"still waiting; band: 95 % interval of the median. The verdict compares the first "
         f'half of the period with the second and says "no clear change" when their '
         f"intervals overlap or either half has fewer than {MIN_FOR_VERDICT} incidents. "
-        f"{_excluded_words(exclusions).capitalize()}."
+        f"{period.excluded_words}."
     )
-    return TrendChart(
-        "Are we getting better?",
-        bucket,
-        tuple(series),
-        exclusions,
-        how,
-        _empty_message(count, filters),
-    )
+    return TrendChart(bucket, tuple(series), **period.texts("Are we getting better?", how))
 
 
 # Where does the time go?
@@ -848,14 +868,10 @@ class BreakdownRow:
 
 
 @dataclass(frozen=True, eq=False)
-class BreakdownChart:
-    title: str
+class BreakdownChart(Chart):
     dimension: Dimension
     measure: Measure
     rows_: tuple[BreakdownRow, ...]  # slowest median first; none last
-    exclusions: tuple[Exclusion, ...]
-    how_computed: str
-    empty_message: str
 
     def rows(self) -> Rows:
         header = (
@@ -895,8 +911,8 @@ def breakdown_chart(
         Dimension.SERVICE: sample.names.services,
         Dimension.TEAM: sample.names.teams,
     }[dimension]
-    reported = sample.reported_in(sample.filters)
-    current = reported & sample.kept
+    period = _period(sample)
+    current = period.current
     seconds, reached = sample.durations(measure)
     rows = []
     for key in np.unique(keys[current]):
@@ -914,24 +930,15 @@ def breakdown_chart(
             )
         )
     rows.sort(key=lambda row: (row.median.value is None, -(row.median.value or 0.0), row.name))
-    exclusions = _exclusions(sample, reported)
-    count = int(np.count_nonzero(current))
     waiting = int(np.count_nonzero(current & ~reached))
     how = (
         f"{measure.label} (reported → {measure.milestone}) by {dimension.value} for the "
-        f"{count:,} incidents {_period_words(sample.filters)}; median and p90 of the "
-        f"{count - waiting:,} that were {measure.milestone}, {waiting:,} not yet "
-        f"{measure.not_yet} counted in N only. {_excluded_words(exclusions).capitalize()}."
+        f"{period.count:,} incidents {_period_words(sample.filters)}; median and p90 of the "
+        f"{period.count - waiting:,} that were {measure.milestone}, {waiting:,} not yet "
+        f"{measure.not_yet} counted in N only. {period.excluded_words}."
     )
-    return BreakdownChart(
-        f"Where does the time go? {measure.label} by {dimension.value}",
-        dimension,
-        measure,
-        tuple(rows),
-        exclusions,
-        how,
-        _empty_message(count, sample.filters),
-    )
+    title = f"Where does the time go? {measure.label} by {dimension.value}"
+    return BreakdownChart(dimension, measure, tuple(rows), **period.texts(title, how))
 
 
 # Do we meet our targets?
@@ -956,16 +963,12 @@ class SlaCell:
 
 
 @dataclass(frozen=True, eq=False)
-class SlaChart:
-    title: str
+class SlaChart(Chart):
     measure: Measure
     months: tuple[date, ...]
     severities: tuple[Severity, ...]
     cells: tuple[SlaCell, ...]  # month-major
     targets_s: dict[Severity, float]
-    exclusions: tuple[Exclusion, ...]
-    how_computed: str
-    empty_message: str
 
     def cell(self, month: date, severity: Severity) -> SlaCell:
         return next(c for c in self.cells if c.month == month and c.severity == severity)
@@ -1002,8 +1005,8 @@ class SlaChart:
 def sla_chart(sample: IncidentSample, measure: Measure = Measure.RECOVER) -> SlaChart:
     filters = sample.filters
     starts = _bucket_starts(filters, Bucket.MONTH)
-    reported = sample.reported_in(filters)
-    current = reported & sample.kept
+    period = _period(sample)
+    current = period.current
     index = _bucket_index(sample, starts, Bucket.MONTH)
     seconds, reached = sample.durations(measure)
     target = np.full(len(Severity) + 1, np.nan)  # indexed by severity number
@@ -1036,8 +1039,6 @@ def sla_chart(sample: IncidentSample, measure: Measure = Measure.RECOVER) -> Sla
                     incident_ids=sample.ids[chosen],
                 )
             )
-    exclusions = _exclusions(sample, reported)
-    count = int(np.count_nonzero(current))
     pending_count = int(np.count_nonzero(current & pending))
     targets_words = ", ".join(
         f"{severity.label} {_duration_text(sample.targets_s[severity][measure])}"
@@ -1045,22 +1046,20 @@ def sla_chart(sample: IncidentSample, measure: Measure = Measure.RECOVER) -> Sla
     )
     how = (
         f"Share of incidents {measure.milestone} within their severity's target "
-        f"(reported → {measure.milestone}), by the month reported (UTC), for the {count:,} "
+        f"(reported → {measure.milestone}), by the month reported (UTC), for the "
+        f"{period.count:,} "
         f"incidents {_period_words(filters)}, with 95 % Wilson intervals. Recomputed from the "
         f"targets as they are now ({targets_words}), also for incidents reported before they "
         f"were set. Still open past the target: breached; {pending_count:,} still open within "
-        f"it: not counted yet. {_excluded_words(exclusions).capitalize()}."
+        f"it: not counted yet. {period.excluded_words}."
     )
     return SlaChart(
-        f"Do we meet our targets? {measure.label}",
         measure,
         tuple(starts),
         severities,
         tuple(cells),
         {severity: sample.targets_s[severity][measure] for severity in severities},
-        exclusions,
-        how,
-        _empty_message(count, filters),
+        **period.texts(f"Do we meet our targets? {measure.label}", how),
     )
 
 
@@ -1068,8 +1067,7 @@ def sla_chart(sample: IncidentSample, measure: Measure = Measure.RECOVER) -> Sla
 
 
 @dataclass(frozen=True, eq=False)
-class BacklogChart:
-    title: str
+class BacklogChart(Chart):
     days: tuple[date, ...]
     open_counts: dict[Severity, IntArray]  # open at the end of each day (at now for today)
     as_of: datetime  # the moment the ages are measured at
@@ -1082,9 +1080,6 @@ class BacklogChart:
     open_team: tuple[str, ...]
     open_age_s: FloatArray
     open_bucket: IntArray
-    exclusions: tuple[Exclusion, ...]
-    how_computed: str
-    empty_message: str
     _moments: FloatArray
     _reported: FloatArray
     _ended: FloatArray
@@ -1185,11 +1180,13 @@ def backlog_chart(sample: IncidentSample) -> BacklogChart:
     ages = as_of_s - reported[open_now]
     buckets = np.searchsorted(np.array(AGE_EDGES_S), ages, side="right") - 1
     buckets = np.clip(buckets, 0, len(AGE_LABELS) - 1)
-    teams = sample.team[kept][open_now]
-    team_names = tuple(
+    # one name per team, not per incident: a year's backlog holds thousands of them
+    team_ids, team_of = np.unique(sample.team[kept][open_now], return_inverse=True)
+    names_of_ids = [
         sample.names.teams.get(int(team), f"#{int(team)}") if team >= 0 else NO_NAME
-        for team in teams
-    )
+        for team in team_ids
+    ]
+    team_names = tuple(names_of_ids[index] for index in team_of)
     open_severity = severity[open_now]
     age_by_severity = {
         level: np.bincount(buckets[open_severity == level], minlength=len(AGE_LABELS)).astype(
@@ -1197,20 +1194,18 @@ def backlog_chart(sample: IncidentSample) -> BacklogChart:
         )
         for level in _severities(sample)
     }
-    team_array = np.array(team_names, dtype=object)
     age_by_team = {
-        name: np.bincount(buckets[team_array == name], minlength=len(AGE_LABELS)).astype(np.int64)
-        for name in sorted(set(team_names))
+        name: np.bincount(buckets[team_of == index], minlength=len(AGE_LABELS)).astype(np.int64)
+        for index, name in sorted(enumerate(names_of_ids), key=lambda pair: pair[1])
     }
-    reported_mask = sample.reported_in(filters)
-    exclusions = _exclusions(sample, reported_mask)
+    excluded = _period(sample)
     open_total = int(np.count_nonzero(open_now))
     how = (
         "Open incidents (reported, neither closed nor cancelled) at the end of each day "
         f"(UTC), by severity, from {filters.start.isoformat()} to {last_day.isoformat()}, "
         "including those reported earlier; and the age (now − reported) of the "
         f"{open_total:,} open at {as_of.strftime('%Y-%m-%d %H:%M')} UTC by severity and team. "
-        f"{_excluded_words(exclusions).capitalize()}."
+        f"{excluded.excluded_words}."
     )
     total = int(sum(int(counts.sum()) for counts in open_counts.values())) + open_total
     return BacklogChart(
@@ -1227,7 +1222,7 @@ def backlog_chart(sample: IncidentSample) -> BacklogChart:
         open_team=team_names,
         open_age_s=ages,
         open_bucket=buckets.astype(np.int64),
-        exclusions=exclusions,
+        exclusions=excluded.exclusions,
         how_computed=how,
         empty_message=(
             "" if total else f"No incidents were open from {filters.start} to {last_day}."
@@ -1271,7 +1266,8 @@ class HeadlineTiles:
 
 def headline_tiles(sample: IncidentSample) -> HeadlineTiles:
     filters, previous = sample.filters, sample.filters.previous
-    current = sample.reported_in(filters) & sample.kept
+    period = _period(sample)
+    current = period.current
     before = sample.reported_in(previous) & sample.kept
     tiles = []
     for measure in Measure:
@@ -1289,15 +1285,14 @@ def headline_tiles(sample: IncidentSample) -> HeadlineTiles:
                 previous.end,
             )
         )
-    count = int(np.count_nonzero(current))
     how = (
         f"Median time from reported to acknowledged, recovered and closed (Kaplan–Meier: "
-        f"incidents still open count as still waiting) for the {count:,} incidents "
+        f"incidents still open count as still waiting) for the {period.count:,} incidents "
         f"{_period_words(filters)}, against the same number of days before "
         f"({previous.start.isoformat()} to {previous.end.isoformat()}); 95 % intervals; "
         '"no clear change" where they overlap.'
     )
-    return HeadlineTiles(tuple(tiles), how, _empty_message(count, filters))
+    return HeadlineTiles(tuple(tiles), how, _empty_message(period.count, filters))
 
 
 # Everything at once
@@ -1328,7 +1323,7 @@ def all_charts(whole_period: IncidentSample, filters: ChartFilters) -> ChartsDat
         filters=sample.filters,
         now=sample.now,
         sample=whole_period,
-        exclusions=_exclusions(sample, sample.reported_in(sample.filters)),
+        exclusions=_period(sample).exclusions,
         tiles=headline_tiles(sample),
         durations=durations_chart(sample),
         survival={

@@ -8,6 +8,7 @@ from typing import Any
 
 from matplotlib.backend_bases import LocationEvent, MouseButton, MouseEvent
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
@@ -62,9 +63,11 @@ class ChartCanvas(FigureCanvasQTAgg):
         if self._rendered is None:
             self.update()
 
-    def show_rendered(self, rendered: RenderedChart) -> None:
-        """Show a picture rendered elsewhere, and answer hover and clicks from its figure."""
+    def show_rendered(self, rendered: RenderedChart) -> Figure | None:
+        """Show a picture rendered elsewhere, and answer hover and clicks from its figure; the
+        figure of the picture shown before, which nothing here uses any more."""
         figure = rendered.figure
+        replaced = self.figure
         self._rendered = rendered
         self._hit_test = rendered.hit_test
         self.figure = figure
@@ -73,8 +76,11 @@ class ChartCanvas(FigureCanvasQTAgg):
         self._set_device_pixel_ratio(rendered.device_pixel_ratio)
         self._connect_events()
         self.update()
+        return replaced if replaced is not figure else None
 
     def clear(self, placeholder: str) -> None:
+        """Show ``placeholder`` instead of a picture (the canvas keeps its figure, which Qt's
+        resize events still ask about, until the next picture replaces it)."""
         self._rendered = None
         self._hit_test = no_hits
         self._placeholder = placeholder

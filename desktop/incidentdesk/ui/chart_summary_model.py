@@ -3,6 +3,7 @@ category), sortable by any column; each row knows the incidents it counts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -17,22 +18,23 @@ class SummaryTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._header: tuple[str, ...] = ()
-        self._rows: list[tuple[tuple[tuple[str, Any], ...], tuple[int, ...]]] = []
+        self._rows: list[tuple[tuple[tuple[str, Any], ...], Sequence[int]]] = []
 
     def set_table(self, table: SummaryTable | None) -> None:
+        if table is None and not self._header:
+            return  # already empty: a reset would only relayout the hidden table
         self.beginResetModel()
         if table is None:
             self._header, self._rows = (), []
         else:
             self._header = table.header
-            self._rows = [
-                (cells, tuple(int(i) for i in ids))
-                for cells, ids in zip(table.rows, table.incident_ids, strict=True)
-            ]
+            # the ids stay as given (numpy arrays from the statistics): tens of thousands
+            # turned into Python ints here kept the GUI thread busy for 20 ms at each change
+            self._rows = list(zip(table.rows, table.incident_ids, strict=True))
         self.endResetModel()
 
     def incident_ids(self, row: int) -> tuple[int, ...]:
-        return self._rows[row][1]
+        return tuple(int(id_) for id_ in self._rows[row][1])
 
     def label(self, row: int) -> str:
         return self._rows[row][0][0][0] if self._rows[row][0] else ""
@@ -76,7 +78,7 @@ class SummaryTableModel(QAbstractTableModel):
         if not 0 <= column < len(self._header):
             return
 
-        def key(row: tuple[tuple[tuple[str, Any], ...], tuple[int, ...]]) -> tuple[bool, Any]:
+        def key(row: tuple[tuple[tuple[str, Any], ...], Sequence[int]]) -> tuple[bool, Any]:
             value = row[0][column][1]
             return (value is None, value)  # rows without a value stay last either way
 

@@ -1,10 +1,10 @@
 """The team leads' view: headline tiles, then the charts, under filters they all share.
 
-Nothing here imports matplotlib. The first time the page is shown it imports the chart
-modules on the read thread, behind a busy indicator, and only then builds its canvases (on
-the GUI thread, as Qt requires). Every change of filter computes on the read thread, keeping
-only the newest request, and each chart is rendered on the read thread too; the GUI thread
-only copies finished pictures to the screen.
+Nothing here imports matplotlib. The first time the page is shown it imports the chart modules
+on the files thread while the read thread computes the first statistics, behind a busy
+indicator, and only then builds its canvases (on the GUI thread, as Qt requires). Every change
+of filter computes on the read thread, keeping only the newest request, and each chart is
+rendered on the read thread too; the GUI thread only copies finished pictures to the screen.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from incidentdesk.charts.style import LIGHT, SEVERITY_LINES
 from incidentdesk.services.desk import Desk
 from incidentdesk.ui.chart_rows_model import ChartRowsModel
 from incidentdesk.ui.chart_summary_model import SummaryTableModel
@@ -61,12 +62,14 @@ from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import is_dark
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from incidentdesk.ui.chart_canvas import ChartCanvas
     from incidentdesk.ui.chart_render import Hit, RenderedChart
 
 log = logging.getLogger(__name__)
 
-# Imported on the read thread the first time the page opens: matplotlib and everything that
+# Imported on the files thread the first time the page opens: matplotlib and everything that
 # draws with it, but not the Qt canvas subclass, which is defined on the GUI thread.
 CHART_MODULES = (
     "matplotlib.backends.backend_qtagg",
@@ -79,11 +82,6 @@ CHART_HEIGHT = 440  # the canvas's, so that a table beside it lines up
 ROWS_PER_READ = 5000  # ids per query when listing the incidents behind a click
 IMAGE_FORMATS = (("png", "PNG image"), ("svg", "SVG drawing"), ("pdf", "PDF document"))
 
-# Lines and marks per severity, readable on the chart's background (the board's chip colours
-# are backgrounds for text and too pale for a line on white).
-_SEVERITY_LINES_LIGHT = ("#b3261e", "#e8590c", "#9a7400", "#1f5fbf", "#5f6670")
-_SEVERITY_LINES_DARK = ("#ff8a80", "#ffb77c", "#f5d67a", "#8ab4f8", "#b8bec6")
-
 
 def chart_palette(palette: QPalette, font_size: float) -> Palette:
     dark = is_dark(palette)
@@ -93,7 +91,7 @@ def chart_palette(palette: QPalette, font_size: float) -> Palette:
         muted=palette.color(QPalette.ColorRole.PlaceholderText).name(),
         grid=palette.color(QPalette.ColorRole.Mid).name(),
         accent=palette.color(QPalette.ColorRole.Highlight).name(),
-        severity=_SEVERITY_LINES_DARK if dark else _SEVERITY_LINES_LIGHT,
+        severity=SEVERITY_LINES["dark" if dark else "light"],
         font_size=font_size,
         dark=dark,
     )
@@ -102,12 +100,12 @@ def chart_palette(palette: QPalette, font_size: float) -> Palette:
 def export_palette(font_size: float) -> Palette:
     """Exported charts are meant for paper and slides: always on white."""
     return Palette(
-        text="#1f1f1f",
-        background="#ffffff",
-        muted="#5f6670",
-        grid="#d0d4da",
-        accent="#1f5fbf",
-        severity=_SEVERITY_LINES_LIGHT,
+        text=LIGHT.foreground,
+        background=LIGHT.background,
+        muted=LIGHT.muted,
+        grid=LIGHT.grid,
+        accent=LIGHT.accent,
+        severity=SEVERITY_LINES["light"],
         font_size=font_size,
         dark=False,
     )
@@ -119,10 +117,11 @@ def while_alive(owner: QWidget, handler: Callable[[Any], None]) -> Callable[[Any
 
 
 def import_chart_modules() -> None:
-    """Import matplotlib and the charts (on the read thread). The collector is held off
-    meanwhile and what the import made is frozen afterwards, as the program freezes its
-    start-up objects: a full collection over matplotlib's thousands of new objects ran for
-    over 100 ms holding the interpreter lock, and the GUI thread missed frames."""
+    """Import matplotlib and the charts (on the files thread, beside the first read). The
+    collector is held off meanwhile and what the import made is frozen afterwards, as the
+    program freezes its start-up objects: a full collection over matplotlib's thousands of
+    new objects ran for over 100 ms holding the interpreter lock, and the GUI thread missed
+    frames."""
     gc.disable()
     try:
         for name in CHART_MODULES:
@@ -474,11 +473,15 @@ class ChartsPage(QWidget):
         super().showEvent(event)
         if not self._modules_ready and not self._loading:
             self._loading = True
-            self._runner.read(
+            # matplotlib is imported on the files thread while the read thread reads the
+            # data: the import is Python, the query mostly SQLite's C code, and on two cores
+            # the two overlap (the first chart came 300 ms sooner)
+            self._runner.files(
                 import_chart_modules,
                 while_alive(self, lambda _: self._build_charts()),
                 while_alive(self, self._failed),
             )
+            self.refresh()
         elif self._stale:
             self.refresh()
 
@@ -487,13 +490,11 @@ class ChartsPage(QWidget):
         self._stale = True  # what changed meanwhile is computed when the page is shown again
 
     def _build_charts(self) -> None:
-        """The statistics start on the read thread while the panels are built here, one per
-        pass of the event loop so that no frame is missed."""
+        """The panels are built here, one per pass of the event loop so that no frame is
+        missed; each shows the statistics as soon as they (or the panel) are there."""
         self._loading = False
         self._modules_ready = True
         self.stack.setCurrentWidget(self.scroll)
-        self._stale = True
-        self.refresh()
         self._build_next_panel()
 
     def _build_next_panel(self) -> None:
@@ -526,7 +527,7 @@ class ChartsPage(QWidget):
 
     def _compute(self, *, reuse: bool) -> None:
         """With ``reuse``, only the narrowing changed: what was read for the period may do."""
-        if self._desk is None or not self._modules_ready:
+        if self._desk is None or not (self._modules_ready or self._loading):
             return
         if not self.isVisible():
             self._stale = True
@@ -562,8 +563,11 @@ class ChartsPage(QWidget):
                 f"{selection.end.isoformat()} with these filters.</b> Choose a longer period "
                 "or fewer filters."
             )
-        # The charts in view first: their pictures are wanted now, the others when scrolled to.
-        in_view = sorted(self.panels.values(), key=lambda panel: panel.visibleRegion().isEmpty())
+        # The chart most in view first: its picture is wanted now, the others when scrolled to.
+        in_view = sorted(
+            self.panels.values(),
+            key=lambda panel: -panel.visibleRegion().boundingRect().height(),
+        )
         for panel in in_view:
             panel.clear_rows()
             self._show_chart(panel)
@@ -612,14 +616,23 @@ class ChartsPage(QWidget):
 
     def _rendered(self, panel: ChartPanel, rendered: RenderedChart, generation: int) -> None:
         if generation != self._generation:
-            return  # newer data is on its way
+            self._release(rendered.figure)  # newer data is on its way
+            return
         fresh = panel.info.name in self._fresh
         if fresh:
             self._fresh.discard(panel.info.name)
             self._awaiting_paint.add(panel.info.name)
-        panel.canvas.show_rendered(rendered)
+        self._release(panel.canvas.show_rendered(rendered))
         if fresh:
             self.chart_ready.emit(panel.info.name)
+
+    def _release(self, figure: Figure | None) -> None:
+        """Take a figure no longer shown apart on the read thread (see ``figures.release``),
+        after the renders asked for so far."""
+        if figure is not None:
+            from incidentdesk.charts.figures import release
+
+            self._runner.read(lambda: release(figure), lambda _: None)
 
     def _painted(self, name: str) -> None:
         if name in self._awaiting_paint:  # the first paint of a chart's new data

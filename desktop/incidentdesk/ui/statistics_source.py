@@ -177,7 +177,7 @@ class StatisticsSource:
 
         def draw(figure: Figure) -> HitTest:
             # On screen the page shows the how-computed line itself, under the chart.
-            return _hit_test(figures.draw(figure, name, series, style, how_line=not on_screen))
+            return _hit_test(figures.draw(figure, name, series, style, standalone=not on_screen))
 
         return draw
 
@@ -205,7 +205,7 @@ class StatisticsSource:
         return SummaryTable(
             (chart.dimension.label, "Median", "p90", "Incidents", "Still waiting"),
             rows,
-            [tuple(int(i) for i in row.incident_ids) for row in chart.rows_],
+            [row.incident_ids for row in chart.rows_],
         )
 
     def write_report(self, desk: Desk, selection: ChartsSelection, path: Path) -> Path:
