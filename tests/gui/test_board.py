@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPoint,
     QPointF,
+    QRect,
     Qt,
 )
 from PySide6.QtGui import (
@@ -165,6 +166,36 @@ def below_last(view: QListView) -> QPointF:
 
 
 # 1. The column model
+
+
+def test_a_column_refuses_to_move_its_own_rows(qtbot) -> None:
+    """A card dropped within its column is a re-rank the board must save: the view first
+    asks the model to move the row itself, and only when refused reports the drop."""
+    column = BoardColumn(Status.TRIAGED, CardDelegate())
+    qtbot.addWidget(column)
+    cards = [make_card(n, status=Status.TRIAGED) for n in (1, 2, 3)]
+    fill(column.model, cards)
+    column.view.setCurrentIndex(column.model.index(2))
+    signals = Signals(column.model)
+    assert not column.model.moveRows(QModelIndex(), 2, 1, QModelIndex(), 0)
+    assert not column.model.moveRow(QModelIndex(), 2, QModelIndex(), 0)
+    assert signals.take() == []
+    assert card_ids(column.model) == [1, 2, 3]
+    assert column.view.currentIndex().row() == 2
+
+
+def test_a_column_of_one_card_paints_a_band_of_it(qtbot) -> None:
+    """A repaint of part of the only card (a menu closing over it) draws that part."""
+    column = BoardColumn(Status.POSTMORTEM, CardDelegate())
+    qtbot.addWidget(column)
+    column.resize(260, 400)
+    column.show()
+    fill(column.model, [make_card(1, status=Status.POSTMORTEM)])
+    qtbot.waitUntil(lambda: column.view.visualRect(column.model.index(0)).isValid())
+    card = column.view.visualRect(column.model.index(0))
+    band = column.view.viewport().grab(QRect(0, card.top() + 30, card.width(), 20)).toImage()
+    colours = {band.pixel(x, 10) for x in range(band.width())}
+    assert len(colours) > 1  # the border, the severity stripe and text, not the bare base
 
 
 def test_column_model_passes_the_model_tester_through_every_kind_of_update(

@@ -238,7 +238,7 @@ class BoardColumnModel(QStringListModel):
                 moved.insert(target, moved.pop(current))
                 self._change(
                     moved,
-                    lambda current=current, target=target: self.moveRows(
+                    lambda current=current, target=target: super(BoardColumnModel, self).moveRows(
                         QModelIndex(), current, 1, QModelIndex(), target
                     ),
                 )
@@ -259,6 +259,9 @@ class BoardColumnModel(QStringListModel):
         self.revision += 1
         self._next_cards = cards
         change_rows()
+        if self._next_cards is not None:
+            # Qt refused the change (it emits nothing then): show the cards by a reset.
+            self.setStringList([""] * len(cards))
 
     def _take_next_cards(self) -> None:
         if self._next_cards is not None:
@@ -269,6 +272,19 @@ class BoardColumnModel(QStringListModel):
     def removeRows(self, row: int, count: int, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         """Refused: a card leaves a column only when the board reloads it (a view would
         remove a card it dragged elsewhere before the move was saved)."""
+        return False
+
+    def moveRows(
+        self,
+        source_parent: Index,
+        source_row: int,
+        count: int,
+        destination_parent: Index,
+        destination_child: int,
+    ) -> bool:
+        """Refused, as ``removeRows``: a card dropped within its column is a re-rank for the
+        board to save (the view then reports the drop through ``dropMimeData``); the column
+        shows it once saved."""
         return False
 
     def canFetchMore(self, parent: Index) -> bool:
@@ -372,7 +388,11 @@ class CardListView(QListView):
             return  # no cards, or not laid out yet
         # Cards have one size (uniform item sizes), so each row's place follows from the first
         # two: no call into Qt per card.
-        step = self.visualRect(model.index(1, 0)).top() - first.top() if len(cards) > 1 else 1
+        step = (
+            self.visualRect(model.index(1, 0)).top() - first.top()
+            if len(cards) > 1
+            else first.height() + self.spacing()
+        )
         region = event.rect()
         top_row = max(0, (region.top() - first.top()) // step)
         bottom_row = min(len(cards) - 1, (region.bottom() - first.top()) // step)
