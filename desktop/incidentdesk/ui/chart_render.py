@@ -88,22 +88,42 @@ def render(
         bytes(pixels), width, height, width * 4, QImage.Format.Format_RGBA8888
     ).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
     image.setDevicePixelRatio(device_pixel_ratio)
-    keep_out_of_full_collections()
+    FROZEN_RENDERS.after_render()
     return RenderedChart(name, figure, image, hit_test, logical_size, device_pixel_ratio)
 
 
-def keep_out_of_full_collections() -> None:
-    """Move what is alive now, the figures shown above all, out of the collector's reach, as
-    the program does with its start-up objects. Six figures kept for their hit tests are
-    some 50,000 objects, and every full collection walked them all: 20 to 60 ms holding the
-    interpreter lock, which the GUI thread then waited for. The garbage is collected first,
-    so that it is not kept: a full collection, but over what came since the last render only
-    (2 ms), as the rest is frozen already. A shown figure is freed all the same when it is
+class FrozenRenders:
+    """Keeps what is alive after a render out of the collector's reach, with a bound on what
+    that keeps for good.
+
+    Six figures kept for their hit tests are some 50,000 objects, and every full collection
+    walked them all: 20 to 60 ms holding the interpreter lock, which the GUI thread then
+    waited for. So after each render the garbage is collected, over what came since the last
+    render only (2 ms, as the rest is frozen already), and what is alive is frozen, as the
+    program does with its start-up objects. A shown figure is freed all the same when it is
     replaced (``figures.release`` breaks its cycles, and reference counting does the rest).
+
     What escapes is what matplotlib left cyclic inside a figure that ``release`` does not
-    reach: some 30 small objects a render (5 KB), measured over 240 renders."""
-    gc.collect()
-    gc.freeze()
+    reach, some 30 small objects a render (5 KB), and anything else that became cyclic
+    garbage after it was frozen. Every ``renders_between_thaws`` renders (a charts page left
+    open redraws its six charts with each refresh) everything is thawed and collected once:
+    one full collection's pause, and what escaped stays under 1 MB."""
+
+    def __init__(self, renders_between_thaws: int = 200) -> None:
+        self.renders_between_thaws = renders_between_thaws
+        self._renders = 0
+
+    def after_render(self) -> None:
+        self._renders += 1
+        if self._renders >= self.renders_between_thaws:
+            self._renders = 0
+            gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
+
+# Renders run on the read thread, one at a time.
+FROZEN_RENDERS = FrozenRenders()
 
 
 def export_figure(drawing: Drawing, path: Path, file_format: str, **metadata: Any) -> Path:

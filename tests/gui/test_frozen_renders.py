@@ -1,0 +1,44 @@
+"""What the charts' renders keep out of the collector's reach is bounded (ui/chart_render.py)."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from incidentdesk.ui.chart_render import FrozenRenders
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.itself = self
+
+
+@pytest.fixture(autouse=True)
+def thawed_afterwards() -> Iterator[None]:
+    yield
+    gc.unfreeze()
+    gc.collect()
+
+
+def test_garbage_frozen_by_a_render_is_collected_after_enough_renders() -> None:
+    frozen = FrozenRenders(renders_between_thaws=3)
+    cycle = Cycle()
+    escaped = weakref.ref(cycle)
+    frozen.after_render()  # the cycle is alive, so frozen
+    del cycle
+    frozen.after_render()
+    assert escaped() is not None  # cyclic garbage in the frozen generation: kept, for now
+    frozen.after_render()  # the third: everything thawed and collected once
+    assert escaped() is None
+    assert gc.get_freeze_count() > 0  # and what is alive frozen again
+
+
+def test_garbage_made_since_the_last_render_is_collected_by_the_next() -> None:
+    frozen = FrozenRenders(renders_between_thaws=100)
+    frozen.after_render()
+    escaped = weakref.ref(Cycle())
+    frozen.after_render()
+    assert escaped() is None
