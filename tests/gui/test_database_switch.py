@@ -126,3 +126,21 @@ def test_unsaved_text_in_a_workspace_is_asked_about_before_switching(
     switch_to(qtbot, window, other)
     qtbot.waitUntil(lambda: not shiboken6.isValid(workspace))
     assert window.address == other
+
+
+def test_text_typed_while_another_database_opens_is_asked_about_when_it_has(
+    qtbot, window: MainWindow, dialogs: RecordingDialogs, demo_address: str, tmp_path: Path
+) -> None:
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    workspace = open_loaded_workspace(qtbot, window, first_incident_id(window))
+    asked = len(dialogs.messages)
+    window.open_database(other)  # nothing unsaved yet: no question
+    assert len(dialogs.messages) == asked
+    workspace.timeline.body.setPlainText("Typed while it opened")
+    dialogs.answers = [None]  # cancelled: the window and its text stay
+    qtbot.waitUntil(lambda: len(dialogs.messages) > asked, timeout=10_000)
+    assert dialogs.messages[-1][1] == "Open Another Database?"
+    assert window.address == demo_address
+    assert window.workspaces == [workspace]
+    assert workspace.timeline.body.toPlainText() == "Typed while it opened"
+    assert window.open_action.isEnabled()

@@ -106,6 +106,8 @@ class MainWindow(QMainWindow):
         self._closed_windows: list[QWidget] = []  # see _delete_closed_windows_when_idle
         self._desk: Desk | None = None
         self._address = ""
+        # The windows whose unsaved text the person agreed to lose by opening another database.
+        self._unsaved_text_given_up: set[str] = set()
         self._waiting_for_paint = False
         self._board_shown = False
         self.setWindowTitle(APPLICATION_NAME)
@@ -337,18 +339,9 @@ class MainWindow(QMainWindow):
         typing that only a save would keep, the person is asked first."""
         from incidentdesk.services.desk import open_desk
 
-        unsaved = self._workspaces_with_unsaved_text()
-        if unsaved and self._desk is not None:
-            choice = self._dialogs.choose(
-                self,
-                "Open Another Database?",
-                f"The windows of {self._desk.display_name} close when another database opens, "
-                f"and text typed in {', '.join(unsaved)} is not saved yet. Save it first, or "
-                "open the other database and lose that text.",
-                [OPEN_ANYWAY],
-            )
-            if choice != OPEN_ANYWAY:
-                return
+        if not self._may_lose_unsaved_text(set()):
+            return
+        self._unsaved_text_given_up = set(self._workspaces_with_unsaved_text())
         self.connection_label.setText("Opening…")
         self.open_action.setEnabled(False)
         self._runner.read(
@@ -357,8 +350,31 @@ class MainWindow(QMainWindow):
             lambda error: self._database_failed(address, error),
         )
 
+    def _may_lose_unsaved_text(self, given_up: set[str]) -> bool:
+        """Whether the windows of the current database may close: none holds unsaved text
+        besides ``given_up``, or the person says they may."""
+        unsaved = [key for key in self._workspaces_with_unsaved_text() if key not in given_up]
+        if not unsaved or self._desk is None:
+            return True
+        choice = self._dialogs.choose(
+            self,
+            "Open Another Database?",
+            f"The windows of {self._desk.display_name} close when another database opens, "
+            f"and text typed in {', '.join(unsaved)} is not saved yet. Save it first, or "
+            "open the other database and lose that text.",
+            [OPEN_ANYWAY],
+        )
+        return choice == OPEN_ANYWAY
+
     def _database_opened(self, address: str, desk: Desk) -> None:
         previous = self._desk
+        # Text may have been typed while the database was opening: asked about too.
+        if previous is not None and not self._may_lose_unsaved_text(self._unsaved_text_given_up):
+            self.open_action.setEnabled(True)
+            self.connection_label.setText("Connected")
+            self._runner.read(desk.close, lambda _: None)
+            self._runner.write(desk.close, lambda _: None)
+            return
         if previous is not None:
             self._close_windows_of(previous)
         self._desk, self._address = desk, address
