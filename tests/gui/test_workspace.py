@@ -20,6 +20,7 @@ from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.services.postmortems import PostmortemText
 from incidentdesk.storage import models as m
 from incidentdesk.storage.bulk import bulk_insert
+from incidentdesk.storage.database import DatabaseUnavailable
 from incidentdesk.ui.exports import ExportFormat
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.timeline_view import TimelineModel
@@ -229,6 +230,23 @@ def test_an_empty_entry_is_refused_with_a_message(
     workspace.timeline.add_entry()
     assert workspace.timeline.problem.text() == "Write the entry first."
     assert len(sqlite_desk.timeline.entries(incident.id)) == 1
+
+
+def test_a_timeline_that_cannot_be_read_says_so_in_the_panel(
+    qtbot, sqlite_desk: Desk, runner, dialogs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
+    workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
+
+    def unavailable(*_: object, **__: object) -> None:
+        raise DatabaseUnavailable("The database is busy; try again in a moment.")
+
+    monkeypatch.setattr(sqlite_desk.timeline, "entries", unavailable)
+    workspace.timeline.refresh()
+    qtbot.waitUntil(lambda: "could not be loaded" in workspace.timeline.problem.text())
+    assert "The database is busy; try again in a moment." in workspace.timeline.problem.text()
+    assert workspace.timeline.model.rowCount() == 1  # what it showed stays
+    assert dialogs.messages == []
 
 
 def test_the_incident_exports_to_markdown_and_pdf(

@@ -169,7 +169,10 @@ class MainWindow(QMainWindow):
         # On a later pass of the event loop: not inside the runner's delivery of results, and
         # after whatever else listens (the smoke test ends on a fault).
         runner.fault.connect(lambda error: QTimer.singleShot(0, lambda: self._report_fault(error)))
-        runner.failed.connect(self._unhandled_failure)
+        # On a later pass, as a fault's dialog: not a modal loop inside the runner's delivery.
+        runner.failed.connect(
+            lambda error: QTimer.singleShot(0, lambda: self._unhandled_failure(error))
+        )
         self._showing_fault = False
         runner.busy_changed.connect(
             lambda busy: (

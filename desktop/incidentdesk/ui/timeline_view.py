@@ -465,8 +465,14 @@ class TimelinePanel(QWidget):
     def refresh(self) -> None:
         timeline, incident_id = self._desk.timeline, self._incident_id
         self._runner.run_latest(
-            f"timeline-{incident_id}", lambda: timeline.entries(incident_id), self._entries_arrived
+            f"timeline-{incident_id}",
+            lambda: timeline.entries(incident_id),
+            self._entries_arrived,
+            self._load_failed,
         )
+
+    def _load_failed(self, error: Exception) -> None:
+        self.problem.setText(f"The timeline could not be loaded: {error_text(error)} Press F5.")
 
     def _entries_arrived(self, entries: list[TimelineEntry]) -> None:
         selected = self._selected()
