@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 from collections.abc import Callable
@@ -23,24 +22,6 @@ log = logging.getLogger(__name__)
 # the board miss frames while typing; 0.5 ms still left the board's longest block at 15 ms
 # while scrolling, 0.1 ms at 11-12 ms, with searches no slower.
 INTERPRETER_SWITCH_INTERVAL_S = 0.0001
-# How much lower the workers' scheduling priority is than the GUI thread's (a nice value).
-# With another program keeping a core busy, three threads wanted two cores, and the GUI
-# thread waited its turn behind a worker: 21.6 of the longest 23.8 ms block while typing.
-WORKER_NICENESS = 5
-
-
-def _lower_this_threads_priority() -> None:
-    """Run the calling thread at WORKER_NICENESS, where the system allows a priority per
-    thread (Linux); elsewhere, or when refused, it keeps the priority it has."""
-    set_priority = getattr(os, "setpriority", None)
-    if set_priority is None or not sys.platform.startswith("linux"):
-        return
-    try:
-        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        set_priority(os.PRIO_PROCESS, threading.get_native_id(), current + WORKER_NICENESS)
-    except OSError:
-        pass  # a sandbox that forbids it: the thread runs as it is
-
 
 ResultHandler = Callable[[Any], None]
 ErrorHandler = Callable[[Exception], None]
@@ -52,8 +33,7 @@ class TaskRunner(QObject):
 
     Handlers always run on the GUI thread, after the work is done; a handler never runs for
     work whose result was superseded (see ``run_latest``). Creating one shortens Python's
-    thread switch interval for the whole process (``INTERPRETER_SWITCH_INTERVAL_S``), and
-    its threads run at a lower priority than the GUI thread (``WORKER_NICENESS``).
+    thread switch interval for the whole process (``INTERPRETER_SWITCH_INTERVAL_S``).
 
     Failures (see ``ui/failures.py``): an expected one is logged at INFO without a traceback
     and handed to the error handler. An unexpected one is logged with its traceback, handed
@@ -71,14 +51,9 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         sys.setswitchinterval(INTERPRETER_SWITCH_INTERVAL_S)
-        self._reads, self._writes, self._files = (
-            ThreadPoolExecutor(
-                max_workers=1,
-                thread_name_prefix=f"incidentdesk-{job}",
-                initializer=_lower_this_threads_priority,
-            )
-            for job in ("read", "write", "files")
-        )
+        self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-read")
+        self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-write")
+        self._files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-files")
         self._latest: dict[str, tuple[Callable[[], Any], ResultHandler, ErrorHandler | None]] = {}
         self._latest_lock = threading.Lock()
         self._pending = 0
