@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.services.drafts import DatabaseIdentity, DraftStore
+from incidentdesk.ui.incident_form import IncidentForm
+from incidentdesk.ui.main_window import MainWindow
 
 # The offscreen platform cannot raise or grab for popups (a combo box's type-ahead list).
 OFFSCREEN_POPUP_MESSAGES = (
@@ -34,6 +36,14 @@ def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoMod
 
 def type_text(text: str) -> None:
     QTest.keyClicks(focused(), text)
+
+
+def open_ready_form(qtbot, window: MainWindow) -> IncidentForm:
+    """A new incident form from the main window, its lists loaded."""
+    form = window.open_form()
+    assert form is not None
+    qtbot.waitUntil(form.isEnabled)
+    return form
 
 
 def activate(qtbot, form: QWidget) -> None:

@@ -16,7 +16,7 @@ from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.tasks import TaskRunner
 from tests.gui.conftest import RecordingDialogs
-from tests.gui.form_helpers import type_text
+from tests.gui.form_helpers import open_ready_form, type_text
 
 TASKS_LOG = "incidentdesk.ui.tasks"
 
@@ -89,9 +89,7 @@ def test_an_unexpected_failure_while_saving_shows_one_dialog_and_keeps_the_form(
 ) -> None:
     desk = window.desk
     assert desk is not None
-    form = window.open_form()
-    assert form is not None
-    qtbot.waitUntil(form.isEnabled)
+    form = open_ready_form(qtbot, window)
     form.title.setFocus()
     type_text("Card payments declined")
     before = form.fields()

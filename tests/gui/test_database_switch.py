@@ -19,6 +19,7 @@ from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.workspace import IncidentWorkspace
 from tests.factories import make_draft
 from tests.gui.conftest import RecordingDialogs
+from tests.gui.form_helpers import open_ready_form
 
 # Opening a workspace raises its window, which the offscreen platform cannot do.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
@@ -88,9 +89,7 @@ def test_a_form_closed_by_a_switch_keeps_its_typing_as_a_draft_of_its_database(
     qtbot, window: MainWindow, dialogs: RecordingDialogs, demo_address: str, tmp_path: Path
 ) -> None:
     other = f"sqlite:///{tmp_path / 'other.db'}"
-    form = window.open_form()
-    assert form is not None
-    qtbot.waitUntil(form.isEnabled)
+    form = open_ready_form(qtbot, window)
     QTest.keyClicks(form.title, "Typed before the switch")
     switch_to(qtbot, window, other)
     qtbot.waitUntil(lambda: not shiboken6.isValid(form))

@@ -61,6 +61,7 @@ from tests.gui.form_helpers import (
     draft_titles,
     focused,
     identity_of,
+    open_ready_form,
     press,
     seed_catalog,
     type_text,
@@ -333,9 +334,7 @@ def test_severity_follows_the_suggestion_until_picked_and_priority_ranks(
 ) -> None:
     desk = window.desk
     assert desk is not None
-    form = window.open_form()
-    assert form is not None
-    qtbot.waitUntil(form.isEnabled)
+    form = open_ready_form(qtbot, window)
     activate(qtbot, form)
     matrix = desk.settings.priority_matrix()
 
@@ -407,9 +406,7 @@ def test_a_draft_survives_a_crash_and_is_restored(
     monkeypatch.setattr(incident_form, "DRAFT_INTERVAL_MS", 50)
     log = tmp_path / "gateway.log"
     log.write_text("12:01:07 upstream timed out (card-auth)\n")
-    form = window.open_form()
-    assert form is not None
-    qtbot.waitUntil(form.isEnabled)
+    form = open_ready_form(qtbot, window)
     activate(qtbot, form)
     type_text("Card authorisations time out")
     form.description.setFocus()
@@ -875,9 +872,7 @@ def test_a_report_like_an_open_incident_can_be_added_to_it(
     log = tmp_path / "customer-report.log"
     log.write_text("customer 4411: payment page spins forever\n")
 
-    form = window.open_form()
-    assert form is not None
-    qtbot.waitUntil(form.isEnabled)
+    form = open_ready_form(qtbot, window)
     activate(qtbot, form)
     type_text(target.title)
     form.source_name.setEditText("Ines Duarte")
@@ -911,9 +906,7 @@ def test_a_duplicate_can_be_opened_from_the_form(qtbot, window: MainWindow, idle
     assert desk is not None
     open_rows = desk.incidents.rows(IncidentQuery(statuses=frozenset(OPEN_STATUSES)), 0, 50)
     target = next(row for row in open_rows if len(significant_words(row.title)) >= 2)
-    form = window.open_form()
-    assert form is not None
-    qtbot.waitUntil(form.isEnabled)
+    form = open_ready_form(qtbot, window)
     form.title.setText(target.title)
     qtbot.waitUntil(lambda: form.duplicates.count() > 0)
     row = next(
@@ -990,9 +983,7 @@ def test_a_form_closed_while_work_is_in_flight_ignores_the_late_results(
 ) -> None:
     log = tmp_path / "big.log"
     log.write_bytes(b"x" * 3_000_000)
-    form = window.open_form()
-    assert form is not None
-    qtbot.waitUntil(form.isEnabled)
+    form = open_ready_form(qtbot, window)
     form.title.setText("Disk full on build agents")
     form.urgency.setCurrentIndex(form.urgency.findData(Urgency.HIGH))  # a rank look-up
     form.add_paths([log])  # a file being read

@@ -22,6 +22,7 @@ from incidentdesk.ui.main_window import STATUS_FILTERS, MainWindow
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.workspace import IncidentWorkspace
 from tests.factories import make_draft
+from tests.gui.form_helpers import open_ready_form
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
 
@@ -90,9 +91,7 @@ def test_a_new_incident_saved_in_the_form_shows_at_once_on_the_board_and_in_the_
     window.list_action.trigger()  # the list has shown its rows once: it must not go stale
     qtbot.waitUntil(lambda: window.model.rowCount() > 0)
     window.board_action.trigger()
-    form = window.open_form()
-    assert form is not None
-    qtbot.waitUntil(form.isEnabled)
+    form = open_ready_form(qtbot, window)
     form.title.setText("The printer on the third floor is on fire")
     with qtbot.waitSignal(form.saved, timeout=10_000) as saved:
         form.save()
