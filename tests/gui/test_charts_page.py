@@ -50,6 +50,7 @@ def page(
     charts = ChartsPage(runner, dialogs, source)
     qtbot.addWidget(charts)
     charts.resize(1100, 800)
+    runner.use(demo_desk)
     charts.set_desk(demo_desk)
     yield charts
     qtbot.waitUntil(idle)

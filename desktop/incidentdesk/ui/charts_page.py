@@ -20,7 +20,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import shiboken6
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
@@ -109,11 +108,6 @@ def export_palette(font_size: float) -> Palette:
         font_size=font_size,
         dark=False,
     )
-
-
-def while_alive(owner: QWidget, handler: Callable[[Any], None]) -> Callable[[Any], None]:
-    """``handler``, skipped when ``owner`` was deleted before the background work finished."""
-    return lambda value: handler(value) if shiboken6.isValid(owner) else None
 
 
 def import_chart_modules() -> None:
@@ -457,10 +451,9 @@ class ChartsPage(QWidget):
         for panel in self.panels.values():
             panel.clear_rows()
         if desk is not None:
+            source = self._source
             self._runner.read(
-                lambda: self._source.choices(desk),
-                while_alive(self, self.filter_bar.set_choices),
-                while_alive(self, self._failed),
+                self, source.choices, self.filter_bar.set_choices, self._failed, supersede="choices"
             )
         self.refresh()
 
@@ -477,9 +470,7 @@ class ChartsPage(QWidget):
             # data: the import is Python, the query mostly SQLite's C code, and on two cores
             # the two overlap (the first chart came 300 ms sooner)
             self._runner.files(
-                import_chart_modules,
-                while_alive(self, lambda _: self._build_charts()),
-                while_alive(self, self._failed),
+                self, import_chart_modules, lambda _: self._build_charts(), self._failed
             )
             self.refresh()
         elif self._stale:
@@ -533,14 +524,15 @@ class ChartsPage(QWidget):
             self._stale = True
             return
         self._stale = False
-        desk, selection, source = self._desk, self.selection(), self._source
+        selection, source = self.selection(), self._source
         previous = self._data if reuse else None
         self.updating.setVisible(True)
-        self._runner.run_latest(
-            "charts",
-            lambda: (selection, source.compute(desk, selection, previous)),
-            while_alive(self, self._data_arrived),
-            while_alive(self, self._failed),
+        self._runner.read(
+            self,
+            lambda desk: (selection, source.compute(desk, selection, previous)),
+            self._data_arrived,
+            self._failed,
+            supersede="charts",
         )
 
     def _data_arrived(self, result: tuple[ChartsSelection, Any]) -> None:
@@ -607,11 +599,12 @@ class ChartsPage(QWidget):
         palette = chart_palette(self.palette(), self._points())
         drawing = self._source.drawing(name, panel.variant_key(), data, palette, on_screen=True)
         size, ratio = panel.canvas.wanted_size()
-        self._runner.run_latest(
-            f"chart-{name}",
-            lambda: render(name, drawing, size, ratio),
-            while_alive(panel, lambda rendered: self._rendered(panel, rendered, generation)),
-            while_alive(self, self._failed),
+        self._runner.read(
+            panel,
+            lambda _desk: render(name, drawing, size, ratio),
+            lambda rendered: self._rendered(panel, rendered, generation),
+            self._failed,
+            supersede="picture",
         )
 
     def _rendered(self, panel: ChartPanel, rendered: RenderedChart, generation: int) -> None:
@@ -632,7 +625,7 @@ class ChartsPage(QWidget):
         if figure is not None:
             from incidentdesk.charts.figures import release
 
-            self._runner.read(lambda: release(figure), lambda _: None)
+            self._runner.read(self, lambda _desk: release(figure), lambda _: None, _not_released)
 
     def _painted(self, name: str) -> None:
         if name in self._awaiting_paint:  # the first paint of a chart's new data
@@ -668,24 +661,20 @@ class ChartsPage(QWidget):
     # Click-through
 
     def _list_rows(self, name: str, hit: Hit) -> None:
-        desk = self._desk
-        if desk is None:
+        if self._desk is None:
             return
         panel = self.panels[name]
         panel.show_rows_loading(hit)
         ids = list(hit.incident_ids)
 
-        def read() -> list[Any]:
+        def read(desk: Desk) -> list[Any]:
             rows: list[Any] = []
             for start in range(0, len(ids), ROWS_PER_READ):
                 rows += desk.incidents.rows_by_id(ids[start : start + ROWS_PER_READ])
             return rows
 
-        self._runner.run_latest(
-            f"rows-{name}",
-            read,
-            while_alive(panel, lambda rows: panel.show_rows(hit, rows)),
-            while_alive(self, self._failed),
+        self._runner.read(
+            panel, read, lambda rows: panel.show_rows(hit, rows), self._failed, supersede="rows"
         )
 
     # Export
@@ -718,9 +707,7 @@ class ChartsPage(QWidget):
         if suffix == "csv":
             table = self._source.csv(name, variant, data)
             self._runner.files(
-                self._refusing(lambda: write_csv(chosen, table)),
-                while_alive(self, self._exported),
-                while_alive(self, self._failed),
+                self, self._refusing(lambda: write_csv(chosen, table)), self._exported, self._failed
             )
             return
         drawing = self._source.drawing(
@@ -729,15 +716,15 @@ class ChartsPage(QWidget):
         title = f"{panel.info.title} ({selection.start.isoformat()} – {selection.end.isoformat()})"
         metadata: dict[str, str] = {"Title": title} if suffix in ("svg", "pdf") else {}
         self._runner.files(
+            self,
             self._refusing(lambda: export_figure(drawing, chosen, suffix, **metadata)),
-            while_alive(self, self._exported),
-            while_alive(self, self._failed),
+            self._exported,
+            self._failed,
         )
 
     def export_report(self, path: Path | None = None) -> None:
         """The period report (PDF) for the current filters; asks where unless ``path``."""
-        desk = self._desk
-        if desk is None:
+        if self._desk is None:
             return
         selection = self.selection()
         if path is None:
@@ -752,10 +739,13 @@ class ChartsPage(QWidget):
             return
         chosen = path
         self.status.setText("Writing the report…")
-        self._runner.files(
-            self._refusing(lambda: self._source.write_report(desk, selection, chosen)),
-            while_alive(self, self._exported),
-            while_alive(self, self._failed),
+        source = self._source
+        # On the read thread: the report reads the database, then draws and writes the PDF.
+        self._runner.read(
+            self,
+            lambda desk: self._refusing(lambda: source.write_report(desk, selection, chosen))(),
+            self._exported,
+            self._failed,
         )
 
     def _refusing(self, work: Callable[[], Path]) -> Callable[[], Path | Refused]:
@@ -798,3 +788,8 @@ class ChartsPage(QWidget):
         if not self._modules_ready:
             self.busy_label.setText(message)
             self.busy_bar.hide()
+
+
+def _not_released(error: Exception) -> None:
+    """A figure that could not be taken apart is left to the garbage collector."""
+    log.info("A replaced chart was not taken apart: %s", error)

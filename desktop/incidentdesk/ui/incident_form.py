@@ -5,12 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QDateTime, QEvent, QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
@@ -58,6 +56,7 @@ from incidentdesk.domain.enums import (
 from incidentdesk.domain.incident import Impact, Incident, IncidentDraft, IncidentRow, Links
 from incidentdesk.domain.triage import suggest_severity
 from incidentdesk.domain.validation import FieldError, ValidationFailed, validate_draft
+from incidentdesk.services.changes import Changed, ChangeKind, changed
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.drafts import DraftStore, base_to_json, restored_base
 from incidentdesk.services.errors import AttachmentRefused, EditConflict
@@ -108,7 +107,6 @@ class IncidentForm(QDialog):
         self._runner = runner
         self._dialogs = dialogs
         self._drafts = drafts
-        self._triage = desk.triage
         self._incident_id = incident_id
         # Drafts of several databases share one folder, where incident ids repeat.
         self._draft_key = draft_key or (
@@ -152,22 +150,13 @@ class IncidentForm(QDialog):
         self._load_context()
 
     def _load_context(self) -> None:
-        desk, incident_id = self._desk, self._incident_id
+        incident_id = self._incident_id
         self._runner.read(
-            lambda: load_form_context(desk, incident_id),
-            self._alive(self._context_loaded),
-            self._alive(self._context_failed),
+            self,
+            lambda desk: load_form_context(desk, incident_id),
+            self._context_loaded,
+            self._context_failed,
         )
-
-    def _alive(self, handler: Callable[..., None]) -> Callable[..., None]:
-        """``handler``, skipped if the form is gone when the background work finishes: a
-        form closed while work was in flight is deleted, and its widgets with it."""
-
-        def deliver(*values: Any) -> None:
-            if shiboken6.isValid(self):
-                handler(*values)
-
-        return deliver
 
     # Building
 
@@ -740,11 +729,12 @@ class IncidentForm(QDialog):
             self.priority.setText(f"<b>{priority.label}</b> · {edited.status.label.lower()}")
             return
         exclude = self._incident_id
-        self._runner.run_latest(
-            f"form-rank-{self._draft_key}",
-            lambda: self._triage.rank_among_open(priority, exclude),
-            self._alive(lambda rank: self._show_rank(priority.label, rank)),
-            self._alive(lambda _error: self.priority.setText(f"<b>{priority.label}</b>")),
+        self._runner.read(
+            self,
+            lambda desk: desk.triage.rank_among_open(priority, exclude),
+            lambda rank: self._show_rank(priority.label, rank),
+            lambda _error: self.priority.setText(f"<b>{priority.label}</b>"),
+            supersede="rank",
         )
 
     def _show_rank(self, label: str, rank: Rank) -> None:
@@ -807,9 +797,10 @@ class IncidentForm(QDialog):
         self._start_reading()
         folder, key = self._drafts.folder / "files", self._draft_key
         self._runner.files(
+            self,
             lambda: _keep_pasted(prepare_pasted_image(copy, name, limits), folder, key),
-            self._alive(self._pasted_image_ready),
-            self._alive(self._attachment_refused),
+            self._pasted_image_ready,
+            self._attachment_refused,
         )
 
     def _pasted_image_ready(self, result: tuple[AttachmentCandidate, str]) -> None:
@@ -823,12 +814,13 @@ class IncidentForm(QDialog):
         if self._context is None or not paths:
             return
         limits = self._context.limits
-        report = self._runner.progress_reporter(self._alive(self._reading_progress))
+        report = self._runner.progress_reporter(self, self._reading_progress)
         self._start_reading()
         self._runner.files(
+            self,
             lambda: prepare_paths(paths, limits, report),
-            self._alive(self._files_read),
-            self._alive(self._attachment_refused),
+            self._files_read,
+            self._attachment_refused,
         )
 
     def _files_read(self, batch: PreparedBatch) -> None:
@@ -882,11 +874,13 @@ class IncidentForm(QDialog):
         if not (title + description).strip():
             self.duplicates.clear()
             return
-        self._runner.run_latest(
-            f"form-duplicates-{self._draft_key}",
-            lambda: self._triage.similar_open(title, description, self._incident_id),
-            self._alive(self._show_duplicates),
-            self._alive(self._duplicates_failed),
+        incident_id = self._incident_id
+        self._runner.read(
+            self,
+            lambda desk: desk.triage.similar_open(title, description, incident_id),
+            self._show_duplicates,
+            self._duplicates_failed,
+            supersede="duplicates",
         )
 
     def _duplicates_failed(self, error: Exception) -> None:
@@ -933,11 +927,15 @@ class IncidentForm(QDialog):
         files = [candidate.file for candidate in self.attachments.candidates()]
         self._begin_saving("Adding the report…")
         self._runner.write(
-            lambda: self._triage.add_duplicate_report(
-                incident_id, draft, self._desk.actor_id, files
+            self,
+            lambda desk: changed(
+                desk.triage.add_duplicate_report(incident_id, draft, desk.actor_id, files),
+                [incident_id],
+                ChangeKind.UPDATED,
+                ChangeKind.TIMELINE,
             ),
-            self._alive(self._saved),
-            self._alive(self._save_failed),
+            self._saved,
+            self._save_failed,
         )
 
     # Saving
@@ -1056,22 +1054,34 @@ class IncidentForm(QDialog):
 
     def _store(self, draft: IncidentDraft, version: int | None) -> None:
         files = [candidate.file for candidate in self.attachments.candidates()]
-        actor, incidents, incident_id = self._desk.actor_id, self._desk.incidents, self._incident_id
+        incident_id = self._incident_id
         self._begin_saving("Saving…")
         if incident_id is None:
+
+            def create(desk: Desk) -> Changed[Incident]:
+                incident = desk.incidents.create(draft, desk.actor_id, files)
+                return changed(incident, [incident.id], ChangeKind.CREATED)
+
             self._runner.write(
-                lambda: incidents.create(draft, actor, files),
-                self._alive(self._saved),
-                self._alive(self._save_failed),
+                self,
+                create,
+                self._saved,
+                self._save_failed,
             )
         else:
             base = self._base
             assert version is not None
             assert base is not None
             self._runner.write(
-                lambda: incidents.update(incident_id, draft, version, actor, files, base=base)[0],
-                self._alive(self._saved),
-                self._alive(self._save_failed),
+                self,
+                lambda desk: changed(
+                    desk.incidents.update(
+                        incident_id, draft, version, desk.actor_id, files, base=base
+                    )[0],
+                    [incident_id],
+                ),
+                self._saved,
+                self._save_failed,
             )
 
     def _begin_saving(self, text: str) -> None:
@@ -1089,9 +1099,8 @@ class IncidentForm(QDialog):
         key = self._draft_key
         pasted = list(self._pasted_paths.values())
         self._runner.files(
-            lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
+            self, lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
         )
-        self._runner.changes.publish(self._desk, [incident.id])
         self.saved.emit(incident)
         self.accept()
 
@@ -1236,9 +1245,10 @@ class IncidentForm(QDialog):
             self._desk.identity,
         )
         self._runner.files(
+            self,
             lambda: drafts.save(key, fields, database),
             lambda _: None,
-            self._alive(self._draft_failed),
+            self._draft_failed,
         )
 
     def _draft_failed(self, error: Exception) -> None:
@@ -1277,7 +1287,7 @@ class IncidentForm(QDialog):
                 return
             key, pasted = self._draft_key, list(self._pasted_paths.values())
             self._runner.files(
-                lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
+                self, lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
             )
         self._autosave.stop()
         super().reject()

@@ -347,7 +347,8 @@ class MainWindow(QMainWindow):
         self._unsaved_text_given_up = set(self._workspaces_with_unsaved_text())
         self.connection_label.setText("Opening…")
         self.open_action.setEnabled(False)
-        self._runner.read(
+        self._runner.open_database(
+            self,
             lambda: open_desk(address),
             lambda desk: self._database_opened(address, desk),
             lambda error: self._database_failed(address, error),
@@ -375,12 +376,12 @@ class MainWindow(QMainWindow):
         if previous is not None and not self._may_lose_unsaved_text(self._unsaved_text_given_up):
             self.open_action.setEnabled(True)
             self.connection_label.setText("Connected")
-            self._runner.read(desk.close, lambda _: None)
-            self._runner.write(desk.close, lambda _: None)
+            self._runner.close_database(desk)
             return
         if previous is not None:
             self._close_windows_of(previous)
         self._desk, self._address = desk, address
+        self._runner.use(desk)
         self.open_action.setEnabled(True)
         self.database_label.setText(desk.display_name)
         self.database_label.setToolTip(desk.store.location.url)
@@ -388,19 +389,18 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APPLICATION_NAME} — {desk.display_name}")
         self._waiting_for_paint, self._board_shown = True, False
         self._watch_paints(True)
-        self.model.set_service(desk.incidents)
+        self.model.set_desk(desk)
         self.board.set_desk(desk)
         if self._charts is not None:
             self._charts.set_desk(desk)
-        self._load_filter_choices(desk)
+        self._load_filter_choices()
         self.new_action.setEnabled(True)
         self.edit_action.setEnabled(True)
         self.open_incident_action.setEnabled(True)
         self._offer_drafts()
         if previous is not None:
             # Each worker thread holds its own connection to the old database.
-            self._runner.read(previous.close, lambda _: None)
-            self._runner.write(previous.close, lambda _: None)
+            self._runner.close_database(previous)
         self.database_opened.emit(address)
 
     def _workspaces_with_unsaved_text(self) -> list[str]:
@@ -428,6 +428,7 @@ class MainWindow(QMainWindow):
             form.save_draft()
         for window in [*forms, *workspaces]:
             window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+            self._runner.retire(window)
         for form in forms:
             form.done(QDialog.DialogCode.Rejected)  # not reject(): that asks to discard
         for workspace in workspaces:
@@ -457,18 +458,32 @@ class MainWindow(QMainWindow):
                 window.deleteLater()
             self._closed_windows.clear()
 
-    def _load_filter_choices(self, desk: Desk) -> None:
-        def load() -> FilterChoices:
+    def _load_filter_choices(self) -> None:
+        def load(desk: Desk) -> FilterChoices:
             return FilterChoices(
                 desk.catalog.services(), desk.catalog.categories(), desk.catalog.people()
             )
 
         def loaded(choices: FilterChoices) -> None:
-            me = next((person for person in choices.people if person.id == desk.actor_id), None)
-            self._me = Me(desk.actor_id, me.team_id if me else None)
+            if self._desk is None:
+                return
+            actor_id = self._desk.actor_id
+            me = next((person for person in choices.people if person.id == actor_id), None)
+            self._me = Me(actor_id, me.team_id if me else None)
             self.filter_bar.set_choices(choices)
 
-        self._runner.read(load, loaded)
+        self._runner.read(self, load, loaded, self._filter_choices_failed, supersede="choices")
+
+    def _filter_choices_failed(self, error: Exception) -> None:
+        self.statusBar().showMessage(
+            f"The filters' services, categories and people could not be read: {error_text(error)}",
+            15000,
+        )
+
+    def _drafts_unreadable(self, error: Exception) -> None:
+        self.statusBar().showMessage(
+            f"Unsaved incidents could not be looked for: {error_text(error)}", 15000
+        )
 
     def _database_failed(self, address: str, error: Exception) -> None:
         self.open_action.setEnabled(True)
@@ -491,18 +506,24 @@ class MainWindow(QMainWindow):
         dialog = OpenDatabaseDialog(self._address, self)
         if dialog.exec() != OpenDatabaseDialog.DialogCode.Accepted:
             return
-        if dialog.remember_password():
-            from incidentdesk.storage.secrets import store_password
+        address_for_opening = dialog.address_for_opening()
+        if not dialog.remember_password():
+            self.open_database(address_for_opening)
+            return
+        from incidentdesk.storage.secrets import store_password
 
-            address, password = dialog.address(), dialog.password()
-            self._runner.write(
-                lambda: store_password(address, password),
-                lambda _: None,
-                lambda error: self._dialogs.warn_failure(
-                    self, "Password Not Saved", error_text(error), error
-                ),
-            )
-        self.open_database(dialog.address_for_opening())
+        def password_not_saved(error: Exception) -> None:
+            self._dialogs.warn_failure(self, "Password Not Saved", error_text(error), error)
+            self.open_database(address_for_opening)
+
+        # Stored before the database opens, which may read it back.
+        address, password = dialog.address(), dialog.password()
+        self._runner.files(
+            self,
+            lambda: store_password(address, password),
+            lambda _: self.open_database(address_for_opening),
+            password_not_saved,
+        )
 
     # Forms
 
@@ -612,7 +633,9 @@ class MainWindow(QMainWindow):
         if desk is None:
             return
         database = desk.identity
-        self._runner.files(lambda: drafts.made_on(database), self._drafts_found)
+        self._runner.files(
+            self, lambda: drafts.made_on(database), self._drafts_found, self._drafts_unreadable
+        )
 
     def _drafts_found(self, drafts: list[SavedDraft]) -> None:
         store = self._drafts
@@ -627,7 +650,14 @@ class MainWindow(QMainWindow):
             if choice == RESTORE:
                 self.open_form(draft.fields.get("incident_id"), draft)
             elif choice == DISCARD_DRAFT:
-                self._runner.files(lambda key=draft.key: store.discard(key), lambda _: None)
+                self._runner.files(
+                    self,
+                    lambda key=draft.key: store.discard(key),
+                    lambda _: None,
+                    lambda error: self.statusBar().showMessage(
+                        f"The draft could not be discarded: {error_text(error)}", 15000
+                    ),
+                )
 
     # The list
 
