@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from incidentdesk.charts.style import LIGHT, SEVERITY_LINES
 from incidentdesk.services.desk import Desk
+from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.chart_rows_model import ChartRowsModel
 from incidentdesk.ui.chart_summary_model import SummaryTableModel
 from incidentdesk.ui.charts_filter_bar import ChartsFilterBar, ChartsSelection, utc_today
@@ -77,6 +78,7 @@ CHART_MODULES = (
     "incidentdesk.charts.figures",
 )
 RESIZE_SETTLE_MS = 120
+CHANGES_SETTLE_MS = 1000
 CHART_HEIGHT = 440  # the canvas's, so that a table beside it lines up
 ROWS_PER_READ = 5000  # ids per query when listing the incidents behind a click
 IMAGE_FORMATS = (("png", "PNG image"), ("svg", "SVG drawing"), ("pdf", "PDF document"))
@@ -430,6 +432,12 @@ class ChartsPage(QWidget):
         self._awaiting_paint: set[str] = set()  # charts with new data not yet on screen
         self._refresh_timer = QTimer(self)
         self._refresh_timer.timeout.connect(self.refresh)
+        # Several saves in a row (a form, then its log entry) recompute the charts once.
+        self._changes_settled = QTimer(self)
+        self._changes_settled.setSingleShot(True)
+        self._changes_settled.setInterval(CHANGES_SETTLE_MS)
+        self._changes_settled.timeout.connect(self.refresh)
+        runner.changes.incidents_changed.connect(self._incidents_changed)
 
     # State
 
@@ -456,6 +464,10 @@ class ChartsPage(QWidget):
                 self, source.choices, self.filter_bar.set_choices, self._failed, supersede="choices"
             )
         self.refresh()
+
+    def _incidents_changed(self, change: IncidentsChanged) -> None:
+        if change.concerns(self._desk):
+            self._changes_settled.start()
 
     def set_refresh_interval(self, milliseconds: int) -> None:
         self._refresh_timer.start(milliseconds)

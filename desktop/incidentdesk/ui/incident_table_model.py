@@ -19,6 +19,7 @@ from incidentdesk.domain.enums import Severity
 from incidentdesk.domain.incident import IncidentRow
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.incidents import IncidentQuery, SortKey
+from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import severity_colours
 from incidentdesk.ui.times import local_text
@@ -127,6 +128,7 @@ class IncidentTableModel(QAbstractTableModel):
     def __init__(self, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
+        runner.changes.incidents_changed.connect(self._incidents_changed)
         self._desk: Desk | None = None
         self._query = IncidentQuery()
         self._rows: list[ListedIncident] = []
@@ -175,6 +177,11 @@ class IncidentTableModel(QAbstractTableModel):
         self.endResetModel()
         if desk is not None:
             self.set_query(self._query)
+
+    def _incidents_changed(self, change: IncidentsChanged) -> None:
+        # Hidden or not: one page, and the view keeps its selection and scroll position.
+        if change.concerns(self._desk):
+            self.refresh()
 
     def set_query(self, query: IncidentQuery) -> None:
         """Show the incidents matching ``query``; earlier queries still running are ignored."""

@@ -37,7 +37,6 @@ from incidentdesk.services.desk import Desk
 from incidentdesk.services.drafts import DraftStore, SavedDraft
 from incidentdesk.services.incidents import IncidentQuery, SortKey
 from incidentdesk.ui.board_page import BoardPage
-from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.failures import error_text, fault_details, is_expected
 from incidentdesk.ui.filter_bar import (
@@ -165,7 +164,6 @@ class MainWindow(QMainWindow):
         self.model.loaded.connect(self._list_loaded)
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
-        runner.changes.incidents_changed.connect(self._incidents_changed)
         # On a later pass of the event loop: not inside the runner's delivery of results, and
         # after whatever else listens (the smoke test ends on a fault).
         runner.fault.connect(lambda error: QTimer.singleShot(0, lambda: self._report_fault(error)))
@@ -737,12 +735,6 @@ class MainWindow(QMainWindow):
     def _refresh_charts(self) -> None:
         if self._charts is not None:
             self._charts.refresh()
-
-    def _incidents_changed(self, change: IncidentsChanged) -> None:
-        # The board and the workspaces listen for themselves. A hidden list refreshes too:
-        # one page, and it keeps its selection and scroll position (see IncidentTable).
-        if change.concerns(self._desk):
-            self.model.refresh()
 
     def _board_loaded(self) -> None:
         # The columns fill in over a few passes of the event loop: painted means all of them,
