@@ -85,7 +85,7 @@ def test_a_busy_indicator_shows_while_the_charts_load(qtbot, page: ChartsPage) -
         assert page.stack.currentWidget() is page.busy
         assert page.busy_bar.isVisible()
         assert (page.busy_bar.minimum(), page.busy_bar.maximum()) == (0, 0)  # busy, not %
-    assert page.stack.currentWidget() is page.scroll
+    assert page.stack.currentWidget() is page.scroll_area
     assert set(page.panels) == {"counts", "nothing"}
 
 

@@ -82,7 +82,7 @@ class BoardPage(QWidget):
         self._stale = False
         self.grid = BoardGrid()
         self.grid.activated.connect(self.open_requested)
-        self.grid.move_requested.connect(self.move)
+        self.grid.move_requested.connect(self.move_card)
         self.grid.drop_refused.connect(self._refuse)
         self.grid.step_requested.connect(self.next_step)
         self.grid.rank_requested.connect(self.nudge)
@@ -248,7 +248,7 @@ class BoardPage(QWidget):
 
     # Moves
 
-    def move(self, drop: CardDrop) -> None:
+    def move_card(self, drop: CardDrop) -> None:
         if self._desk is None:
             return
         card = self._card(drop.incident_id)
@@ -278,7 +278,7 @@ class BoardPage(QWidget):
         if following is None or following is Status.CANCELLED:
             self._refuse(f"{card.key} is in the last column; close it from its workspace.")
             return
-        self.move(CardDrop(incident_id, card.status, following, -1))
+        self.move_card(CardDrop(incident_id, card.status, following, -1))
 
     def nudge(self, incident_id: int, direction: int) -> None:
         """Alt+Up / Alt+Down: one place up or down among the cards of the same priority."""

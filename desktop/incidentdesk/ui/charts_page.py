@@ -414,14 +414,14 @@ class ChartsPage(QWidget):
             tiles_row.addWidget(tile)
         self.content_layout.addLayout(tiles_row)
         self.content_layout.addWidget(self.empty_label)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(self.content)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(self.content)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.busy)
-        self.stack.addWidget(self.scroll)
+        self.stack.addWidget(self.scroll_area)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
@@ -497,7 +497,7 @@ class ChartsPage(QWidget):
         missed; each shows the statistics as soon as they (or the panel) are there."""
         self._loading = False
         self._modules_ready = True
-        self.stack.setCurrentWidget(self.scroll)
+        self.stack.setCurrentWidget(self.scroll_area)
         self._build_next_panel()
 
     def _build_next_panel(self) -> None:

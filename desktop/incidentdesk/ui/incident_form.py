@@ -84,6 +84,13 @@ DISCARD = "Discard"
 log = logging.getLogger(__name__)
 
 
+def editor_of(combo: QComboBox) -> QLineEdit:
+    """The line edit of an editable combo box."""
+    line = combo.lineEdit()
+    assert line is not None, "the combo box is made editable when it is built"
+    return line
+
+
 class IncidentForm(QDialog):
     """Non-modal: several can be open. ``saved`` carries the stored incident."""
 
@@ -557,7 +564,7 @@ class IncidentForm(QDialog):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.service.setCompleter(completer)
-        self.service.lineEdit().setPlaceholderText("Type to find a service")
+        editor_of(self.service).setPlaceholderText("Type to find a service")
         self.service.setCurrentIndex(0)
         self.service.setEditText("")
 
@@ -626,8 +633,8 @@ class IncidentForm(QDialog):
             ("links.ticket", self.ticket),
         ):
             line.editingFinished.connect(lambda field=field: self._touch(field))
-        self.service.lineEdit().editingFinished.connect(lambda: self._touch("service"))
-        self.source_name.lineEdit().editingFinished.connect(lambda: self._touch("source_name"))
+        editor_of(self.service).editingFinished.connect(lambda: self._touch("service"))
+        editor_of(self.source_name).editingFinished.connect(lambda: self._touch("source_name"))
         self.reported_at.editingFinished.connect(lambda: self._touch("reported_at"))
         for text_field in self.findChildren(QLineEdit) + self.findChildren(QPlainTextEdit):
             text_field.installEventFilter(self)
@@ -677,7 +684,7 @@ class IncidentForm(QDialog):
             self.source_name.addItems(self._context.monitoring_sources)
         self.source_name.setEditText(typed)
         self.source_name.blockSignals(False)
-        self.source_name.lineEdit().setPlaceholderText(
+        editor_of(self.source_name).setPlaceholderText(
             "Which monitoring system" if monitoring else "Name of the person who reported it"
         )
         self.source_contact.setEnabled(not monitoring)

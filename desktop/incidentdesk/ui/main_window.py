@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
@@ -298,7 +299,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.views_dock.toggleViewAction())
         view_menu.addSeparator()
         find_action = QAction("&Find", self)
-        find_action.setShortcuts([QKeySequence.StandardKey.Find, QKeySequence("/")])
+        find_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Find), QKeySequence("/")])
         find_action.triggered.connect(self.focus_search)
         refresh_action = QAction("&Refresh", self)
         refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
@@ -650,7 +651,7 @@ class MainWindow(QMainWindow):
             elif choice == DISCARD_DRAFT:
                 self._runner.files(
                     self,
-                    lambda key=draft.key: store.discard(key),
+                    partial(store.discard, draft.key),
                     lambda _: None,
                     lambda error: self.statusBar().showMessage(
                         f"The draft could not be discarded: {error_text(error)}", 15000
@@ -927,7 +928,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self.show_view(1 if settings.value("main_window/view", 0, type=int) == 1 else 0)
         status_index = settings.value("main_window/status_filter", 0, type=int)
-        if 0 <= status_index < len(STATUS_FILTERS):
+        if isinstance(status_index, int) and 0 <= status_index < len(STATUS_FILTERS):
             self.status_filter.setCurrentIndex(status_index)
         header = self.table.horizontalHeader()
         descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder

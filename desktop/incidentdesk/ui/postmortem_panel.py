@@ -36,7 +36,7 @@ from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.timeline import TimelineEntry
 from incidentdesk.domain.validation import ValidationFailed
 from incidentdesk.services.catalog import Person
-from incidentdesk.services.changes import ChangeKind, changed
+from incidentdesk.services.changes import Changed, ChangeKind, changed
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import EditConflict, NotAllowed
 from incidentdesk.services.postmortems import (
@@ -655,13 +655,14 @@ class PostmortemPanel(QWidget):
         if item is None or item.status is status:
             return
         incident_id = self._incident_id
+
+        def set_status(desk: Desk) -> Changed[None]:
+            desk.postmortems.set_action_status(item.id, status, desk.actor_id, was=item.status)
+            return changed(None, [incident_id], ChangeKind.POSTMORTEM)
+
         self._runner.write(
             self,
-            lambda desk: changed(
-                desk.postmortems.set_action_status(item.id, status, desk.actor_id, was=item.status),
-                [incident_id],
-                ChangeKind.POSTMORTEM,
-            ),
+            set_status,
             lambda _: self._status_set(item, status),
             self._status_failed,
         )

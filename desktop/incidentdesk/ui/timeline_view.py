@@ -59,13 +59,14 @@ from incidentdesk.domain.enums import Audience, Channel, EntryKind
 from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.timeline import NewEntry, TimelineEntry
 from incidentdesk.services.attachments import PreparedFile, refusal_message
-from incidentdesk.services.changes import ChangeKind, changed
+from incidentdesk.services.changes import Changed, ChangeKind, changed
 from incidentdesk.services.communications import (
     TEMPLATES,
     entry_as_markdown,
     entry_as_text,
     fill_template,
 )
+from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import AttachmentRefused, ValidationFailed
 from incidentdesk.ui.attachment_files import Limits, prepare_pasted_image, prepare_paths
 from incidentdesk.ui.dialogs import DialogService
@@ -522,13 +523,14 @@ class TimelinePanel(QWidget):
         if entry is None:
             return
         incident_id = self._incident_id
+
+        def pin(desk: Desk) -> Changed[None]:
+            desk.timeline.set_pinned(entry.id, not entry.pinned)
+            return changed(None, [incident_id], ChangeKind.TIMELINE)
+
         self._runner.write(
             self,
-            lambda desk: changed(
-                desk.timeline.set_pinned(entry.id, not entry.pinned),
-                [incident_id],
-                ChangeKind.TIMELINE,
-            ),
+            pin,
             lambda _: self._written(),
             self._failed,
         )
@@ -673,14 +675,14 @@ class TimelinePanel(QWidget):
             self.problem.setText(refused)
             return
         incident_id = self._incident_id
+
+        def attach(desk: Desk) -> Changed[None]:
+            desk.attachments.attach(incident_id, files, desk.actor_id)
+            return changed(None, [incident_id], ChangeKind.UPDATED, ChangeKind.TIMELINE)
+
         self._runner.write(
             self,
-            lambda desk: changed(
-                desk.attachments.attach(incident_id, files, desk.actor_id),
-                [incident_id],
-                ChangeKind.UPDATED,
-                ChangeKind.TIMELINE,
-            ),
+            attach,
             lambda _: self._attached(len(files), refused),
             self._failed,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
@@ -176,12 +177,17 @@ class IncidentWorkspace(QWidget):
         export_menu = QMenu(self.export_button)
         for export_format in ExportFormat:
             export_menu.addAction(
-                f"Incident as {export_format.label}…",
-                lambda export_format=export_format: self.export(export_format),
+                f"Incident as {export_format.label}…", partial(self.export, export_format)
             )
         self.export_button.setMenu(export_menu)
-        for button in (self.chat_button, self.bridge_button, self.edit_button, self.export_button):
-            self.steps_row.addWidget(button)
+        buttons: list[QWidget] = [
+            self.chat_button,
+            self.bridge_button,
+            self.edit_button,
+            self.export_button,
+        ]
+        for widget in buttons:
+            self.steps_row.addWidget(widget)
 
         self.timeline = TimelinePanel(runner, dialogs, incident_id)
         self.details = QTextBrowser()
@@ -205,7 +211,8 @@ class IncidentWorkspace(QWidget):
         # Built when first shown: its editors and tables would slow every workspace's opening.
         self.postmortem: PostmortemPanel | None = None
         self._postmortem_page = QWidget()
-        QVBoxLayout(self._postmortem_page).setContentsMargins(0, 0, 0, 0)
+        self._postmortem_layout = QVBoxLayout(self._postmortem_page)
+        self._postmortem_layout.setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self._postmortem_page, "P&ostmortem")
         self.tabs.currentChanged.connect(lambda _: self._show_postmortem())
 
@@ -226,7 +233,7 @@ class IncidentWorkspace(QWidget):
     def _show_postmortem(self) -> None:
         if self.postmortem is None and self.tabs.currentWidget() is self._postmortem_page:
             self.postmortem = self._postmortem_panel()
-            self._postmortem_page.layout().addWidget(self.postmortem)
+            self._postmortem_layout.addWidget(self.postmortem)
 
     def _postmortem_panel(self) -> PostmortemPanel:
         return PostmortemPanel(self._runner, self._dialogs, self.incident_id)
@@ -457,7 +464,10 @@ class IncidentWorkspace(QWidget):
 
     def _selected_attachment(self) -> AttachmentInfo | None:
         item = self.attachments.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        info: AttachmentInfo | None = (
+            item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        )
+        return info
 
     def _preview_attachment(self) -> None:
         info = self._selected_attachment()
