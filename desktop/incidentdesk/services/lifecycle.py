@@ -3,7 +3,6 @@ milestone set, and the change written to the timeline."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from incidentdesk.domain.validation import CLOCK_SKEW_ALLOWANCE, FieldError, Val
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotAllowed
 from incidentdesk.services.incidents import IncidentService, incident_record
+from incidentdesk.services.timeline import add_entry
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store, store_operations
 
@@ -67,26 +67,6 @@ def postmortem_state(incident_id: int) -> PostmortemState:
 def is_lead(person_id: int | None) -> bool:
     person = m.User.get_or_none(m.User.id == person_id) if person_id is not None else None
     return person is not None and person.role in (Role.LEAD.value, Role.ADMIN.value)
-
-
-def add_entry(
-    incident_id: int,
-    kind: EntryKind,
-    body: str,
-    details: dict[str, Any],
-    actor_id: int | None,
-    occurred_at: datetime,
-    recorded_at: datetime,
-) -> None:
-    m.TimelineEntry.insert(
-        incident=incident_id,
-        kind=kind.value,
-        body=body,
-        details=json.dumps(details, ensure_ascii=False),
-        author=actor_id,
-        occurred_at=occurred_at,
-        recorded_at=recorded_at,
-    ).execute()
 
 
 _MILESTONE_ORDER = ("acknowledged_at", "recovered_at", "closed_at")
