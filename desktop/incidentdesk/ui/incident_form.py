@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,8 @@ from incidentdesk.domain.triage import suggest_severity
 from incidentdesk.domain.validation import FieldError, ValidationFailed, validate_draft
 from incidentdesk.services.changes import Changed, ChangeKind, changed
 from incidentdesk.services.desk import Desk
-from incidentdesk.services.drafts import DraftStore, base_to_json, restored_base
+from incidentdesk.services.draft_format import draft_fields, restore_fields
+from incidentdesk.services.drafts import DraftStore, restored_base
 from incidentdesk.services.errors import AttachmentRefused, EditConflict
 from incidentdesk.services.incidents import edited_columns, with_columns
 from incidentdesk.services.triage import Rank
@@ -1176,71 +1177,52 @@ class IncidentForm(QDialog):
 
     def fields(self) -> dict[str, Any]:
         """The form's content as JSON-compatible values, for the draft file."""
-        draft = self.to_draft()
-        return {
-            "incident_id": self._incident_id,
-            "version": self._version,
-            "base": base_to_json(self._base),
-            "title": draft.title,
-            "description": draft.description,
-            "reported_at": draft.reported_at.isoformat(),
-            "severity": draft.severity.value,
-            "urgency": draft.urgency.value,
-            "source_kind": draft.source_kind.value,
-            "source_name": draft.source_name,
-            "source_contact": draft.source_contact,
-            "reported_by_id": draft.reported_by_id,
-            "service": self.service.currentText(),
-            "category_id": draft.category_id,
-            "impact_scope": draft.impact.scope.value,
-            "financial": draft.impact.financial,
-            "security": draft.impact.security,
-            "compliance": draft.impact.compliance,
-            "assignee_id": draft.assignee_id,
-            "team_id": draft.team_id,
-            "links": [draft.links.chat, draft.links.bridge, draft.links.ticket],
-            "files": [
+        return draft_fields(
+            self.to_draft(),
+            incident_id=self._incident_id,
+            version=self._version,
+            base=self._base,
+            service_text=self.service.currentText(),
+            files=[
                 candidate.source_path or self._pasted_paths.get(candidate.file.sha256, "")
                 for candidate in self.attachments.candidates()
             ],
-        }
+        )
 
     def load_fields(self, fields: dict[str, Any]) -> None:
         """Fill the form from a draft; values that no longer fit are left as they are."""
-        self.title.setText(str(fields.get("title", "")))
-        self.description.setPlainText(str(fields.get("description", "")))
-        with contextlib.suppress(KeyError, TypeError, ValueError):
-            self.reported_at.setDateTime(to_qt(datetime.fromisoformat(fields["reported_at"])))
-        for combo, key, kind in (
-            (self.severity, "severity", Severity),
-            (self.urgency, "urgency", Urgency),
-            (self.source_kind, "source_kind", SourceKind),
-            (self.impact_scope, "impact_scope", ImpactScope),
-        ):
-            with contextlib.suppress(KeyError, ValueError):
-                combo.setCurrentIndex(max(0, combo.findData(kind(fields[key]))))
+        restored = restore_fields(fields)
+        self.title.setText(restored.title)
+        self.description.setPlainText(restored.description)
+        if restored.reported_at is not None:
+            self.reported_at.setDateTime(to_qt(restored.reported_at))
+        choices: tuple[tuple[QComboBox, Enum | None], ...] = (
+            (self.severity, restored.severity),
+            (self.urgency, restored.urgency),
+            (self.source_kind, restored.source_kind),
+            (self.impact_scope, restored.impact_scope),
+        )
+        for combo, member in choices:
+            if member is not None:
+                combo.setCurrentIndex(max(0, combo.findData(member)))
         self._severity_chosen = True  # the draft's severity is what the person had
         self._source_kind_changed()
-        self.source_name.setEditText(str(fields.get("source_name", "")))
-        self.source_contact.setText(str(fields.get("source_contact", "")))
-        for combo, key in (
-            (self.reported_by, "reported_by_id"),
-            (self.category, "category_id"),
-            (self.assignee, "assignee_id"),
-            (self.team, "team_id"),
+        self.source_name.setEditText(restored.source_name)
+        self.source_contact.setText(restored.source_contact)
+        for combo, chosen in (
+            (self.reported_by, restored.reported_by_id),
+            (self.category, restored.category_id),
+            (self.assignee, restored.assignee_id),
+            (self.team, restored.team_id),
         ):
-            self._select(combo, fields.get(key))
-        self.service.setEditText(str(fields.get("service", "")))
-        for box, key in (
-            (self.financial, "financial"),
-            (self.security, "security"),
-            (self.compliance, "compliance"),
-        ):
-            box.setChecked(bool(fields.get(key, False)))
-        links = [*list(fields.get("links", [])), "", "", ""]
-        for line, value in zip((self.chat, self.bridge, self.ticket), links, strict=False):
-            line.setText(str(value))
-        self.add_paths([Path(path) for path in fields.get("files", []) if path])
+            self._select(combo, chosen)
+        self.service.setEditText(restored.service)
+        self.financial.setChecked(restored.financial)
+        self.security.setChecked(restored.security)
+        self.compliance.setChecked(restored.compliance)
+        for line, link in zip((self.chat, self.bridge, self.ticket), restored.links, strict=True):
+            line.setText(link)
+        self.add_paths([Path(path) for path in restored.files])
 
     def save_draft(self) -> None:
         if not self._dirty or self._loading:
