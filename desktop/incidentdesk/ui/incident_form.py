@@ -9,12 +9,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QEvent, QMimeData, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
-    QGuiApplication,
     QImage,
     QKeyEvent,
     QKeySequence,
@@ -73,6 +72,14 @@ from incidentdesk.ui.attachment_list import AttachmentList
 from incidentdesk.ui.attachment_preview import AttachmentPreview
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.failures import error_text
+from incidentdesk.ui.file_intake import (
+    Offered,
+    clipboard_holds_only_an_image,
+    local_paths,
+    offered_by,
+    offered_by_clipboard,
+    offers_files,
+)
 from incidentdesk.ui.form_context import FormContext, load_form_context
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import from_qt, local_text, to_qt
@@ -661,12 +668,12 @@ class IncidentForm(QDialog):
             event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
             and event.matches(QKeySequence.StandardKey.Paste)
-            and _clipboard_has_only_an_image()
+            and clipboard_holds_only_an_image()
         ):
             # A text field would swallow Ctrl+V and paste nothing; leave it to the form's
             # shortcut, which attaches the screenshot.
             return True
-        if isinstance(event, QDropEvent) and _has_local_files(event.mimeData()):
+        if isinstance(event, QDropEvent) and local_paths(event.mimeData()):
             # Files dropped on a text field are attachments, not their addresses as text.
             if event.type() == QEvent.Type.Drop:
                 self.dropEvent(event)
@@ -761,19 +768,13 @@ class IncidentForm(QDialog):
     # Attachments
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if _has_local_files(mime) or mime.hasImage():
+        if offers_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        mime = event.mimeData()
-        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-        if paths:
-            self.add_paths(paths)
-        elif mime.hasImage():
-            self.add_image(QImage(mime.imageData()))
+        self._attach(offered_by(event.mimeData()))
         event.acceptProposedAction()
 
     def choose_files(self) -> None:
@@ -785,16 +786,17 @@ class IncidentForm(QDialog):
         self.paste_image()
 
     def paste_image(self) -> None:
-        clipboard = QGuiApplication.clipboard()
-        mime = clipboard.mimeData()
-        if mime is not None and mime.hasUrls() and any(url.isLocalFile() for url in mime.urls()):
-            self.add_paths([Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()])
+        offered = offered_by_clipboard()
+        if offered.is_empty:
+            self.status_label.setText("There is no image or file on the clipboard to paste.")
             return
-        image = clipboard.image()
-        if image.isNull():
-            self.status_label.setText("There is no image on the clipboard to paste.")
-            return
-        self.add_image(image)
+        self._attach(offered)
+
+    def _attach(self, offered: Offered) -> None:
+        if offered.paths:
+            self.add_paths(offered.paths)
+        elif offered.image is not None:
+            self.add_image(offered.image)
 
     def add_image(self, image: QImage) -> None:
         if self._context is None:
@@ -1288,15 +1290,6 @@ class IncidentForm(QDialog):
                 event.ignore()
                 return
         super().closeEvent(event)
-
-
-def _has_local_files(mime: QMimeData) -> bool:
-    return mime.hasUrls() and any(url.isLocalFile() for url in mime.urls())
-
-
-def _clipboard_has_only_an_image() -> bool:
-    mime = QGuiApplication.clipboard().mimeData()
-    return mime is not None and mime.hasImage() and not mime.hasText()
 
 
 def _keep_pasted(

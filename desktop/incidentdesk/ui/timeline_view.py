@@ -71,6 +71,7 @@ from incidentdesk.services.errors import AttachmentRefused, ValidationFailed
 from incidentdesk.ui.attachment_files import Limits, prepare_pasted_image, prepare_paths
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.failures import error_text
+from incidentdesk.ui.file_intake import offered_by, offered_by_clipboard, offers_files
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import is_dark
 from incidentdesk.ui.times import from_qt, local_text
@@ -620,25 +621,23 @@ class TimelinePanel(QWidget):
     # Files dropped or pasted into the log
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if (mime.hasUrls() and any(url.isLocalFile() for url in mime.urls())) or mime.hasImage():
+        if offers_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        mime = event.mimeData()
-        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-        image = QImage(mime.imageData()) if not paths and mime.hasImage() else None
+        offered = offered_by(event.mimeData())
         event.acceptProposedAction()
-        self.attach(paths, image)
+        if not offered.is_empty:
+            self.attach(offered.paths, offered.image)
 
     def paste_image(self) -> None:
-        image = QGuiApplication.clipboard().image()
-        if image.isNull():
-            self.problem.setText("There is no image on the clipboard.")
+        offered = offered_by_clipboard()
+        if offered.is_empty:
+            self.problem.setText("There is no image or file on the clipboard.")
             return
-        self.attach([], image)
+        self.attach(offered.paths, offered.image)
 
     def attach(self, paths: list[Path], image: QImage | None = None) -> None:
         """Read the team's limits, then the files off the GUI thread, then store the good
