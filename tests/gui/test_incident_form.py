@@ -719,9 +719,9 @@ def test_a_failed_duplicate_search_is_a_quiet_note_not_a_dialog(
     monkeypatch.setattr(desk.triage, "similar_open", connection_lost)
     monkeypatch.setattr(desk.triage, "rank_among_open", connection_lost)
     type_text("Checkout down")
-    qtbot.waitUntil(lambda: "could not be looked up" in form.duplicates_hint.text())
+    qtbot.waitUntil(lambda: "could not be looked up" in form.duplicates.hint.text())
 
-    assert "the connection is closed" in form.duplicates_hint.text()
+    assert "the connection is closed" in form.duplicates.hint.text()
     assert failures == []
     assert dialogs.messages == []
     assert form.banner.isHidden()
@@ -878,15 +878,15 @@ def test_a_report_like_an_open_incident_can_be_added_to_it(
     form.source_name.setEditText("Ines Duarte")
 
     def listed() -> list[int]:
-        items = [form.duplicates.item(row) for row in range(form.duplicates.count())]
+        items = [form.duplicates.list.item(row) for row in range(form.duplicates.list.count())]
         return [item.data(Qt.ItemDataRole.UserRole) for item in items]
 
     qtbot.waitUntil(lambda: target.id in listed())
     form.add_paths([log])
     qtbot.waitUntil(lambda: form.attachments.count() == 1)
-    form.duplicates.setCurrentRow(listed().index(target.id))
+    form.duplicates.list.setCurrentRow(listed().index(target.id))
     with qtbot.waitSignal(form.finished):
-        qtbot.mouseClick(form.link_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(form.duplicates.link_button, Qt.MouseButton.LeftButton)
 
     assert desk.incidents.count(ALL_INCIDENTS) == incidents_before
     entries = desk.timeline.entries(target.id)
@@ -908,15 +908,15 @@ def test_a_duplicate_can_be_opened_from_the_form(qtbot, window: MainWindow, idle
     target = next(row for row in open_rows if len(significant_words(row.title)) >= 2)
     form = open_ready_form(qtbot, window)
     form.title.setText(target.title)
-    qtbot.waitUntil(lambda: form.duplicates.count() > 0)
+    qtbot.waitUntil(lambda: form.duplicates.list.count() > 0)
     row = next(
         row
-        for row in range(form.duplicates.count())
-        if form.duplicates.item(row).data(Qt.ItemDataRole.UserRole) == target.id
+        for row in range(form.duplicates.list.count())
+        if form.duplicates.list.item(row).data(Qt.ItemDataRole.UserRole) == target.id
     )
-    form.duplicates.setCurrentRow(row)
+    form.duplicates.list.setCurrentRow(row)
     activate(qtbot, form)
-    form.duplicates.setFocus()
+    form.duplicates.list.setFocus()
     with qtbot.waitSignal(form.open_incident_requested) as requested:
         press(Qt.Key.Key_Return)
     assert requested.args == [target.id]

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -52,7 +51,7 @@ from incidentdesk.domain.enums import (
     SourceKind,
     Urgency,
 )
-from incidentdesk.domain.incident import Impact, Incident, IncidentDraft, IncidentRow, Links
+from incidentdesk.domain.incident import Impact, Incident, IncidentDraft, Links
 from incidentdesk.domain.triage import suggest_severity
 from incidentdesk.domain.validation import FieldError, ValidationFailed, validate_draft
 from incidentdesk.services.changes import Changed, ChangeKind, changed
@@ -71,6 +70,7 @@ from incidentdesk.ui.attachment_files import (
 from incidentdesk.ui.attachment_list import AttachmentList
 from incidentdesk.ui.attachment_preview import AttachmentPreview
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.duplicates_panel import DuplicatesPanel
 from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.file_intake import (
     Offered,
@@ -85,7 +85,6 @@ from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import from_qt, local_text, to_qt
 
 DRAFT_INTERVAL_MS = 3000
-DUPLICATE_SEARCH_DELAY_MS = 400
 NONE_CHOICE = "—"
 DISCARD = "Discard"
 
@@ -157,10 +156,6 @@ class IncidentForm(QDialog):
         self._autosave = QTimer(self)
         self._autosave.setInterval(DRAFT_INTERVAL_MS)
         self._autosave.timeout.connect(self.save_draft)
-        self._duplicate_timer = QTimer(self)
-        self._duplicate_timer.setSingleShot(True)
-        self._duplicate_timer.setInterval(DUPLICATE_SEARCH_DELAY_MS)
-        self._duplicate_timer.timeout.connect(self._look_for_duplicates)
         self._typed_before_retry: dict[str, Any] | None = None
         self._load_context()
 
@@ -208,7 +203,11 @@ class IncidentForm(QDialog):
         side = QVBoxLayout()
         side.addWidget(self._build_triage())
         side.addWidget(self._build_people_and_links())
-        side.addWidget(self._build_duplicates(), 1)
+        self.duplicates = DuplicatesPanel(self._runner, self._incident_id)
+        self.duplicates.setVisible(self._incident_id is None)
+        self.duplicates.open_requested.connect(self.open_incident_requested)
+        self.duplicates.add_requested.connect(self._add_to_duplicate)
+        side.addWidget(self.duplicates, 1)
 
         left, right = QWidget(), QWidget()
         left.setLayout(main)
@@ -481,31 +480,6 @@ class IncidentForm(QDialog):
             form.addRow(label, self._with_error(name, widget))
         return group
 
-    def _build_duplicates(self) -> QGroupBox:
-        group = QGroupBox("Open incidents that look the same")
-        layout = QVBoxLayout(group)
-        self.duplicates = QListWidget()
-        self.duplicates.setAccessibleName("Possible duplicates")
-        self.duplicates.itemActivated.connect(lambda _: self._open_duplicate())
-        self.duplicates_hint = QLabel("As you type a title, similar open incidents appear here.")
-        self.duplicates_hint.setWordWrap(True)
-        open_button = QPushButton("&Open")
-        open_button.clicked.connect(self._open_duplicate)
-        self.link_button = QPushButton("Add as &Report to This One")
-        self.link_button.setToolTip(
-            "Instead of a new incident, record this report (text and files) on the selected one"
-        )
-        self.link_button.clicked.connect(self._add_to_duplicate)
-        row = QHBoxLayout()
-        row.addWidget(open_button)
-        row.addWidget(self.link_button)
-        row.addStretch()
-        layout.addWidget(self.duplicates_hint)
-        layout.addWidget(self.duplicates, 1)
-        layout.addLayout(row)
-        group.setVisible(self._incident_id is None)
-        return group
-
     # Loading
 
     def _context_failed(self, error: Exception) -> None:
@@ -631,8 +605,8 @@ class IncidentForm(QDialog):
             combo.currentIndexChanged.connect(self._changed)
         for box in (self.financial, self.security, self.compliance):
             box.toggled.connect(self._changed)
-        self.title.textChanged.connect(self._duplicate_timer.start)
-        self.description.textChanged.connect(self._duplicate_timer.start)
+        self.title.textChanged.connect(self._text_changed)
+        self.description.textChanged.connect(self._text_changed)
         for field, line in (
             ("title", self.title),
             ("source_contact", self.source_contact),
@@ -879,57 +853,11 @@ class IncidentForm(QDialog):
 
     # Possible duplicates
 
-    def _look_for_duplicates(self) -> None:
-        title, description = self.title.text(), self.description.toPlainText()
-        if not (title + description).strip():
-            self.duplicates.clear()
-            return
-        incident_id = self._incident_id
-        self._runner.read(
-            self,
-            lambda desk: desk.triage.similar_open(title, description, incident_id),
-            self._show_duplicates,
-            self._duplicates_failed,
-            supersede="duplicates",
-        )
+    def _text_changed(self) -> None:
+        self.duplicates.look_for(self.title.text(), self.description.toPlainText())
 
-    def _duplicates_failed(self, error: Exception) -> None:
-        """A quiet note: looking for duplicates helps, and its failure must not interrupt."""
-        log.info("Looking for similar incidents failed: %s", error)
-        self.duplicates.clear()
-        self.duplicates_hint.setText(
-            f"Similar open incidents could not be looked up: {error_text(error)} "
-            "They are looked up again as you type."
-        )
-
-    def _show_duplicates(self, rows: list[IncidentRow]) -> None:
-        self.duplicates.clear()
-        for row in rows:
-            item = QListWidgetItem(
-                f"{row.key} · {row.severity.label} · {row.status.label}\n{row.title}"
-            )
-            item.setData(Qt.ItemDataRole.UserRole, row.id)
-            item.setToolTip(f"{row.key}: {row.title}\nService: {row.service_name or NONE_CHOICE}")
-            self.duplicates.addItem(item)
-        self.duplicates_hint.setText(
-            f"{len(rows)} open incident{'s' if len(rows) != 1 else ''} may be the same: "
-            "open one, or add this report to it."
-            if rows
-            else "No open incident looks the same."
-        )
-
-    def _selected_duplicate(self) -> int | None:
-        item = self.duplicates.currentItem() or self.duplicates.item(0)
-        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
-
-    def _open_duplicate(self) -> None:
-        incident_id = self._selected_duplicate()
-        if incident_id is not None:
-            self.open_incident_requested.emit(incident_id)
-
-    def _add_to_duplicate(self) -> None:
-        incident_id = self._selected_duplicate()
-        if incident_id is None or self._saving:
+    def _add_to_duplicate(self, incident_id: int) -> None:
+        if self._saving:
             return
         draft = self._draft_or_show_errors()
         if draft is None:
