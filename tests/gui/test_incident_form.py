@@ -341,22 +341,22 @@ def test_severity_follows_the_suggestion_until_picked_and_priority_ranks(
     def shows_rank(priority: Priority) -> None:
         rank = desk.triage.rank_among_open(priority)
         expected = f"<b>{priority.label}</b> · would rank {rank.text}"
-        qtbot.waitUntil(lambda: form.priority.text() == expected)
+        qtbot.waitUntil(lambda: form.triage.priority.text() == expected)
 
-    assert form.suggestion.text() == "SEV4: one person affected"
+    assert form.triage.suggestion.text() == "SEV4: one person affected"
     assert form.severity.currentData() == Severity.SEV4
     shows_rank(matrix.priority(Severity.SEV4, Urgency.MEDIUM))
 
     form.impact_scope.setFocus()
     type_text("Ma")
-    assert form.suggestion.text() == "SEV1: many customers affected"
+    assert form.triage.suggestion.text() == "SEV1: many customers affected"
     assert form.severity.currentData() == Severity.SEV1
     shows_rank(matrix.priority(Severity.SEV1, Urgency.MEDIUM))
     form.security.setFocus()
     press(Qt.Key.Key_Space)
-    assert form.suggestion.text() == "SEV1: many customers affected, security implications"
+    assert form.triage.suggestion.text() == "SEV1: many customers affected, security implications"
     assert form.severity.currentData() == Severity.SEV1
-    assert not form.use_suggestion.isEnabled()
+    assert not form.triage.use_suggestion.isEnabled()
 
     form.severity.setFocus()
     press(Qt.Key.Key_Down)  # the person picks SEV2: it stays picked at once
@@ -367,9 +367,9 @@ def test_severity_follows_the_suggestion_until_picked_and_priority_ranks(
     press(Qt.Key.Key_Space)
     form.impact_scope.setFocus()
     press(Qt.Key.Key_End)  # All customers (typing would add to the "Ma" still being searched)
-    assert form.suggestion.text() == "SEV1: all customers affected"
+    assert form.triage.suggestion.text() == "SEV1: all customers affected"
     assert form.severity.currentData() == Severity.SEV3  # the person's choice stays
-    assert form.use_suggestion.isEnabled()
+    assert form.triage.use_suggestion.isEnabled()
     form.urgency.setFocus()
     type_text("H")
     assert form.urgency.currentData() == Urgency.HIGH
@@ -377,7 +377,7 @@ def test_severity_follows_the_suggestion_until_picked_and_priority_ranks(
     rank = desk.triage.rank_among_open(matrix.priority(Severity.SEV3, Urgency.HIGH))
     assert rank.of == desk.incidents.count(IncidentQuery(statuses=frozenset(OPEN_STATUSES))) + 1
 
-    qtbot.mouseClick(form.use_suggestion, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(form.triage.use_suggestion, Qt.MouseButton.LeftButton)
     assert form.severity.currentData() == Severity.SEV1
     shows_rank(matrix.priority(Severity.SEV1, Urgency.HIGH))
     form.impact_scope.setFocus()

@@ -20,7 +20,6 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QCompleter,
     QDateTimeEdit,
@@ -46,13 +45,11 @@ from PySide6.QtWidgets import (
 
 from incidentdesk.domain.enums import (
     EscalationLevel,
-    ImpactScope,
     Severity,
     SourceKind,
     Urgency,
 )
-from incidentdesk.domain.incident import Impact, Incident, IncidentDraft, Links
-from incidentdesk.domain.triage import suggest_severity
+from incidentdesk.domain.incident import Incident, IncidentDraft, Links
 from incidentdesk.domain.validation import FieldError, ValidationFailed, validate_draft
 from incidentdesk.services.changes import Changed, ChangeKind, changed
 from incidentdesk.services.desk import Desk
@@ -60,7 +57,6 @@ from incidentdesk.services.draft_format import draft_fields, restore_fields
 from incidentdesk.services.drafts import DraftStore, restored_base
 from incidentdesk.services.errors import AttachmentRefused, EditConflict
 from incidentdesk.services.incidents import edited_columns, with_columns
-from incidentdesk.services.triage import Rank
 from incidentdesk.ui.attachment_files import (
     AttachmentCandidate,
     PreparedBatch,
@@ -83,6 +79,7 @@ from incidentdesk.ui.file_intake import (
 from incidentdesk.ui.form_context import FormContext, load_form_context
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import from_qt, local_text, to_qt
+from incidentdesk.ui.triage_box import TriageBox
 
 DRAFT_INTERVAL_MS = 3000
 NONE_CHOICE = "—"
@@ -145,7 +142,6 @@ class IncidentForm(QDialog):
         # whole seconds, the database microseconds, and an untouched time must stay as it is.
         self._stored_reported_at: tuple[QDateTime, datetime] | None = None
         # An edited incident keeps its severity; a new one follows the suggestion until picked.
-        self._severity_chosen = incident_id is not None
         self._escalation_level = EscalationLevel.L1  # changed by escalating, not in this form
         self.setWindowTitle("Edit Incident" if incident_id is not None else "New Incident")
         self.setAcceptDrops(True)
@@ -385,78 +381,21 @@ class IncidentForm(QDialog):
         return group
 
     def _build_triage(self) -> QGroupBox:
-        group = QGroupBox("Categorize and prioritize")
-        form = QFormLayout(group)
-        self.service = QComboBox()
-        self.service.setEditable(True)
-        self.service.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.service.setAccessibleName("Service affected")
-        form.addRow("Ser&vice:", self._with_error("service", self.service))
-        self.category = QComboBox()
-        self.category.setAccessibleName("Category")
-        form.addRow("Cate&gory:", self._with_error("category", self.category))
-
-        self.impact_scope = QComboBox()
-        self.impact_scope.setAccessibleName("People affected")
-        for scope in ImpactScope:
-            self.impact_scope.addItem(scope.label, scope)
-        form.addRow("People &affected:", self.impact_scope)
-        self.financial = QCheckBox("Fi&nancial")
-        self.security = QCheckBox("Securit&y")
-        self.compliance = QCheckBox("Co&mpliance")
-        flags = QHBoxLayout()
-        flags.setContentsMargins(0, 0, 0, 0)
-        for box in (self.financial, self.security, self.compliance):
-            box.setAccessibleName(f"{box.text().replace('&', '')} implications")
-            flags.addWidget(box)
-        flags.addStretch()
-        flags_box = QWidget()
-        flags_box.setLayout(flags)
-        form.addRow("Implications:", flags_box)
-
-        self.suggestion = QLabel()
-        self.suggestion.setAccessibleName("Suggested severity")
-        self.suggestion.setWordWrap(True)
-        self.use_suggestion = QPushButton("&Use")
-        self.use_suggestion.setAccessibleName("Use the suggested severity")
-        self.use_suggestion.clicked.connect(self._apply_suggestion)
-        suggestion_row = QHBoxLayout()
-        suggestion_row.setContentsMargins(0, 0, 0, 0)
-        suggestion_row.addWidget(self.suggestion, 1)
-        suggestion_row.addWidget(self.use_suggestion)
-        suggestion_box = QWidget()
-        suggestion_box.setLayout(suggestion_row)
-        form.addRow("Suggested:", suggestion_box)
-
-        self.severity = QComboBox()
-        self.severity.setAccessibleName("Severity")
-        for severity in Severity:
-            self.severity.addItem(
-                f"{severity.label} — {severity.description.split(':')[0]}", severity
-            )
-            self.severity.setItemData(
-                self.severity.count() - 1, severity.description, Qt.ItemDataRole.ToolTipRole
-            )
-        form.addRow("Se&verity:", self.severity)
-        self.urgency = QComboBox()
-        self.urgency.setAccessibleName("Urgency")
-        for urgency in Urgency:
-            self.urgency.addItem(urgency.label, urgency)
-        form.addRow("&Urgency:", self.urgency)
-        self.priority = QLabel()
-        self.priority.setAccessibleName("Priority")
-        self.priority.setTextFormat(Qt.TextFormat.RichText)
-        form.addRow("Priority:", self.priority)
-        self.urgency.setCurrentIndex(self.urgency.findData(Urgency.MEDIUM))
-        self.severity.activated.connect(self._severity_picked)
-        self.impact_scope.currentIndexChanged.connect(self._triage_changed)
-        # Not _triage_changed: it would put a severity the person picks back to the suggestion
-        # before ``activated``, which comes after this signal, marks it as picked.
-        for widget in (self.severity, self.urgency):
-            widget.currentIndexChanged.connect(self._priority_changed)
-        for box in (self.financial, self.security, self.compliance):
-            box.toggled.connect(self._triage_changed)
-        return group
+        self.triage = TriageBox(self._runner, self._incident_id, self._with_error)
+        box = self.triage
+        self.service, self.category, self.severity, self.urgency = (
+            box.service,
+            box.category,
+            box.severity,
+            box.urgency,
+        )
+        self.impact_scope, self.financial, self.security, self.compliance = (
+            box.impact_scope,
+            box.financial,
+            box.security,
+            box.compliance,
+        )
+        return box
 
     def _build_people_and_links(self) -> QGroupBox:
         group = QGroupBox("Who and where")
@@ -522,7 +461,10 @@ class IncidentForm(QDialog):
         self.save_button.setEnabled(True)
         self.status_label.clear()
         self._source_kind_changed()
-        self._triage_changed()
+        self.triage.set_matrix(
+            context.matrix, context.incident.status if context.incident is not None else None
+        )
+        self.triage.impact_changed()
         self._connect_changes()
         self._loading = False
         self._dirty = self._restored_draft is not None or self._typed_before_retry is not None
@@ -674,65 +616,6 @@ class IncidentForm(QDialog):
     def _source_kind(self) -> SourceKind:
         # Qt hands a StrEnum back as a plain str.
         return SourceKind(self.source_kind.currentData())
-
-    def _follow_suggestion(self, severity: Severity) -> None:
-        """Until the person picks a severity, it follows the one the impact suggests."""
-        self.severity.blockSignals(True)
-        self.severity.setCurrentIndex(self.severity.findData(severity))
-        self.severity.blockSignals(False)
-
-    def _severity_picked(self) -> None:
-        if not self._loading:
-            self._severity_chosen = True
-
-    def _impact(self) -> Impact:
-        return Impact(
-            ImpactScope(self.impact_scope.currentData()),
-            self.financial.isChecked(),
-            self.security.isChecked(),
-            self.compliance.isChecked(),
-        )
-
-    def _triage_changed(self) -> None:
-        """The impact answers changed: suggest a severity, followed until one is picked."""
-        suggestion = suggest_severity(self._impact())
-        self.suggestion.setText(suggestion.text)
-        if not self._severity_chosen and self.severity.currentData() != suggestion.severity:
-            self._follow_suggestion(suggestion.severity)
-        self._priority_changed()
-
-    def _priority_changed(self) -> None:
-        suggestion = suggest_severity(self._impact())
-        self.use_suggestion.setEnabled(self.severity.currentData() != suggestion.severity)
-        if self._context is None:
-            return
-        severity, urgency = (
-            Severity(self.severity.currentData()),
-            Urgency(self.urgency.currentData()),
-        )
-        priority = self._context.matrix.priority(severity, urgency)
-        self.priority.setText(f"<b>{priority.label}</b>")
-        edited = self._context.incident
-        if edited is not None and not edited.status.is_open:
-            # A closed or cancelled incident has no place among the open ones.
-            self.priority.setText(f"<b>{priority.label}</b> · {edited.status.label.lower()}")
-            return
-        exclude = self._incident_id
-        self._runner.read(
-            self,
-            lambda desk: desk.triage.rank_among_open(priority, exclude),
-            lambda rank: self._show_rank(priority.label, rank),
-            lambda _error: self.priority.setText(f"<b>{priority.label}</b>"),
-            supersede="rank",
-        )
-
-    def _show_rank(self, label: str, rank: Rank) -> None:
-        verb = "ranks" if self._incident_id is not None else "would rank"
-        self.priority.setText(f"<b>{label}</b> · {verb} {rank.text}")
-
-    def _apply_suggestion(self) -> None:
-        self._severity_chosen = False
-        self._triage_changed()
 
     def _render_preview(self, index: int) -> None:
         if self.description_tabs.widget(index) is self.preview:
@@ -891,7 +774,7 @@ class IncidentForm(QDialog):
             reported_by_id=self.reported_by.currentData(),
             service_id=self._service_id(),
             category_id=self.category.currentData(),
-            impact=self._impact(),
+            impact=self.triage.impact(),
             assignee_id=self.assignee.currentData(),
             team_id=self.team.currentData(),
             escalation_level=self._escalation_level,
@@ -1091,7 +974,7 @@ class IncidentForm(QDialog):
         }
         self._show_draft(with_columns(current.draft, mine))
         self._version, self._base, self._conflict = current.version, current.draft, None
-        self._triage_changed()
+        self.triage.impact_changed()
         self.banner.hide()
         self.overwrite_button.hide()
         self.take_theirs_button.hide()
@@ -1135,7 +1018,7 @@ class IncidentForm(QDialog):
         for combo, member in choices:
             if member is not None:
                 combo.setCurrentIndex(max(0, combo.findData(member)))
-        self._severity_chosen = True  # the draft's severity is what the person had
+        self.triage.severity_chosen = True  # the draft's severity is what the person had
         self._source_kind_changed()
         self.source_name.setEditText(restored.source_name)
         self.source_contact.setText(restored.source_contact)
