@@ -198,6 +198,32 @@ class ChartPanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName(f"chart-{info.name}")
         self.setAccessibleName(info.title)
+        self._build_heading(info)
+        self._build_summary()
+        canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        canvas.customContextMenuRequested.connect(self._context_menu)
+        canvas.setAccessibleName(info.title)
+        canvas.clicked.connect(lambda hit: self.rows_requested.emit(self.info.name, hit))
+        self.how = QLabel()
+        self.how.setWordWrap(True)
+        self.how.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.how.setAccessibleName(f"How {info.title.lower()} is computed")
+        self._build_rows(info)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.variant)
+        heading.addWidget(self.export_button)
+        self.body = QHBoxLayout()
+        self.body.addWidget(canvas, 3)
+        self.body.addWidget(self.summary_table, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(heading)
+        layout.addLayout(self.body)
+        layout.addWidget(self.how)
+        layout.addWidget(self.rows_box)
+        self.variant.setVisible(bool(info.variants))  # once in the layout, or it is a window
+
+    def _build_heading(self, info: ChartInfo) -> None:
         self.title = QLabel(info.title)
         title_font = QFont(self.font())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
@@ -225,10 +251,12 @@ class ChartPanel(QFrame):
         self.variant.currentIndexChanged.connect(
             lambda _: self.variant_changed.emit(self.info.name)
         )
+
+    def _build_summary(self) -> None:
         self.summary_model = SummaryTableModel(self)
         self.summary_table = QTableView()
         self.summary_table.setModel(self.summary_model)
-        self.summary_table.setAccessibleName(f"Table of {info.title.lower()}")
+        self.summary_table.setAccessibleName(f"Table of {self.info.title.lower()}")
         self.summary_table.setSortingEnabled(True)
         self.summary_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.summary_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -239,14 +267,8 @@ class ChartPanel(QFrame):
         self.summary_table.hide()
         self.summary_table.activated.connect(self._summary_row_chosen)
         self.summary_table.clicked.connect(self._summary_row_chosen)
-        canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        canvas.customContextMenuRequested.connect(self._context_menu)
-        canvas.setAccessibleName(info.title)
-        canvas.clicked.connect(lambda hit: self.rows_requested.emit(self.info.name, hit))
-        self.how = QLabel()
-        self.how.setWordWrap(True)
-        self.how.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.how.setAccessibleName(f"How {info.title.lower()} is computed")
+
+    def _build_rows(self, info: ChartInfo) -> None:
         self.rows_title = QLabel()
         self.rows_title.setWordWrap(True)
         self.rows_model = ChartRowsModel(self)
@@ -276,20 +298,6 @@ class ChartPanel(QFrame):
         rows_layout.addLayout(rows_heading)
         rows_layout.addWidget(self.rows_table)
         self.rows_box.hide()
-
-        heading = QHBoxLayout()
-        heading.addWidget(self.title, 1)
-        heading.addWidget(self.variant)
-        heading.addWidget(self.export_button)
-        self.body = QHBoxLayout()
-        self.body.addWidget(canvas, 3)
-        self.body.addWidget(self.summary_table, 2)
-        layout = QVBoxLayout(self)
-        layout.addLayout(heading)
-        layout.addLayout(self.body)
-        layout.addWidget(self.how)
-        layout.addWidget(self.rows_box)
-        self.variant.setVisible(bool(info.variants))  # once in the layout, or it is a window
 
     def variant_key(self) -> str:
         return str(self.variant.currentData() or "")
@@ -388,20 +396,7 @@ class ChartsPage(QWidget):
         top.addWidget(self.status, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.updating, 0, Qt.AlignmentFlag.AlignTop)
 
-        self.busy = QWidget()
-        busy_layout = QVBoxLayout(self.busy)
-        busy_layout.addStretch(1)
-        self.busy_label = QLabel("Loading the charts…")
-        self.busy_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)  # no known end: an animated busy indicator
-        self.busy_bar.setMaximumWidth(320)
-        self.busy_bar.setTextVisible(False)
-        self.busy_bar.setAccessibleName("Loading the charts")
-        busy_layout.addWidget(self.busy_label)
-        busy_layout.addWidget(self.busy_bar, 0, Qt.AlignmentFlag.AlignHCenter)
-        busy_layout.addStretch(2)
-
+        self._build_busy_page()
         self.tiles = [TileView() for _ in range(3)]
         self.empty_label = QLabel()
         self.empty_label.setWordWrap(True)
@@ -438,6 +433,22 @@ class ChartsPage(QWidget):
         self._changes_settled.setInterval(CHANGES_SETTLE_MS)
         self._changes_settled.timeout.connect(self.refresh)
         runner.changes.incidents_changed.connect(self._incidents_changed)
+
+    def _build_busy_page(self) -> None:
+        """What shows while matplotlib and the charts are imported."""
+        self.busy = QWidget()
+        busy_layout = QVBoxLayout(self.busy)
+        busy_layout.addStretch(1)
+        self.busy_label = QLabel("Loading the charts…")
+        self.busy_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)  # no known end: an animated busy indicator
+        self.busy_bar.setMaximumWidth(320)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setAccessibleName("Loading the charts")
+        busy_layout.addWidget(self.busy_label)
+        busy_layout.addWidget(self.busy_bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        busy_layout.addStretch(2)
 
     # State
 

@@ -167,31 +167,7 @@ class IncidentForm(QDialog):
     # Building
 
     def _build(self) -> None:
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setAccessibleName("Problem")
-        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
-        self.banner.setStyleSheet(
-            "padding: 6px; border-radius: 4px; background: palette(alternate-base);"
-        )
-        self.banner.hide()
-        self.overwrite_button = QPushButton("Save &My Changes Over Theirs")
-        self.overwrite_button.setToolTip(
-            "Saves only the fields you changed; their changes to other fields stay"
-        )
-        self.overwrite_button.clicked.connect(self._overwrite)
-        self.overwrite_button.hide()
-        self.take_theirs_button = QPushButton("&Take Their Changes, Keep My Other Edits")
-        self.take_theirs_button.setToolTip(
-            "Puts their values into the fields they changed; your edits to other fields stay"
-        )
-        self.take_theirs_button.clicked.connect(self._take_their_changes)
-        self.take_theirs_button.hide()
-        self.retry_button = QPushButton("&Retry Loading")
-        self.retry_button.setToolTip("Loads the form's lists again, keeping what you typed")
-        self.retry_button.clicked.connect(self._retry_loading)
-        self.retry_button.hide()
-
+        self._build_banner()
         self.errors: dict[str, QLabel] = {}
         main = QVBoxLayout()
         main.addWidget(self._build_report())
@@ -249,6 +225,33 @@ class IncidentForm(QDialog):
             QShortcut(QKeySequence(sequence), self, self.save)
         QShortcut(QKeySequence.StandardKey.Paste, self, self.paste)
 
+    def _build_banner(self) -> None:
+        """Above the fields: what went wrong, and what can be done about a conflict."""
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Problem")
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.banner.setStyleSheet(
+            "padding: 6px; border-radius: 4px; background: palette(alternate-base);"
+        )
+        self.banner.hide()
+        self.overwrite_button = QPushButton("Save &My Changes Over Theirs")
+        self.overwrite_button.setToolTip(
+            "Saves only the fields you changed; their changes to other fields stay"
+        )
+        self.overwrite_button.clicked.connect(self._overwrite)
+        self.overwrite_button.hide()
+        self.take_theirs_button = QPushButton("&Take Their Changes, Keep My Other Edits")
+        self.take_theirs_button.setToolTip(
+            "Puts their values into the fields they changed; your edits to other fields stay"
+        )
+        self.take_theirs_button.clicked.connect(self._take_their_changes)
+        self.take_theirs_button.hide()
+        self.retry_button = QPushButton("&Retry Loading")
+        self.retry_button.setToolTip("Loads the form's lists again, keeping what you typed")
+        self.retry_button.clicked.connect(self._retry_loading)
+        self.retry_button.hide()
+
     def _error_label(self, field: str) -> QLabel:
         label = QLabel()
         label.setWordWrap(True)
@@ -297,6 +300,35 @@ class IncidentForm(QDialog):
         description_label.setBuddy(self.description)
         form.addRow(description_label, self._with_error("description", self.description_tabs))
 
+        self._add_source_row(form)
+
+        self.reported_at = QDateTimeEdit()
+        self.reported_at.setAccessibleName("First reported at")
+        self.reported_at.setCalendarPopup(True)
+        self.reported_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        now_button = QPushButton("&Now")
+        now_button.setAccessibleName("Set first reported to now")
+        now_button.clicked.connect(
+            lambda: self.reported_at.setDateTime(QDateTime.currentDateTime())
+        )
+        when_row = QHBoxLayout()
+        when_row.setContentsMargins(0, 0, 0, 0)
+        when_row.addWidget(self.reported_at)
+        when_row.addWidget(now_button)
+        when_row.addStretch()
+        when_box = QWidget()
+        when_box.setLayout(when_row)
+        when_label = QLabel("First re&ported:")
+        when_label.setBuddy(self.reported_at)
+        form.addRow(when_label, self._with_error("reported_at", when_box))
+
+        self.reported_by = QComboBox()
+        self.reported_by.setAccessibleName("Reported by")
+        form.addRow("Reported &by:", self._with_error("reported_by", self.reported_by))
+        return group
+
+    def _add_source_row(self, form: QFormLayout) -> None:
+        """Where the report came from: a monitoring system or a person, and a contact."""
         self.source_kind = QComboBox()
         self.source_kind.setAccessibleName("Source")
         for kind in SourceKind:
@@ -326,31 +358,6 @@ class IncidentForm(QDialog):
         errors_layout.addWidget(self._error_label("source_contact"))
         form.addRow(source_label, source_errors)
         self.source_kind.currentIndexChanged.connect(self._source_kind_changed)
-
-        self.reported_at = QDateTimeEdit()
-        self.reported_at.setAccessibleName("First reported at")
-        self.reported_at.setCalendarPopup(True)
-        self.reported_at.setDisplayFormat("yyyy-MM-dd HH:mm")
-        now_button = QPushButton("&Now")
-        now_button.setAccessibleName("Set first reported to now")
-        now_button.clicked.connect(
-            lambda: self.reported_at.setDateTime(QDateTime.currentDateTime())
-        )
-        when_row = QHBoxLayout()
-        when_row.setContentsMargins(0, 0, 0, 0)
-        when_row.addWidget(self.reported_at)
-        when_row.addWidget(now_button)
-        when_row.addStretch()
-        when_box = QWidget()
-        when_box.setLayout(when_row)
-        when_label = QLabel("First re&ported:")
-        when_label.setBuddy(self.reported_at)
-        form.addRow(when_label, self._with_error("reported_at", when_box))
-
-        self.reported_by = QComboBox()
-        self.reported_by.setAccessibleName("Reported by")
-        form.addRow("Reported &by:", self._with_error("reported_by", self.reported_by))
-        return group
 
     def _build_attachments(self) -> QGroupBox:
         group = QGroupBox("Screenshots and logs")

@@ -129,6 +129,26 @@ class IncidentWorkspace(QWidget):
         self.resize(1100, 800)
         self.setWindowTitle("Incident")
 
+        facts_row = self._build_header()
+        self._build_steps()
+        self._build_tabs(runner, dialogs, incident_id)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(facts_row)
+        layout.addLayout(self.steps_row)
+        layout.addWidget(self.tabs, 1)
+        QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
+        QShortcut(QKeySequence.StandardKey.Close, self, self.close)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(CLOCK_REFRESH_MS)
+        self._clock_timer.timeout.connect(self._show_clocks)
+        self._clock_timer.start()
+        runner.changes.incidents_changed.connect(self._incidents_changed)
+        self._load()  # the timeline started reading its entries as it was built
+
+    def _build_header(self) -> QHBoxLayout:
+        """The key and title, the severity, the facts and the SLA clocks."""
         self.heading = QLabel()
         self.heading.setAccessibleName("Incident")
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
@@ -150,7 +170,10 @@ class IncidentWorkspace(QWidget):
         facts_row.addWidget(self.facts, 1)
         for label in self.clock_labels:
             facts_row.addWidget(label)
+        return facts_row
 
+    def _build_steps(self) -> None:
+        """The lifecycle steps and the incident's links, edit and export."""
         self.steps_row = QHBoxLayout()
         self.step_buttons: dict[Step, QPushButton] = {}
         for step in Step:
@@ -189,6 +212,7 @@ class IncidentWorkspace(QWidget):
         for widget in buttons:
             self.steps_row.addWidget(widget)
 
+    def _build_tabs(self, runner: TaskRunner, dialogs: DialogService, incident_id: int) -> None:
         self.timeline = TimelinePanel(runner, dialogs, incident_id)
         self.details = QTextBrowser()
         self.details.setAccessibleName("Incident details")
@@ -215,20 +239,6 @@ class IncidentWorkspace(QWidget):
         self._postmortem_layout.setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self._postmortem_page, "P&ostmortem")
         self.tabs.currentChanged.connect(lambda _: self._show_postmortem())
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
-        layout.addLayout(facts_row)
-        layout.addLayout(self.steps_row)
-        layout.addWidget(self.tabs, 1)
-        QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
-        QShortcut(QKeySequence.StandardKey.Close, self, self.close)
-        self._clock_timer = QTimer(self)
-        self._clock_timer.setInterval(CLOCK_REFRESH_MS)
-        self._clock_timer.timeout.connect(self._show_clocks)
-        self._clock_timer.start()
-        runner.changes.incidents_changed.connect(self._incidents_changed)
-        self._load()  # the timeline started reading its entries as it was built
 
     def _show_postmortem(self) -> None:
         if self.postmortem is None and self.tabs.currentWidget() is self._postmortem_page:
