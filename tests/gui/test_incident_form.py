@@ -53,6 +53,7 @@ from incidentdesk.storage.search import significant_words
 from incidentdesk.ui import incident_form
 from incidentdesk.ui.incident_form import IncidentForm
 from incidentdesk.ui.main_window import MainWindow
+from incidentdesk.ui.merge_dialog import MINE, THEIRS
 from tests.factories import make_draft, minutes_ago
 from tests.gui.conftest import FormMaker, RecordingDialogs
 from tests.gui.form_helpers import (
@@ -1066,3 +1067,63 @@ def test_any_text_in_the_form_is_saved_exactly_or_refused_with_a_field_error(
         assert desk.incidents.count(ALL_INCIDENTS) == before
     form.deleteLater()
     qtbot.waitUntil(lambda: not shiboken6.isValid(form))
+
+
+@pytest.mark.parametrize(("side", "severity"), [(MINE, Severity.SEV4), (THEIRS, Severity.SEV2)])
+def test_a_clash_is_merged_field_by_field_and_both_sides_work_is_kept(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker, side: int, severity: Severity
+) -> None:
+    desk = sqlite_desk
+    incident = desk.incidents.create(
+        make_draft(title="Search is slow", severity=Severity.SEV3), desk.actor_id
+    )
+    form = make_form(desk, incident.id)
+    form.title.selectAll()
+    type_text("Search is slow in the EU")
+    form.severity.setCurrentIndex(form.severity.findData(Severity.SEV4))
+    desk.incidents.update(
+        incident.id,
+        replace(incident.draft, severity=Severity.SEV2, description="Frankfurt too"),
+        incident.version,
+        None,
+        base=incident.draft,
+    )
+    form.save()
+    qtbot.waitUntil(lambda: getattr(form, "merge_dialog", None) is not None)
+    dialog = form.merge_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert not dialog.save_button.isEnabled()  # each clash needs a choice
+    dialog.pick("severity", side)
+    assert dialog.save_button.isEnabled()
+
+    with qtbot.waitSignal(form.saved) as saved:
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    stored = saved.args[0]
+    assert stored.title == "Search is slow in the EU"  # mine alone: kept
+    assert stored.draft.description == "Frankfurt too"  # theirs alone: kept
+    assert stored.draft.severity is severity  # both: as chosen
+    assert desk.incidents.get(incident.id).draft.severity is severity
+
+
+def test_cancelling_the_merge_keeps_the_form_and_its_choices(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker
+) -> None:
+    desk = sqlite_desk
+    incident = desk.incidents.create(make_draft(severity=Severity.SEV3), desk.actor_id)
+    form = make_form(desk, incident.id)
+    form.severity.setCurrentIndex(form.severity.findData(Severity.SEV4))
+    desk.incidents.update(
+        incident.id,
+        replace(incident.draft, severity=Severity.SEV1),
+        incident.version,
+        None,
+        base=incident.draft,
+    )
+    form.save()
+    qtbot.waitUntil(lambda: getattr(form, "merge_dialog", None) is not None)
+    form.merge_dialog.reject()
+    assert form.isVisible()
+    assert form.severity.currentData() is Severity.SEV4  # nothing typed is lost
+    assert not form.merge_button.isHidden()
+    assert not form.overwrite_button.isHidden()
+    assert desk.incidents.get(incident.id).draft.severity is Severity.SEV1

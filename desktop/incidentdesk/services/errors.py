@@ -31,12 +31,19 @@ class NotFound(ServiceError, LookupError):
 
 class EditConflict(ServiceError, RuntimeError):
     """Someone else saved the incident since it was opened; ``current`` is what they saved
-    and ``their_changes`` the fields they changed since the copy the edit started from (empty
-    where the caller did not say which copy that was)."""
+    and ``their_changes`` the fields they changed since the copy the edit started from, and
+    ``my_changes`` those the refused edit changed (both empty where the caller did not say
+    which copy that was)."""
 
-    def __init__(self, current: Incident, their_changes: Sequence[FieldChange] = ()) -> None:
+    def __init__(
+        self,
+        current: Incident,
+        their_changes: Sequence[FieldChange] = (),
+        my_changes: Sequence[FieldChange] = (),
+    ) -> None:
         self.current = current
         self.their_changes = tuple(their_changes)
+        self.my_changes = tuple(my_changes)
         super().__init__(
             f"{current.key} was changed by someone else while you were editing it "
             f"(now at version {current.version}); review their changes and save again."

@@ -276,7 +276,7 @@ class IncidentService:
         with self._store.write():
             record = incident_record(incident_id)
             if record.version != expected_version:
-                raise self._conflict(incident_id, base)
+                raise self._conflict(incident_id, base, draft)
             stored = _draft_from_record(record)
             merged = with_columns(stored, edited)
             require_valid(merged, now)
@@ -295,7 +295,7 @@ class IncidentService:
                     .execute()
                 )
                 if updated != 1:
-                    raise self._conflict(incident_id, base)
+                    raise self._conflict(incident_id, base, draft)
                 for change in changes:
                     add_entry(
                         incident_id,
@@ -309,12 +309,17 @@ class IncidentService:
                 attach_files(incident_id, files, actor_id, now)
         return self.get(incident_id), changes
 
-    def _conflict(self, incident_id: int, base: IncidentDraft) -> EditConflict:
-        """What was saved since ``base``: each field, and who changed it last and when."""
+    def _conflict(self, incident_id: int, base: IncidentDraft, mine: IncidentDraft) -> EditConflict:
+        """What was saved since ``base``: each field, and who changed it last and when; and
+        what this edit changed, in the same words, for a field-by-field merge."""
         current = self.get(incident_id)
         base_values = draft_columns(base)
-        changes = self._describe_changes(base_values, draft_columns(current.draft))
-        return EditConflict(current, [self._attributed(incident_id, c) for c in changes])
+        theirs = self._describe_changes(base_values, draft_columns(current.draft))
+        return EditConflict(
+            current,
+            [self._attributed(incident_id, change) for change in theirs],
+            self._describe_changes(base_values, draft_columns(mine)),
+        )
 
     @staticmethod
     def _attributed(incident_id: int, change: FieldChange) -> FieldChange:

@@ -57,6 +57,7 @@ from incidentdesk.services.draft_format import draft_fields, restore_fields
 from incidentdesk.services.drafts import DraftStore, restored_base
 from incidentdesk.services.errors import AttachmentRefused, EditConflict
 from incidentdesk.services.incidents import edited_columns, with_columns
+from incidentdesk.services.merge import Clash, clashes, merged_draft
 from incidentdesk.ui.attachment_files import (
     AttachmentCandidate,
     PreparedBatch,
@@ -77,6 +78,7 @@ from incidentdesk.ui.file_intake import (
     offers_files,
 )
 from incidentdesk.ui.form_context import FormContext, load_form_context
+from incidentdesk.ui.merge_dialog import MergeDialog
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import from_qt, local_text, to_qt
 from incidentdesk.ui.triage_box import TriageBox
@@ -138,6 +140,7 @@ class IncidentForm(QDialog):
         self._pasted_paths: dict[str, str] = {}  # sha256 → file in the drafts folder
         self._restored_draft = restored_draft
         self._conflict: Incident | None = None
+        self._clashes: list[Clash] = []
         # An edited incident's stored time and the field's value showing it: the field holds
         # whole seconds, the database microseconds, and an untouched time must stay as it is.
         self._stored_reported_at: tuple[QDateTime, datetime] | None = None
@@ -215,6 +218,7 @@ class IncidentForm(QDialog):
         layout.addWidget(self.banner)
         conflict_buttons = QHBoxLayout()
         conflict_buttons.addWidget(self.retry_button)
+        conflict_buttons.addWidget(self.merge_button)
         conflict_buttons.addWidget(self.take_theirs_button)
         conflict_buttons.addWidget(self.overwrite_button)
         conflict_buttons.addStretch()
@@ -247,6 +251,10 @@ class IncidentForm(QDialog):
         )
         self.take_theirs_button.clicked.connect(self._take_their_changes)
         self.take_theirs_button.hide()
+        self.merge_button = QPushButton("Mer&ge Field by Field…")
+        self.merge_button.setToolTip("Choose, for each field you both changed, whose value stays")
+        self.merge_button.clicked.connect(self._merge)
+        self.merge_button.hide()
         self.retry_button = QPushButton("&Retry Loading")
         self.retry_button.setToolTip("Loads the form's lists again, keeping what you typed")
         self.retry_button.clicked.connect(self._retry_loading)
@@ -916,9 +924,7 @@ class IncidentForm(QDialog):
         self._saving = True
         self.save_button.setEnabled(False)
         self.status_label.setText(text)
-        self.banner.hide()
-        self.overwrite_button.hide()
-        self.take_theirs_button.hide()
+        self._hide_conflict()
 
     def _saved(self, incident: Incident) -> None:
         self._saving = False
@@ -947,13 +953,16 @@ class IncidentForm(QDialog):
             self._focus_first_error(error.errors)
             return
         if isinstance(error, EditConflict):
-            self._conflict = error.current
+            self._conflict, self._clashes = error.current, clashes(error)
             self._show_banner(
                 f"{conflict_text(error)}\nEverything you typed is still here. Take their "
                 "changes into the form, or save only the fields you changed over theirs."
             )
             self.overwrite_button.show()
             self.take_theirs_button.setVisible(bool(error.their_changes))
+            self.merge_button.setVisible(bool(self._clashes))
+            if self._clashes:
+                self._merge()
             return
         self._show_banner(
             f"The incident was not saved: {error_text(error)} Everything you typed is still "
@@ -966,6 +975,38 @@ class IncidentForm(QDialog):
         draft = self._draft_or_show_errors()
         if draft is not None and self._conflict is not None:
             self._store(draft, self._conflict.version)
+
+    def _merge(self) -> None:
+        """The fields both changed, to pick from one by one; the rest merge by themselves."""
+        current = self._conflict
+        if current is None or not self._clashes:
+            return
+        dialog = MergeDialog(current.key, self._clashes, self)
+        self.merge_dialog = dialog
+        dialog.accepted.connect(lambda: self._save_merged(dialog.kept_mine()))
+        dialog.open()
+
+    def _save_merged(self, kept_mine: set[str]) -> None:
+        current, base = self._conflict, self._base
+        draft = self._draft_or_show_errors()
+        if current is None or base is None or draft is None:
+            return
+        merged = merged_draft(base, draft, current.draft, kept_mine)
+        self._show_draft(merged)
+        self._version, self._base, self._conflict, self._clashes = (
+            current.version,
+            current.draft,
+            None,
+            [],
+        )
+        self.triage.impact_changed()
+        self._hide_conflict()
+        self._store(merged, current.version)
+
+    def _hide_conflict(self) -> None:
+        self.banner.hide()
+        for button in (self.overwrite_button, self.take_theirs_button, self.merge_button):
+            button.hide()
 
     def _take_their_changes(self) -> None:
         """Rebase the edit on the version saved meanwhile: their values in the fields they
@@ -982,9 +1023,7 @@ class IncidentForm(QDialog):
         self._show_draft(with_columns(current.draft, mine))
         self._version, self._base, self._conflict = current.version, current.draft, None
         self.triage.impact_changed()
-        self.banner.hide()
-        self.overwrite_button.hide()
-        self.take_theirs_button.hide()
+        self._hide_conflict()
         self.status_label.setText("Their changes are in the form; review them and save again.")
         self._dirty = True
         self.save_draft()
