@@ -20,7 +20,7 @@ from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.postmortem_panel import PostmortemPanel
-from incidentdesk.ui.tasks import NoDatabaseOpen, TaskRunner
+from incidentdesk.ui.tasks import DatabaseLeft, NoDatabaseOpen, TaskRunner
 from tests.factories import make_draft
 from tests.gui.conftest import RecordingDialogs
 from tests.gui.form_helpers import open_ready_form
@@ -171,7 +171,7 @@ def test_a_result_that_a_newer_request_overtook_is_dropped(
     assert results == ["new"]
 
 
-def test_a_retired_window_and_its_children_start_no_more_work(
+def test_a_retired_window_and_its_children_start_no_more_database_work(
     qtbot, runner: TaskRunner, two_desks: tuple[Desk, Desk], idle: Callable[[], bool]
 ) -> None:
     runner.use(two_desks[0])
@@ -181,11 +181,12 @@ def test_a_retired_window_and_its_children_start_no_more_work(
     gate = Gate()
     runner.read(child, gate.hold, lambda _: results.append("queued before"))
     runner.retire(window)
-    runner.read(child, lambda _desk: "asked after", results.append)
-    runner.files(window, lambda: "asked after", results.append)
+    runner.read(child, lambda _desk: "read after", results.append)
+    runner.write(window, lambda _desk: unchanged("written after"), results.append)
+    runner.files(window, lambda: "its draft, after", results.append)  # no database: runs
     gate.open()
     qtbot.waitUntil(idle)
-    assert results == ["queued before"]
+    assert sorted(results) == ["its draft, after", "queued before"]
 
 
 def test_a_write_must_say_what_it_changed(
@@ -242,3 +243,41 @@ def test_windows_deleted_while_their_work_is_queued_raise_nothing(
     writes.open()
     qtbot.waitUntil(idle)
     assert [message for message in dialogs.messages if message[0] != "choose"] == []
+
+
+def test_a_write_prepared_on_a_database_left_since_is_refused_with_a_sentence(
+    qtbot, runner: TaskRunner, two_desks: tuple[Desk, Desk], idle: Callable[[], bool]
+) -> None:
+    first, second = two_desks
+    runner.use(second)
+    owner = QObject()
+    errors: list[Exception] = []
+    runner.write(
+        owner,
+        lambda desk: changed(desk.incidents.create(make_draft(), desk.actor_id), []),
+        lambda _: None,
+        errors.append,
+        on=first,
+    )
+    qtbot.waitUntil(idle)
+    assert isinstance(errors[0], DatabaseLeft)
+    assert first.display_name in str(errors[0])
+    assert second.incidents.count(IncidentQuery()) == 0
+
+
+@pytest.mark.logs_errors
+def test_a_write_is_announced_even_when_its_handler_fails(
+    qtbot, runner: TaskRunner, two_desks: tuple[Desk, Desk], idle: Callable[[], bool]
+) -> None:
+    runner.use(two_desks[0])
+    announced: list[IncidentsChanged] = []
+    runner.changes.incidents_changed.connect(announced.append)
+
+    def broken_handler(_: object) -> None:
+        raise RuntimeError("a bug in a handler")
+
+    with qtbot.capture_exceptions() as raised:
+        runner.write(QObject(), lambda _desk: changed(None, [7]), broken_handler)
+        qtbot.waitUntil(idle)
+    assert [str(error) for _, error, _ in raised] == ["a bug in a handler"]
+    assert [change.incident_ids for change in announced] == [frozenset({7})]

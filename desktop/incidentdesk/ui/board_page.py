@@ -7,6 +7,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QImage, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -130,7 +131,10 @@ class BoardPage(QWidget):
 
     def set_desk(self, desk: Desk | None) -> None:
         self._desk = desk
-        self._undo.clear()
+        self._undo.clear()  # moves of the database shown before
+        dialog = getattr(self, "step_dialog", None)
+        if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible():
+            dialog.reject()  # its card is of the database shown before
         self.grid.set_origin(desk.store.location.url if desk is not None else "")
         self.refresh()
 
@@ -329,6 +333,8 @@ class BoardPage(QWidget):
         self._write_rerank(card, after.id if after else None, before.id if before else None)
 
     def _write_rerank(self, card: BoardCard, after_id: int | None, before_id: int | None) -> None:
+        asked_on = self._desk
+
         def rerank(desk: Desk) -> Changed[RankMove]:
             move = desk.board.rerank(card.id, after_id, before_id, card.version, desk.actor_id)
             return changed(move, [card.id])
@@ -336,40 +342,50 @@ class BoardPage(QWidget):
         self._runner.write(
             self,
             rerank,
-            lambda move: self._reranked(card, move),
+            lambda move: self._reranked(card, move, asked_on),
             self._move_failed,
+            on=asked_on,
         )
 
-    def _reranked(self, card: BoardCard, move: RankMove) -> None:
+    def _reranked(self, card: BoardCard, move: RankMove, asked_on: Desk | None) -> None:
+        if asked_on is not self._desk:
+            return  # made on the database shown before: it is not this board's to undo
         self._undo.append(move)
         self.message.setText(f"{card.key} has a new place. Ctrl+Z takes it back.")
         self._moved()
 
     def _take(self, incident_id: int, step: Step) -> None:
-        card = self._card(incident_id)
-        if card is None or self._desk is None:
+        card, asked_on = self._card(incident_id), self._desk
+        if card is None or asked_on is None:
             return
         if step in NOTE_REQUIRED:  # the step dialog asks for it
             self._runner.read(
                 self,
                 lambda desk: (desk.catalog.teams(), desk.catalog.people()),
-                lambda lists: self._ask(card, step, *lists),
+                lambda lists: self._ask(card, step, asked_on, *lists),
                 lambda error: self._refuse(
                     f"The teams and people to choose from could not be read: {error_text(error)}"
                 ),
             )
             return
-        self._submit(card, StepRequest(step))
+        self._submit(card, StepRequest(step), asked_on)
 
     def _ask(
-        self, card: BoardCard, step: Step, teams: list[NamedItem], people: list[Person]
+        self,
+        card: BoardCard,
+        step: Step,
+        asked_on: Desk,
+        teams: list[NamedItem],
+        people: list[Person],
     ) -> None:
+        if asked_on is not self._desk:
+            return  # another database opened while its lists were read
         dialog = StepDialog(step, card.key, teams, people, None, self)
         self.step_dialog = dialog
-        dialog.accepted.connect(lambda: self._submit(card, dialog.request()))
+        dialog.accepted.connect(lambda: self._submit(card, dialog.request(), asked_on))
         dialog.open()
 
-    def _submit(self, card: BoardCard, request: StepRequest) -> None:
+    def _submit(self, card: BoardCard, request: StepRequest, asked_on: Desk) -> None:
         self._runner.write(
             self,
             lambda desk: changed(
@@ -378,11 +394,14 @@ class BoardPage(QWidget):
                 ChangeKind.UPDATED,
                 ChangeKind.TIMELINE,
             ),
-            lambda incident: self._status_moved(card, incident),
+            lambda incident: self._status_moved(card, incident, asked_on),
             self._move_failed,
+            on=asked_on,
         )
 
-    def _status_moved(self, card: BoardCard, incident: Incident) -> None:
+    def _status_moved(self, card: BoardCard, incident: Incident, asked_on: Desk) -> None:
+        if asked_on is not self._desk:
+            return  # made on the database shown before: it is not this board's to undo
         self._undo.append(StatusMove(card.id, card.status, milestones_of(card), incident.version))
         self.message.setText(f"{card.key} is now {incident.status.label}. Ctrl+Z takes it back.")
         self._moved()
@@ -419,7 +438,9 @@ class BoardPage(QWidget):
                 )
             return changed(None, [last.incident_id])
 
-        self._runner.write(self, take_back, lambda _: self._undone(), self._move_failed)
+        self._runner.write(
+            self, take_back, lambda _: self._undone(), self._move_failed, on=self._desk
+        )
 
     def _undone(self) -> None:
         self.message.setText("The last move was taken back.")

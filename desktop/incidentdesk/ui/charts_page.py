@@ -547,18 +547,20 @@ class ChartsPage(QWidget):
             self._stale = True
             return
         self._stale = False
-        selection, source = self.selection(), self._source
+        selection, source, asked_on = self.selection(), self._source, self._desk
         previous = self._data if reuse else None
         self.updating.setVisible(True)
         self._runner.read(
             self,
             lambda desk: (selection, source.compute(desk, selection, previous)),
-            self._data_arrived,
+            lambda result: self._data_arrived(result, asked_on),
             self._failed,
             supersede="charts",
         )
 
-    def _data_arrived(self, result: tuple[ChartsSelection, Any]) -> None:
+    def _data_arrived(self, result: tuple[ChartsSelection, Any], asked_on: Desk | None) -> None:
+        if asked_on is not self._desk:
+            return  # computed on the database shown before; a new compute is on its way
         selection, data = result
         self.updating.setVisible(False)
         self._data, self._data_selection = data, selection
@@ -628,6 +630,7 @@ class ChartsPage(QWidget):
             lambda rendered: self._rendered(panel, rendered, generation),
             self._failed,
             supersede="picture",
+            on_dropped=lambda rendered: self._release(rendered.figure),
         )
 
     def _rendered(self, panel: ChartPanel, rendered: RenderedChart, generation: int) -> None:

@@ -239,18 +239,18 @@ class IncidentTableModel(QAbstractTableModel):
         if self._counted:
             self.total_changed.emit(self._total)
             return
-        query = self._query
+        query, asked_on = self._query, self._desk
         self._runner.read(
             self,
             lambda desk: desk.incidents.count(query),
-            lambda total: self._counted_all(query, total),
+            lambda total: self._counted_all(query, asked_on, total),
             self._failed,
             supersede="count",
         )
 
-    def _counted_all(self, query: IncidentQuery, total: int) -> None:
-        if query != self._query:
-            return  # counted for a search typed over since
+    def _counted_all(self, query: IncidentQuery, asked_on: Desk | None, total: int) -> None:
+        if query != self._query or asked_on is not self._desk:
+            return  # counted for a search typed over since, or another database
         self._total, self._counted = max(total, len(self._rows)), True
         self.total_changed.emit(self._total)
 
@@ -262,17 +262,19 @@ class IncidentTableModel(QAbstractTableModel):
         if not self.canFetchMore(parent) or self._desk is None:
             return
         self._fetching = True
-        query, offset = self._query, len(self._rows)
+        query, offset, asked_on = self._query, len(self._rows), self._desk
         self._runner.read(
             self,
             lambda desk: _listed(desk.incidents.rows(query, offset, PAGE_SIZE)),
-            lambda rows: self._page_arrived(query, offset, rows),
+            lambda rows: self._page_arrived(query, offset, asked_on, rows),
             self._failed,
         )
 
-    def _page_arrived(self, query: IncidentQuery, offset: int, rows: list[ListedIncident]) -> None:
-        if query != self._query or offset != len(self._rows):
-            return  # the page of rows a new search has replaced
+    def _page_arrived(
+        self, query: IncidentQuery, offset: int, asked_on: Desk | None, rows: list[ListedIncident]
+    ) -> None:
+        if query != self._query or offset != len(self._rows) or asked_on is not self._desk:
+            return  # the page of rows a new search or another database has replaced
         self._more = len(rows) == PAGE_SIZE
         if rows:
             self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)

@@ -45,6 +45,16 @@ class NoDatabaseOpen(ServiceError):
         super().__init__("No database is open. Open one with File → Open Database…")
 
 
+class DatabaseLeft(ServiceError):
+    """A write prepared on a database that another one has replaced since."""
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__(
+            f"This was not saved: it was prepared on {desk.display_name}, and another database "
+            "has been opened since."
+        )
+
+
 class _Outcome(Enum):
     RESULT = "result"
     ERROR = "error"
@@ -61,6 +71,7 @@ class _Job:
     scope: tuple[int, str] | None  # (owner, name): a newer request of the scope supersedes
     serial: int
     publishes: bool  # a write operation: what it returns is a ``Changed``
+    on_dropped: Callable[[Any], None] | None  # for the result of a started, superseded job
 
 
 class TaskRunner(QObject):
@@ -147,9 +158,19 @@ class TaskRunner(QObject):
         on_error: ErrorHandler | None = None,
         *,
         supersede: str | None = None,
+        on_dropped: Callable[[T], None] | None = None,
     ) -> None:
-        """Run ``operation(desk)`` on the read thread."""
-        self._submit(self._reads, owner, operation, on_result, on_error, supersede=supersede)
+        """Run ``operation(desk)`` on the read thread. ``on_dropped`` gets the result of a
+        request that a newer one superseded after it had started (to release what it made)."""
+        self._submit(
+            self._reads,
+            owner,
+            operation,
+            on_result,
+            on_error,
+            supersede=supersede,
+            on_dropped=on_dropped,
+        )
 
     def write(
         self,
@@ -157,8 +178,22 @@ class TaskRunner(QObject):
         operation: Callable[[Desk], Changed[T]],
         on_result: Callable[[T], None],
         on_error: ErrorHandler | None = None,
+        *,
+        on: Desk | None = None,
     ) -> None:
-        """Run ``operation(desk)`` on the write thread and announce what it changed."""
+        """Run ``operation(desk)`` on the write thread and announce what it changed. With
+        ``on``, the database the write was prepared on (a step whose dialog was open while
+        another database opened): refused with ``DatabaseLeft`` unless that one is in use."""
+        if on is not None and on is not self._desk:
+            self._submit(
+                self._writes,
+                owner,
+                partial(_fail, DatabaseLeft(on)),
+                on_result,
+                on_error,
+                with_desk=False,
+            )
+            return
         self._submit(self._writes, owner, operation, on_result, on_error, publishes=True)
 
     def files(
@@ -204,10 +239,12 @@ class TaskRunner(QObject):
         supersede: str | None = None,
         publishes: bool = False,
         with_desk: bool = True,
+        on_dropped: Callable[[Any], None] | None = None,
     ) -> None:
         if self._shut_down:
             return  # a result arriving while the program quits may ask for more work
-        if self._is_retired(owner):
+        if with_desk and self._is_retired(owner):
+            # Database work only: a retired window's files (its draft) have no database.
             log.info("Work of a window whose database was left not started: %r", work)
             return
         desk = self._desk if with_desk else None
@@ -220,7 +257,7 @@ class TaskRunner(QObject):
         if scope is not None:
             with self._newest_lock:
                 self._newest[scope] = serial
-        job = _Job(owner, work, on_result, on_error, desk, scope, serial, publishes)
+        job = _Job(owner, work, on_result, on_error, desk, scope, serial, publishes, on_dropped)
         self._pending += 1
         self.busy_changed.emit(True)
         executor.submit(self._execute, job)
@@ -270,17 +307,22 @@ class TaskRunner(QObject):
             self.busy_changed.emit(False)
         if kind is _Outcome.SKIPPED:
             return
-        wanted = self._is_newest(job) and shiboken6.isValid(job.owner)
-        if job.scope is not None and self._is_newest(job):
+        newest = self._is_newest(job)
+        wanted = newest and shiboken6.isValid(job.owner)
+        if job.scope is not None and newest:
             with self._newest_lock:
                 del self._newest[job.scope]
         if kind is _Outcome.ERROR:
             self._deliver_error(job, value, wanted)
             return
-        if wanted:
-            job.on_result(value.value if job.publishes else value)
-        if job.publishes and job.desk is not None:
-            self.changes.publish(job.desk, value)
+        try:
+            if wanted:
+                job.on_result(value.value if job.publishes else value)
+            elif not newest and job.on_dropped is not None:
+                job.on_dropped(value)
+        finally:  # the other views learn of the change even if this handler failed
+            if job.publishes and job.desk is not None:
+                self.changes.publish(job.desk, value)
 
     def _deliver_error(self, job: _Job, error: Exception, wanted: bool) -> None:
         if job.on_error is None:
