@@ -47,6 +47,7 @@ def resource(*parts: str) -> Path:
     imports at every start, and the program is never run from a zip file (a wheel, an editable
     install and the PyInstaller bundle all keep the folder as files).
     """
-    import incidentdesk.resources
+    from importlib import import_module  # the package maps to resources/ (pyproject.toml)
 
-    return Path(incidentdesk.resources.__file__).parent.joinpath(*parts)
+    shipped = import_module("incidentdesk.resources")
+    return Path(str(shipped.__file__)).parent.joinpath(*parts)
