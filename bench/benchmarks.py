@@ -260,6 +260,58 @@ def measure_startup(context: Context) -> list[Entry]:
     ]
 
 
+# The bundle (measured only once `make bundle` has built it)
+
+BUNDLE = REPOSITORY / "dist" / "IncidentDesk"
+
+
+def _bundle_smoke_test_s(context: Context) -> float:
+    """One bundled ``incidentdesk --smoke-test`` on the bench database, spawn to its line."""
+    environment = {
+        name: value
+        for name, value in measuring_environment().items()
+        if not name.startswith(("PYTHON", "VIRTUAL_ENV"))
+    }
+    command = [str(BUNDLE / "incidentdesk"), "--db", context.address, "--smoke-test"]
+    started = time.perf_counter()
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
+    ) as process:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        elapsed = time.perf_counter() - started
+        _, errors = process.communicate(timeout=PROCESS_TIMEOUT_S)
+    if process.returncode != 0 or _SMOKE_TEST_LINE.search(line) is None:
+        raise BenchError(
+            f"the bundled smoke test failed (exit status {process.returncode}):\n{errors}"
+        )
+    return elapsed
+
+
+def measure_bundle(context: Context) -> list[Entry]:
+    if not (BUNDLE / "incidentdesk").is_file():
+        print("(no dist/IncidentDesk/: run 'make bundle' to measure it)", end=" ")
+        return []
+    files = [path for path in BUNDLE.rglob("*") if path.is_file() and not path.is_symlink()]
+    size_mb = sum(path.stat().st_size for path in files) / 1_000_000
+    runs = [_bundle_smoke_test_s(context) for _ in range(context.repeats(5, 2))]
+    return [
+        Entry("bundle_size_mb", size_mb, "MB", None, None, {"files": len(files)}),
+        Entry(
+            "bundle_startup_s",
+            median(runs),
+            "s",
+            None,
+            None,
+            {
+                "runs": len(runs),
+                "max": max(runs),
+                "how": "dist/IncidentDesk/incidentdesk --smoke-test",
+            },
+        ),
+    ]
+
+
 # The list
 
 
@@ -641,4 +693,5 @@ BENCHMARKS = (
     Benchmark("statistics", measure_statistics),
     Benchmark("memory", measure_memory),
     Benchmark("busy", measure_busy),
+    Benchmark("bundle", measure_bundle),
 )
