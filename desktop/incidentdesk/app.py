@@ -11,6 +11,8 @@ from incidentdesk import APPLICATION_NAME, __version__, paths
 from incidentdesk.logs import program_log
 
 SMOKE_TEST_TIMEOUT_MS = 60_000
+# The Linux desktop entry and AppStream id (packaging/linux/): Wayland matches windows to it.
+DESKTOP_ENTRY_ID = "example.incidentdesk.IncidentDesk"
 EXIT_OK = 0
 EXIT_FAILURE = 1
 _process_started = time.perf_counter()
@@ -81,7 +83,7 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
     app.setOrganizationName("Incident Desk")
     app.setOrganizationDomain("incidentdesk.example")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("incidentdesk")
+    app.setDesktopFileName(DESKTOP_ENTRY_ID)
     app.setWindowIcon(QIcon(str(paths.resource("icons", "incidentdesk.svg"))))
 
     runner = TaskRunner()
