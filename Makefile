@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test lint format typecheck bench screenshots demo clean
+.PHONY: run test lint format typecheck bench screenshots demo bundle bundle-test icons clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,24 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	$(BIN)/python tools/screenshots.py
+
+# The one-folder application in dist/IncidentDesk/ (packaging/README.md).
+BUNDLE_STAMP := $(VENV)/.bundle-installed
+$(BUNDLE_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,dev,bundle]'
+	touch $(BUNDLE_STAMP)
+
+bundle: $(BUNDLE_STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build \
+		packaging/incidentdesk.spec
+
+# Builds the bundle, then runs it: smoke tests on SQLite and PostgreSQL, report, contents, and
+# the Linux desktop entry and metainfo (desktop-file-utils and appstream from Debian).
+bundle-test: bundle
+	$(BIN)/python packaging/check_bundle.py
+
+icons: $(STAMP)
+	$(BIN)/python tools/render_icons.py
 
 clean:
 	rm -rf $(VENV) build dist .bench bench-results.json .pytest_cache .mypy_cache .ruff_cache

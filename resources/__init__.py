@@ -1,1 +1,1 @@
-"""Icons, stylesheets and templates shipped with Incident Desk (read with importlib.resources)."""
+"""Icons and templates shipped with Incident Desk (found with ``incidentdesk.paths.resource``)."""

@@ -257,6 +257,13 @@ def render_charts(window: MainWindow, suffix: str) -> None:
         print(f"wrote {path}")
 
 
+def render_about(window: MainWindow, suffix: str) -> None:
+    dialog = window.show_about()
+    settle()
+    shoot(dialog, f"about{suffix}")
+    dialog.close()
+
+
 def render(address: str, folder: Path, suffix: str, major_incident: int) -> None:
     runner = TaskRunner()
     window = MainWindow(runner, DiscardingDialogs())
@@ -275,6 +282,7 @@ def render(address: str, folder: Path, suffix: str, major_incident: int) -> None
     render_form(window, folder, suffix)
     render_workspace(window, major_incident, suffix)
     render_charts(window, suffix)
+    render_about(window, suffix)
     window.close()
     runner.shutdown()
     QSettings().clear()  # each theme starts from the same first view

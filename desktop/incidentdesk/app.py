@@ -4,30 +4,18 @@ from __future__ import annotations
 
 import gc
 import logging
-import logging.handlers
 import sys
 import time
 
 from incidentdesk import APPLICATION_NAME, __version__, paths
+from incidentdesk.logs import program_log
 
 SMOKE_TEST_TIMEOUT_MS = 60_000
+# The Linux desktop entry and AppStream id (packaging/linux/): Wayland matches windows to it.
+DESKTOP_ENTRY_ID = "example.incidentdesk.IncidentDesk"
 EXIT_OK = 0
 EXIT_FAILURE = 1
 _process_started = time.perf_counter()
-
-
-def _set_up_logging() -> None:
-    try:
-        folder = paths.log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            folder / "incidentdesk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
-    except OSError:
-        handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(logging.INFO)
 
 
 def _log_qt_message(kind: object, context: object, message: str) -> None:
@@ -71,7 +59,7 @@ def _missing_display() -> bool:
 
 def run_gui(address: str, *, smoke_test: bool = False) -> int:
     """Show the main window on ``address``; with ``smoke_test``, quit once the list is painted."""
-    _set_up_logging()
+    program_log.start()
     if _missing_display():
         print(
             "incidentdesk: there is no display to show the window on; start it in a desktop "
@@ -96,7 +84,7 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
     app.setOrganizationName("Incident Desk")
     app.setOrganizationDomain("incidentdesk.example")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("incidentdesk")
+    app.setDesktopFileName(DESKTOP_ENTRY_ID)
     app.setWindowIcon(QIcon(str(paths.resource("icons", "incidentdesk.svg"))))
 
     runner = TaskRunner()
@@ -138,8 +126,12 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
     # frozen, the garbage collector stops scanning it, and its full collections no longer
     # block the GUI thread for 25-55 ms while someone types.
     window.view_painted.connect(gc.freeze)
+    # The log file opens once the window shows the incidents, off the start-up path.
+    window.view_painted.connect(program_log.open_log_file)
+    window.database_failed.connect(lambda *_: program_log.open_log_file())
     window.show()
     window.open_database(address)
     app.exec()
     runner.shutdown()
+    program_log.open_log_file()  # if it never painted, what was logged is written now
     return exit_code

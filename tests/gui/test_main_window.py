@@ -155,15 +155,6 @@ def test_find_shortcuts_focus_the_search_box(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.search)
 
 
-def test_about_goes_through_the_dialog_service(
-    window: MainWindow, dialogs: RecordingDialogs
-) -> None:
-    window.show_about()
-    kind, title, text = dialogs.messages[-1]
-    assert (kind, title) == ("inform", "About Incident Desk")
-    assert "0.1.0" in text
-
-
 def test_window_state_is_remembered(qtbot, runner, dialogs, window: MainWindow) -> None:
     window.resize(780, 560)  # the offscreen screen is 800 × 600
     with qtbot.waitSignal(window.model.total_changed):

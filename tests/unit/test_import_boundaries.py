@@ -27,7 +27,8 @@ PROBE = textwrap.dedent(
     def loaded():
         return sorted({name.partition(".")[0] for name in sys.modules})
 
-    core = ["incidentdesk.cli", "incidentdesk.paths"]
+    core = ["incidentdesk.cli", "incidentdesk.paths", "incidentdesk.logs"]
+    core += ["incidentdesk.diagnostics"]
     for package in ("domain", "storage", "services"):
         core += package_modules(package)
     for name in core:
@@ -57,6 +58,8 @@ def test_every_core_module_was_imported(imports: dict[str, list[str]]) -> None:
     for name in (
         "incidentdesk.cli",
         "incidentdesk.paths",
+        "incidentdesk.logs",
+        "incidentdesk.diagnostics",
         "incidentdesk.domain.validation",
         "incidentdesk.storage.database",
         "incidentdesk.storage.secrets",

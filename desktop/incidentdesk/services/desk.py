@@ -7,24 +7,24 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from incidentdesk.services.attachments import AttachmentService
 from incidentdesk.services.board import BoardService
 from incidentdesk.services.catalog import CatalogService
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.drafts import DatabaseIdentity
 from incidentdesk.services.incidents import IncidentService
 from incidentdesk.services.lifecycle import LifecycleService
-from incidentdesk.services.postmortems import PostmortemService
-from incidentdesk.services.reports import ReportService
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.services.timeline import TimelineService
-from incidentdesk.services.triage import TriageService
 from incidentdesk.storage.database import Store, open_store
 from incidentdesk.storage.locations import parse_location
 from incidentdesk.storage.migrations import read_database_id
 
 if TYPE_CHECKING:
+    from incidentdesk.services.attachments import AttachmentService
+    from incidentdesk.services.postmortems import PostmortemService
+    from incidentdesk.services.reports import ReportService
     from incidentdesk.services.statistics import StatisticsService
+    from incidentdesk.services.triage import TriageService
 
 
 def _login() -> str:
@@ -43,11 +43,7 @@ class Desk:
     timeline: TimelineService = field(init=False)
     catalog: CatalogService = field(init=False)
     settings: SettingsService = field(init=False)
-    attachments: AttachmentService = field(init=False)
-    triage: TriageService = field(init=False)
     lifecycle: LifecycleService = field(init=False)
-    postmortems: PostmortemService = field(init=False)
-    reports: ReportService = field(init=False)
     board: BoardService = field(init=False)
     identity: DatabaseIdentity = field(init=False)
 
@@ -59,14 +55,35 @@ class Desk:
         self.timeline = TimelineService(self.store, self.clock)
         self.catalog = CatalogService(self.store)
         self.settings = SettingsService(self.store)
-        self.attachments = AttachmentService(self.store, self.clock)
-        self.triage = TriageService(self.store, self.incidents, self.clock)
         self.lifecycle = LifecycleService(self.store, self.incidents, self.clock)
-        self.postmortems = PostmortemService(self.store, self.incidents, self.timeline, self.clock)
         self.board = BoardService(self.store, self.incidents, self.clock)
-        self.reports = ReportService(
-            self.incidents, self.timeline, self.attachments, self.postmortems
-        )
+
+    # The services below are not needed to show the first list or board: imported and made
+    # when first used, off the start-up path.
+
+    @cached_property
+    def attachments(self) -> AttachmentService:
+        from incidentdesk.services.attachments import AttachmentService
+
+        return AttachmentService(self.store, self.clock)
+
+    @cached_property
+    def triage(self) -> TriageService:
+        from incidentdesk.services.triage import TriageService
+
+        return TriageService(self.store, self.incidents, self.clock)
+
+    @cached_property
+    def postmortems(self) -> PostmortemService:
+        from incidentdesk.services.postmortems import PostmortemService
+
+        return PostmortemService(self.store, self.incidents, self.timeline, self.clock)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        from incidentdesk.services.reports import ReportService
+
+        return ReportService(self.incidents, self.timeline, self.attachments, self.postmortems)
 
     @cached_property
     def statistics(self) -> StatisticsService:

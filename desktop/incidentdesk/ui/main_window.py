@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from incidentdesk import APPLICATION_NAME, __version__, paths
+from incidentdesk import APPLICATION_NAME, paths
 from incidentdesk.domain.counts import counted
 from incidentdesk.domain.enums import OPEN_STATUSES, Status
 from incidentdesk.domain.incident import Incident
@@ -60,6 +60,7 @@ DISCARD_DRAFT = "Discard"
 OPEN_ANYWAY = "Open Anyway"
 
 if TYPE_CHECKING:
+    from incidentdesk.ui.about_dialog import AboutDialog
     from incidentdesk.ui.charts_page import ChartsPage
     from incidentdesk.ui.incident_form import IncidentForm
     from incidentdesk.ui.workspace import IncidentWorkspace
@@ -308,6 +309,14 @@ class MainWindow(QMainWindow):
         view_menu.addAction(refresh_action)
 
         help_menu = self.menuBar().addMenu("&Help")
+        self.copy_diagnostics_action = QAction("Copy &Diagnostics", self)
+        self.copy_diagnostics_action.setToolTip(
+            "Copy the version, platform, database and recent problems for a bug report "
+            "(never a password)"
+        )
+        self.copy_diagnostics_action.triggered.connect(self.copy_diagnostics)
+        help_menu.addAction(self.copy_diagnostics_action)
+        help_menu.addSeparator()
         about_action = QAction(f"&About {APPLICATION_NAME}", self)
         about_action.setMenuRole(QAction.MenuRole.AboutRole)
         about_action.triggered.connect(self.show_about)
@@ -907,12 +916,20 @@ class MainWindow(QMainWindow):
 
     # Window state
 
-    def show_about(self) -> None:
-        self._dialogs.inform(
-            self,
-            f"About {APPLICATION_NAME}",
-            f"{APPLICATION_NAME} {__version__}\n\nAn incident tracker for small support, DevOps "
-            "and SRE teams: log, prioritize, escalate, communicate, resolve and learn.",
+    def show_about(self) -> AboutDialog:
+        from incidentdesk.ui.about_dialog import AboutDialog  # not needed at start-up
+
+        dialog = AboutDialog(self._desk, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def copy_diagnostics(self) -> None:
+        from incidentdesk.ui.diagnostics import copy_diagnostics
+
+        copy_diagnostics(self._desk)
+        self.statusBar().showMessage(
+            "Diagnostics copied to the clipboard: paste them into a bug report.", 8000
         )
 
     def _restore_settings(self) -> None:
