@@ -28,7 +28,7 @@ PROBE = textwrap.dedent(
         return sorted({name.partition(".")[0] for name in sys.modules})
 
     core = ["incidentdesk.cli", "incidentdesk.paths"]
-    for package in ("domain", "storage", "services"):
+    for package in ("domain", "storage", "services", "intake"):
         core += package_modules(package)
     for name in core:
         importlib.import_module(name)
@@ -63,6 +63,8 @@ def test_every_core_module_was_imported(imports: dict[str, list[str]]) -> None:
         "incidentdesk.services.desk",
         "incidentdesk.services.demo",
         "incidentdesk.services.export",
+        "incidentdesk.intake.processing",
+        "incidentdesk.intake.pagerduty",
     ):
         assert name in imports["core"]
     assert not any(name.startswith("incidentdesk.ui") for name in imports["core"])
