@@ -211,7 +211,8 @@ def test_the_same_request_twice_is_processed_once(desk: Desk) -> None:
     payload = p.pagerduty_trigger()
     first = send(desk, payload, request_id="delivery-1")
     second = send(desk, payload, request_id="delivery-1")
-    assert second.repeated and not first.repeated
+    assert second.repeated
+    assert not first.repeated
     assert second.outcomes == first.outcomes
     assert incident_count() == 1
     assert bodies(desk).count("Example alert on host1.example.com fired on host1.example.com") == 1

@@ -64,6 +64,11 @@ def parse_alerts(
         document, "commonAnnotations", "commonAnnotations", multiline=True
     )
     string_map(document, "groupLabels", "groupLabels", multiline=False)
+    if require_text(document, "status", "status") not in _STATES:
+        raise PayloadRefused('status must be "firing" or "resolved"')
+    truncated = document.get("truncatedAlerts", 0)
+    if not isinstance(truncated, int) or isinstance(truncated, bool) or truncated < 0:
+        raise PayloadRefused("truncatedAlerts must be a whole number")
     optional_text(document, "receiver", "receiver")
     external = optional_text(document, "externalURL", "externalURL")
     if "alerts" not in document:

@@ -113,6 +113,8 @@ def _links(document: dict[str, Any]) -> tuple[Link, ...]:
             item = require_object(entry, path)
             url = require_text(item, url_field, f"{path}.{url_field}")
             text = optional_text(item, text_field, f"{path}.{text_field}")
+            if key == "images":
+                optional_text(item, "href", f"{path}.href")
             links.append(link(url, text or ("Image" if key == "images" else ""), path))
     return tuple(links)
 
