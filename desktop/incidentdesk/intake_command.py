@@ -230,8 +230,8 @@ def _serve(args: argparse.Namespace, desk: Desk, token: str | None) -> int:
         if not stopping.is_set():
             stopping.set()
             log.info("stopping (signal %d): answering the requests accepted", signal_number)
-            # shutdown() waits for serve_forever(), which runs on this very thread.
-            threading.Thread(target=receiver.shutdown, name="intake-stop").start()
+            # Stopping waits for serve_forever(), which runs on this very thread.
+            threading.Thread(target=receiver.stop_accepting, name="intake-stop").start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -247,8 +247,7 @@ def _serve(args: argparse.Namespace, desk: Desk, token: str | None) -> int:
     try:
         receiver.serve_forever()
     finally:
-        receiver.server_close()  # waits for every handler: each answers once its write is done
-        receiver.writer.stop()
+        receiver.finish_accepted()
         log.info("stopped")
     return EXIT_OK
 

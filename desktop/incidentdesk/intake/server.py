@@ -124,6 +124,9 @@ class Receiver(ThreadingHTTPServer):
         self.writer = Writer()
         self.limiter = RateLimiter(settings.rate_per_second, settings.burst, time.monotonic)
         self._connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._handlers: set[IntakeHandler] = set()
+        self._handlers_lock = threading.Lock()
+        self.stopping = False
         if ":" in settings.host:
             self.address_family = socket.AF_INET6
         super().__init__((settings.host, settings.port), IntakeHandler)
@@ -152,11 +155,34 @@ class Receiver(ThreadingHTTPServer):
         # A fault in a handler ends that request only; it is logged, the server goes on.
         log.exception("request from %s failed", client_address[0])
 
-    def stop(self) -> None:
-        """Stop accepting, answer every request accepted, then finish their writes."""
+    def stop_accepting(self) -> None:
+        """Accept no more connections, and end those waiting idle for a next request (a
+        sender's keep-alive connection would otherwise hold the stop for the read timeout).
+        Requests being read or processed go on; ``serve_forever`` returns."""
+        self.stopping = True
         self.shutdown()
+        with self._handlers_lock:
+            idle = [handler for handler in self._handlers if not handler.busy]
+        for handler in idle:
+            with contextlib.suppress(OSError):
+                handler.connection.shutdown(socket.SHUT_RDWR)
+
+    def finish_accepted(self) -> None:
+        """Wait until every accepted request is answered (each after its write is
+        committed), then end the writer."""
         self.server_close()
         self.writer.stop()
+
+    def stop(self) -> None:
+        self.stop_accepting()
+        self.finish_accepted()
+
+    def track(self, handler: IntakeHandler, *, open_: bool) -> None:
+        with self._handlers_lock:
+            if open_:
+                self._handlers.add(handler)
+            else:
+                self._handlers.discard(handler)
 
 
 class IntakeHandler(BaseHTTPRequestHandler):
@@ -164,9 +190,41 @@ class IntakeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = READ_TIMEOUT_S  # the socket's timeout: a body that does not come is given up
     server_version = "IncidentDesk-Intake"
+    busy = False  # between reading a request line and sending its answer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self, open_=True)
+
+    def finish(self) -> None:
+        self.server.track(self, open_=False)
+        super().finish()
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        finally:
+            self.busy = False
+            if self.server.stopping:
+                self.close_connection = True
+
+    def parse_request(self) -> bool:
+        self.busy = True  # the request line has come: this request is answered, even on a stop
+        return super().parse_request()
 
     def log_message(self, format: str, *args: Any) -> None:
         """The base class's own lines (to stderr) are replaced by ``_log_request``."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The base class's refusals (a request line that is none, an unknown method) are
+        answered in JSON, and logged, like the receiver's own."""
+        self.close_connection = True
+        if not hasattr(self, "command") or self.command is None:
+            self.command = "-"
+        reason = message or HTTPStatus(code).phrase
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.1"  # an answer with its status line, not bare text
+        self._refuse(code, reason)
 
     def _log_request(self, status: int, format_: str, result: str, keys: str = "-") -> None:
         level = logging.WARNING if status >= 400 else logging.INFO
