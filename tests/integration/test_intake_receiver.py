@@ -301,29 +301,27 @@ def test_sigterm_answers_the_request_being_received_before_the_process_ends(
 ) -> None:
     receiver = start_receiver(database_address, tmp_path)
     body = p.encoded(p.generic(key="in-flight"))
-    with (
-        socket.create_connection(("127.0.0.1", receiver.port), timeout=30) as connection,
-        contextlib.ExitStack() as stack,
-    ):
-        # A first request on the connection shows that the receiver has accepted it.
-        health = b"GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode()
-        connection.sendall(health + b"\r\n\r\n")
-        reader = connection.makefile("rb")
-        stack.callback(reader.close)
-        assert reader.readline().split()[1] == b"200"
-        length = 0
-        while (line := reader.readline()) != b"\r\n":
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        reader.read(length)
-        connection.sendall(head(len(body)) + body[:10])  # half a request, then the stop
-        receiver.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while not any("stopping" in line for line in receiver.lines):
-            assert time.monotonic() < deadline, "the receiver did not take the signal"
-        connection.sendall(body[10:])
-        assert reader.readline().split()[1] == b"200"
-    assert receiver.wait() == 0
+    try:
+        with (
+            socket.create_connection(("127.0.0.1", receiver.port), timeout=30) as connection,
+            connection.makefile("rb") as reader,
+        ):
+            # "100 Continue" says the receiver has read the request's head: it is accepted.
+            expect = head(len(body)).replace(b"\r\n\r\n", b"\r\nExpect: 100-continue\r\n\r\n")
+            connection.sendall(expect)
+            assert reader.readline().split()[1] == b"100"
+            assert reader.readline() == b"\r\n"
+            receiver.process.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while not any("stopping" in line for line in receiver.lines):
+                assert time.monotonic() < deadline, "the receiver did not take the signal"
+            connection.sendall(body)
+            assert reader.readline().split()[1] == b"200"
+        assert receiver.wait() == 0
+    finally:
+        if receiver.process.poll() is None:
+            receiver.process.kill()
+            receiver.wait()
     desk = open_desk(database_address, login="checker")
     try:
         with desk.store.bound():
