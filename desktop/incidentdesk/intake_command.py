@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 DEFAULT_LISTEN = "127.0.0.1:9095"
+SWITCH_INTERVAL_S = 0.0005
 FILE_MAX_BYTES = 1_000_000  # as the receiver's body limit
 log = logging.getLogger("incidentdesk.intake")
 
@@ -212,6 +213,9 @@ def _serve(args: argparse.Namespace, desk: Desk, token: str | None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
     )
     host, port = args.listen
+    # The writer thread hands each answer back to a handler thread: with the interpreter's
+    # default 5 ms switch interval, that hand-over, not the database, set the pace.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     settings = ReceiverSettings(
         host=host,
         port=port,

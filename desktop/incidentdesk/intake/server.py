@@ -109,6 +109,9 @@ class Receiver(ThreadingHTTPServer):
 
     daemon_threads = False  # server_close() waits for every accepted request to be answered
     block_on_close = True
+    # socketserver's default of 5 waiting connections drops a burst of senders' connects
+    # (they retry a second later, or are reset).
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -121,7 +124,7 @@ class Receiver(ThreadingHTTPServer):
         self.store = store
         self.process = process
         self.clock = clock
-        self.writer = Writer()
+        self.writer = Writer(store.write)
         self.limiter = RateLimiter(settings.rate_per_second, settings.burst, time.monotonic)
         self._connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._handlers: set[IntakeHandler] = set()

@@ -1,12 +1,19 @@
 """The receiver's one writer: every database write of the server runs on this thread, in the
-order received (SQLite has one writer; PostgreSQL is spared lock waits between handlers)."""
+order received (SQLite has one writer; PostgreSQL is spared lock waits between handlers).
+
+Work waiting together runs as one batch inside ``batch_scope`` (one transaction): each piece
+opens its own savepoint, so a piece that fails leaves the others whole, and every piece of a
+batch gets its answer once the batch is committed. Under load that spares a commit (and an
+FTS5 segment) per request; alone, a request is its own batch."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -17,8 +24,16 @@ class WriterStopped(RuntimeError):
     """Work was handed to the writer after it was told to stop."""
 
 
+MAX_BATCH = 32
+
+
 class Writer:
-    def __init__(self, name: str = "intake-writer") -> None:
+    def __init__(
+        self,
+        batch_scope: Callable[[], AbstractContextManager[Any]] = contextlib.nullcontext,
+        name: str = "intake-writer",
+    ) -> None:
+        self._batch_scope = batch_scope
         self._queue: queue.Queue[Any] = queue.Queue()
         self._stopping = False
         self._lock = threading.Lock()
@@ -46,13 +61,44 @@ class Writer:
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
-            if item is _STOP:
+            batch, stop = self._next_batch()
+            if batch:
+                self._run_batch(batch)
+            if stop:
                 return
+
+    def _next_batch(self) -> tuple[list[tuple[Callable[[], Any], Future[Any]]], bool]:
+        """The work waiting now (at least one piece, unless told to stop), and whether the
+        stop came after it."""
+        batch = []
+        item = self._queue.get()
+        while item is not _STOP:
             work, future = item
-            if not future.set_running_or_notify_cancel():
-                continue
+            if future.set_running_or_notify_cancel():
+                batch.append((work, future))
+            if len(batch) >= MAX_BATCH:
+                return batch, False
             try:
-                future.set_result(work())
-            except BaseException as error:  # handed to the request that waits for it
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return batch, False
+        return batch, True
+
+    def _run_batch(self, batch: list[tuple[Callable[[], Any], Future[Any]]]) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with self._batch_scope():
+                for work, _future in batch:
+                    try:
+                        outcomes.append((True, work()))
+                    except Exception as error:  # handed to the request that waits for it
+                        outcomes.append((False, error))
+        except Exception as error:  # the commit failed: nothing of the batch was written
+            for _work, future in batch:
                 future.set_exception(error)
+            return
+        for (_work, future), (succeeded, value) in zip(batch, outcomes, strict=True):
+            if succeeded:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
