@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 DEFAULT_LISTEN = "127.0.0.1:9095"
 SWITCH_INTERVAL_S = 0.0005
-FILE_MAX_BYTES = 1_000_000  # as the receiver's body limit
 log = logging.getLogger("incidentdesk.intake")
 
 
@@ -260,27 +259,41 @@ def _import_file(args: argparse.Namespace, desk: Desk) -> int:
     from incidentdesk.errors import ServiceError
     from incidentdesk.intake import formats
     from incidentdesk.intake.alerts import Format
-    from incidentdesk.intake.processing import body_request_id
+    from incidentdesk.intake.processing import FILE_MAX_BYTES, body_request_id, import_file
     from incidentdesk.services.clock import utc_now
 
-    name = "standard input" if args.payload == "-" else args.payload
+    service = intake_service(desk)
     try:
-        if args.payload == "-":
-            body = sys.stdin.buffer.read(FILE_MAX_BYTES + 1)
+        if args.payload != "-" and args.format is None:
+            result = import_file(service, Path(args.payload), utc_now())
         else:
-            with Path(args.payload).open("rb") as stream:
-                body = stream.read(FILE_MAX_BYTES + 1)
+            body = _read_payload(args.payload, FILE_MAX_BYTES)
+            expected = Format(args.format) if args.format else None
+            notification = formats.parse(body, utc_now(), expected)
+            result = service.process(notification, body_request_id(body))
     except OSError as error:
-        return _fail(f"{name} could not be read: {error.strerror}.")
-    if len(body) > FILE_MAX_BYTES:
-        return _fail(f"{name} was not imported: it is over {FILE_MAX_BYTES:,} bytes.")
-    try:
-        notification = formats.parse(body, utc_now(), Format(args.format) if args.format else None)
-        result = intake_service(desk).process(notification, body_request_id(body))
+        return _fail(f"{_named(args.payload)} could not be read: {error.strerror}.")
     except ServiceError as error:
-        return _fail(f"{name} was not imported: {error.message}")
+        return _fail(f"{_named(args.payload)} was not imported: {error.message}")
     print(result.summary)
     return EXIT_OK
+
+
+def _named(payload: str) -> str:
+    return "standard input" if payload == "-" else payload
+
+
+def _read_payload(payload: str, limit: int) -> bytes:
+    from incidentdesk.intake.alerts import PayloadRefused
+
+    if payload == "-":
+        body = sys.stdin.buffer.read(limit + 1)
+    else:
+        with Path(payload).open("rb") as stream:
+            body = stream.read(limit + 1)
+    if len(body) > limit:
+        raise PayloadRefused(f"it is over {limit:,} bytes")
+    return body
 
 
 def _rules(args: argparse.Namespace, desk: Desk) -> int:

@@ -14,6 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from incidentdesk.domain.enums import (
@@ -34,7 +35,8 @@ from incidentdesk.domain.validation import (
     TITLE_MAX_LENGTH,
     ValidationFailed,
 )
-from incidentdesk.intake.alerts import Alert, AlertState, Format, Notification
+from incidentdesk.intake import formats
+from incidentdesk.intake.alerts import Alert, AlertState, Format, Notification, PayloadRefused
 from incidentdesk.intake.rules import Decision, RuleService, StoredRule, decide
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import NotAllowed
@@ -49,6 +51,7 @@ PRUNE_INTERVAL = timedelta(minutes=1)
 RULES_MAX_AGE = timedelta(seconds=10)
 MONITORING_LOGIN = "monitoring"
 REQUEST_ID_MAX_LENGTH = 200
+FILE_MAX_BYTES = 1_000_000  # as the receiver's default body limit
 _ACTIVE = (Status.LOGGED, Status.TRIAGED, Status.INVESTIGATING)
 _OPEN_VALUES = [status.value for status in OPEN_STATUSES]
 
@@ -67,6 +70,7 @@ class AlertOutcome:
     fingerprint: str
     result: str
     incident_key: str = ""
+    incident_id: int | None = None
 
     def as_json(self) -> dict[str, str]:
         return {
@@ -85,6 +89,10 @@ class IntakeResult:
     @property
     def incident_keys(self) -> list[str]:
         return list(dict.fromkeys(o.incident_key for o in self.outcomes if o.incident_key))
+
+    @property
+    def incident_ids(self) -> list[int]:
+        return list(dict.fromkeys(o.incident_id for o in self.outcomes if o.incident_id))
 
     @property
     def summary(self) -> str:
@@ -107,16 +115,31 @@ class IntakeResult:
             "repeated": self.repeated,
         }
 
+    def stored_json(self) -> dict[str, Any]:
+        """The answer as kept for a retry, with the incidents' ids."""
+        return {**self.as_json(), "ids": [o.incident_id for o in self.outcomes]}
+
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> IntakeResult:
+        ids = document.get("ids") or [None] * len(document["alerts"])
         return cls(
             Format(document["format"]),
             tuple(
-                AlertOutcome(entry["fingerprint"], entry["result"], entry["incident"])
-                for entry in document["alerts"]
+                AlertOutcome(entry["fingerprint"], entry["result"], entry["incident"], id_)
+                for entry, id_ in zip(document["alerts"], ids, strict=True)
             ),
             repeated=True,
         )
+
+
+def import_file(service: IntakeService, path: Path, now: datetime) -> IntakeResult:
+    """A payload from a file, as the receiver would take it (a file imported twice is known
+    by its digest); ``PayloadRefused`` or ``OSError`` say why it was not."""
+    with path.open("rb") as stream:
+        body = stream.read(FILE_MAX_BYTES + 1)
+    if len(body) > FILE_MAX_BYTES:
+        raise PayloadRefused(f"{path.name} is over {FILE_MAX_BYTES:,} bytes")
+    return service.process(formats.parse(body, now), body_request_id(body))
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -207,7 +230,7 @@ class IntakeService:
             m.IntakeRequest.insert(
                 request_id=request_id,
                 received_at=now,
-                answer=json.dumps(result.as_json(), ensure_ascii=False),
+                answer=json.dumps(result.stored_json(), ensure_ascii=False),
             ).execute()
         return result
 
@@ -259,7 +282,7 @@ class IntakeService:
             m.IntakeAlert.insert(fingerprint=key, **values).execute()
         else:  # its incident was closed or cancelled: it fires into a new one
             m.IntakeAlert.update(**values).where(m.IntakeAlert.id == known.id).execute()
-        return AlertOutcome(alert.fingerprint, result, format_key(number))
+        return AlertOutcome(alert.fingerprint, result, format_key(number), incident_id)
 
     def _update(
         self, known: m.IntakeAlert, alert: Alert, decision: Decision, now: datetime
@@ -287,7 +310,7 @@ class IntakeService:
         m.IntakeAlert.update(**changes).where(m.IntakeAlert.id == known.id).execute()
         if result == "resolved" and decision.recover_when_resolved:
             result = self._recover_if_all_resolved(incident_id, alert.ends_at or now, now)
-        return AlertOutcome(alert.fingerprint, result, key)
+        return AlertOutcome(alert.fingerprint, result, key, incident_id)
 
     def _recover_if_all_resolved(self, incident_id: int, at: datetime, now: datetime) -> str:
         still_firing = (

@@ -36,6 +36,7 @@ from incidentdesk.domain.incident import Incident
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.drafts import DraftStore, SavedDraft
 from incidentdesk.services.incidents import IncidentQuery, SortKey
+from incidentdesk.ui.alert_drop import AlertFileDrop
 from incidentdesk.ui.board_page import BoardPage
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
@@ -166,6 +167,7 @@ class MainWindow(QMainWindow):
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
         runner.changes.incidents_changed.connect(self._incidents_changed)
+        self.alert_drop = AlertFileDrop(self, runner, dialogs, lambda: self._desk)
         # On a later pass of the event loop: not inside the runner's delivery of results, and
         # after whatever else listens (the smoke test ends on a fault).
         runner.fault.connect(lambda error: QTimer.singleShot(0, lambda: self._report_fault(error)))
