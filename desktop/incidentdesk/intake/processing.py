@@ -138,7 +138,7 @@ def import_file(service: IntakeService, path: Path, now: datetime) -> IntakeResu
     with path.open("rb") as stream:
         body = stream.read(FILE_MAX_BYTES + 1)
     if len(body) > FILE_MAX_BYTES:
-        raise PayloadRefused(f"{path.name} is over {FILE_MAX_BYTES:,} bytes")
+        raise PayloadRefused(f"the file is over {FILE_MAX_BYTES:,} bytes")
     return service.process(formats.parse(body, now), body_request_id(body))
 
 
