@@ -136,7 +136,7 @@ def _open(location: DatabaseLocation) -> Desk:
 def intake_service(desk: Desk) -> Any:
     from incidentdesk.intake.processing import IntakeService
 
-    return IntakeService(desk.store, desk.incidents, desk.timeline, desk.lifecycle, desk.actor_id)
+    return IntakeService(desk.store, desk.incidents, desk.lifecycle, desk.actor_id)
 
 
 def run(args: argparse.Namespace, location: DatabaseLocation) -> int:

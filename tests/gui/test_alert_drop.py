@@ -96,7 +96,7 @@ def test_cards_from_monitoring_name_their_source_and_the_filter_finds_them(desk)
 
     body = p.encoded(p.alertmanager())
     service = IntakeService(
-        desk.store, desk.incidents, desk.timeline, desk.lifecycle, desk.actor_id, lambda: FIXED_NOW
+        desk.store, desk.incidents, desk.lifecycle, desk.actor_id, lambda: FIXED_NOW
     )
     service.process(formats.parse(body, FIXED_NOW), body_request_id(body))
     from tests.factories import make_draft

@@ -23,7 +23,7 @@ from tests.conftest import FIXED_NOW
 
 def intake(desk: Desk) -> IntakeService:
     return IntakeService(
-        desk.store, desk.incidents, desk.timeline, desk.lifecycle, desk.actor_id, lambda: FIXED_NOW
+        desk.store, desk.incidents, desk.lifecycle, desk.actor_id, lambda: FIXED_NOW
     )
 
 

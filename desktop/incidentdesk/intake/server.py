@@ -193,6 +193,9 @@ class IntakeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = READ_TIMEOUT_S  # the socket's timeout: a body that does not come is given up
     server_version = "IncidentDesk-Intake"
+    # The head and the body of an answer go out in two writes: with Nagle's algorithm the
+    # second waits for the sender's delayed ACK of the first, 40 ms a request.
+    disable_nagle_algorithm = True
     busy = False  # between reading a request line and sending its answer
 
     def setup(self) -> None:

@@ -48,9 +48,7 @@ def import_files(desk: Desk, paths: list[Path]) -> list[FileImport]:
     """On the runner's write thread: each file in turn, a refused one named with its reason."""
     from incidentdesk.intake.processing import IntakeService, import_file
 
-    service = IntakeService(
-        desk.store, desk.incidents, desk.timeline, desk.lifecycle, desk.actor_id, desk.clock
-    )
+    service = IntakeService(desk.store, desk.incidents, desk.lifecycle, desk.actor_id, desk.clock)
     imports = []
     for path in paths:
         try:
