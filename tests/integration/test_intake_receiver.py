@@ -266,6 +266,41 @@ def test_malformed_requests_get_their_status(
     assert counts(receiver) == before
 
 
+def chunked_head(token: str = TOKEN) -> bytes:
+    return (
+        f"POST /generic HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+
+
+def chunks(body: bytes, size: int) -> bytes:
+    parts = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in parts) + b"0\r\n\r\n"
+
+
+def test_a_chunked_body_is_read(receiver: ReceiverProcess) -> None:
+    before_incidents, _ = counts(receiver)
+    body = p.encoded(p.generic(key="sent-in-chunks"))
+    assert raw_exchange(receiver, chunked_head(), chunks(body, 7)) == 200
+    assert counts(receiver)[0] == before_incidents + 1
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (chunks(b" " * 1_100_000, 65_536), 413),
+        (b"zz\r\nhello\r\n0\r\n\r\n", 400),
+        (b"5\r\nhello world\r\n0\r\n\r\n", 400),
+    ],
+)
+def test_a_chunked_body_over_the_limit_or_malformed_is_refused(
+    receiver: ReceiverProcess, body: bytes, expected: int
+) -> None:
+    before = counts(receiver)
+    assert raw_exchange(receiver, chunked_head(), body) == expected
+    assert counts(receiver) == before
+
+
 def test_the_same_request_sent_concurrently_makes_one_incident(receiver: ReceiverProcess) -> None:
     before_incidents, _ = counts(receiver)
     payload = p.pagerduty_trigger(dedup_key="concurrent-1")

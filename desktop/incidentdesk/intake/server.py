@@ -45,6 +45,7 @@ DEFAULT_MAX_BODY_BYTES = 1_000_000
 DEFAULT_RATE_PER_SECOND = 50.0
 DEFAULT_BURST = 200
 READ_TIMEOUT_S = 10.0
+BODY_DEADLINE_S = 30.0  # for the whole body, however slowly it trickles in
 WRITE_WAIT_S = 30.0
 MAX_CONNECTIONS = 64
 PATH_FORMATS: dict[str, Format | None] = {
@@ -77,6 +78,18 @@ class ReceiverSettings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     rate_per_second: float = DEFAULT_RATE_PER_SECOND
     burst: int = DEFAULT_BURST
+
+
+class _BodyRefused(Exception):
+    def __init__(self, status: HTTPStatus, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def _too_large(limit: int) -> _BodyRefused:
+    return _BodyRefused(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body is over the limit of {limit:,} bytes"
+    )
 
 
 class RateLimiter:
@@ -346,40 +359,65 @@ class IntakeHandler(BaseHTTPRequestHandler):
         self._process(notification, request_id)
 
     def _read_body(self) -> bytes | None:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            self.close_connection = True
-            self._refuse(HTTPStatus.LENGTH_REQUIRED, "send the body with a Content-Length")
-            return None
-        length_text = self.headers.get("Content-Length")
-        if length_text is None:
-            self.close_connection = True
-            self._refuse(HTTPStatus.LENGTH_REQUIRED, "Content-Length is missing")
-            return None
-        try:
-            length = int(length_text)
-        except ValueError:
-            length = -1
-        if length < 0:
-            self.close_connection = True
-            self._refuse(HTTPStatus.BAD_REQUEST, "Content-Length is not a number of bytes")
-            return None
+        """The request's body, or None once it was refused (too long, too slow, cut short,
+        or of no stated length). Nothing beyond the limit is ever read."""
         limit = self.server.settings.max_body_bytes
-        if length > limit:
-            self.close_connection = True  # the body is never read: the connection ends here
-            self._refuse(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                f"the body is over the limit of {limit:,} bytes",
-            )
-            return None
+        deadline = time.monotonic() + BODY_DEADLINE_S
         try:
-            body = self.rfile.read(length)
-        except TimeoutError:
-            body = b""
-        if len(body) < length:
-            self.close_connection = True
-            self._refuse(HTTPStatus.BAD_REQUEST, "the body ended before its Content-Length")
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                return self._read_chunked(limit, deadline)
+            length_text = self.headers.get("Content-Length")
+            if length_text is None:
+                raise _BodyRefused(HTTPStatus.LENGTH_REQUIRED, "Content-Length is missing")
+            if not length_text.strip().isdigit():
+                raise _BodyRefused(
+                    HTTPStatus.BAD_REQUEST, "Content-Length is not a number of bytes"
+                )
+            length = int(length_text)
+            if length > limit:
+                raise _too_large(limit)
+            return self._read_exactly(length, deadline)
+        except _BodyRefused as refused:
+            self.close_connection = True  # what was not read would be taken for a request
+            self._refuse(refused.status, refused.reason)
             return None
-        return body
+
+    def _read_exactly(self, length: int, deadline: float) -> bytes:
+        parts, remaining = [], length
+        while remaining:
+            if time.monotonic() > deadline:
+                raise _BodyRefused(HTTPStatus.REQUEST_TIMEOUT, "the body came too slowly")
+            try:
+                part = self.rfile.read1(min(remaining, 65_536))
+            except TimeoutError:
+                part = b""
+            if not part:
+                raise _BodyRefused(HTTPStatus.BAD_REQUEST, "the body ended before its length")
+            parts.append(part)
+            remaining -= len(part)
+        return b"".join(parts)
+
+    def _read_chunked(self, limit: int, deadline: float) -> bytes:
+        body = b""
+        while True:
+            size_line = self.rfile.readline(100)
+            try:
+                size = int(size_line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise _BodyRefused(
+                    HTTPStatus.BAD_REQUEST, "a chunk's size is not hexadecimal"
+                ) from None
+            if size < 0:
+                raise _BodyRefused(HTTPStatus.BAD_REQUEST, "a chunk's size is negative")
+            if len(body) + size > limit:
+                raise _too_large(limit)
+            if size == 0:
+                while self.rfile.readline(8_192) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers, which the receiver does not use
+                return body
+            body += self._read_exactly(size, deadline)
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise _BodyRefused(HTTPStatus.BAD_REQUEST, "a chunk does not end where it says")
 
     def _process(self, notification: Notification, request_id: str) -> None:
         format_ = notification.format.value
