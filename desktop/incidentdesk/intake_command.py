@@ -238,8 +238,8 @@ def _serve(args: argparse.Namespace, desk: Desk, token: str | None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    bound_host, bound_port = receiver.server_address[:2]
-    shown_host = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    bound_host, bound_port = str(receiver.server_address[0]), int(receiver.server_address[1])
+    shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     log.info(
         "listening on http://%s:%d for %s%s",
         shown_host,
