@@ -301,6 +301,18 @@ def test_a_chunked_body_over_the_limit_or_malformed_is_refused(
     assert counts(receiver) == before
 
 
+def test_a_sender_over_its_rate_is_told_to_wait(tmp_path: Path) -> None:
+    # One request a second, bursts of four: the fifth of ten sent at once waits.
+    limited = start_receiver(f"sqlite:///{tmp_path / 'incidents.db'}", tmp_path, "--rate", "1")
+    try:
+        statuses = [limited.post(p.generic(key=f"burst-{n}"))[0] for n in range(10)]
+        assert statuses[:4] == [200] * 4
+        assert 429 in statuses[4:]
+        assert limited.request("GET", "/healthz")[0] == 200
+    finally:
+        assert stop_receiver(limited) == 0
+
+
 def test_the_same_request_sent_concurrently_makes_one_incident(receiver: ReceiverProcess) -> None:
     before_incidents, _ = counts(receiver)
     payload = p.pagerduty_trigger(dedup_key="concurrent-1")
