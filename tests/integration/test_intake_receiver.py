@@ -406,3 +406,10 @@ def test_listening_beyond_loopback_without_a_token_refuses_to_start(tmp_path: Pa
     )
     assert finished.returncode == 1
     assert "needs a bearer token" in finished.stderr
+
+
+def test_nothing_sent_to_the_receiver_made_it_fail(receiver: ReceiverProcess) -> None:
+    # Last in the module: every request above has been answered and logged by now.
+    assert receiver.request("GET", "/healthz")[0] == 200
+    problems = [line for line in receiver.lines if "Traceback" in line or " ERROR " in line]
+    assert problems == []

@@ -20,6 +20,7 @@ import ipaddress
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -169,6 +170,11 @@ class Receiver(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A fault in a handler ends that request only; it is logged, the server goes on.
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            # The sender hung up or went silent: its own doing, nothing to report as a fault.
+            log.info("%s: the connection ended early (%s)", client_address[0], error)
+            return
         log.exception("request from %s failed", client_address[0])
 
     def stop_accepting(self) -> None:
@@ -238,8 +244,6 @@ class IntakeHandler(BaseHTTPRequestHandler):
         """The base class's refusals (a request line that is none, an unknown method) are
         answered in JSON, and logged, like the receiver's own."""
         self.close_connection = True
-        if not hasattr(self, "command") or self.command is None:
-            self.command = "-"
         reason = message or HTTPStatus(code).phrase
         if self.request_version == "HTTP/0.9":
             self.request_version = "HTTP/1.1"  # an answer with its status line, not bare text
@@ -251,8 +255,8 @@ class IntakeHandler(BaseHTTPRequestHandler):
             level,
             "%s %s %s %d format=%s result=%s incidents=%s",
             self.client_address[0],
-            self.command,
-            self.path[:100],
+            self.command or "-",
+            getattr(self, "path", "-")[:100],  # a request line that is none sets no path
             status,
             format_,
             result,
