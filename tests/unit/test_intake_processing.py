@@ -116,6 +116,9 @@ def test_a_rule_sets_recovered_once_every_alert_of_the_incident_has_resolved(des
     assert incident.status is Status.RECOVERED  # never closed: the postmortem is the people's
     assert incident.milestones.recovered_at == datetime(2026, 11, 27, 11, 45, tzinfo=UTC)
     assert incident.milestones.closed_at is None
+    again = p.alertmanager(alerts=[p.alertmanager_alert(starts_at="2026-11-27T11:55:00Z")])
+    assert [o.result for o in send(desk, again).outcomes] == ["fired again; reopened"]
+    assert desk.incidents.get_by_number(1).status is Status.INVESTIGATING
 
 
 def test_an_alert_of_a_cancelled_incident_fires_into_a_new_one(desk: Desk) -> None:

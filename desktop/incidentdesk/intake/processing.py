@@ -262,6 +262,8 @@ class IntakeService:
                 incident_id, f"{alert.name} fired{_place(alert)}, in the same group", alert, now
             )
             result = "grouped"
+            if decision.recover_when_resolved:
+                result = self._reopen_if_recovered(incident_id, result)
         else:
             incident = self._incidents.create(self._draft(alert, decision, now), self._actor_id)
             incident_id, number = incident.id, incident.number
@@ -306,7 +308,24 @@ class IntakeService:
         m.IntakeAlert.update(**changes).where(m.IntakeAlert.id == known.id).execute()
         if result == "resolved" and decision.recover_when_resolved:
             result = self._recover_if_all_resolved(incident_id, alert.ends_at or now, now)
+        elif result == "fired again" and decision.recover_when_resolved:
+            result = self._reopen_if_recovered(incident_id, result)
         return AlertOutcome(alert.fingerprint, result, key, incident_id)
+
+    def _reopen_if_recovered(self, incident_id: int, result: str) -> str:
+        """Where the rules let monitoring set an incident recovered, an alert firing again
+        takes it back: the impact is not over. A postmortem already begun stays."""
+        if m.Incident.get_by_id(incident_id).status != Status.RECOVERED.value:
+            return result
+        try:
+            self._lifecycle.take(
+                incident_id,
+                StepRequest(Step.REOPEN, note="an alert from monitoring fired again"),
+                self._actor_id,
+            )
+        except (NotAllowed, ValidationFailed):
+            return result
+        return f"{result}; reopened"
 
     def _recover_if_all_resolved(self, incident_id: int, at: datetime, now: datetime) -> str:
         still_firing = (
