@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from incidentdesk.domain.enums import SourceKind
@@ -30,6 +30,7 @@ def drop_files(window: object, paths: list[Path]) -> bool:
     enter = QDragEnterEvent(QPoint(40, 40), Qt.DropAction.CopyAction, mime, buttons, modifiers)
     QApplication.sendEvent(window, enter)
     if not enter.isAccepted():
+        QApplication.sendEvent(window, QDragLeaveEvent())  # as the window system ends a drag
         return False
     drop = QDropEvent(QPointF(40, 40), Qt.DropAction.CopyAction, mime, buttons, modifiers)
     QApplication.sendEvent(window, drop)
