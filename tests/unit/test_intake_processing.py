@@ -121,10 +121,15 @@ def test_a_rule_sets_recovered_once_every_alert_of_the_incident_has_resolved(des
     assert desk.incidents.get_by_number(1).status is Status.INVESTIGATING
 
 
-def test_an_alert_of_a_cancelled_incident_fires_into_a_new_one(desk: Desk) -> None:
+def test_an_alert_of_a_cancelled_incident_fires_into_a_new_one_when_it_fires_anew(
+    desk: Desk,
+) -> None:
     send(desk, p.alertmanager())
     first = desk.incidents.get_by_number(1)
     desk.lifecycle.take(first.id, StepRequest(Step.CANCEL, note="false alarm"), desk.actor_id)
+    reminder = send(desk, p.alertmanager(), request_id="repeat-interval-later")
+    assert [o.result for o in reminder.outcomes] == ["still firing; its incident is finished"]
+    assert incident_count() == 1
     again = p.alertmanager(alerts=[p.alertmanager_alert(starts_at="2026-11-27T11:55:00Z")])
     assert [o.result for o in send(desk, again).outcomes] == ["created"]
     assert incident_count() == 2

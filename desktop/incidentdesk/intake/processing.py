@@ -140,6 +140,12 @@ def import_file(service: IntakeService, path: Path, now: datetime) -> IntakeResu
     return service.process(formats.parse(body, now), body_request_id(body))
 
 
+def _same_firing(known: m.IntakeAlert, alert: Alert) -> bool:
+    """Whether ``alert`` repeats the firing already recorded (Alertmanager sends a firing
+    group again every repeat_interval, with the same startsAt)."""
+    return bool(known.firing) and alert.starts_at is not None and known.starts_at == alert.starts_at
+
+
 def _one_line(text: str, limit: int) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -254,6 +260,10 @@ class IntakeService:
             return self._update(known, alert, decision, now)
         if alert.state is not AlertState.FIRING:
             return AlertOutcome(alert.fingerprint, f"{alert.state.value}; no open incident")
+        if known is not None and _same_firing(known, alert):
+            # Someone closed or cancelled its incident while it fired: a reminder of the same
+            # firing is not a new incident; firing anew (a later startsAt) is.
+            return AlertOutcome(alert.fingerprint, "still firing; its incident is finished")
         group_key = self._group_key(format_, alert, decision)
         joined = self._open_incident_of_group(group_key) if group_key else None
         if joined is not None:
@@ -288,7 +298,7 @@ class IntakeService:
         incident_id, key = int(known.incident.id), format_key(known.incident.number)
         changes: dict[str, Any] = {"updated_at": now}
         if alert.state is AlertState.FIRING:
-            if known.firing and alert.starts_at is not None and known.starts_at == alert.starts_at:
+            if _same_firing(known, alert):
                 # Alertmanager repeats a firing group every repeat_interval: nothing new.
                 result = "still firing"
             else:
