@@ -69,9 +69,12 @@ def measuring_environment() -> dict[str, str]:
     return {**os.environ, "QT_QPA_PLATFORM": "offscreen", **folders}
 
 
-def run_measuring_process(module: str, context: Context, *options: str) -> dict[str, Any]:
-    """Run ``python -m module ADDRESS options`` fresh; its samples (last output line, JSON)."""
-    command = [sys.executable, "-m", module, context.address, *options]
+def run_measuring_process(
+    module: str, context: Context, *options: str, address: str | None = None
+) -> dict[str, Any]:
+    """Run ``python -m module ADDRESS options`` fresh (ADDRESS: the context's database unless
+    given); its samples (last output line, JSON)."""
+    command = [sys.executable, "-m", module, address or context.address, *options]
     finished = subprocess.run(
         command,
         capture_output=True,
@@ -682,6 +685,84 @@ def measure_memory(context: Context) -> list[Entry]:
     ]
 
 
+# Alerts from monitoring
+
+BENCH_POSTGRES = os.environ.get(
+    "INCIDENTDESK_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def _intake_entries(engine: str, samples: dict[str, Any]) -> list[Entry]:
+    suffix = "" if engine == "sqlite" else f"_{engine}"
+    # The targets are the issue's for SQLite; PostgreSQL's figures are reported beside them.
+    on_sqlite = engine == "sqlite"
+    details = {
+        "engine": engine,
+        "senders": samples["senders"],
+        "accepted": samples["accepted"],
+        "refused": samples["refused"],
+        "receiver_cpu_s": samples["receiver_cpu_s"],
+        "measured_s": samples["measured_s"],
+    }
+    return [
+        Entry(
+            f"intake_alerts_per_s{suffix}",
+            samples["alerts_per_s"],
+            "alerts/s",
+            Target(200, at_least=True) if on_sqlite else None,
+            None,
+            details,
+        ),
+        Entry(
+            f"intake_p99_ms{suffix}",
+            samples["p99_ms"],
+            "ms",
+            Target(50) if on_sqlite else None,
+            None,
+            {
+                "p50": samples["p50_ms"],
+                "paced_rate": samples["paced_rate"],
+                "requests": samples["paced_requests"],
+                "engine": engine,
+            },
+        ),
+    ]
+
+
+def measure_intake(context: Context) -> list[Entry]:
+    """The receiver on a copy of the benchmark database, then on an empty PostgreSQL schema
+    (left out, and said so, where the server cannot be reached)."""
+    import uuid
+
+    import psycopg
+
+    seconds = str(context.repeats(10, 4))
+    with scratch_copy(context.database, "intake") as copy:
+        samples = run_measuring_process(
+            "bench.measure_intake", replace(context, database=copy), "--seconds", seconds
+        )
+    entries = _intake_entries("sqlite", samples)
+    schema = f"incidentdesk_bench_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(BENCH_POSTGRES, autocommit=True, connect_timeout=3) as connection:
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+    except psycopg.Error as error:
+        print(f"intake on PostgreSQL left out: {BENCH_POSTGRES} is unreachable ({error})")
+        return entries
+    try:
+        samples = run_measuring_process(
+            "bench.measure_intake",
+            context,
+            "--seconds",
+            seconds,
+            address=f"{BENCH_POSTGRES}?schema={schema}",
+        )
+    finally:
+        with psycopg.connect(BENCH_POSTGRES, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    return entries + _intake_entries("postgresql", samples)
+
+
 BENCHMARKS = (
     Benchmark("startup", measure_startup),
     Benchmark("list", measure_list_open),
@@ -694,4 +775,5 @@ BENCHMARKS = (
     Benchmark("memory", measure_memory),
     Benchmark("busy", measure_busy),
     Benchmark("bundle", measure_bundle),
+    Benchmark("intake", measure_intake),
 )

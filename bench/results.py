@@ -12,19 +12,21 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Target:
-    """A figure must stay below ``limit``, or, for a yes/no check, equal it."""
+    """A figure must stay below ``limit`` (or, a rate, reach it), or, for a yes/no check,
+    equal it."""
 
     limit: float | bool
+    at_least: bool = False
 
     def is_met(self, value: float | bool) -> bool:
         if isinstance(self.limit, bool):
             return value is self.limit
-        return value < self.limit
+        return value >= self.limit if self.at_least else value < self.limit
 
     def __str__(self) -> str:
         if isinstance(self.limit, bool):
             return _yes_no(self.limit)
-        return f"< {self.limit:g}"
+        return f"≥ {self.limit:g}" if self.at_least else f"< {self.limit:g}"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from incidentdesk import __version__, paths, report_command
+from incidentdesk import __version__, intake_command, paths, report_command
 
 if TYPE_CHECKING:
     from incidentdesk.storage.locations import DatabaseLocation
@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--db", metavar="URL", help=db_help, default=argparse.SUPPRESS)
     report_command.add_parser(commands, db_help)
+    intake_command.add_parser(commands, db_help)
     return parser
 
 
@@ -308,6 +309,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return _run_database_command(args, location)
     if args.command == "demo":
         return _run_demo(args, location)
+    if args.command == "intake":
+        return intake_command.run(args, location)
     if args.command == "report":
         report_command.check_arguments(args, parser)
         return report_command.run(args, location)

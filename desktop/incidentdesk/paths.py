@@ -23,6 +23,15 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
 
 
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
+
+
+def intake_token_path() -> Path:
+    """Where the receiver's token is kept on a machine without a system keyring."""
+    return config_dir() / "intake-token"
+
+
 def default_database_path() -> Path:
     return data_dir() / "incidents.db"
 

@@ -29,7 +29,7 @@ PROBE = textwrap.dedent(
 
     core = ["incidentdesk.cli", "incidentdesk.paths", "incidentdesk.logs"]
     core += ["incidentdesk.diagnostics"]
-    for package in ("domain", "storage", "services"):
+    for package in ("domain", "storage", "services", "intake"):
         core += package_modules(package)
     for name in core:
         importlib.import_module(name)
@@ -66,6 +66,8 @@ def test_every_core_module_was_imported(imports: dict[str, list[str]]) -> None:
         "incidentdesk.services.desk",
         "incidentdesk.services.demo",
         "incidentdesk.services.export",
+        "incidentdesk.intake.processing",
+        "incidentdesk.intake.pagerduty",
     ):
         assert name in imports["core"]
     assert not any(name.startswith("incidentdesk.ui") for name in imports["core"])

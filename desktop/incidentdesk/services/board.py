@@ -19,6 +19,7 @@ from incidentdesk.domain.enums import (
     EscalationLevel,
     Priority,
     Severity,
+    SourceKind,
     Status,
 )
 from incidentdesk.domain.keys import format_key
@@ -71,6 +72,7 @@ class BoardCard:
     closed_at: datetime | None
     cancelled_at: datetime | None
     version: int
+    monitoring_source: str = ""  # the monitoring system it came from; empty for a person
 
     @property
     def key(self) -> str:
@@ -218,6 +220,11 @@ class BoardService:
                 incident.closed_at,
                 incident.cancelled_at,
                 incident.version,
+                pw.Case(
+                    None,
+                    [(incident.source_kind == SourceKind.MONITORING.value, incident.source_name)],
+                    "",
+                ),
             )
             .join_from(incident, m.Service, pw.JOIN.LEFT_OUTER)
             .join_from(incident, assignee, pw.JOIN.LEFT_OUTER, on=incident.assignee == assignee.id)
@@ -253,6 +260,7 @@ class BoardService:
                 closed_at=when(row[16]),
                 cancelled_at=when(row[17]),
                 version=row[18],
+                monitoring_source=row[19] or "",
             )
             for row in self._store.database.execute(select)
         }

@@ -79,6 +79,7 @@ class IncidentQuery:
     assignee_ids: frozenset[int] = frozenset()
     category_ids: frozenset[int] = frozenset()
     ids: frozenset[int] = frozenset()
+    source_kinds: frozenset[SourceKind] = frozenset()
     sort: SortKey = SortKey.PRIORITY
     descending: bool = False
 
@@ -439,6 +440,10 @@ class IncidentService:
             conditions.append(m.Incident.id.in_(list(query.ids)))
         if query.assignee_ids:
             conditions.append(m.Incident.assignee.in_(list(query.assignee_ids)))
+        if query.source_kinds:
+            conditions.append(
+                m.Incident.source_kind.in_([kind.value for kind in query.source_kinds])
+            )
         if query.text.strip():
             conditions.append(search_condition(self._store.database, query.text))
         return select.where(*conditions) if conditions else select

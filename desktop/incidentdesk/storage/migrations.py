@@ -155,6 +155,28 @@ def _give_identity(db: pw.Database) -> None:
     m.SchemaInfo.insert(key=DATABASE_ID_KEY, value=uuid.uuid4().hex).on_conflict_ignore().execute()
 
 
+# Monitoring's usual severity labels (Alertmanager/Grafana ``severity``, PagerDuty's four
+# values) and the severity they give an incident; anything else is SEV3.
+DEFAULT_SEVERITY_RULES = (
+    ("critical", 1),
+    ("error", 2),
+    ("high", 2),
+    ("warning", 3),
+    ("info", 4),
+)
+
+
+def _add_intake(db: pw.Database) -> None:
+    db.create_tables([m.IntakeRule, m.IntakeAlert, m.IntakeRequest], safe=True)
+    if not m.IntakeRule.select().exists():
+        m.IntakeRule.insert_many(
+            [
+                {"position": index, "label": "severity", "value": value, "severity": severity}
+                for index, (value, severity) in enumerate(DEFAULT_SEVERITY_RULES)
+            ]
+        ).execute()
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -170,6 +192,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "postmortems and their action items", _add_postmortems),
     Migration(4, "prefix indexes for search as you type", _index_prefixes),
     Migration(5, "an identity of its own for the database", _give_identity),
+    Migration(6, "alerts from monitoring: intake rules, alerts and requests", _add_intake),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

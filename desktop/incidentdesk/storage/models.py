@@ -258,6 +258,45 @@ class ActionItem(Record):
     owner_id: int | None
 
 
+class IntakeRule(Record):
+    """How alerts from monitoring become incidents: alerts whose label ``label`` has the value
+    ``value`` (any alert, where ``label`` is empty) get what the rule sets; for each setting the
+    first matching rule by ``position`` that sets it wins."""
+
+    position = pw.IntegerField(default=0)
+    label = pw.CharField(max_length=200, default="")
+    value = pw.CharField(max_length=200, default="")
+    service = pw.ForeignKeyField(Service, null=True, on_delete="SET NULL", backref="+")
+    category = pw.ForeignKeyField(Category, null=True, on_delete="SET NULL", backref="+")
+    severity = pw.SmallIntegerField(null=True)
+    group_by = pw.CharField(max_length=200, default="")
+    recover_when_resolved = pw.BooleanField(null=True)
+    service_id: int | None
+    category_id: int | None
+
+
+class IntakeAlert(Record):
+    """An alert from monitoring, known by its sender's fingerprint or dedup key, and the
+    incident it belongs to."""
+
+    fingerprint = pw.CharField(max_length=300, unique=True)
+    incident = pw.ForeignKeyField(Incident, on_delete="CASCADE", backref="+")
+    group_key = pw.CharField(max_length=500, default="", index=True)
+    firing = pw.BooleanField(default=True)
+    starts_at = UTCDateTimeField(null=True)
+    updated_at = UTCDateTimeField()
+    incident_id: int
+
+
+class IntakeRequest(Record):
+    """A request the receiver has processed, by its own id or the digest of its body, so
+    that a sender's retry is answered without being processed twice."""
+
+    request_id = pw.CharField(max_length=200, unique=True)
+    received_at = UTCDateTimeField(index=True)
+    answer = pw.TextField(default="{}")
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     SchemaInfo,
     Setting,
@@ -272,6 +311,9 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Attachment,
     Postmortem,
     ActionItem,
+    IntakeRule,
+    IntakeAlert,
+    IntakeRequest,
 )
 
 

@@ -58,6 +58,8 @@ def initials(name: str) -> str:
 def facts_line(card: BoardCard, age: str) -> str:
     who = initials(card.assignee_name) or "—"
     facts = f"{card.service_name or 'No service'} · {who} · {age} · {card.escalation_level.label}"
+    if card.monitoring_source:
+        facts = f"From {card.monitoring_source} · {facts}"
     if card.attachments:
         facts += f" · {card.attachments} file{'s' if card.attachments != 1 else ''}"
     return facts

@@ -1,7 +1,7 @@
-"""The filters shared by the board and the list: mine, my team, severity, service, category,
-assignee and free text; and named views that remember a set of them. The less used ones
-(service, category, assignee) fold away behind "More Filters", so the bar fits a window of
-the default width."""
+"""The filters shared by the board and the list: mine, my team, from monitoring, severity,
+service, category, assignee and free text; and named views that remember a set of them. The
+less used ones (service, category, assignee) fold away behind "More Filters", so the bar fits a
+window of the default width."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from incidentdesk.domain.enums import Severity
+from incidentdesk.domain.enums import Severity, SourceKind
 from incidentdesk.services.catalog import NamedItem, Person
 from incidentdesk.services.incidents import IncidentQuery
 
@@ -40,6 +40,7 @@ class Filters:
     service_id: int | None = None
     category_id: int | None = None
     assignee_id: int | None = None
+    from_monitoring: bool = False
 
     def to_json(self) -> str:
         return json.dumps({item.name: getattr(self, item.name) for item in fields(self)})
@@ -84,6 +85,7 @@ def apply_filters(query: IncidentQuery, filters: Filters, me: Me) -> IncidentQue
         category_ids=frozenset({filters.category_id}) if filters.category_id else frozenset(),
         team_ids=teams,
         assignee_ids=assignees,
+        source_kinds=frozenset({SourceKind.MONITORING}) if filters.from_monitoring else frozenset(),
         sort=query.sort,
         descending=query.descending,
     )
@@ -98,6 +100,7 @@ def narrows(query: IncidentQuery) -> bool:
         or query.category_ids
         or query.team_ids
         or query.assignee_ids
+        or query.source_kinds
     )
 
 
@@ -120,6 +123,8 @@ class FilterBar(QWidget):
         self.mine.setAccessibleName("Only incidents assigned to me")
         self.my_team = QCheckBox("My &team")
         self.my_team.setAccessibleName("Only my team's incidents")
+        self.from_monitoring = QCheckBox("From m&onitoring")
+        self.from_monitoring.setAccessibleName("Only incidents from monitoring")
         self.severity = QComboBox()
         self.severity.setAccessibleName("Severity")
         self.severity.addItem(f"Severity: {ANY}", None)
@@ -140,7 +145,13 @@ class FilterBar(QWidget):
         self.more_button.toggled.connect(self._show_more)
         first_row = QHBoxLayout()
         first_row.addWidget(self.search, 3)
-        for widget in (self.mine, self.my_team, self.severity, self.more_button):
+        for widget in (
+            self.mine,
+            self.my_team,
+            self.from_monitoring,
+            self.severity,
+            self.more_button,
+        ):
             first_row.addWidget(widget)
         self.more_row = QWidget()
         second_row = QHBoxLayout(self.more_row)
@@ -154,20 +165,34 @@ class FilterBar(QWidget):
         layout.setSpacing(2)
         layout.addLayout(first_row)
         layout.addWidget(self.more_row)
-        order = [self.search, self.mine, self.my_team, self.severity, self.more_button]
+        order = [
+            self.search,
+            self.mine,
+            self.my_team,
+            self.from_monitoring,
+            self.severity,
+            self.more_button,
+        ]
         for before, after in zip(order, [*order[1:], *self._folded()], strict=False):
             QWidget.setTabOrder(before, after)
         for before, after in zip(self._folded(), self._folded()[1:], strict=False):
             QWidget.setTabOrder(before, after)
         self._show_folded_in_use()
         self.search.textChanged.connect(self._emit)
-        for box in (self.mine, self.my_team):
+        for box in (self.mine, self.my_team, self.from_monitoring):
             box.toggled.connect(self._emit)
         for combo in (self.severity, self.service, self.category, self.assignee):
             combo.currentIndexChanged.connect(self._emit)
 
     def filter_widgets(self) -> list[QWidget]:
-        return [self.search, self.mine, self.my_team, self.severity, *self._folded()]
+        return [
+            self.search,
+            self.mine,
+            self.my_team,
+            self.from_monitoring,
+            self.severity,
+            *self._folded(),
+        ]
 
     def _folded(self) -> list[QComboBox]:
         return [self.service, self.category, self.assignee]
@@ -214,16 +239,19 @@ class FilterBar(QWidget):
             service_id=self.service.currentData(),
             category_id=self.category.currentData(),
             assignee_id=self.assignee.currentData(),
+            from_monitoring=self.from_monitoring.isChecked(),
         )
 
     def set_filters(self, filters: Filters, *, emit: bool = True) -> None:
         widgets: list[QWidget] = [self, self.search, self.mine, self.my_team, self.severity]
+        widgets.append(self.from_monitoring)
         widgets += [self.service, self.category, self.assignee]
         for widget in widgets:
             widget.blockSignals(True)
         self.search.setText(filters.text)
         self.mine.setChecked(filters.mine)
         self.my_team.setChecked(filters.my_team)
+        self.from_monitoring.setChecked(filters.from_monitoring)
         for combo, value in (
             (self.severity, filters.severity),
             (self.service, filters.service_id),

@@ -37,6 +37,7 @@ from incidentdesk.domain.incident import Incident
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.drafts import DraftStore, SavedDraft
 from incidentdesk.services.incidents import IncidentQuery, SortKey
+from incidentdesk.ui.alert_drop import AlertFileDrop
 from incidentdesk.ui.board_page import BoardPage
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.failures import error_text, fault_details, is_expected
@@ -166,6 +167,7 @@ class MainWindow(QMainWindow):
         self.model.loaded.connect(self._list_loaded)
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
+        self.alert_drop = AlertFileDrop(self, runner, dialogs, lambda: self._desk)
         # On a later pass of the event loop: not inside the runner's delivery of results, and
         # after whatever else listens (the smoke test ends on a fault).
         runner.fault.connect(lambda error: QTimer.singleShot(0, lambda: self._report_fault(error)))
