@@ -69,8 +69,9 @@ def _missing_display() -> bool:
     return not any(os.environ.get(variable) for variable in variables)
 
 
-def run_gui(address: str, *, smoke_test: bool = False) -> int:
-    """Show the main window on ``address``; with ``smoke_test``, quit once the list is painted."""
+def run_gui(address: str | None, *, smoke_test: bool = False) -> int:
+    """Show the main window on ``address`` (None: the one used last, or ask where it is, see
+    ``ui/first_run.py``); with ``smoke_test``, quit once the list is painted."""
     _set_up_logging()
     if _missing_display():
         print(
@@ -84,6 +85,7 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
     from incidentdesk.ui.dialogs import DialogService
+    from incidentdesk.ui.first_run import open_at_start
     from incidentdesk.ui.main_window import MainWindow
     from incidentdesk.ui.tasks import TaskRunner
     from incidentdesk.ui.theme import use_readable_style
@@ -138,7 +140,7 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
     # block the GUI thread for 25-55 ms while someone types.
     window.view_painted.connect(gc.freeze)
     window.show()
-    window.open_database(address)
+    open_at_start(window, runner, address, may_ask=not smoke_test)
     app.exec()
     runner.shutdown()
     return exit_code

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from incidentdesk.services.statistics import StatisticsService
 
 
-def _login() -> str:
+def current_login() -> str:
     try:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name in containers without a passwd entry
@@ -89,6 +89,6 @@ def open_desk(address: str, login: str | None = None) -> Desk:
     Raises ``BadDatabaseAddress`` or ``DatabaseOpenError`` with a message to show as is.
     """
     store = open_store(parse_location(address))
-    login = login or _login()
+    login = login or current_login()
     actor_id = CatalogService(store).ensure_person(login, login)
     return Desk(store, actor_id)

@@ -52,6 +52,7 @@ from incidentdesk.ui.filter_bar import (
 )
 from incidentdesk.ui.incident_table import IncidentTable
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
+from incidentdesk.ui.recent_databases import RecentDatabasesMenu, remember_database
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import local_text
 
@@ -179,6 +180,7 @@ class MainWindow(QMainWindow):
                 None if busy else QTimer.singleShot(0, self._delete_closed_windows_when_idle)
             )
         )
+        self.database_opened.connect(remember_database)
         self._restore_settings()
 
     # Building
@@ -274,6 +276,9 @@ class MainWindow(QMainWindow):
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self.choose_database)
         file_menu.addAction(self.open_action)
+        self.recent_menu = RecentDatabasesMenu(self)
+        self.recent_menu.chosen.connect(self._open_recent)
+        file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -503,6 +508,11 @@ class MainWindow(QMainWindow):
                 ),
             )
         self.open_database(dialog.address_for_opening())
+
+    def _open_recent(self, address: str) -> None:
+        from incidentdesk.ui.first_run import open_remembered
+
+        open_remembered(self, address)
 
     # Forms
 

@@ -1,0 +1,313 @@
+"""The first-run dialog against the real PostgreSQL server: what connects, and the one
+sentence for each failure; where the password goes (the keyring, nowhere else)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import struct
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from keyring.backends import fail
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog
+
+from incidentdesk.services.desk import open_desk
+from incidentdesk.storage import models as m
+from incidentdesk.storage.secrets import KEYRING_SERVICE
+from incidentdesk.ui.first_run_dialog import FirstRunDialog
+from incidentdesk.ui.tasks import TaskRunner
+from tests.conftest import POSTGRES_ADMIN_URL, InstallKeyring, MemoryKeyring, require_postgres
+from tests.gui.form_helpers import activate
+from tests.gui.test_tab_order import tab_cycle
+
+PASSWORD = "Tr0ub4dor&3-not-for-files"
+LOGIN = "first.runner"
+
+
+@pytest.fixture
+def new_postgres_database() -> Iterator[str]:
+    """The name of a new, empty database on the test server, dropped afterwards."""
+    require_postgres()
+    name = f"incidentdesk_first_run_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def server_user() -> str:
+    return psycopg.conninfo.conninfo_to_dict(POSTGRES_ADMIN_URL).get("user") or "postgres"
+
+
+@pytest.fixture
+def dialog(qtbot, runner: TaskRunner, tmp_path: Path, memory_keyring: MemoryKeyring):
+    shown = FirstRunDialog(runner, tmp_path / "data" / "incidents.db", LOGIN)
+    qtbot.addWidget(shown)
+    qtbot.waitUntil(lambda: not runner.busy)  # the keyring has been looked at
+    return shown
+
+
+def fill_team(dialog: FirstRunDialog, database: str, *, port: int = 5432, host: str = "127.0.0.1"):
+    dialog.team_choice.setChecked(True)
+    dialog.host.setText(host)
+    dialog.port.setValue(port)
+    dialog.database.setText(database)
+    dialog.user.setText(server_user())
+    dialog.password.setText(PASSWORD)
+
+
+def run_connection_test(qtbot, dialog: FirstRunDialog, runner: TaskRunner) -> str:
+    dialog.test_button.click()
+    assert not dialog.test_button.isEnabled()  # the test runs in the background
+    qtbot.waitUntil(lambda: not runner.busy, timeout=15_000)
+    return dialog.status.text()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def everything_written(folder: Path) -> str:
+    return "\n".join(
+        path.read_bytes().decode("utf-8", "replace") for path in folder.rglob("*") if path.is_file()
+    )
+
+
+def test_correct_settings_connect_and_the_password_goes_only_to_the_keyring(
+    qtbot,
+    dialog: FirstRunDialog,
+    runner: TaskRunner,
+    memory_keyring: MemoryKeyring,
+    new_postgres_database: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fill_team(dialog, new_postgres_database)
+    sentence = run_connection_test(qtbot, dialog, runner)
+    assert sentence == (
+        f"Connected: {new_postgres_database} on 127.0.0.1:5432 as {server_user()} is empty, "
+        "and Incident Desk sets it up when you open it."
+    )
+    dialog.name.setText("Ada Admin")
+    dialog.email.setText("ada@example.org")
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        dialog.open_button.click()
+    choice = dialog.choice()
+    assert choice is not None
+    address = f"postgresql://{server_user()}@127.0.0.1:5432/{new_postgres_database}"
+    assert choice.address == choice.address_for_opening == address
+    assert not choice.asks_for_password
+    assert memory_keyring.passwords == {(KEYRING_SERVICE, address): PASSWORD}
+    # The database was set up, with the person as its first admin.
+    desk = open_desk(address, login=LOGIN)
+    try:
+        with desk.store.bound():
+            me = m.User.get_by_id(desk.actor_id)
+            assert (me.name, me.email, me.role) == ("Ada Admin", "ada@example.org", "admin")
+    finally:
+        desk.close()
+    QSettings().sync()
+    assert PASSWORD not in everything_written(tmp_path)
+    assert not any(PASSWORD in record.getMessage() for record in caplog.records)
+
+
+def test_a_wrong_port_says_no_server_answers(
+    qtbot, dialog: FirstRunDialog, runner: TaskRunner, new_postgres_database: str
+) -> None:
+    port = free_port()
+    fill_team(dialog, new_postgres_database, port=port)
+    assert run_connection_test(qtbot, dialog, runner) == (
+        f"No PostgreSQL server answers at 127.0.0.1:{port}; check the host name and the port, "
+        "and that the server is running and lets this computer connect."
+    )
+    dialog.open_button.click()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=15_000)
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.status.text().startswith("No PostgreSQL server answers")
+    assert dialog.password.text() == PASSWORD  # nothing typed is lost
+
+
+def test_a_missing_database_is_named(qtbot, dialog: FirstRunDialog, runner: TaskRunner) -> None:
+    require_postgres()
+    fill_team(dialog, "no_such_incident_database")
+    assert run_connection_test(qtbot, dialog, runner) == (
+        "There is no database called 'no_such_incident_database' on 127.0.0.1:5432; check "
+        "the name, or ask whoever runs the server to create it."
+    )
+
+
+class PasswordCheckingServer:
+    """Speaks PostgreSQL's protocol as far as asking for a password and refusing it, as a
+    server with password authentication does (SQLSTATE 28P01). The test server trusts every
+    connection from 127.0.0.1 (its pg_hba.conf), so it never refuses a password itself."""
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._socket.settimeout(0.2)
+        self.port = int(self._socket.getsockname()[1])
+        self.passwords: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                self._refuse(connection)
+
+    @staticmethod
+    def _read(connection: socket.socket, size: int) -> bytes:
+        data = b""
+        while len(data) < size:
+            chunk = connection.recv(size - len(data))
+            if not chunk:
+                raise ConnectionError("the client left")
+            data += chunk
+        return data
+
+    def _refuse(self, connection: socket.socket) -> None:
+        connection.settimeout(5)
+        try:
+            while True:  # SSL and GSS encryption requests are declined, then comes the startup
+                length, code = struct.unpack("!ii", self._read(connection, 8))
+                self._read(connection, length - 8)
+                if code not in (80877103, 80877104):
+                    break
+                connection.sendall(b"N")
+            connection.sendall(b"R" + struct.pack("!ii", 8, 3))  # cleartext password, please
+            kind = self._read(connection, 1)
+            (length,) = struct.unpack("!i", self._read(connection, 4))
+            body = self._read(connection, length - 4)
+            if kind == b"p":
+                self.passwords.append(body.rstrip(b"\0"))
+            fields = (
+                b"SFATAL\0VFATAL\0C28P01\0"
+                + f'Mpassword authentication failed for user "{server_user()}"\0'.encode()
+                + b"\0"
+            )
+            connection.sendall(b"E" + struct.pack("!i", len(fields) + 4) + fields)
+        except (ConnectionError, TimeoutError):
+            return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._socket.close()
+
+
+def test_a_wrong_password_says_so(qtbot, dialog: FirstRunDialog, runner: TaskRunner) -> None:
+    server = PasswordCheckingServer()
+    try:
+        fill_team(dialog, "incidents", port=server.port)
+        assert run_connection_test(qtbot, dialog, runner) == (
+            f"The server at 127.0.0.1:{server.port} refused the password for "
+            f"'{server_user()}'; type the right password (ask whoever runs the server if you "
+            "do not know it)."
+        )
+        assert server.passwords == [PASSWORD.encode()]  # libpq really sent it, and was refused
+    finally:
+        server.close()
+
+
+def test_just_this_computer_creates_the_file_and_makes_the_person_admin(
+    qtbot, dialog: FirstRunDialog, tmp_path: Path
+) -> None:
+    assert dialog.local_choice.isChecked()
+    assert dialog.local_file.text() == str(tmp_path / "data" / "incidents.db")
+    assert not dialog.test_button.isVisible()
+    dialog.name.setText("Grace")
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        dialog.open_button.click()
+    choice = dialog.choice()
+    assert choice is not None
+    assert choice.address == f"sqlite:///{tmp_path / 'data' / 'incidents.db'}"
+    desk = open_desk(choice.address, login="someone.else")
+    try:
+        with desk.store.bound():
+            roles = {row.login: (row.name, row.role) for row in m.User.select()}
+    finally:
+        desk.close()
+    assert roles == {LOGIN: ("Grace", "admin"), "someone.else": ("someone.else", "staff")}
+
+
+def test_an_invalid_email_is_refused_by_field(qtbot, dialog: FirstRunDialog) -> None:
+    dialog.email.setText("not an address")
+    dialog.open_button.click()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.status.text() == "The e-mail address looks wrong; write it as name@example.org."
+    assert dialog.email.hasFocus() or dialog.focusWidget() is dialog.email
+
+
+def test_an_existing_file_warns_about_network_shares(
+    qtbot, dialog: FirstRunDialog, runner: TaskRunner, tmp_path: Path
+) -> None:
+    dialog.existing_choice.setChecked(True)
+    warning = dialog.share_warning.text()
+    assert "network share" in warning
+    assert "corrupted" in warning
+    assert "SQLite's own documentation" in warning
+    assert "PostgreSQL" in warning
+    dialog.existing_file.setText(str(tmp_path / "missing.db"))
+    assert "There is no database at" in run_connection_test(qtbot, dialog, runner)
+    other = tmp_path / "other.db"
+    other.write_bytes(b"just some text, not SQLite")
+    dialog.existing_file.setText(str(other))
+    assert "is not an Incident Desk database" in run_connection_test(qtbot, dialog, runner)
+
+
+def test_without_a_keyring_the_password_is_asked_each_time(
+    qtbot, runner: TaskRunner, tmp_path: Path, use_keyring: InstallKeyring, new_postgres_database
+) -> None:
+    use_keyring(fail.Keyring())
+    dialog = FirstRunDialog(runner, tmp_path / "incidents.db", LOGIN)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not runner.busy)
+    assert not dialog.keep_in_keyring.isEnabled()
+    assert dialog.ask_each_time.isChecked()
+    assert dialog.keyring_note.text().startswith("No system keyring works on this computer")
+    assert "plain text" in dialog.keyring_note.text()
+    fill_team(dialog, new_postgres_database)
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        dialog.open_button.click()
+    choice = dialog.choice()
+    assert choice is not None
+    assert choice.asks_for_password
+    assert PASSWORD not in choice.address
+    assert f":{PASSWORD.replace('&', '%26')}@" in choice.address_for_opening
+
+
+def test_tab_visits_the_controls_in_reading_order(qtbot, dialog: FirstRunDialog) -> None:
+    dialog.show()
+    activate(qtbot, dialog)
+    dialog.team_choice.setChecked(True)
+    order = tab_cycle(dialog.team_choice)
+    assert order == [
+        "Team database (PostgreSQL, shared by several people)",
+        "Server host",
+        "Server port",
+        "Database name",
+        "User name on the server",
+        "Password",
+        "Keep the password in the system keyring",
+        "Your name",
+        "Your e-mail address",
+        "Test Connection",
+        "Quit",
+        "Open",
+    ]
