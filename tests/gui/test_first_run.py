@@ -17,12 +17,17 @@ from keyring.backends import fail
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialog
 
+from incidentdesk import paths
 from incidentdesk.services.desk import open_desk
 from incidentdesk.storage import models as m
 from incidentdesk.storage.secrets import KEYRING_SERVICE
-from incidentdesk.ui.first_run_dialog import FirstRunDialog
+from incidentdesk.ui.first_run import open_at_start
+from incidentdesk.ui.first_run_dialog import DatabaseChoice, FirstRunDialog
+from incidentdesk.ui.main_window import MainWindow
+from incidentdesk.ui.recent_databases import recent_databases, remember_database
 from incidentdesk.ui.tasks import TaskRunner
 from tests.conftest import POSTGRES_ADMIN_URL, InstallKeyring, MemoryKeyring, require_postgres
+from tests.gui.conftest import RecordingDialogs
 from tests.gui.form_helpers import activate
 from tests.gui.test_tab_order import tab_cycle
 
@@ -311,3 +316,51 @@ def test_tab_visits_the_controls_in_reading_order(qtbot, dialog: FirstRunDialog)
         "Quit",
         "Open",
     ]
+
+
+def test_with_no_database_chosen_yet_the_first_run_dialog_opens(
+    qtbot, runner: TaskRunner, dialogs: RecordingDialogs, sqlite_address: str, memory_keyring
+) -> None:
+    window = MainWindow(runner, dialogs)
+    qtbot.addWidget(window)
+    asked = open_at_start(window, runner, None)
+    assert asked is not None
+    assert asked.isVisible()
+    assert asked.local_file.text() == str(paths.default_database_path())
+    qtbot.waitUntil(lambda: not runner.busy)
+    # As if the person had set up the database the test chose.
+    asked._choice = DatabaseChoice(sqlite_address, sqlite_address, asks_for_password=False)
+    with qtbot.waitSignal(window.database_opened, timeout=10_000):
+        asked.done(QDialog.DialogCode.Accepted)
+    assert recent_databases() == [sqlite_address]
+
+
+def test_the_database_used_last_opens_without_asking(
+    qtbot, runner: TaskRunner, dialogs: RecordingDialogs, tmp_path: Path
+) -> None:
+    first, second = (f"sqlite:///{tmp_path / name}" for name in ("first.db", "second.db"))
+    window = MainWindow(runner, dialogs)
+    qtbot.addWidget(window)
+    window.show()
+    for address in (first, second):
+        with qtbot.waitSignal(window.view_painted, timeout=10_000):
+            window.open_database(address)
+    assert recent_databases() == [second, first]
+    window.recent_menu.refill()
+    labels = [action.text() for action in window.recent_menu.actions()]
+    assert labels == [f"&1 {tmp_path / 'second.db'}", f"&2 {tmp_path / 'first.db'}"]
+    with qtbot.waitSignal(window.database_opened, timeout=10_000) as opened:
+        window.recent_menu.actions()[1].trigger()
+    assert opened.args == [first]
+    later = MainWindow(runner, dialogs)
+    qtbot.addWidget(later)
+    with qtbot.waitSignal(later.database_opened, timeout=10_000) as opened:
+        assert open_at_start(later, runner, None) is None
+    assert opened.args == [first]
+
+
+def test_a_recent_database_never_keeps_its_password(qtbot) -> None:
+    remember_database(f"postgresql://alice:{PASSWORD}@db.example.org:5432/incidents")
+    assert recent_databases() == ["postgresql://alice@db.example.org:5432/incidents"]
+    QSettings().sync()
+    assert PASSWORD not in Path(QSettings().fileName()).read_text()
