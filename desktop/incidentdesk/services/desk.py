@@ -17,6 +17,7 @@ from incidentdesk.services.lifecycle import LifecycleService
 from incidentdesk.services.postmortems import PostmortemService
 from incidentdesk.services.reports import ReportService
 from incidentdesk.services.settings import SettingsService
+from incidentdesk.services.team_settings import TeamSettingsService
 from incidentdesk.services.timeline import TimelineService
 from incidentdesk.services.triage import TriageService
 from incidentdesk.storage.database import Store, open_store
@@ -43,6 +44,7 @@ class Desk:
     timeline: TimelineService = field(init=False)
     catalog: CatalogService = field(init=False)
     settings: SettingsService = field(init=False)
+    team_settings: TeamSettingsService = field(init=False)
     attachments: AttachmentService = field(init=False)
     triage: TriageService = field(init=False)
     lifecycle: LifecycleService = field(init=False)
@@ -59,6 +61,7 @@ class Desk:
         self.timeline = TimelineService(self.store, self.clock)
         self.catalog = CatalogService(self.store)
         self.settings = SettingsService(self.store)
+        self.team_settings = TeamSettingsService(self.store, self.actor_id, self.clock)
         self.attachments = AttachmentService(self.store, self.clock)
         self.triage = TriageService(self.store, self.incidents, self.clock)
         self.lifecycle = LifecycleService(self.store, self.incidents, self.clock)

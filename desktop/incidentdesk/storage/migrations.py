@@ -155,6 +155,10 @@ def _give_identity(db: pw.Database) -> None:
     m.SchemaInfo.insert(key=DATABASE_ID_KEY, value=uuid.uuid4().hex).on_conflict_ignore().execute()
 
 
+def _record_setting_changes(db: pw.Database) -> None:
+    db.create_tables([m.SettingChange], safe=True)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -170,6 +174,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "postmortems and their action items", _add_postmortems),
     Migration(4, "prefix indexes for search as you type", _index_prefixes),
     Migration(5, "an identity of its own for the database", _give_identity),
+    # 7, not 6: the number this change was given, so that work done beside it does not clash.
+    Migration(7, "a record of who changed the team's settings", _record_setting_changes),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -258,6 +258,17 @@ class ActionItem(Record):
     owner_id: int | None
 
 
+class SettingChange(Record):
+    """Who changed which team-wide setting or catalog entry, when, from what to what."""
+
+    changed_at = UTCDateTimeField(index=True)
+    actor = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    setting = pw.CharField(max_length=64)
+    old_value = pw.TextField(default="")
+    new_value = pw.TextField(default="")
+    actor_id: int | None
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     SchemaInfo,
     Setting,
@@ -272,6 +283,7 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Attachment,
     Postmortem,
     ActionItem,
+    SettingChange,
 )
 
 
