@@ -87,6 +87,7 @@ def run_gui(address: str | None, *, smoke_test: bool = False) -> int:
     from incidentdesk.ui.dialogs import DialogService
     from incidentdesk.ui.first_run import open_at_start
     from incidentdesk.ui.main_window import MainWindow
+    from incidentdesk.ui.personal_settings import apply_personal_settings, load_personal_settings
     from incidentdesk.ui.tasks import TaskRunner
     from incidentdesk.ui.theme import use_readable_style
 
@@ -97,6 +98,7 @@ def run_gui(address: str | None, *, smoke_test: bool = False) -> int:
     app.setOrganizationName("Incident Desk")
     app.setOrganizationDomain("incidentdesk.example")
     app.setApplicationVersion(__version__)
+    apply_personal_settings(app, load_personal_settings())  # QSettings knows the names now
     app.setDesktopFileName("incidentdesk")
     app.setWindowIcon(QIcon(str(paths.resource("icons", "incidentdesk.svg"))))
 

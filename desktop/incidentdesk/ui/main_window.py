@@ -286,6 +286,14 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcuts([QKeySequence("Ctrl+,")])
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.setEnabled(False)
+        self.settings_action.triggered.connect(self.show_settings)
+        edit_menu.addAction(self.settings_action)
+
         view_menu = self.menuBar().addMenu("&View")
         self.board_action = QAction("&Board", self)
         self.board_action.setShortcut(QKeySequence("Ctrl+1"))
@@ -399,6 +407,7 @@ class MainWindow(QMainWindow):
             self._charts.set_desk(desk)
         self._load_filter_choices(desk)
         self.new_action.setEnabled(True)
+        self.settings_action.setEnabled(True)
         self.edit_action.setEnabled(True)
         self.open_incident_action.setEnabled(True)
         self._offer_drafts()
@@ -508,6 +517,22 @@ class MainWindow(QMainWindow):
                 ),
             )
         self.open_database(dialog.address_for_opening())
+
+    def show_settings(self) -> QDialog | None:
+        """Edit → Settings…: personal settings, and the team's for admins."""
+        if self._desk is None:
+            return None
+        from incidentdesk.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self._desk, self._runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.team_saved.connect(self._load_filter_choices_of_current)
+        dialog.open()
+        return dialog
+
+    def _load_filter_choices_of_current(self) -> None:
+        if self._desk is not None:
+            self._load_filter_choices(self._desk)
 
     def _open_recent(self, address: str) -> None:
         from incidentdesk.ui.first_run import open_remembered
