@@ -7,8 +7,6 @@ import logging
 import socket
 import struct
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -33,20 +31,6 @@ from tests.gui.test_tab_order import tab_cycle
 
 PASSWORD = "Tr0ub4dor&3-not-for-files"
 LOGIN = "first.runner"
-
-
-@pytest.fixture
-def new_postgres_database() -> Iterator[str]:
-    """The name of a new, empty database on the test server, dropped afterwards."""
-    require_postgres()
-    name = f"incidentdesk_first_run_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def server_user() -> str:

@@ -34,7 +34,7 @@ from incidentdesk.storage.locations import (
     PostgresLocation,
     SqliteLocation,
 )
-from incidentdesk.ui.failures import error_text
+from incidentdesk.ui.failures import as_sentence, error_text
 from incidentdesk.ui.tasks import TaskRunner
 
 LOCAL, EXISTING, TEAM = range(3)
@@ -449,8 +449,8 @@ class FirstRunDialog(QDialog):
     def _password_not_kept(self, error: Exception) -> None:
         self._set_busy(False)
         self._show(
-            f"{error_text(error)} Choose “Ask for the password each time” to go on without "
-            "keeping it."
+            f"{as_sentence(error_text(error))} Choose “Ask for the password each time” to go "
+            "on without keeping it."
         )
         self.ask_each_time.setFocus()
 

@@ -39,7 +39,7 @@ from incidentdesk.services.incidents import IncidentQuery, SortKey
 from incidentdesk.ui.board_page import BoardPage
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
-from incidentdesk.ui.failures import error_text, fault_details, is_expected
+from incidentdesk.ui.failures import as_sentence, error_text, fault_details, is_expected
 from incidentdesk.ui.filter_bar import (
     FilterBar,
     FilterChoices,
@@ -52,7 +52,11 @@ from incidentdesk.ui.filter_bar import (
 )
 from incidentdesk.ui.incident_table import IncidentTable
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
-from incidentdesk.ui.recent_databases import RecentDatabasesMenu, remember_database
+from incidentdesk.ui.recent_databases import (
+    RecentDatabasesMenu,
+    remember_database,
+    set_asks_for_password,
+)
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import local_text
 
@@ -505,18 +509,29 @@ class MainWindow(QMainWindow):
         dialog = OpenDatabaseDialog(self._address, self)
         if dialog.exec() != OpenDatabaseDialog.DialogCode.Accepted:
             return
+        address, password = dialog.address(), dialog.password()
+        # A password typed but not kept is asked for each time, never written to a file.
+        set_asks_for_password(address, bool(password) and not dialog.remember_password())
         if dialog.remember_password():
             from incidentdesk.storage.secrets import store_password
 
-            address, password = dialog.address(), dialog.password()
             self._runner.write(
                 lambda: store_password(address, password),
                 lambda _: None,
-                lambda error: self._dialogs.warn_failure(
-                    self, "Password Not Saved", error_text(error), error
-                ),
+                lambda error: self._password_not_kept(address, error),
             )
         self.open_database(dialog.address_for_opening())
+
+    def _password_not_kept(self, address: str, error: Exception) -> None:
+        set_asks_for_password(address, True)
+        self._dialogs.warn_failure(
+            self,
+            "Password Not Kept",
+            f"{as_sentence(error_text(error))} Until then Incident Desk asks for this "
+            "database's password each time it opens it, rather than writing it into a file as "
+            "plain text.",
+            error,
+        )
 
     def show_settings(self) -> QDialog | None:
         """Edit → Settings…: personal settings, and the team's for admins."""
