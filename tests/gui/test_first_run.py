@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from keyring.backends import fail
+from keyring.errors import PasswordSetError
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialog
 
@@ -348,3 +349,38 @@ def test_a_recent_database_never_keeps_its_password(qtbot) -> None:
     assert recent_databases() == ["postgresql://alice@db.example.org:5432/incidents"]
     QSettings().sync()
     assert PASSWORD not in Path(QSettings().fileName()).read_text()
+
+
+class LockedKeyring(MemoryKeyring):
+    """A keyring that is there but refuses to store anything (locked, or denied)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise PasswordSetError("the collection is locked")
+
+
+def test_a_keyring_that_refuses_the_password_offers_to_ask_each_time(
+    qtbot,
+    runner: TaskRunner,
+    tmp_path: Path,
+    use_keyring: InstallKeyring,
+    new_postgres_database: str,
+) -> None:
+    use_keyring(LockedKeyring())
+    dialog = FirstRunDialog(runner, tmp_path / "incidents.db", LOGIN)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not runner.busy)
+    assert dialog.keep_in_keyring.isEnabled()
+    fill_team(dialog, new_postgres_database)
+    dialog.open_button.click()
+    qtbot.waitUntil(lambda: not runner.busy and dialog.open_button.isEnabled(), timeout=15_000)
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.status.text() == (
+        "The system keyring refused the password: the collection is locked. Choose “Ask for "
+        "the password each time” to go on without keeping it."
+    )
+    dialog.ask_each_time.setChecked(True)
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        dialog.open_button.click()
+    choice = dialog.choice()
+    assert choice is not None
+    assert choice.asks_for_password
