@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -52,6 +51,32 @@ def address_with_password(location: PostgresLocation, password: str) -> str:
         f"postgresql://{quote(location.user, safe='')}:{quote(password, safe='')}"
         f"@{location.host}:{location.port}/{quote(location.database, safe='')}{schema}"
     )
+
+
+class ChoicePages(QWidget):
+    """One page per choice, only the chosen one shown. Unlike a QStackedWidget, the pages
+    not shown take no room, so a short page leaves no gap under it (a stack is as tall as
+    its tallest page once they hold wrapped text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._pages: list[QWidget] = []
+        self._current = 0
+
+    def addWidget(self, page: QWidget) -> None:
+        self._pages.append(page)
+        self._layout.addWidget(page)
+        page.setVisible(len(self._pages) - 1 == self._current)
+
+    def setCurrentIndex(self, number: int) -> None:
+        self._current = number
+        for index, page in enumerate(self._pages):
+            page.setVisible(index == number)
+
+    def currentIndex(self) -> int:
+        return self._current
 
 
 @dataclass(frozen=True)
@@ -90,7 +115,7 @@ class FirstRunDialog(QDialog):
             choices.addButton(button, number)
         self.local_choice.setChecked(True)
 
-        self.pages = QStackedWidget()
+        self.pages = ChoicePages()
         self.pages.addWidget(self._local_page(default_file))
         self.pages.addWidget(self._existing_page())
         self.pages.addWidget(self._team_page())
@@ -161,7 +186,9 @@ class FirstRunDialog(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         form.setContentsMargins(24, 0, 0, 0)
-        form.addRow("&File:", row)
+        label = QLabel("&File:")
+        label.setBuddy(self.local_file)
+        form.addRow(label, row)
         note = QLabel(
             "Incident Desk creates this file and keeps every incident in it. Only this "
             "computer uses it; back it up with your other files."
@@ -182,7 +209,9 @@ class FirstRunDialog(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         form.setContentsMargins(24, 0, 0, 0)
-        form.addRow("F&ile:", row)
+        label = QLabel("F&ile:")
+        label.setBuddy(self.existing_file)
+        form.addRow(label, row)
         self.share_warning = QLabel(NETWORK_SHARE_WARNING)
         self.share_warning.setWordWrap(True)
         self.share_warning.setAccessibleName("Warning about network shares")
@@ -257,6 +286,7 @@ class FirstRunDialog(QDialog):
 
     def _show_page(self, number: int) -> None:
         self.pages.setCurrentIndex(number)
+        self.adjustSize()
         self.test_button.setVisible(number != LOCAL)
         self._settings_changed()
 
@@ -301,11 +331,15 @@ class FirstRunDialog(QDialog):
         self.keep_in_keyring.setToolTip(f"Not possible: {problem}.")
         self.ask_each_time.setChecked(True)
         self.keyring_note.setText(
-            f"{problem[0].upper()}{problem[1:]}, so the password cannot be kept safely. "
-            "Incident Desk asks for it each time it opens the database, rather than writing "
-            "it into a file as plain text."
+            f"{as_sentence(problem)}, so the password cannot be kept safely: Incident Desk "
+            "asks for it each time the database opens, and never writes it into a file as "
+            "plain text."
         )
+        # A wrapped label's height follows its width, which a dialog's minimum size ignores.
+        indent = self.pages.layout().contentsMargins().left() + 48
+        self.keyring_note.setMinimumHeight(self.keyring_note.heightForWidth(self.width() - indent))
         self.keyring_note.show()
+        self.adjustSize()
 
     def _keyring_failed(self, error: Exception) -> None:
         self._keyring_found(error_text(error).rstrip("."))
