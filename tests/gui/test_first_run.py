@@ -384,3 +384,52 @@ def test_a_keyring_that_refuses_the_password_offers_to_ask_each_time(
     choice = dialog.choice()
     assert choice is not None
     assert choice.asks_for_password
+
+
+def older_database(path: Path, admin_login: str) -> str:
+    address = f"sqlite:///{path}"
+    desk = open_desk(address, login=admin_login)
+    try:
+        with desk.store.write():
+            m.User.update(role="admin").where(m.User.id == desk.actor_id).execute()
+            m.SchemaInfo.update(value="3").where(m.SchemaInfo.key == "version").execute()
+    finally:
+        desk.close()
+    return address
+
+
+def test_an_older_database_is_upgraded_by_its_admin_from_the_dialog(
+    qtbot, dialog: FirstRunDialog, runner: TaskRunner, tmp_path: Path
+) -> None:
+    older_database(tmp_path / "old.db", LOGIN)
+    dialog.show()
+    dialog.existing_choice.setChecked(True)
+    dialog.existing_file.setText(str(tmp_path / "old.db"))
+    sentence = run_connection_test(qtbot, dialog, runner)
+    assert "has schema 3 and this program needs" in sentence
+    assert "as an admin you can upgrade it now" in sentence
+    assert dialog.upgrade_button.isVisible()
+    assert dialog.upgrade_button.isEnabled()
+    dialog.upgrade_button.click()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=15_000)
+    assert dialog.status.text().startswith(f"Upgraded: {tmp_path / 'old.db'} now has schema ")
+    assert not dialog.upgrade_button.isVisible()
+    assert run_connection_test(qtbot, dialog, runner).startswith("Connected: ")
+
+
+def test_staff_are_told_to_ask_an_admin_to_upgrade(
+    qtbot, dialog: FirstRunDialog, runner: TaskRunner, tmp_path: Path
+) -> None:
+    older_database(tmp_path / "old.db", "someone.else")
+    dialog.show()
+    dialog.existing_choice.setChecked(True)
+    dialog.existing_file.setText(str(tmp_path / "old.db"))
+    assert run_connection_test(qtbot, dialog, runner).endswith(
+        "ask one of its admins to upgrade it."
+    )
+    assert dialog.upgrade_button.isVisible()
+    assert not dialog.upgrade_button.isEnabled()
+    assert dialog.upgrade_button.toolTip() == "Only an admin of this database may upgrade it"
+    dialog.open_button.click()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=15_000)
+    assert dialog.result() != QDialog.DialogCode.Accepted
