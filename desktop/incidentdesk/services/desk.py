@@ -17,7 +17,6 @@ from incidentdesk.services.lifecycle import LifecycleService
 from incidentdesk.services.postmortems import PostmortemService
 from incidentdesk.services.reports import ReportService
 from incidentdesk.services.settings import SettingsService
-from incidentdesk.services.team_settings import TeamSettingsService
 from incidentdesk.services.timeline import TimelineService
 from incidentdesk.services.triage import TriageService
 from incidentdesk.storage.database import Store, open_store
@@ -26,6 +25,7 @@ from incidentdesk.storage.migrations import read_database_id
 
 if TYPE_CHECKING:
     from incidentdesk.services.statistics import StatisticsService
+    from incidentdesk.services.team_settings import TeamSettingsService
 
 
 def current_login() -> str:
@@ -44,7 +44,6 @@ class Desk:
     timeline: TimelineService = field(init=False)
     catalog: CatalogService = field(init=False)
     settings: SettingsService = field(init=False)
-    team_settings: TeamSettingsService = field(init=False)
     attachments: AttachmentService = field(init=False)
     triage: TriageService = field(init=False)
     lifecycle: LifecycleService = field(init=False)
@@ -61,7 +60,6 @@ class Desk:
         self.timeline = TimelineService(self.store, self.clock)
         self.catalog = CatalogService(self.store)
         self.settings = SettingsService(self.store)
-        self.team_settings = TeamSettingsService(self.store, self.actor_id, self.clock)
         self.attachments = AttachmentService(self.store, self.clock)
         self.triage = TriageService(self.store, self.incidents, self.clock)
         self.lifecycle = LifecycleService(self.store, self.incidents, self.clock)
@@ -77,6 +75,13 @@ class Desk:
         from incidentdesk.services.statistics import StatisticsService
 
         return StatisticsService(self.store, self.settings.sla_targets, self.clock)
+
+    @cached_property
+    def team_settings(self) -> TeamSettingsService:
+        """Changing the team's settings (the settings window), imported when first used."""
+        from incidentdesk.services.team_settings import TeamSettingsService
+
+        return TeamSettingsService(self.store, self.actor_id, self.clock)
 
     @property
     def display_name(self) -> str:

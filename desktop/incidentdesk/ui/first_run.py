@@ -3,11 +3,12 @@ last, else the default file if it exists, else the person is asked (``FirstRunDi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QWidget
 
 from incidentdesk import paths
 from incidentdesk.storage.locations import BadDatabaseAddress, PostgresLocation, parse_location
-from incidentdesk.ui.first_run_dialog import FirstRunDialog, address_with_password
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.recent_databases import (
     asks_for_password,
@@ -15,6 +16,9 @@ from incidentdesk.ui.recent_databases import (
     set_asks_for_password,
 )
 from incidentdesk.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from incidentdesk.ui.first_run_dialog import FirstRunDialog
 
 
 def open_at_start(
@@ -32,6 +36,7 @@ def open_at_start(
         open_remembered(window, chosen)
         return None
     from incidentdesk.services.desk import current_login
+    from incidentdesk.ui.first_run_dialog import FirstRunDialog
 
     dialog = FirstRunDialog(runner, default, current_login(), window)
     dialog.accepted.connect(lambda: _open_choice(window, dialog))
@@ -56,6 +61,8 @@ def open_remembered(window: MainWindow, address: str) -> None:
         if password is None:
             window.choose_database()
             return
+        from incidentdesk.ui.first_run_dialog import address_with_password
+
         location = parse_location(address)
         if isinstance(location, PostgresLocation):
             address = address_with_password(location, password)
