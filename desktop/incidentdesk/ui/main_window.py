@@ -54,6 +54,7 @@ from incidentdesk.ui.incident_table import IncidentTable
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
 from incidentdesk.ui.recent_databases import (
     RecentDatabasesMenu,
+    recent_databases,
     remember_database,
     set_asks_for_password,
 )
@@ -506,7 +507,7 @@ class MainWindow(QMainWindow):
     def choose_database(self) -> None:
         from incidentdesk.ui.open_database_dialog import OpenDatabaseDialog
 
-        dialog = OpenDatabaseDialog(self._address, self)
+        dialog = OpenDatabaseDialog(self._address, self, recent_databases())
         if dialog.exec() != OpenDatabaseDialog.DialogCode.Accepted:
             return
         address, password = dialog.address(), dialog.password()
