@@ -15,7 +15,12 @@ from incidentdesk.ui.recent_databases import asks_for_password, recent_databases
 from incidentdesk.ui.tasks import TaskRunner
 from tests.conftest import InstallKeyring
 from tests.gui.conftest import RecordingDialogs
-from tests.gui.test_first_run import PASSWORD, everything_written, server_user
+from tests.gui.test_first_run import (
+    PASSWORD,
+    PasswordCheckingServer,
+    everything_written,
+    server_user,
+)
 
 
 def test_a_password_the_keyring_cannot_keep_is_asked_for_each_time(
@@ -70,3 +75,28 @@ def test_a_database_whose_password_is_asked_for_opens_with_the_typed_one(
     assert asked == [address]
     assert f":{PASSWORD.replace('&', '%26')}@" in opened.args[0]  # this connection only
     assert recent_databases()[0] == address
+
+
+def test_a_server_that_wants_a_password_can_be_given_one_after_a_failed_open(
+    qtbot,
+    runner: TaskRunner,
+    dialogs: RecordingDialogs,
+    memory_keyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = PasswordCheckingServer()
+    try:
+        window = MainWindow(runner, dialogs)
+        qtbot.addWidget(window)
+        window.database_failed.connect(window.offer_next_step)
+        monkeypatch.setattr(first_run, "ask_password", lambda parent, shown: PASSWORD)
+        dialogs.answers = ["Type the Password…", None]
+        address = f"postgresql://{server_user()}@127.0.0.1:{server.port}/incidents"
+        with qtbot.waitSignals([window.database_failed] * 2, timeout=20_000):
+            window.open_database(address)
+        assert [title for _, title, _ in dialogs.messages] == ["Database Not Opened"] * 2
+        assert server.passwords[-1] == PASSWORD.encode()  # the typed one was sent
+        assert "refused the password" in dialogs.messages[-1][2]
+        assert PASSWORD not in "\n".join(text for _, _, text in dialogs.messages)
+    finally:
+        server.close()

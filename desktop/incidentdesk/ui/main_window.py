@@ -36,6 +36,7 @@ from incidentdesk.domain.incident import Incident
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.drafts import DraftStore, SavedDraft
 from incidentdesk.services.incidents import IncidentQuery, SortKey
+from incidentdesk.storage.locations import parse_location
 from incidentdesk.ui.board_page import BoardPage
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
@@ -64,6 +65,7 @@ from incidentdesk.ui.times import local_text
 RESTORE = "Restore"
 DISCARD_DRAFT = "Discard"
 OPEN_ANYWAY = "Open Anyway"
+TYPE_PASSWORD = "Type the Password…"
 
 if TYPE_CHECKING:
     from incidentdesk.ui.charts_page import ChartsPage
@@ -495,14 +497,28 @@ class MainWindow(QMainWindow):
         self.database_failed.emit(address, error_text(error))
 
     def offer_next_step(self, address: str, message: str) -> None:
-        """After a failed open: try again, choose another database, or keep the current one."""
-        choice = self._dialogs.choose(
-            self, "Database Not Opened", message, ["Open Another Database…", "Try Again"]
-        )
+        """After a failed open: try again (for a server, with a password typed now), choose
+        another database, or keep the current one."""
+        from incidentdesk.storage.locations import BadDatabaseAddress, PostgresLocation
+
+        try:
+            location = parse_location(address)
+        except BadDatabaseAddress:
+            location = None
+        server = isinstance(location, PostgresLocation)
+        choices = ["Open Another Database…", *([TYPE_PASSWORD] if server else []), "Try Again"]
+        choice = self._dialogs.choose(self, "Database Not Opened", message, choices)
         if choice == "Open Another Database…":
             self.choose_database()
         elif choice == "Try Again":
             self.open_database(address)
+        elif choice == TYPE_PASSWORD and isinstance(location, PostgresLocation):
+            from incidentdesk.ui.first_run import ask_password
+            from incidentdesk.ui.first_run_dialog import address_with_password
+
+            password = ask_password(self, location.url)
+            if password is not None:
+                self.open_database(address_with_password(location, password))
 
     def choose_database(self) -> None:
         from incidentdesk.ui.open_database_dialog import OpenDatabaseDialog
