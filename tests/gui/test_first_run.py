@@ -28,6 +28,7 @@ from incidentdesk.ui.tasks import TaskRunner
 from tests.conftest import POSTGRES_ADMIN_URL, InstallKeyring, MemoryKeyring, require_postgres
 from tests.gui.conftest import RecordingDialogs
 from tests.gui.form_helpers import activate
+from tests.gui.test_settings_dialog import mnemonics
 from tests.gui.test_tab_order import tab_cycle
 
 PASSWORD = "Tr0ub4dor&3-not-for-files"
@@ -433,3 +434,11 @@ def test_staff_are_told_to_ask_an_admin_to_upgrade(
     dialog.open_button.click()
     qtbot.waitUntil(lambda: not runner.busy, timeout=15_000)
     assert dialog.result() != QDialog.DialogCode.Accepted
+
+
+def test_no_two_controls_of_a_page_share_a_mnemonic(qtbot, dialog: FirstRunDialog) -> None:
+    dialog.show()
+    for choice in (dialog.local_choice, dialog.existing_choice, dialog.team_choice):
+        choice.setChecked(True)
+        keys = mnemonics(dialog)
+        assert len(keys) == len(set(keys)), (choice.text(), sorted(keys))

@@ -4,7 +4,7 @@ staff may not change disabled with the reason, and bad values refused with the f
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTabBar, QWidget
 
 from incidentdesk.domain.enums import Role, Severity, Urgency
 from incidentdesk.services.desk import Desk
@@ -191,3 +191,29 @@ def test_settings_open_from_the_edit_menu_with_ctrl_comma(
     order = tab_cycle(dialog.theme)
     assert order[:3] == ["Theme", "Show times in", "A new SEV1 or SEV2 incident"]
     dialog.close()
+
+
+def mnemonics(dialog: QWidget) -> list[str]:
+    """The Alt+letter keys of everything shown in ``dialog`` now (tabs, labels, buttons)."""
+    texts = [
+        widget.text()
+        for widget in dialog.findChildren(QWidget)
+        if isinstance(widget, QAbstractButton | QLabel) and widget.isVisibleTo(dialog)
+    ]
+    for bar in dialog.findChildren(QTabBar):
+        texts += [bar.tabText(index) for index in range(bar.count())]
+    return [
+        text[text.index("&") + 1].lower()
+        for text in texts
+        if "&" in text.replace("&&", "") and text.index("&") + 1 < len(text)
+    ]
+
+
+def test_no_two_controls_share_a_mnemonic(qtbot, sqlite_desk: Desk, runner: TaskRunner) -> None:
+    make_role(sqlite_desk, Role.ADMIN)
+    dialog = open_dialog(qtbot, sqlite_desk, runner)
+    dialog.show()
+    for tab in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(tab)
+        keys = mnemonics(dialog)
+        assert len(keys) == len(set(keys)), (dialog.tabs.tabText(tab), sorted(keys))
