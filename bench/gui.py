@@ -111,7 +111,12 @@ class BenchWindow:
         self.wait_for_signal(
             self._reads_done.passed,
             "the reads asked for earlier",
-            lambda: self.runner.read(lambda: None, lambda _: self._reads_done.passed.emit()),
+            lambda: self.runner.read(
+                self.window,
+                lambda _desk: None,
+                lambda _: self._reads_done.passed.emit(),
+                lambda error: self._fail(f"a read failed: {error}"),
+            ),
         )
 
     def _timed_out(self) -> None:

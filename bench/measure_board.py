@@ -166,7 +166,7 @@ def _timed_move(bench: BenchWindow, drop: CardDrop) -> float:
     board.loaded.connect(note)
     try:
         started = time.perf_counter()
-        bench.wait_for_signal(board.moved, "the move saved", lambda: board.move(drop))
+        bench.wait_for_signal(board.moved, "the move saved", lambda: board.move_card(drop))
         elapsed_ms = (time.perf_counter() - started) * 1000
         while not reloaded:  # the board reloads after a move; start the next one from it
             wait_for_board(bench)

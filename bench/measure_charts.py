@@ -56,7 +56,7 @@ def main() -> None:
         changes_ms: dict[str, list[float]] = defaultdict(list)
         combo = page.filter_bar.severity
         for name in CHART_NAMES:
-            page.scroll.ensureWidgetVisible(page.panels[name])  # as a lead reading that chart
+            page.scroll_area.ensureWidgetVisible(page.panels[name])  # as a lead reading that chart
             for index in [*range(1, combo.count()), 0][: args.changes * 3]:
                 run_event_loop_for(READING_PAUSE_MS)
                 ready_at.clear()
@@ -66,7 +66,7 @@ def main() -> None:
                     bench.wait_for_signal(page.chart_ready, f"the {name} chart's picture")
                 changes_ms[name].append((ready_at[name] - started) * 1000)
                 wait_for_every_chart()  # the next change starts from a quiet page
-        page.scroll.ensureWidgetVisible(page.panels[CHART_NAMES[0]])
+        page.scroll_area.ensureWidgetVisible(page.panels[CHART_NAMES[0]])
 
         period_ms: dict[str, list[float]] = defaultdict(list)
         periods = page.filter_bar.period

@@ -92,7 +92,8 @@ def run_gui(address: str | None, *, smoke_test: bool = False) -> int:
     from incidentdesk.ui.theme import use_readable_style
 
     qInstallMessageHandler(_log_qt_message)
-    app = QApplication.instance() or QApplication(sys.argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     use_readable_style(app)
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName("Incident Desk")

@@ -40,7 +40,7 @@ def _severity(text: str) -> Severity:
 
 def add_parser(commands: Any, db_help: str) -> argparse.ArgumentParser:
     """Add ``report`` to the subcommands of the ``incidentdesk`` parser."""
-    report = commands.add_parser(
+    report: argparse.ArgumentParser = commands.add_parser(
         "report",
         help="write the period report (charts, summary, definitions) as PDF, Markdown or CSV",
         description="The period report a lead can send on; it states its filters.",

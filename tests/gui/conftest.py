@@ -152,6 +152,7 @@ def make_form(
     forms: list[IncidentForm] = []
 
     def make(desk: Desk, incident_id: int | None = None, **options: Any) -> IncidentForm:
+        runner.use(desk)
         form = IncidentForm(desk, runner, dialogs, drafts, incident_id=incident_id, **options)
         forms.append(form)
         form.show()

@@ -7,7 +7,7 @@ import resource
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QColor, QImage
 
 from incidentdesk.domain.enums import EntryKind
@@ -170,7 +170,7 @@ def test_ctrl_v_with_text_on_the_clipboard_pastes_text(
     assert form.title.text() == "VPN drops every hour"
     assert form.attachments.count() == 0
     form.paste_image()
-    assert form.status_label.text() == "There is no image on the clipboard to paste."
+    assert form.status_label.text() == "There is no image or file on the clipboard to paste."
 
 
 def test_an_attachment_can_be_removed_before_saving(
@@ -456,3 +456,23 @@ def test_a_log_searchable_only_in_part_says_so_in_the_attachment_list(
         text.startswith("unique-ids.log\n") and "Partly searchable" in text for text in texts
     )
     assert any(text.startswith("gateway.log\n") and "searchable" not in text for text in texts)
+
+
+def test_files_copied_in_a_file_manager_paste_into_the_timeline_as_into_the_form(
+    qtbot, sqlite_desk: Desk, runner, dialogs, clipboard, tmp_path: Path
+) -> None:
+    from tests.factories import make_draft
+    from tests.gui.test_workspace import open_workspace
+
+    log = write_log(tmp_path / "gateway.log")
+    incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
+    workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
+    copied = QMimeData()
+    copied.setUrls([QUrl.fromLocalFile(str(log))])
+    clipboard.setMimeData(copied)
+
+    with qtbot.waitSignal(workspace.timeline.changed, timeout=10_000):
+        workspace.timeline.paste_image()
+    assert [f.filename for f in sqlite_desk.attachments.for_incident(incident.id)] == [
+        "gateway.log"
+    ]

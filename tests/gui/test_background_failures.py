@@ -21,8 +21,10 @@ from tests.gui.form_helpers import open_ready_form, type_text
 TASKS_LOG = "incidentdesk.ui.tasks"
 
 
-def fail_with(error: Exception) -> Callable[[], None]:
-    def work() -> None:
+def fail_with(error: Exception) -> Callable[..., None]:
+    """Work for any of the runner's threads (given a desk or not) that fails with ``error``."""
+
+    def work(*_desk: object) -> None:
         raise error
 
     return work
@@ -36,7 +38,7 @@ def test_an_expected_failure_is_logged_at_info_without_a_traceback(
     runner.fault.connect(faults.append)
     handled: list[Exception] = []
     full = DatabaseUnavailable("The disk holding x.db is full, so nothing was changed")
-    runner.write(fail_with(full), lambda _: None, handled.append)
+    runner.files(runner, fail_with(full), lambda _: None, handled.append)
     qtbot.waitUntil(lambda: bool(handled))
     assert handled == [full]
     assert faults == []
@@ -52,7 +54,8 @@ def test_an_unexpected_failure_is_logged_with_its_traceback_and_announced_after_
 ) -> None:
     order: list[str] = []
     runner.fault.connect(lambda error: order.append(f"fault {error!r}"))
-    runner.read(
+    runner.files(
+        runner,
         fail_with(KeyError("severity")),
         lambda _: None,
         lambda error: order.append(f"handler {error!r}"),
@@ -71,7 +74,7 @@ def test_work_that_fails_with_no_handler_is_logged_as_an_error_and_shown_once(
     dialogs.messages.clear()
     failed: list[Exception] = []
     runner.failed.connect(failed.append)
-    runner.read(fail_with(NotFound("Incident 9 does not exist")), lambda _: None)
+    runner.read(window, fail_with(NotFound("Incident 9 does not exist")), lambda _: None)
     qtbot.waitUntil(lambda: bool(failed))
     assert dialogs.messages == [("warn", "Not Done", "Incident 9 does not exist.")]
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]

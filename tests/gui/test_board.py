@@ -523,6 +523,7 @@ def board(qtbot, board_desk: Desk, runner: TaskRunner, dialogs: RecordingDialogs
     page.resize(1400, 900)
     page.show()
     with qtbot.waitSignal(page.loaded, timeout=10_000):
+        runner.use(board_desk)
         page.set_desk(board_desk)
     return Board(page, board_desk, ids)
 
@@ -565,6 +566,7 @@ def test_a_long_column_builds_its_cards_as_they_come_into_view(
     model.more_wanted.connect(lambda _, more: asked.append(more))
     page.show()
     with qtbot.waitSignal(page.loaded, timeout=10_000):
+        runner.use(board_desk)
         page.set_desk(board_desk)
     assert page.grid.columns[Status.INVESTIGATING].header.text() == "Investigating (5)"
     # The column is taller than two cards: the view asks for the next until it is full.
@@ -624,6 +626,7 @@ def test_the_first_load_of_a_shown_board_draws_its_cards_off_the_gui_thread(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(card_delegate, "draw_image", watched_draw)
         with qtbot.waitSignal(page.loaded, timeout=10_000):
+            runner.use(board_desk)
             page.set_desk(board_desk)
         for column in page.grid.visible_columns():
             column.view.viewport().repaint()
@@ -818,6 +821,7 @@ def test_alt_down_on_the_last_card_built_moves_it_below_the_next(
     page.resize(1400, 220)  # two cards high: the third is built but not in view
     page.show()
     with qtbot.waitSignal(page.loaded, timeout=10_000):
+        runner.use(board_desk)
         page.set_desk(board_desk)
     model = page.grid.columns[Status.INVESTIGATING].model
     assert [card.title for card in model.cards()] == [

@@ -16,11 +16,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QToolTip
 
 from incidentdesk.domain.enums import Severity
+from incidentdesk.services.changes import changed
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.ui.chart_rows_model import ChartRowsModel
 from incidentdesk.ui.chart_summary_model import SummaryTableModel
 from incidentdesk.ui.charts_filter_bar import Period, utc_today
-from incidentdesk.ui.charts_page import ChartsPage
+from incidentdesk.ui.charts_page import CHANGES_SETTLE_MS, ChartsPage
 from incidentdesk.ui.charts_source import SummaryTable
 from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
 from incidentdesk.ui.tasks import TaskRunner
@@ -50,6 +51,7 @@ def page(
     charts = ChartsPage(runner, dialogs, source)
     qtbot.addWidget(charts)
     charts.resize(1100, 800)
+    runner.use(demo_desk)
     charts.set_desk(demo_desk)
     yield charts
     qtbot.waitUntil(idle)
@@ -83,7 +85,7 @@ def test_a_busy_indicator_shows_while_the_charts_load(qtbot, page: ChartsPage) -
         assert page.stack.currentWidget() is page.busy
         assert page.busy_bar.isVisible()
         assert (page.busy_bar.minimum(), page.busy_bar.maximum()) == (0, 0)  # busy, not %
-    assert page.stack.currentWidget() is page.scroll
+    assert page.stack.currentWidget() is page.scroll_area
     assert set(page.panels) == {"counts", "nothing"}
 
 
@@ -349,3 +351,27 @@ def test_clearing_an_empty_list_or_table_resets_nothing(qtbot) -> None:
     assert summary.incident_ids(0) == (7, 9)  # the statistics' id arrays, as plain ints
     summary.set_table(None)
     assert resets == ["summary", "summary"]
+
+
+def test_saves_in_a_row_recompute_the_charts_once(
+    qtbot, shown: ChartsPage, runner: TaskRunner, demo_desk: Desk, source: CountingSource
+) -> None:
+    computed = len(source.computed)
+    with qtbot.waitSignal(shown.data_shown, timeout=10_000):
+        for incident_id in (1, 2, 3):
+            runner.changes.publish(demo_desk, changed(None, [incident_id]))
+    assert len(source.computed) == computed + 1
+
+
+def test_a_change_in_another_database_leaves_the_charts_alone(
+    qtbot, shown: ChartsPage, runner: TaskRunner, tmp_path, source: CountingSource
+) -> None:
+    computed = len(source.computed)
+    other = open_desk(f"sqlite:///{tmp_path / 'other.db'}", login="lead")
+    try:
+        runner.changes.publish(other, changed(None, [1]))
+        with qtbot.assertNotEmitted(shown.data_shown, wait=CHANGES_SETTLE_MS + 300):
+            pass
+    finally:
+        other.close()
+    assert len(source.computed) == computed

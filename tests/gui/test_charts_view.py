@@ -192,7 +192,7 @@ def test_clicking_a_box_lists_its_incidents_and_a_double_click_opens_one(
     }
     assert shown == expected
     table = panel.rows_table
-    charts.scroll.ensureWidgetVisible(table)
+    charts.scroll_area.ensureWidgetVisible(table)
     index = panel.rows_model.index(0, 2)
     centre = table.visualRect(index).center()
     QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
@@ -284,7 +284,7 @@ def test_a_filter_change_reuses_what_was_read(qtbot, charts: ChartsPage) -> None
 
 
 def test_the_chart_most_in_view_is_drawn_first(qtbot, charts: ChartsPage) -> None:
-    charts.scroll.ensureWidgetVisible(charts.panels["backlog"])
+    charts.scroll_area.ensureWidgetVisible(charts.panels["backlog"])
     ready: list[str] = []
     charts.chart_ready.connect(ready.append)
     with qtbot.waitSignal(charts.data_shown, timeout=20_000):

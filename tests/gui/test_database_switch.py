@@ -12,7 +12,8 @@ from PySide6.QtTest import QTest
 
 from incidentdesk.domain.enums import EntryKind
 from incidentdesk.domain.timeline import NewEntry
-from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.services.changes import changed
+from incidentdesk.services.desk import open_desk
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.ui.main_window import OPEN_ANYWAY, RESTORE, MainWindow
 from incidentdesk.ui.tasks import TaskRunner
@@ -64,7 +65,6 @@ def test_a_save_from_the_old_databases_workspace_never_lands_in_the_new_one(
     assert window.desk.incidents.get(same_id) is not None
     incident_id = same_id
     workspace = open_loaded_workspace(qtbot, window, incident_id)
-    old_desk: Desk = workspace._desk
     # A note sent just before the switch, then the switch while it may still be queued.
     workspace.timeline.body.setPlainText("Sent as the database changed")
     workspace.timeline.add_entry()
@@ -74,14 +74,23 @@ def test_a_save_from_the_old_databases_workspace_never_lands_in_the_new_one(
     assert window.desk is not None
     assert window.desk.store.location.url == other
 
-    # And a write through the old window's desk after the switch, on the same write thread.
+    # A write asked for after the switch runs on the database open now.
     note = NewEntry(EntryKind.NOTE, "Written after the switch", datetime.now(UTC))
     with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy):
-        runner.write(lambda: old_desk.timeline.append(incident_id, note, None), lambda _: None)
+        runner.write(
+            window,
+            lambda desk: changed(desk.timeline.append(incident_id, note, None), [incident_id]),
+            lambda _: None,
+        )
 
-    for body in ("Sent as the database changed", "Written after the switch"):
-        assert entries_with(demo_address, incident_id, body) == [body]
-        assert entries_with(other, incident_id, body) == []
+    assert entries_with(demo_address, incident_id, "Sent as the database changed") == [
+        "Sent as the database changed"
+    ]
+    assert entries_with(other, incident_id, "Sent as the database changed") == []
+    assert entries_with(other, incident_id, "Written after the switch") == [
+        "Written after the switch"
+    ]
+    assert entries_with(demo_address, incident_id, "Written after the switch") == []
     assert [row.title for row in window.desk.incidents.rows(IncidentQuery())] == ["Other's own"]
 
 

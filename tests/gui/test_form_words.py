@@ -21,5 +21,7 @@ def test_an_incident_no_longer_open_has_no_rank_among_the_open_ones(
     m.Incident.update(status=status.value).where(m.Incident.id == incident.id).execute()
     form = make_form(sqlite_desk, incident.id)
     qtbot.waitUntil(idle)
-    assert form.priority.text() == f"<b>{incident.priority.label}</b> · {status.label.lower()}"
-    assert "rank" not in form.priority.text()
+    assert (
+        form.triage.priority.text() == f"<b>{incident.priority.label}</b> · {status.label.lower()}"
+    )
+    assert "rank" not in form.triage.priority.text()

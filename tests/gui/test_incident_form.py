@@ -341,22 +341,22 @@ def test_severity_follows_the_suggestion_until_picked_and_priority_ranks(
     def shows_rank(priority: Priority) -> None:
         rank = desk.triage.rank_among_open(priority)
         expected = f"<b>{priority.label}</b> · would rank {rank.text}"
-        qtbot.waitUntil(lambda: form.priority.text() == expected)
+        qtbot.waitUntil(lambda: form.triage.priority.text() == expected)
 
-    assert form.suggestion.text() == "SEV4: one person affected"
+    assert form.triage.suggestion.text() == "SEV4: one person affected"
     assert form.severity.currentData() == Severity.SEV4
     shows_rank(matrix.priority(Severity.SEV4, Urgency.MEDIUM))
 
     form.impact_scope.setFocus()
     type_text("Ma")
-    assert form.suggestion.text() == "SEV1: many customers affected"
+    assert form.triage.suggestion.text() == "SEV1: many customers affected"
     assert form.severity.currentData() == Severity.SEV1
     shows_rank(matrix.priority(Severity.SEV1, Urgency.MEDIUM))
     form.security.setFocus()
     press(Qt.Key.Key_Space)
-    assert form.suggestion.text() == "SEV1: many customers affected, security implications"
+    assert form.triage.suggestion.text() == "SEV1: many customers affected, security implications"
     assert form.severity.currentData() == Severity.SEV1
-    assert not form.use_suggestion.isEnabled()
+    assert not form.triage.use_suggestion.isEnabled()
 
     form.severity.setFocus()
     press(Qt.Key.Key_Down)  # the person picks SEV2: it stays picked at once
@@ -367,9 +367,9 @@ def test_severity_follows_the_suggestion_until_picked_and_priority_ranks(
     press(Qt.Key.Key_Space)
     form.impact_scope.setFocus()
     press(Qt.Key.Key_End)  # All customers (typing would add to the "Ma" still being searched)
-    assert form.suggestion.text() == "SEV1: all customers affected"
+    assert form.triage.suggestion.text() == "SEV1: all customers affected"
     assert form.severity.currentData() == Severity.SEV3  # the person's choice stays
-    assert form.use_suggestion.isEnabled()
+    assert form.triage.use_suggestion.isEnabled()
     form.urgency.setFocus()
     type_text("H")
     assert form.urgency.currentData() == Urgency.HIGH
@@ -377,7 +377,7 @@ def test_severity_follows_the_suggestion_until_picked_and_priority_ranks(
     rank = desk.triage.rank_among_open(matrix.priority(Severity.SEV3, Urgency.HIGH))
     assert rank.of == desk.incidents.count(IncidentQuery(statuses=frozenset(OPEN_STATUSES))) + 1
 
-    qtbot.mouseClick(form.use_suggestion, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(form.triage.use_suggestion, Qt.MouseButton.LeftButton)
     assert form.severity.currentData() == Severity.SEV1
     shows_rank(matrix.priority(Severity.SEV1, Urgency.HIGH))
     form.impact_scope.setFocus()
@@ -719,9 +719,9 @@ def test_a_failed_duplicate_search_is_a_quiet_note_not_a_dialog(
     monkeypatch.setattr(desk.triage, "similar_open", connection_lost)
     monkeypatch.setattr(desk.triage, "rank_among_open", connection_lost)
     type_text("Checkout down")
-    qtbot.waitUntil(lambda: "could not be looked up" in form.duplicates_hint.text())
+    qtbot.waitUntil(lambda: "could not be looked up" in form.duplicates.hint.text())
 
-    assert "the connection is closed" in form.duplicates_hint.text()
+    assert "the connection is closed" in form.duplicates.hint.text()
     assert failures == []
     assert dialogs.messages == []
     assert form.banner.isHidden()
@@ -878,15 +878,15 @@ def test_a_report_like_an_open_incident_can_be_added_to_it(
     form.source_name.setEditText("Ines Duarte")
 
     def listed() -> list[int]:
-        items = [form.duplicates.item(row) for row in range(form.duplicates.count())]
+        items = [form.duplicates.list.item(row) for row in range(form.duplicates.list.count())]
         return [item.data(Qt.ItemDataRole.UserRole) for item in items]
 
     qtbot.waitUntil(lambda: target.id in listed())
     form.add_paths([log])
     qtbot.waitUntil(lambda: form.attachments.count() == 1)
-    form.duplicates.setCurrentRow(listed().index(target.id))
+    form.duplicates.list.setCurrentRow(listed().index(target.id))
     with qtbot.waitSignal(form.finished):
-        qtbot.mouseClick(form.link_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(form.duplicates.link_button, Qt.MouseButton.LeftButton)
 
     assert desk.incidents.count(ALL_INCIDENTS) == incidents_before
     entries = desk.timeline.entries(target.id)
@@ -908,15 +908,15 @@ def test_a_duplicate_can_be_opened_from_the_form(qtbot, window: MainWindow, idle
     target = next(row for row in open_rows if len(significant_words(row.title)) >= 2)
     form = open_ready_form(qtbot, window)
     form.title.setText(target.title)
-    qtbot.waitUntil(lambda: form.duplicates.count() > 0)
+    qtbot.waitUntil(lambda: form.duplicates.list.count() > 0)
     row = next(
         row
-        for row in range(form.duplicates.count())
-        if form.duplicates.item(row).data(Qt.ItemDataRole.UserRole) == target.id
+        for row in range(form.duplicates.list.count())
+        if form.duplicates.list.item(row).data(Qt.ItemDataRole.UserRole) == target.id
     )
-    form.duplicates.setCurrentRow(row)
+    form.duplicates.list.setCurrentRow(row)
     activate(qtbot, form)
-    form.duplicates.setFocus()
+    form.duplicates.list.setFocus()
     with qtbot.waitSignal(form.open_incident_requested) as requested:
         press(Qt.Key.Key_Return)
     assert requested.args == [target.id]

@@ -13,6 +13,7 @@ from PySide6.QtTest import QTest
 from incidentdesk.domain.enums import Status
 from incidentdesk.domain.lifecycle import Step
 from incidentdesk.services.board import BoardCard
+from incidentdesk.services.changes import changed
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.services.lifecycle import StepRequest
@@ -225,11 +226,14 @@ def test_a_change_in_another_database_leaves_the_views_alone(
         assert not change.concerns(window.desk)
         assert change.concerns(other, incident.id)
         assert not change.concerns(other, incident.id + 1)
-        requests: list[str] = []
-        original = runner.run_latest
-        runner.run_latest = lambda key, *rest: (requests.append(key), original(key, *rest))  # type: ignore[method-assign]
-        runner.changes.publish(other, [incident.id])
+        requests: list[object] = []
+        original = runner.read
+        runner.read = lambda owner, *rest, **named: (  # type: ignore[method-assign]
+            requests.append(owner),
+            original(owner, *rest, **named),
+        )
+        runner.changes.publish(other, changed(None, [incident.id]))
         assert requests == []
-        runner.run_latest = original  # type: ignore[method-assign]
+        runner.read = original  # type: ignore[method-assign]
     finally:
         other.close()

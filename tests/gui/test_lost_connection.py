@@ -9,6 +9,8 @@ import psycopg
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from incidentdesk.services.changes import changed, unchanged
+from incidentdesk.services.desk import Desk
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.tasks import TaskRunner
@@ -33,14 +35,15 @@ def test_reads_and_saves_work_after_every_connection_was_ended(
     desk = window.desk
     assert desk is not None
 
-    def backend_pid() -> int:
+    def backend_pid(desk: Desk) -> int:
         (pid,) = desk.store.database.execute_sql("SELECT pg_backend_pid()").fetchone()
         return int(pid)
 
     pids: list[int] = []
-    for submit in (runner.read, runner.write, runner.files):
-        submit(backend_pid, pids.append)
-    qtbot.waitUntil(lambda: len(pids) == 3)
+    # The files thread never touches the database.
+    runner.read(window, backend_pid, pids.append)
+    runner.write(window, lambda desk: unchanged(backend_pid(desk)), pids.append)
+    qtbot.waitUntil(lambda: len(pids) == 2)
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         for pid in set(pids):
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
@@ -53,12 +56,17 @@ def test_reads_and_saves_work_after_every_connection_was_ended(
 
     saved: list[Any] = []
     runner.write(
-        lambda: desk.incidents.create(make_draft(title="Saved after the kill"), desk.actor_id),
+        window,
+        lambda desk: changed(
+            desk.incidents.create(make_draft(title="Saved after the kill"), desk.actor_id), []
+        ),
         saved.append,
     )
     qtbot.waitUntil(lambda: bool(saved))
     counted: list[int] = []
-    runner.read(lambda: desk.incidents.count(IncidentQuery(text="kill")), counted.append)
+    runner.read(
+        window, lambda desk: desk.incidents.count(IncidentQuery(text="kill")), counted.append
+    )
     qtbot.waitUntil(lambda: bool(counted))
     assert counted == [1]
     assert dialogs.messages == []

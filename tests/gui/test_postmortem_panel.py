@@ -78,7 +78,8 @@ def open_panel(qtbot, runner: TaskRunner, dialogs: RecordingDialogs) -> OpenPane
     """Shows the panel for an incident once its first load has arrived."""
 
     def open_(desk: Desk, incident_id: int) -> PostmortemPanel:
-        panel = PostmortemPanel(desk, runner, dialogs, incident_id)
+        runner.use(desk)
+        panel = PostmortemPanel(runner, dialogs, incident_id)
         qtbot.addWidget(panel)
         panel.resize(1100, 800)
         with qtbot.waitSignal(panel.loaded):
@@ -508,7 +509,7 @@ def test_pdf_rendering_is_safe_on_the_files_thread(qtbot, runner: TaskRunner) ->
         return render_pdf(long_markdown, "Long"), threading.current_thread() is not main_thread
 
     main_thread = threading.main_thread()
-    runner.files(render_and_say_where, results.append)
+    runner.files(runner, render_and_say_where, results.append)
     qtbot.waitUntil(lambda: bool(results))
     on_worker, was_off_the_gui_thread = results[0]
     assert was_off_the_gui_thread
@@ -559,7 +560,8 @@ def test_every_field_is_named_and_every_mnemonic_label_has_a_buddy(
 def test_a_panel_closed_while_loading_ignores_the_result(
     qtbot, sqlite_desk: Desk, runner: TaskRunner, dialogs: RecordingDialogs
 ) -> None:
-    panel = PostmortemPanel(sqlite_desk, runner, dialogs, log_major_incident(sqlite_desk))
+    runner.use(sqlite_desk)
+    panel = PostmortemPanel(runner, dialogs, log_major_incident(sqlite_desk))
     with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy):
         shiboken6.delete(panel)
     assert not shiboken6.isValid(panel)

@@ -32,7 +32,8 @@ def make_role(desk: Desk, role: Role) -> None:
 
 
 def open_dialog(qtbot, desk: Desk, runner: TaskRunner) -> SettingsDialog:
-    dialog = SettingsDialog(desk, runner)
+    runner.use(desk)
+    dialog = SettingsDialog(runner)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: not runner.busy and dialog._team is not None)
     return dialog

@@ -42,6 +42,7 @@ def team_desk(database_address: str) -> Iterator[Desk]:
 def open_workspace(
     qtbot, desk: Desk, runner: TaskRunner, dialogs: RecordingDialogs, incident_id: int
 ) -> IncidentWorkspace:
+    runner.use(desk)
     workspace = IncidentWorkspace(desk, runner, dialogs, incident_id)
     qtbot.addWidget(workspace)
     workspace.show()

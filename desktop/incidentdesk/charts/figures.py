@@ -736,9 +736,9 @@ def _draw_backlog(
         )
     over_time.set_ylabel("open at the end of each day", fontsize=style.font_size * 0.9)
     _legend(over_time, style, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=5)
-    dates = AutoDateLocator(minticks=3, maxticks=6)  # type: ignore[no-untyped-call]
+    dates = AutoDateLocator(minticks=3, maxticks=6)
     over_time.xaxis.set_major_locator(dates)
-    over_time.xaxis.set_major_formatter(ConciseDateFormatter(dates))  # type: ignore[no-untyped-call]
+    over_time.xaxis.set_major_formatter(ConciseDateFormatter(dates))
     _stacked_ages(
         by_severity,
         picks,

@@ -17,6 +17,7 @@ from incidentdesk.domain.enums import EntryKind
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import AttachmentRefused, NotFound
 from incidentdesk.services.settings import SettingsService
+from incidentdesk.services.timeline import add_entry
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store, store_operations
 from incidentdesk.storage.search import search_words
@@ -287,17 +288,11 @@ def attach_files(
         details: dict[str, object] = {"filename": file.filename, "size": file.size}
         if file.partly_indexed:
             details["partly_indexed"] = True
-        entry_id = m.TimelineEntry.insert(
-            incident=incident_id,
-            kind=EntryKind.ATTACHMENT.value,
-            body=f"Attached {file.filename} ({human_size(file.size)})"
-            + (PARTLY_INDEXED_NOTE if file.partly_indexed else ""),
-            details=json.dumps(details, ensure_ascii=False),
-            author=actor_id,
-            occurred_at=now,
-            recorded_at=now,
-        ).execute()
-        store_file(incident_id, file, actor_id, now, int(entry_id))
+        body = f"Attached {file.filename} ({human_size(file.size)})" + (
+            PARTLY_INDEXED_NOTE if file.partly_indexed else ""
+        )
+        entry_id = add_entry(incident_id, EntryKind.ATTACHMENT, body, details, actor_id, now, now)
+        store_file(incident_id, file, actor_id, now, entry_id)
 
 
 @store_operations

@@ -31,7 +31,7 @@ from incidentdesk.services.incidents import (
     IncidentService,
     incident_record,
 )
-from incidentdesk.services.lifecycle import add_entry
+from incidentdesk.services.timeline import add_entry
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store, store_operations
 

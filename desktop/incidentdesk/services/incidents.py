@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -35,6 +34,7 @@ from incidentdesk.services.attachments import PreparedFile, attach_files, check_
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotFound
 from incidentdesk.services.settings import SettingsService
+from incidentdesk.services.timeline import add_entry
 from incidentdesk.storage import models as m
 from incidentdesk.storage.counters import allocate_incident_number
 from incidentdesk.storage.database import Store, store_operations
@@ -243,15 +243,15 @@ class IncidentService:
                 priority=priority.value,
                 **draft_columns(draft),
             ).execute()
-            m.TimelineEntry.insert(
-                incident=incident_id,
-                kind=EntryKind.STATUS_CHANGE.value,
-                body="Incident logged",
-                details='{"to": "logged"}',
-                author=actor_id,
-                occurred_at=draft.reported_at,
-                recorded_at=now,
-            ).execute()
+            add_entry(
+                int(incident_id),
+                EntryKind.STATUS_CHANGE,
+                "Incident logged",
+                {"to": "logged"},
+                actor_id,
+                draft.reported_at,
+                now,
+            )
             attach_files(int(incident_id), files, actor_id, now)
         return self.get(int(incident_id))
 
@@ -296,23 +296,16 @@ class IncidentService:
                 )
                 if updated != 1:
                     raise self._conflict(incident_id, base)
-                m.TimelineEntry.insert_many(
-                    [
-                        {
-                            "incident": incident_id,
-                            "kind": EntryKind.FIELD_CHANGE.value,
-                            "body": f"{change.label}: {change.old or '—'} → {change.new or '—'}",
-                            "details": json.dumps(
-                                {"field": change.field, "old": change.old, "new": change.new},
-                                ensure_ascii=False,
-                            ),
-                            "author": actor_id,
-                            "occurred_at": now,
-                            "recorded_at": now,
-                        }
-                        for change in changes
-                    ]
-                ).execute()
+                for change in changes:
+                    add_entry(
+                        incident_id,
+                        EntryKind.FIELD_CHANGE,
+                        f"{change.label}: {change.old or '—'} → {change.new or '—'}",
+                        {"field": change.field, "old": change.old, "new": change.new},
+                        actor_id,
+                        now,
+                        now,
+                    )
                 attach_files(incident_id, files, actor_id, now)
         return self.get(incident_id), changes
 

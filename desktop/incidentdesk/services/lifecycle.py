@@ -3,7 +3,6 @@ milestone set, and the change written to the timeline."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from incidentdesk.domain.validation import CLOCK_SKEW_ALLOWANCE, FieldError, Val
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotAllowed
 from incidentdesk.services.incidents import IncidentService, incident_record
+from incidentdesk.services.timeline import add_entry
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store, store_operations
 
@@ -67,26 +67,6 @@ def postmortem_state(incident_id: int) -> PostmortemState:
 def is_lead(person_id: int | None) -> bool:
     person = m.User.get_or_none(m.User.id == person_id) if person_id is not None else None
     return person is not None and person.role in (Role.LEAD.value, Role.ADMIN.value)
-
-
-def add_entry(
-    incident_id: int,
-    kind: EntryKind,
-    body: str,
-    details: dict[str, Any],
-    actor_id: int | None,
-    occurred_at: datetime,
-    recorded_at: datetime,
-) -> None:
-    m.TimelineEntry.insert(
-        incident=incident_id,
-        kind=kind.value,
-        body=body,
-        details=json.dumps(details, ensure_ascii=False),
-        author=actor_id,
-        occurred_at=occurred_at,
-        recorded_at=recorded_at,
-    ).execute()
 
 
 _MILESTONE_ORDER = ("acknowledged_at", "recovered_at", "closed_at")
@@ -178,31 +158,9 @@ class LifecycleService:
             if request.step is not Step.REOPEN and record.acknowledged_at is None:
                 changes["acknowledged_at"] = at
             _check_milestone_order(record, request.step, at)
-            if request.step is Step.ESCALATE:
-                changes.update(self._escalate(record, request, actor_id, at, now))
-            elif request.step is Step.RECOVER:
-                changes["recovered_at"] = at
-            elif request.step is Step.START_POSTMORTEM:
-                changes["postmortem_at"] = at
-                m.Postmortem.insert(
-                    incident=incident_id, updated_at=now
-                ).on_conflict_ignore().execute()
-            elif request.step is Step.CLOSE:
-                changes["closed_at"] = at
-            elif request.step is Step.CANCEL:
-                changes.update(self._cancellation(record, request, at))
+            changes.update(self._step_changes(record, request, actor_id, at, now))
+            if request.step is Step.CANCEL:
                 details["duplicate_of"] = changes.get("duplicate_of")
-            elif request.step is Step.REOPEN:
-                # The cancellation's reason and original stay in the timeline, not on the
-                # incident: a reopened incident is no longer a cancelled duplicate.
-                changes.update(
-                    recovered_at=None,
-                    postmortem_at=None,
-                    closed_at=None,
-                    cancelled_at=None,
-                    cancel_reason="",
-                    duplicate_of=None,
-                )
             updated = (
                 m.Incident.update(updated_at=now, version=m.Incident.version + 1, **changes)
                 .where((m.Incident.id == incident_id) & (m.Incident.version == record.version))
@@ -216,6 +174,40 @@ class LifecycleService:
                     body += f": {request.note.strip()}"
                 add_entry(incident_id, EntryKind.STATUS_CHANGE, body, details, actor_id, at, now)
         return self._incidents.get(incident_id)
+
+    def _step_changes(
+        self,
+        record: m.Incident,
+        request: StepRequest,
+        actor_id: int | None,
+        at: datetime,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The columns a step sets besides the status, inside the step's transaction."""
+        step = request.step
+        if step is Step.ESCALATE:
+            return self._escalate(record, request, actor_id, at, now)
+        if step is Step.RECOVER:
+            return {"recovered_at": at}
+        if step is Step.START_POSTMORTEM:
+            m.Postmortem.insert(incident=record.id, updated_at=now).on_conflict_ignore().execute()
+            return {"postmortem_at": at}
+        if step is Step.CLOSE:
+            return {"closed_at": at}
+        if step is Step.CANCEL:
+            return self._cancellation(record, request, at)
+        if step is Step.REOPEN:
+            # The cancellation's reason and original stay in the timeline, not on the
+            # incident: a reopened incident is no longer a cancelled duplicate.
+            return {
+                "recovered_at": None,
+                "postmortem_at": None,
+                "closed_at": None,
+                "cancelled_at": None,
+                "cancel_reason": "",
+                "duplicate_of": None,
+            }
+        return {}
 
     def _check_request(self, request: StepRequest, at: datetime, now: datetime) -> None:
         errors = []

@@ -14,8 +14,8 @@ from incidentdesk.domain.validation import FieldError, ValidationFailed
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotAllowed, NotFound
 from incidentdesk.services.incidents import IncidentService
-from incidentdesk.services.lifecycle import add_entry, is_lead
-from incidentdesk.services.timeline import TimelineService
+from incidentdesk.services.lifecycle import is_lead
+from incidentdesk.services.timeline import TimelineService, add_entry
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store, store_operations
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from typing import Any
 
 import peewee as pw
 
@@ -37,6 +39,35 @@ def _validate(entry: NewEntry) -> None:
 _KINDS = {kind.value: kind for kind in EntryKind}  # faster than EntryKind(value) per row
 
 
+def add_entry(
+    incident_id: int,
+    kind: EntryKind,
+    body: str,
+    details: dict[str, Any],
+    actor_id: int | None,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    *,
+    pinned: bool = False,
+    amends_id: int | None = None,
+) -> int:
+    """Write one entry of an incident's log, inside the caller's write transaction, and
+    return its id: the one place a timeline row is written (entries are never updated
+    but for their pin, and a correction is a new entry)."""
+    entry_id = m.TimelineEntry.insert(
+        incident=incident_id,
+        kind=kind.value,
+        body=body,
+        details=json.dumps(details, ensure_ascii=False),
+        author=actor_id,
+        occurred_at=occurred_at,
+        recorded_at=recorded_at,
+        pinned=pinned,
+        amends=amends_id,
+    ).execute()
+    return int(entry_id)
+
+
 @store_operations
 class TimelineService:
     def __init__(self, store: Store, clock: Clock = utc_now) -> None:
@@ -54,18 +85,18 @@ class TimelineService:
                     raise ValidationFailed(
                         [FieldError("amends", "The entry to correct is not in this incident.")]
                     )
-            entry_id = m.TimelineEntry.insert(
-                incident=incident_id,
-                kind=entry.kind.value,
-                body=entry.body,
-                details=json.dumps(entry.details, ensure_ascii=False),
-                author=actor_id,
-                occurred_at=entry.occurred_at,
-                recorded_at=self._clock(),
+            entry_id = add_entry(
+                incident_id,
+                entry.kind,
+                entry.body,
+                entry.details,
+                actor_id,
+                entry.occurred_at,
+                self._clock(),
                 pinned=entry.pinned,
-                amends=entry.amends_id,
-            ).execute()
-        return self.entries(incident_id, entry_ids=[int(entry_id)])[0]
+                amends_id=entry.amends_id,
+            )
+        return self.entries(incident_id, entry_ids=[entry_id])[0]
 
     def set_pinned(self, entry_id: int, pinned: bool) -> None:
         """Pin an entry to the postmortem timeline, or unpin it; its content stays as it is."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import NotFound
 from incidentdesk.services.incidents import IncidentService
 from incidentdesk.services.settings import SettingsService
+from incidentdesk.services.timeline import add_entry
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store, store_operations
 from incidentdesk.storage.search import significant_words, similar_incident_ids
@@ -75,15 +75,7 @@ class TriageService:
         with self._store.write():
             if not m.Incident.select().where(m.Incident.id == incident_id).exists():
                 raise NotFound(f"Incident {incident_id} does not exist.")
-            m.TimelineEntry.insert(
-                incident=incident_id,
-                kind=EntryKind.NOTE.value,
-                body=body,
-                details=json.dumps(details, ensure_ascii=False),
-                author=actor_id,
-                occurred_at=report.reported_at,
-                recorded_at=now,
-            ).execute()
+            add_entry(incident_id, EntryKind.NOTE, body, details, actor_id, report.reported_at, now)
             attach_files(incident_id, files, actor_id, now)
             m.Incident.update(updated_at=now).where(m.Incident.id == incident_id).execute()
         return self._incidents.get(incident_id)

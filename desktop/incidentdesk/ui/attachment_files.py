@@ -223,7 +223,7 @@ def prepare_pasted_image(image: QImage, name: str, limits: Limits) -> Attachment
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    saved = image.save(buffer, "PNG")
+    saved = image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs omit QIODevice
     buffer.close()
     if not saved:
         raise AttachmentRefused("The pasted image could not be converted to PNG.")

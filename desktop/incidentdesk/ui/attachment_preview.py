@@ -58,22 +58,22 @@ class AttachmentPreview(QDialog):
             fitting = min(1.0, 860 / max(1, self.image.width()), 560 / max(1, self.image.height()))
             self._show_zoom(fitting)
         else:
-            text = QPlainTextEdit()
-            text.setReadOnly(True)
-            text.setAccessibleName(f"Contents of {file.filename}")
-            text.setFont(QFont("monospace"))
-            text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+            contents = QPlainTextEdit()
+            contents.setReadOnly(True)
+            contents.setAccessibleName(f"Contents of {file.filename}")
+            contents.setFont(QFont("monospace"))
+            contents.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             if is_text_file(file.filename, file.media_type):
                 shown = file.content.decode("utf-8", errors="replace")
                 if len(shown) > TEXT_PREVIEW_MAX_CHARACTERS:
                     shown = shown[:TEXT_PREVIEW_MAX_CHARACTERS] + "\n… (the rest is not shown)"
-                text.setPlainText(shown)
+                contents.setPlainText(shown)
             else:
-                text.setPlainText(
+                contents.setPlainText(
                     f"{file.filename} ({file.media_type}, {human_size(file.size)}) cannot be "
                     "shown here; it will be stored with the incident as it is."
                 )
-            layout.addWidget(text)
+            layout.addWidget(contents)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

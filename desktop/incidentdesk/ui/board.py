@@ -7,11 +7,13 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
     QByteArray,
     QEvent,
+    QMargins,
     QMimeData,
     QModelIndex,
     QObject,
@@ -224,7 +226,7 @@ class BoardColumnModel(QStringListModel):
             if self._cards[row].id not in wanted:
                 self._change(
                     self._cards[:row] + self._cards[row + 1 :],
-                    lambda row=row: super(BoardColumnModel, self).removeRows(row, 1),
+                    partial(super().removeRows, row, 1),
                 )
         for target, card in enumerate(cards):
             in_place = target < len(self._cards) and self._cards[target].id == card.id
@@ -238,8 +240,13 @@ class BoardColumnModel(QStringListModel):
                 moved.insert(target, moved.pop(current))
                 self._change(
                     moved,
-                    lambda current=current, target=target: super(BoardColumnModel, self).moveRows(
-                        QModelIndex(), current, 1, QModelIndex(), target
+                    partial(
+                        super().moveRows,
+                        QModelIndex(),
+                        current,
+                        1,
+                        QModelIndex(),
+                        target,
                     ),
                 )
             if self._cards[target] != card:
@@ -332,7 +339,7 @@ class BoardColumnModel(QStringListModel):
     def mimeTypes(self) -> list[str]:
         return [CARD_MIME_TYPE]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         mime = QMimeData()
         cards = [self._cards[index.row()] for index in indexes if index.isValid()]
         if cards:
@@ -456,7 +463,8 @@ class BoardColumn(QWidget):
         sideways instead of cutting keys to "INC·"."""
         view = self.view
         scroll_bar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
-        margins = self.layout().contentsMargins()
+        layout = self.layout()
+        margins = layout.contentsMargins() if layout is not None else QMargins()
         chrome = 2 * view.frameWidth() + scroll_bar + 2 + margins.left() + margins.right()
         self.setMinimumWidth(minimum_card_width(view.font()) + chrome)
 
@@ -626,8 +634,8 @@ class BoardGrid(QWidget):
             columns = self.visible_columns()
             views = [column.view for column in columns]
             if watched in views:
-                position = views.index(watched)  # type: ignore[arg-type]
-                card_index = watched.currentIndex()  # type: ignore[attr-defined]
+                position = views.index(watched)
+                card_index = watched.currentIndex()
                 alt = event.modifiers() & Qt.KeyboardModifier.AltModifier
                 if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not alt:
                     step = -1 if event.key() == Qt.Key.Key_Left else 1

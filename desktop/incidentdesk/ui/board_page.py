@@ -25,6 +25,7 @@ from incidentdesk.services.board import (
     why_not_between,
 )
 from incidentdesk.services.catalog import NamedItem, Person
+from incidentdesk.services.changes import Changed, ChangeKind, changed
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import EditConflict
 from incidentdesk.services.incidents import IncidentQuery
@@ -81,7 +82,7 @@ class BoardPage(QWidget):
         self._stale = False
         self.grid = BoardGrid()
         self.grid.activated.connect(self.open_requested)
-        self.grid.move_requested.connect(self.move)
+        self.grid.move_requested.connect(self.move_card)
         self.grid.drop_refused.connect(self._refuse)
         self.grid.step_requested.connect(self.next_step)
         self.grid.rank_requested.connect(self.nudge)
@@ -151,7 +152,7 @@ class BoardPage(QWidget):
         loaded, looks, built = self.grid.loaded(), self.grid.card_looks(), self.grid.built()
         known = self.grid.delegate.has_drawn
 
-        def load() -> Loaded:
+        def load(desk: Desk) -> Loaded:
             columns = desk.board.columns(query, finished, loaded)
             no_open = not any(columns[status].ids for status in BOARD_STATUSES if status in columns)
             database_empty = no_open and desk.incidents.count(IncidentQuery()) == 0
@@ -164,13 +165,14 @@ class BoardPage(QWidget):
             unchanged = unchanged_columns(built, columns)
             return columns, targets, now, drawn, database_empty, unchanged
 
-        self._runner.run_latest(
-            "board",
+        self._runner.read(
+            self,
             load,
             lambda result: self._loaded(loaded, *result),
             lambda error: self.message.setText(
                 f"The board could not be loaded: {error_text(error)} Press F5."
             ),
+            supersede="board",
         )
 
     def _loaded(
@@ -208,15 +210,15 @@ class BoardPage(QWidget):
 
     def _build_more(self, status: Status, ids: list[int]) -> None:
         """A column scrolled to its last card: build the next ones."""
-        desk, column = self._desk, self.grid.columns[status]
+        asked_on, column = self._desk, self.grid.columns[status]
         model, delegate = column.model, self.grid.delegate
-        if desk is None:
+        if asked_on is None:
             model.more_failed()
             return
         look, targets, now = delegate.look_in(column.view), delegate.targets, delegate.now
         screenful = column.fitting()
 
-        def load() -> tuple[list[BoardCard], Drawn]:
+        def load(desk: Desk) -> tuple[list[BoardCard], Drawn]:
             cards = desk.board.cards_of(ids)
             # The first screenful is drawn here, as a refresh's cards are: they come into view
             # next. Not all of them: while this thread draws, the scrolling GUI thread waits
@@ -229,7 +231,7 @@ class BoardPage(QWidget):
             return cards, drawn
 
         def add(result: tuple[list[BoardCard], Drawn]) -> None:
-            if desk is not self._desk:
+            if asked_on is not self._desk:
                 return  # from the database shown before
             cards, drawn = result
             delegate.add_drawn(drawn)
@@ -242,11 +244,11 @@ class BoardPage(QWidget):
                 f"More cards could not be loaded: {error_text(error)} Scroll to retry."
             )
 
-        self._runner.read(load, add, failed)
+        self._runner.read(self, load, add, failed)
 
     # Moves
 
-    def move(self, drop: CardDrop) -> None:
+    def move_card(self, drop: CardDrop) -> None:
         if self._desk is None:
             return
         card = self._card(drop.incident_id)
@@ -276,7 +278,7 @@ class BoardPage(QWidget):
         if following is None or following is Status.CANCELLED:
             self._refuse(f"{card.key} is in the last column; close it from its workspace.")
             return
-        self.move(CardDrop(incident_id, card.status, following, -1))
+        self.move_card(CardDrop(incident_id, card.status, following, -1))
 
     def nudge(self, incident_id: int, direction: int) -> None:
         """Alt+Up / Alt+Down: one place up or down among the cards of the same priority."""
@@ -327,9 +329,13 @@ class BoardPage(QWidget):
         self._write_rerank(card, after.id if after else None, before.id if before else None)
 
     def _write_rerank(self, card: BoardCard, after_id: int | None, before_id: int | None) -> None:
-        board, actor = self._desk.board, self._desk.actor_id  # type: ignore[union-attr]
+        def rerank(desk: Desk) -> Changed[RankMove]:
+            move = desk.board.rerank(card.id, after_id, before_id, card.version, desk.actor_id)
+            return changed(move, [card.id])
+
         self._runner.write(
-            lambda: board.rerank(card.id, after_id, before_id, card.version, actor),
+            self,
+            rerank,
             lambda move: self._reranked(card, move),
             self._move_failed,
         )
@@ -337,17 +343,20 @@ class BoardPage(QWidget):
     def _reranked(self, card: BoardCard, move: RankMove) -> None:
         self._undo.append(move)
         self.message.setText(f"{card.key} has a new place. Ctrl+Z takes it back.")
-        self._moved(card.id)
+        self._moved()
 
     def _take(self, incident_id: int, step: Step) -> None:
         card = self._card(incident_id)
         if card is None or self._desk is None:
             return
         if step in NOTE_REQUIRED:  # the step dialog asks for it
-            desk = self._desk
             self._runner.read(
-                lambda: (desk.catalog.teams(), desk.catalog.people()),
+                self,
+                lambda desk: (desk.catalog.teams(), desk.catalog.people()),
                 lambda lists: self._ask(card, step, *lists),
+                lambda error: self._refuse(
+                    f"The teams and people to choose from could not be read: {error_text(error)}"
+                ),
             )
             return
         self._submit(card, StepRequest(step))
@@ -361,9 +370,14 @@ class BoardPage(QWidget):
         dialog.open()
 
     def _submit(self, card: BoardCard, request: StepRequest) -> None:
-        lifecycle, actor = self._desk.lifecycle, self._desk.actor_id  # type: ignore[union-attr]
         self._runner.write(
-            lambda: lifecycle.take(card.id, request, actor),
+            self,
+            lambda desk: changed(
+                desk.lifecycle.take(card.id, request, desk.actor_id),
+                [card.id],
+                ChangeKind.UPDATED,
+                ChangeKind.TIMELINE,
+            ),
             lambda incident: self._status_moved(card, incident),
             self._move_failed,
         )
@@ -371,12 +385,10 @@ class BoardPage(QWidget):
     def _status_moved(self, card: BoardCard, incident: Incident) -> None:
         self._undo.append(StatusMove(card.id, card.status, milestones_of(card), incident.version))
         self.message.setText(f"{card.key} is now {incident.status.label}. Ctrl+Z takes it back.")
-        self._moved(card.id)
+        self._moved()
 
-    def _moved(self, incident_id: int) -> None:
+    def _moved(self) -> None:
         """Every open view, this board too, shows the move through the change stream."""
-        if self._desk is not None:
-            self._runner.changes.publish(self._desk, [incident_id])
         self.moved.emit()
 
     def _move_failed(self, error: Exception) -> None:
@@ -396,15 +408,19 @@ class BoardPage(QWidget):
         if not self._undo or self._desk is None:
             self.message.setText("There is no move to take back.")
             return
-        last, board, actor = self._undo.pop(), self._desk.board, self._desk.actor_id
-        if isinstance(last, RankMove):
-            work = lambda: board.undo_rerank(last, actor)  # noqa: E731
-        else:
-            work = lambda: board.undo_status(  # noqa: E731
-                last.incident_id, last.previous, last.milestones, last.version, actor
-            )
-        self._runner.write(work, lambda _: self._undone(last.incident_id), self._move_failed)
+        last = self._undo.pop()
 
-    def _undone(self, incident_id: int) -> None:
+        def take_back(desk: Desk) -> Changed[object]:
+            if isinstance(last, RankMove):
+                desk.board.undo_rerank(last, desk.actor_id)
+            else:
+                desk.board.undo_status(
+                    last.incident_id, last.previous, last.milestones, last.version, desk.actor_id
+                )
+            return changed(None, [last.incident_id])
+
+        self._runner.write(self, take_back, lambda _: self._undone(), self._move_failed)
+
+    def _undone(self) -> None:
         self.message.setText("The last move was taken back.")
-        self._moved(incident_id)
+        self._moved()

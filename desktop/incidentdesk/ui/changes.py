@@ -1,16 +1,19 @@
-"""The one place this program announces which incidents its own writes changed. Whatever
-writes publishes here once the write succeeded; every view that shows incidents subscribes
-and refreshes itself. Nothing refreshes another view directly."""
+"""The one place this program announces which incidents its own writes changed. The task
+runner publishes here what each write operation returned (see ``services/changes.py``);
+every view that shows incidents subscribes and refreshes itself. Nothing refreshes another
+view directly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from incidentdesk.services.changes import ChangeKind
+
 if TYPE_CHECKING:
+    from incidentdesk.services.changes import Changed
     from incidentdesk.services.desk import Desk
 
 
@@ -20,6 +23,7 @@ class IncidentsChanged:
 
     desk: Desk
     incident_ids: frozenset[int]
+    kinds: frozenset[ChangeKind] = frozenset({ChangeKind.UPDATED})
 
     def concerns(self, desk: Desk | None, incident_id: int | None = None) -> bool:
         """Whether a view on ``desk`` (showing ``incident_id``, if it shows one) is affected;
@@ -29,11 +33,10 @@ class IncidentsChanged:
 
 
 class ChangeStream(QObject):
-    """Lives on the GUI thread; ``publish`` is called from the result handlers of writes."""
+    """Lives on the GUI thread; the task runner publishes each write's changes here."""
 
     incidents_changed = Signal(object)  # IncidentsChanged
 
-    def publish(self, desk: Desk, incident_ids: Iterable[int]) -> None:
-        ids = frozenset(incident_ids)
-        if ids:
-            self.incidents_changed.emit(IncidentsChanged(desk, ids))
+    def publish(self, desk: Desk, change: Changed[object]) -> None:
+        if change.incident_ids:
+            self.incidents_changed.emit(IncidentsChanged(desk, change.incident_ids, change.kinds))

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from incidentdesk.ui.chart_render import Hit, RenderedChart, new_figure, no_hits
+from incidentdesk.ui.chart_render import Hit, HitTest, RenderedChart, new_figure, no_hits
 
 
 class ChartCanvas(FigureCanvasQTAgg):
@@ -26,12 +26,12 @@ class ChartCanvas(FigureCanvasQTAgg):
     clicked = Signal(object)  # Hit
 
     def __init__(self, name: str, height: int, parent: QWidget | None = None) -> None:
-        super().__init__(new_figure(QSize(640, height), 1.0))
+        super().__init__(new_figure(QSize(640, height), 1.0))  # type: ignore[no-untyped-call]
         if parent is not None:
             self.setParent(parent)
         self.name = name
         self._rendered: RenderedChart | None = None
-        self._hit_test = no_hits
+        self._hit_test: HitTest = no_hits
         self._placeholder = "Drawing…"
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(height)

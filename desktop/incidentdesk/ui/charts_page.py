@@ -20,7 +20,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import shiboken6
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
@@ -44,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from incidentdesk.charts.style import LIGHT, SEVERITY_LINES
 from incidentdesk.services.desk import Desk
+from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.chart_rows_model import ChartRowsModel
 from incidentdesk.ui.chart_summary_model import SummaryTableModel
 from incidentdesk.ui.charts_filter_bar import ChartsFilterBar, ChartsSelection, utc_today
@@ -78,6 +78,7 @@ CHART_MODULES = (
     "incidentdesk.charts.figures",
 )
 RESIZE_SETTLE_MS = 120
+CHANGES_SETTLE_MS = 1000
 CHART_HEIGHT = 440  # the canvas's, so that a table beside it lines up
 ROWS_PER_READ = 5000  # ids per query when listing the incidents behind a click
 IMAGE_FORMATS = (("png", "PNG image"), ("svg", "SVG drawing"), ("pdf", "PDF document"))
@@ -109,11 +110,6 @@ def export_palette(font_size: float) -> Palette:
         font_size=font_size,
         dark=False,
     )
-
-
-def while_alive(owner: QWidget, handler: Callable[[Any], None]) -> Callable[[Any], None]:
-    """``handler``, skipped when ``owner`` was deleted before the background work finished."""
-    return lambda value: handler(value) if shiboken6.isValid(owner) else None
 
 
 def import_chart_modules() -> None:
@@ -202,6 +198,32 @@ class ChartPanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName(f"chart-{info.name}")
         self.setAccessibleName(info.title)
+        self._build_heading(info)
+        self._build_summary()
+        canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        canvas.customContextMenuRequested.connect(self._context_menu)
+        canvas.setAccessibleName(info.title)
+        canvas.clicked.connect(lambda hit: self.rows_requested.emit(self.info.name, hit))
+        self.how = QLabel()
+        self.how.setWordWrap(True)
+        self.how.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.how.setAccessibleName(f"How {info.title.lower()} is computed")
+        self._build_rows(info)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.variant)
+        heading.addWidget(self.export_button)
+        self.body = QHBoxLayout()
+        self.body.addWidget(canvas, 3)
+        self.body.addWidget(self.summary_table, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(heading)
+        layout.addLayout(self.body)
+        layout.addWidget(self.how)
+        layout.addWidget(self.rows_box)
+        self.variant.setVisible(bool(info.variants))  # once in the layout, or it is a window
+
+    def _build_heading(self, info: ChartInfo) -> None:
         self.title = QLabel(info.title)
         title_font = QFont(self.font())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
@@ -229,10 +251,12 @@ class ChartPanel(QFrame):
         self.variant.currentIndexChanged.connect(
             lambda _: self.variant_changed.emit(self.info.name)
         )
+
+    def _build_summary(self) -> None:
         self.summary_model = SummaryTableModel(self)
         self.summary_table = QTableView()
         self.summary_table.setModel(self.summary_model)
-        self.summary_table.setAccessibleName(f"Table of {info.title.lower()}")
+        self.summary_table.setAccessibleName(f"Table of {self.info.title.lower()}")
         self.summary_table.setSortingEnabled(True)
         self.summary_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.summary_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -243,14 +267,8 @@ class ChartPanel(QFrame):
         self.summary_table.hide()
         self.summary_table.activated.connect(self._summary_row_chosen)
         self.summary_table.clicked.connect(self._summary_row_chosen)
-        canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        canvas.customContextMenuRequested.connect(self._context_menu)
-        canvas.setAccessibleName(info.title)
-        canvas.clicked.connect(lambda hit: self.rows_requested.emit(self.info.name, hit))
-        self.how = QLabel()
-        self.how.setWordWrap(True)
-        self.how.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.how.setAccessibleName(f"How {info.title.lower()} is computed")
+
+    def _build_rows(self, info: ChartInfo) -> None:
         self.rows_title = QLabel()
         self.rows_title.setWordWrap(True)
         self.rows_model = ChartRowsModel(self)
@@ -280,20 +298,6 @@ class ChartPanel(QFrame):
         rows_layout.addLayout(rows_heading)
         rows_layout.addWidget(self.rows_table)
         self.rows_box.hide()
-
-        heading = QHBoxLayout()
-        heading.addWidget(self.title, 1)
-        heading.addWidget(self.variant)
-        heading.addWidget(self.export_button)
-        self.body = QHBoxLayout()
-        self.body.addWidget(canvas, 3)
-        self.body.addWidget(self.summary_table, 2)
-        layout = QVBoxLayout(self)
-        layout.addLayout(heading)
-        layout.addLayout(self.body)
-        layout.addWidget(self.how)
-        layout.addWidget(self.rows_box)
-        self.variant.setVisible(bool(info.variants))  # once in the layout, or it is a window
 
     def variant_key(self) -> str:
         return str(self.variant.currentData() or "")
@@ -392,6 +396,46 @@ class ChartsPage(QWidget):
         top.addWidget(self.status, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.updating, 0, Qt.AlignmentFlag.AlignTop)
 
+        self._build_busy_page()
+        self.tiles = [TileView() for _ in range(3)]
+        self.empty_label = QLabel()
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setVisible(False)
+        self.empty_label.setAccessibleName("No incidents in this period")
+        self.content = QWidget()
+        self.content_layout = QVBoxLayout(self.content)
+        tiles_row = QHBoxLayout()
+        for tile in self.tiles:
+            tiles_row.addWidget(tile)
+        self.content_layout.addLayout(tiles_row)
+        self.content_layout.addWidget(self.empty_label)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(self.content)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.busy)
+        self.stack.addWidget(self.scroll_area)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+
+        self._resize_timers: dict[str, QTimer] = {}
+        self._generation = 0  # of the data shown; a picture of older data is not news
+        self._fresh: set[str] = set()  # charts whose new data is being rendered
+        self._awaiting_paint: set[str] = set()  # charts with new data not yet on screen
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.timeout.connect(self.refresh)
+        # Several saves in a row (a form, then its log entry) recompute the charts once.
+        self._changes_settled = QTimer(self)
+        self._changes_settled.setSingleShot(True)
+        self._changes_settled.setInterval(CHANGES_SETTLE_MS)
+        self._changes_settled.timeout.connect(self.refresh)
+        runner.changes.incidents_changed.connect(self._incidents_changed)
+
+    def _build_busy_page(self) -> None:
+        """What shows while matplotlib and the charts are imported."""
         self.busy = QWidget()
         busy_layout = QVBoxLayout(self.busy)
         busy_layout.addStretch(1)
@@ -405,37 +449,6 @@ class ChartsPage(QWidget):
         busy_layout.addWidget(self.busy_label)
         busy_layout.addWidget(self.busy_bar, 0, Qt.AlignmentFlag.AlignHCenter)
         busy_layout.addStretch(2)
-
-        self.tiles = [TileView() for _ in range(3)]
-        self.empty_label = QLabel()
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setVisible(False)
-        self.empty_label.setAccessibleName("No incidents in this period")
-        self.content = QWidget()
-        self.content_layout = QVBoxLayout(self.content)
-        tiles_row = QHBoxLayout()
-        for tile in self.tiles:
-            tiles_row.addWidget(tile)
-        self.content_layout.addLayout(tiles_row)
-        self.content_layout.addWidget(self.empty_label)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(self.content)
-
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.busy)
-        self.stack.addWidget(self.scroll)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.stack, 1)
-
-        self._resize_timers: dict[str, QTimer] = {}
-        self._generation = 0  # of the data shown; a picture of older data is not news
-        self._fresh: set[str] = set()  # charts whose new data is being rendered
-        self._awaiting_paint: set[str] = set()  # charts with new data not yet on screen
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.timeout.connect(self.refresh)
 
     # State
 
@@ -457,12 +470,15 @@ class ChartsPage(QWidget):
         for panel in self.panels.values():
             panel.clear_rows()
         if desk is not None:
+            source = self._source
             self._runner.read(
-                lambda: self._source.choices(desk),
-                while_alive(self, self.filter_bar.set_choices),
-                while_alive(self, self._failed),
+                self, source.choices, self.filter_bar.set_choices, self._failed, supersede="choices"
             )
         self.refresh()
+
+    def _incidents_changed(self, change: IncidentsChanged) -> None:
+        if change.concerns(self._desk):
+            self._changes_settled.start()
 
     def set_refresh_interval(self, milliseconds: int) -> None:
         self._refresh_timer.start(milliseconds)
@@ -477,9 +493,7 @@ class ChartsPage(QWidget):
             # data: the import is Python, the query mostly SQLite's C code, and on two cores
             # the two overlap (the first chart came 300 ms sooner)
             self._runner.files(
-                import_chart_modules,
-                while_alive(self, lambda _: self._build_charts()),
-                while_alive(self, self._failed),
+                self, import_chart_modules, lambda _: self._build_charts(), self._failed
             )
             self.refresh()
         elif self._stale:
@@ -494,7 +508,7 @@ class ChartsPage(QWidget):
         missed; each shows the statistics as soon as they (or the panel) are there."""
         self._loading = False
         self._modules_ready = True
-        self.stack.setCurrentWidget(self.scroll)
+        self.stack.setCurrentWidget(self.scroll_area)
         self._build_next_panel()
 
     def _build_next_panel(self) -> None:
@@ -533,14 +547,15 @@ class ChartsPage(QWidget):
             self._stale = True
             return
         self._stale = False
-        desk, selection, source = self._desk, self.selection(), self._source
+        selection, source = self.selection(), self._source
         previous = self._data if reuse else None
         self.updating.setVisible(True)
-        self._runner.run_latest(
-            "charts",
-            lambda: (selection, source.compute(desk, selection, previous)),
-            while_alive(self, self._data_arrived),
-            while_alive(self, self._failed),
+        self._runner.read(
+            self,
+            lambda desk: (selection, source.compute(desk, selection, previous)),
+            self._data_arrived,
+            self._failed,
+            supersede="charts",
         )
 
     def _data_arrived(self, result: tuple[ChartsSelection, Any]) -> None:
@@ -607,11 +622,12 @@ class ChartsPage(QWidget):
         palette = chart_palette(self.palette(), self._points())
         drawing = self._source.drawing(name, panel.variant_key(), data, palette, on_screen=True)
         size, ratio = panel.canvas.wanted_size()
-        self._runner.run_latest(
-            f"chart-{name}",
-            lambda: render(name, drawing, size, ratio),
-            while_alive(panel, lambda rendered: self._rendered(panel, rendered, generation)),
-            while_alive(self, self._failed),
+        self._runner.read(
+            panel,
+            lambda _desk: render(name, drawing, size, ratio),
+            lambda rendered: self._rendered(panel, rendered, generation),
+            self._failed,
+            supersede="picture",
         )
 
     def _rendered(self, panel: ChartPanel, rendered: RenderedChart, generation: int) -> None:
@@ -632,7 +648,7 @@ class ChartsPage(QWidget):
         if figure is not None:
             from incidentdesk.charts.figures import release
 
-            self._runner.read(lambda: release(figure), lambda _: None)
+            self._runner.read(self, lambda _desk: release(figure), lambda _: None, _not_released)
 
     def _painted(self, name: str) -> None:
         if name in self._awaiting_paint:  # the first paint of a chart's new data
@@ -668,24 +684,20 @@ class ChartsPage(QWidget):
     # Click-through
 
     def _list_rows(self, name: str, hit: Hit) -> None:
-        desk = self._desk
-        if desk is None:
+        if self._desk is None:
             return
         panel = self.panels[name]
         panel.show_rows_loading(hit)
         ids = list(hit.incident_ids)
 
-        def read() -> list[Any]:
+        def read(desk: Desk) -> list[Any]:
             rows: list[Any] = []
             for start in range(0, len(ids), ROWS_PER_READ):
                 rows += desk.incidents.rows_by_id(ids[start : start + ROWS_PER_READ])
             return rows
 
-        self._runner.run_latest(
-            f"rows-{name}",
-            read,
-            while_alive(panel, lambda rows: panel.show_rows(hit, rows)),
-            while_alive(self, self._failed),
+        self._runner.read(
+            panel, read, lambda rows: panel.show_rows(hit, rows), self._failed, supersede="rows"
         )
 
     # Export
@@ -718,9 +730,7 @@ class ChartsPage(QWidget):
         if suffix == "csv":
             table = self._source.csv(name, variant, data)
             self._runner.files(
-                self._refusing(lambda: write_csv(chosen, table)),
-                while_alive(self, self._exported),
-                while_alive(self, self._failed),
+                self, self._refusing(lambda: write_csv(chosen, table)), self._exported, self._failed
             )
             return
         drawing = self._source.drawing(
@@ -729,15 +739,15 @@ class ChartsPage(QWidget):
         title = f"{panel.info.title} ({selection.start.isoformat()} – {selection.end.isoformat()})"
         metadata: dict[str, str] = {"Title": title} if suffix in ("svg", "pdf") else {}
         self._runner.files(
+            self,
             self._refusing(lambda: export_figure(drawing, chosen, suffix, **metadata)),
-            while_alive(self, self._exported),
-            while_alive(self, self._failed),
+            self._exported,
+            self._failed,
         )
 
     def export_report(self, path: Path | None = None) -> None:
         """The period report (PDF) for the current filters; asks where unless ``path``."""
-        desk = self._desk
-        if desk is None:
+        if self._desk is None:
             return
         selection = self.selection()
         if path is None:
@@ -752,10 +762,13 @@ class ChartsPage(QWidget):
             return
         chosen = path
         self.status.setText("Writing the report…")
-        self._runner.files(
-            self._refusing(lambda: self._source.write_report(desk, selection, chosen)),
-            while_alive(self, self._exported),
-            while_alive(self, self._failed),
+        source = self._source
+        # On the read thread: the report reads the database, then draws and writes the PDF.
+        self._runner.read(
+            self,
+            lambda desk: self._refusing(lambda: source.write_report(desk, selection, chosen))(),
+            self._exported,
+            self._failed,
         )
 
     def _refusing(self, work: Callable[[], Path]) -> Callable[[], Path | Refused]:
@@ -798,3 +811,8 @@ class ChartsPage(QWidget):
         if not self._modules_ready:
             self.busy_label.setText(message)
             self.busy_bar.hide()
+
+
+def _not_released(error: Exception) -> None:
+    """A figure that could not be taken apart is left to the garbage collector."""
+    log.info("A replaced chart was not taken apart: %s", error)

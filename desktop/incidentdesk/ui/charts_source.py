@@ -66,7 +66,8 @@ class SummaryTable:
 
 
 class ChartsSource(Protocol):
-    charts: Sequence[ChartInfo]
+    @property
+    def charts(self) -> Sequence[ChartInfo]: ...
 
     def choices(self, desk: Desk) -> ChartsChoices:
         """On the read thread: the teams, services and categories to filter by."""

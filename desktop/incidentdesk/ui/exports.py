@@ -21,12 +21,14 @@ from PySide6.QtCore import (
     QEventLoop,
     QIODevice,
     QMarginsF,
+    QObject,
     QSettings,
     QStandardPaths,
 )
 from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from incidentdesk.services.desk import Desk
 from incidentdesk.ui.tasks import ErrorHandler, TaskRunner
 
 # QTextDocument.print_ draws the text inside a 2 cm frame margin and puts the page number in
@@ -138,7 +140,8 @@ def write_export(markdown: str, path: Path, title: str, export_format: ExportFor
 
 def export_in_background(
     runner: TaskRunner,
-    compose: Callable[[], str],
+    owner: QObject,
+    compose: Callable[[Desk], str],
     path: Path,
     title: str,
     export_format: ExportFormat,
@@ -146,11 +149,13 @@ def export_in_background(
     on_error: ErrorHandler,
 ) -> None:
     """Compose the Markdown from the database on the read thread, then render and write it on
-    the files thread; ``on_done(path)`` or ``on_error(error)`` runs on the GUI thread."""
+    the files thread; ``on_done(path)`` or ``on_error(error)`` runs on the GUI thread while
+    ``owner`` exists."""
     runner.read(
+        owner,
         compose,
         lambda markdown: runner.files(
-            lambda: write_export(markdown, path, title, export_format), on_done, on_error
+            owner, lambda: write_export(markdown, path, title, export_format), on_done, on_error
         ),
         on_error,
     )

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from incidentdesk.domain.enums import Role
 from incidentdesk.domain.validation import ValidationFailed
 from incidentdesk.storage.connection_check import ConnectionReport, Outcome
 from incidentdesk.storage.locations import (
@@ -119,7 +120,7 @@ class FirstRunDialog(QDialog):
         self.pages.addWidget(self._local_page(default_file))
         self.pages.addWidget(self._existing_page())
         self.pages.addWidget(self._team_page())
-        choices.idToggled.connect(lambda number, on: on and self._show_page(number))
+        choices.idToggled.connect(self._choice_toggled)
 
         about_you = QGroupBox("About you")
         self.name = QLineEdit()
@@ -171,7 +172,9 @@ class FirstRunDialog(QDialog):
         layout.addLayout(buttons)
         self._show_page(LOCAL)
         self._set_tab_order()
-        self._runner.files(self._find_keyring_problem, self._keyring_found, self._keyring_failed)
+        self._runner.files(
+            self, self._find_keyring_problem, self._keyring_found, self._keyring_failed
+        )
 
     # Pages
 
@@ -284,6 +287,10 @@ class FirstRunDialog(QDialog):
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
 
+    def _choice_toggled(self, number: int, on: bool) -> None:
+        if on:
+            self._show_page(number)
+
     def _show_page(self, number: int) -> None:
         self.pages.setCurrentIndex(number)
         self.adjustSize()
@@ -336,7 +343,7 @@ class FirstRunDialog(QDialog):
             "plain text."
         )
         # A wrapped label's height follows its width, which a dialog's minimum size ignores.
-        indent = self.pages.layout().contentsMargins().left() + 48
+        indent = 48  # the pages' indent and the dialog's margins
         self.keyring_note.setMinimumHeight(self.keyring_note.heightForWidth(self.width() - indent))
         self.keyring_note.show()
         self.adjustSize()
@@ -398,12 +405,17 @@ class FirstRunDialog(QDialog):
             return
         self._check(self.location(), then_open=False)
 
+    # Testing, upgrading and setting up work on a database the runner has not opened (none
+    # is open yet at the first start): each opens and closes its own connection, so they
+    # run as the runner's work without a desk, on its files thread.
+
     def _check(self, location: DatabaseLocation, *, then_open: bool) -> None:
         from incidentdesk.storage.connection_check import check_connection
 
         login = self._login
         self._set_busy(True, "Testing the connection…")
-        self._runner.read(
+        self._runner.files(
+            self,
             lambda: check_connection(location, login),
             lambda report: self._checked(report, then_open),
             self._failed,
@@ -431,7 +443,8 @@ class FirstRunDialog(QDialog):
 
         location, login = self.location(), self._login
         self._set_busy(True, "Upgrading the database…")
-        self._runner.write(
+        self._runner.files(
+            self,
             lambda: upgrade_database(location, login),
             lambda version: self._upgraded(location, version),
             self._failed,
@@ -475,6 +488,7 @@ class FirstRunDialog(QDialog):
         address = location.url
         self._set_busy(True, "Keeping the password in the system keyring…")
         self._runner.files(
+            self,
             lambda: store_password(address, password),
             lambda _: self._introduce(address, location),
             self._password_not_kept,
@@ -494,14 +508,15 @@ class FirstRunDialog(QDialog):
         name, email, login = self.name.text(), self.email.text(), self._login
         new_file = isinstance(location, SqliteLocation) and self.pages.currentIndex() == LOCAL
 
-        def set_up() -> object:
+        def set_up() -> Role:
             if new_file and isinstance(location, SqliteLocation):
                 location.path.parent.mkdir(parents=True, exist_ok=True)
             return introduce(address, name, email, login)
 
         asks = isinstance(location, PostgresLocation) and self.ask_each_time.isChecked()
         self._set_busy(True, "Setting up the database…")
-        self._runner.write(
+        self._runner.files(
+            self,
             set_up,
             lambda _: self._done(DatabaseChoice(location.url, address, asks)),
             self._failed,

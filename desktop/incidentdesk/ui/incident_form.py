@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QDateTime, QEvent, QMimeData, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
-    QGuiApplication,
     QImage,
     QKeyEvent,
     QKeySequence,
     QShortcut,
 )
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QCompleter,
     QDateTimeEdit,
@@ -36,7 +32,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -50,19 +45,18 @@ from PySide6.QtWidgets import (
 
 from incidentdesk.domain.enums import (
     EscalationLevel,
-    ImpactScope,
     Severity,
     SourceKind,
     Urgency,
 )
-from incidentdesk.domain.incident import Impact, Incident, IncidentDraft, IncidentRow, Links
-from incidentdesk.domain.triage import suggest_severity
+from incidentdesk.domain.incident import Incident, IncidentDraft, Links
 from incidentdesk.domain.validation import FieldError, ValidationFailed, validate_draft
+from incidentdesk.services.changes import Changed, ChangeKind, changed
 from incidentdesk.services.desk import Desk
-from incidentdesk.services.drafts import DraftStore, base_to_json, restored_base
+from incidentdesk.services.draft_format import draft_fields, restore_fields
+from incidentdesk.services.drafts import DraftStore, restored_base
 from incidentdesk.services.errors import AttachmentRefused, EditConflict
 from incidentdesk.services.incidents import edited_columns, with_columns
-from incidentdesk.services.triage import Rank
 from incidentdesk.ui.attachment_files import (
     AttachmentCandidate,
     PreparedBatch,
@@ -72,17 +66,33 @@ from incidentdesk.ui.attachment_files import (
 from incidentdesk.ui.attachment_list import AttachmentList
 from incidentdesk.ui.attachment_preview import AttachmentPreview
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.duplicates_panel import DuplicatesPanel
 from incidentdesk.ui.failures import error_text
+from incidentdesk.ui.file_intake import (
+    Offered,
+    clipboard_holds_only_an_image,
+    local_paths,
+    offered_by,
+    offered_by_clipboard,
+    offers_files,
+)
 from incidentdesk.ui.form_context import FormContext, load_form_context
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import from_qt, local_text, to_qt
+from incidentdesk.ui.triage_box import TriageBox
 
 DRAFT_INTERVAL_MS = 3000
-DUPLICATE_SEARCH_DELAY_MS = 400
 NONE_CHOICE = "—"
 DISCARD = "Discard"
 
 log = logging.getLogger(__name__)
+
+
+def editor_of(combo: QComboBox) -> QLineEdit:
+    """The line edit of an editable combo box."""
+    line = combo.lineEdit()
+    assert line is not None, "the combo box is made editable when it is built"
+    return line
 
 
 class IncidentForm(QDialog):
@@ -108,7 +118,6 @@ class IncidentForm(QDialog):
         self._runner = runner
         self._dialogs = dialogs
         self._drafts = drafts
-        self._triage = desk.triage
         self._incident_id = incident_id
         # Drafts of several databases share one folder, where incident ids repeat.
         self._draft_key = draft_key or (
@@ -133,7 +142,6 @@ class IncidentForm(QDialog):
         # whole seconds, the database microseconds, and an untouched time must stay as it is.
         self._stored_reported_at: tuple[QDateTime, datetime] | None = None
         # An edited incident keeps its severity; a new one follows the suggestion until picked.
-        self._severity_chosen = incident_id is not None
         self._escalation_level = EscalationLevel.L1  # changed by escalating, not in this form
         self.setWindowTitle("Edit Incident" if incident_id is not None else "New Incident")
         self.setAcceptDrops(True)
@@ -144,59 +152,22 @@ class IncidentForm(QDialog):
         self._autosave = QTimer(self)
         self._autosave.setInterval(DRAFT_INTERVAL_MS)
         self._autosave.timeout.connect(self.save_draft)
-        self._duplicate_timer = QTimer(self)
-        self._duplicate_timer.setSingleShot(True)
-        self._duplicate_timer.setInterval(DUPLICATE_SEARCH_DELAY_MS)
-        self._duplicate_timer.timeout.connect(self._look_for_duplicates)
         self._typed_before_retry: dict[str, Any] | None = None
         self._load_context()
 
     def _load_context(self) -> None:
-        desk, incident_id = self._desk, self._incident_id
+        incident_id = self._incident_id
         self._runner.read(
-            lambda: load_form_context(desk, incident_id),
-            self._alive(self._context_loaded),
-            self._alive(self._context_failed),
+            self,
+            lambda desk: load_form_context(desk, incident_id),
+            self._context_loaded,
+            self._context_failed,
         )
-
-    def _alive(self, handler: Callable[..., None]) -> Callable[..., None]:
-        """``handler``, skipped if the form is gone when the background work finishes: a
-        form closed while work was in flight is deleted, and its widgets with it."""
-
-        def deliver(*values: Any) -> None:
-            if shiboken6.isValid(self):
-                handler(*values)
-
-        return deliver
 
     # Building
 
     def _build(self) -> None:
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setAccessibleName("Problem")
-        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
-        self.banner.setStyleSheet(
-            "padding: 6px; border-radius: 4px; background: palette(alternate-base);"
-        )
-        self.banner.hide()
-        self.overwrite_button = QPushButton("Save &My Changes Over Theirs")
-        self.overwrite_button.setToolTip(
-            "Saves only the fields you changed; their changes to other fields stay"
-        )
-        self.overwrite_button.clicked.connect(self._overwrite)
-        self.overwrite_button.hide()
-        self.take_theirs_button = QPushButton("&Take Their Changes, Keep My Other Edits")
-        self.take_theirs_button.setToolTip(
-            "Puts their values into the fields they changed; your edits to other fields stay"
-        )
-        self.take_theirs_button.clicked.connect(self._take_their_changes)
-        self.take_theirs_button.hide()
-        self.retry_button = QPushButton("&Retry Loading")
-        self.retry_button.setToolTip("Loads the form's lists again, keeping what you typed")
-        self.retry_button.clicked.connect(self._retry_loading)
-        self.retry_button.hide()
-
+        self._build_banner()
         self.errors: dict[str, QLabel] = {}
         main = QVBoxLayout()
         main.addWidget(self._build_report())
@@ -204,7 +175,11 @@ class IncidentForm(QDialog):
         side = QVBoxLayout()
         side.addWidget(self._build_triage())
         side.addWidget(self._build_people_and_links())
-        side.addWidget(self._build_duplicates(), 1)
+        self.duplicates = DuplicatesPanel(self._runner, self._incident_id)
+        self.duplicates.setVisible(self._incident_id is None)
+        self.duplicates.open_requested.connect(self.open_incident_requested)
+        self.duplicates.add_requested.connect(self._add_to_duplicate)
+        side.addWidget(self.duplicates, 1)
 
         left, right = QWidget(), QWidget()
         left.setLayout(main)
@@ -249,6 +224,33 @@ class IncidentForm(QDialog):
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(sequence), self, self.save)
         QShortcut(QKeySequence.StandardKey.Paste, self, self.paste)
+
+    def _build_banner(self) -> None:
+        """Above the fields: what went wrong, and what can be done about a conflict."""
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Problem")
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.banner.setStyleSheet(
+            "padding: 6px; border-radius: 4px; background: palette(alternate-base);"
+        )
+        self.banner.hide()
+        self.overwrite_button = QPushButton("Save &My Changes Over Theirs")
+        self.overwrite_button.setToolTip(
+            "Saves only the fields you changed; their changes to other fields stay"
+        )
+        self.overwrite_button.clicked.connect(self._overwrite)
+        self.overwrite_button.hide()
+        self.take_theirs_button = QPushButton("&Take Their Changes, Keep My Other Edits")
+        self.take_theirs_button.setToolTip(
+            "Puts their values into the fields they changed; your edits to other fields stay"
+        )
+        self.take_theirs_button.clicked.connect(self._take_their_changes)
+        self.take_theirs_button.hide()
+        self.retry_button = QPushButton("&Retry Loading")
+        self.retry_button.setToolTip("Loads the form's lists again, keeping what you typed")
+        self.retry_button.clicked.connect(self._retry_loading)
+        self.retry_button.hide()
 
     def _error_label(self, field: str) -> QLabel:
         label = QLabel()
@@ -298,6 +300,35 @@ class IncidentForm(QDialog):
         description_label.setBuddy(self.description)
         form.addRow(description_label, self._with_error("description", self.description_tabs))
 
+        self._add_source_row(form)
+
+        self.reported_at = QDateTimeEdit()
+        self.reported_at.setAccessibleName("First reported at")
+        self.reported_at.setCalendarPopup(True)
+        self.reported_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        now_button = QPushButton("&Now")
+        now_button.setAccessibleName("Set first reported to now")
+        now_button.clicked.connect(
+            lambda: self.reported_at.setDateTime(QDateTime.currentDateTime())
+        )
+        when_row = QHBoxLayout()
+        when_row.setContentsMargins(0, 0, 0, 0)
+        when_row.addWidget(self.reported_at)
+        when_row.addWidget(now_button)
+        when_row.addStretch()
+        when_box = QWidget()
+        when_box.setLayout(when_row)
+        when_label = QLabel("First re&ported:")
+        when_label.setBuddy(self.reported_at)
+        form.addRow(when_label, self._with_error("reported_at", when_box))
+
+        self.reported_by = QComboBox()
+        self.reported_by.setAccessibleName("Reported by")
+        form.addRow("Reported &by:", self._with_error("reported_by", self.reported_by))
+        return group
+
+    def _add_source_row(self, form: QFormLayout) -> None:
+        """Where the report came from: a monitoring system or a person, and a contact."""
         self.source_kind = QComboBox()
         self.source_kind.setAccessibleName("Source")
         for kind in SourceKind:
@@ -328,31 +359,6 @@ class IncidentForm(QDialog):
         form.addRow(source_label, source_errors)
         self.source_kind.currentIndexChanged.connect(self._source_kind_changed)
 
-        self.reported_at = QDateTimeEdit()
-        self.reported_at.setAccessibleName("First reported at")
-        self.reported_at.setCalendarPopup(True)
-        self.reported_at.setDisplayFormat("yyyy-MM-dd HH:mm")
-        now_button = QPushButton("&Now")
-        now_button.setAccessibleName("Set first reported to now")
-        now_button.clicked.connect(
-            lambda: self.reported_at.setDateTime(QDateTime.currentDateTime())
-        )
-        when_row = QHBoxLayout()
-        when_row.setContentsMargins(0, 0, 0, 0)
-        when_row.addWidget(self.reported_at)
-        when_row.addWidget(now_button)
-        when_row.addStretch()
-        when_box = QWidget()
-        when_box.setLayout(when_row)
-        when_label = QLabel("First re&ported:")
-        when_label.setBuddy(self.reported_at)
-        form.addRow(when_label, self._with_error("reported_at", when_box))
-
-        self.reported_by = QComboBox()
-        self.reported_by.setAccessibleName("Reported by")
-        form.addRow("Reported &by:", self._with_error("reported_by", self.reported_by))
-        return group
-
     def _build_attachments(self) -> QGroupBox:
         group = QGroupBox("Screenshots and logs")
         layout = QVBoxLayout(group)
@@ -382,78 +388,21 @@ class IncidentForm(QDialog):
         return group
 
     def _build_triage(self) -> QGroupBox:
-        group = QGroupBox("Categorize and prioritize")
-        form = QFormLayout(group)
-        self.service = QComboBox()
-        self.service.setEditable(True)
-        self.service.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.service.setAccessibleName("Service affected")
-        form.addRow("Ser&vice:", self._with_error("service", self.service))
-        self.category = QComboBox()
-        self.category.setAccessibleName("Category")
-        form.addRow("Cate&gory:", self._with_error("category", self.category))
-
-        self.impact_scope = QComboBox()
-        self.impact_scope.setAccessibleName("People affected")
-        for scope in ImpactScope:
-            self.impact_scope.addItem(scope.label, scope)
-        form.addRow("People &affected:", self.impact_scope)
-        self.financial = QCheckBox("Fi&nancial")
-        self.security = QCheckBox("Securit&y")
-        self.compliance = QCheckBox("Co&mpliance")
-        flags = QHBoxLayout()
-        flags.setContentsMargins(0, 0, 0, 0)
-        for box in (self.financial, self.security, self.compliance):
-            box.setAccessibleName(f"{box.text().replace('&', '')} implications")
-            flags.addWidget(box)
-        flags.addStretch()
-        flags_box = QWidget()
-        flags_box.setLayout(flags)
-        form.addRow("Implications:", flags_box)
-
-        self.suggestion = QLabel()
-        self.suggestion.setAccessibleName("Suggested severity")
-        self.suggestion.setWordWrap(True)
-        self.use_suggestion = QPushButton("&Use")
-        self.use_suggestion.setAccessibleName("Use the suggested severity")
-        self.use_suggestion.clicked.connect(self._apply_suggestion)
-        suggestion_row = QHBoxLayout()
-        suggestion_row.setContentsMargins(0, 0, 0, 0)
-        suggestion_row.addWidget(self.suggestion, 1)
-        suggestion_row.addWidget(self.use_suggestion)
-        suggestion_box = QWidget()
-        suggestion_box.setLayout(suggestion_row)
-        form.addRow("Suggested:", suggestion_box)
-
-        self.severity = QComboBox()
-        self.severity.setAccessibleName("Severity")
-        for severity in Severity:
-            self.severity.addItem(
-                f"{severity.label} — {severity.description.split(':')[0]}", severity
-            )
-            self.severity.setItemData(
-                self.severity.count() - 1, severity.description, Qt.ItemDataRole.ToolTipRole
-            )
-        form.addRow("Se&verity:", self.severity)
-        self.urgency = QComboBox()
-        self.urgency.setAccessibleName("Urgency")
-        for urgency in Urgency:
-            self.urgency.addItem(urgency.label, urgency)
-        form.addRow("&Urgency:", self.urgency)
-        self.priority = QLabel()
-        self.priority.setAccessibleName("Priority")
-        self.priority.setTextFormat(Qt.TextFormat.RichText)
-        form.addRow("Priority:", self.priority)
-        self.urgency.setCurrentIndex(self.urgency.findData(Urgency.MEDIUM))
-        self.severity.activated.connect(self._severity_picked)
-        self.impact_scope.currentIndexChanged.connect(self._triage_changed)
-        # Not _triage_changed: it would put a severity the person picks back to the suggestion
-        # before ``activated``, which comes after this signal, marks it as picked.
-        for widget in (self.severity, self.urgency):
-            widget.currentIndexChanged.connect(self._priority_changed)
-        for box in (self.financial, self.security, self.compliance):
-            box.toggled.connect(self._triage_changed)
-        return group
+        self.triage = TriageBox(self._runner, self._incident_id, self._with_error)
+        box = self.triage
+        self.service, self.category, self.severity, self.urgency = (
+            box.service,
+            box.category,
+            box.severity,
+            box.urgency,
+        )
+        self.impact_scope, self.financial, self.security, self.compliance = (
+            box.impact_scope,
+            box.financial,
+            box.security,
+            box.compliance,
+        )
+        return box
 
     def _build_people_and_links(self) -> QGroupBox:
         group = QGroupBox("Who and where")
@@ -475,31 +424,6 @@ class IncidentForm(QDialog):
             widget.setAccessibleName(label.replace("&", "").rstrip(":"))
             widget.setPlaceholderText(placeholder)
             form.addRow(label, self._with_error(name, widget))
-        return group
-
-    def _build_duplicates(self) -> QGroupBox:
-        group = QGroupBox("Open incidents that look the same")
-        layout = QVBoxLayout(group)
-        self.duplicates = QListWidget()
-        self.duplicates.setAccessibleName("Possible duplicates")
-        self.duplicates.itemActivated.connect(lambda _: self._open_duplicate())
-        self.duplicates_hint = QLabel("As you type a title, similar open incidents appear here.")
-        self.duplicates_hint.setWordWrap(True)
-        open_button = QPushButton("&Open")
-        open_button.clicked.connect(self._open_duplicate)
-        self.link_button = QPushButton("Add as &Report to This One")
-        self.link_button.setToolTip(
-            "Instead of a new incident, record this report (text and files) on the selected one"
-        )
-        self.link_button.clicked.connect(self._add_to_duplicate)
-        row = QHBoxLayout()
-        row.addWidget(open_button)
-        row.addWidget(self.link_button)
-        row.addStretch()
-        layout.addWidget(self.duplicates_hint)
-        layout.addWidget(self.duplicates, 1)
-        layout.addLayout(row)
-        group.setVisible(self._incident_id is None)
         return group
 
     # Loading
@@ -544,7 +468,10 @@ class IncidentForm(QDialog):
         self.save_button.setEnabled(True)
         self.status_label.clear()
         self._source_kind_changed()
-        self._triage_changed()
+        self.triage.set_matrix(
+            context.matrix, context.incident.status if context.incident is not None else None
+        )
+        self.triage.impact_changed()
         self._connect_changes()
         self._loading = False
         self._dirty = self._restored_draft is not None or self._typed_before_retry is not None
@@ -568,7 +495,7 @@ class IncidentForm(QDialog):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.service.setCompleter(completer)
-        self.service.lineEdit().setPlaceholderText("Type to find a service")
+        editor_of(self.service).setPlaceholderText("Type to find a service")
         self.service.setCurrentIndex(0)
         self.service.setEditText("")
 
@@ -627,8 +554,8 @@ class IncidentForm(QDialog):
             combo.currentIndexChanged.connect(self._changed)
         for box in (self.financial, self.security, self.compliance):
             box.toggled.connect(self._changed)
-        self.title.textChanged.connect(self._duplicate_timer.start)
-        self.description.textChanged.connect(self._duplicate_timer.start)
+        self.title.textChanged.connect(self._text_changed)
+        self.description.textChanged.connect(self._text_changed)
         for field, line in (
             ("title", self.title),
             ("source_contact", self.source_contact),
@@ -637,8 +564,8 @@ class IncidentForm(QDialog):
             ("links.ticket", self.ticket),
         ):
             line.editingFinished.connect(lambda field=field: self._touch(field))
-        self.service.lineEdit().editingFinished.connect(lambda: self._touch("service"))
-        self.source_name.lineEdit().editingFinished.connect(lambda: self._touch("source_name"))
+        editor_of(self.service).editingFinished.connect(lambda: self._touch("service"))
+        editor_of(self.source_name).editingFinished.connect(lambda: self._touch("source_name"))
         self.reported_at.editingFinished.connect(lambda: self._touch("reported_at"))
         for text_field in self.findChildren(QLineEdit) + self.findChildren(QPlainTextEdit):
             text_field.installEventFilter(self)
@@ -664,12 +591,12 @@ class IncidentForm(QDialog):
             event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
             and event.matches(QKeySequence.StandardKey.Paste)
-            and _clipboard_has_only_an_image()
+            and clipboard_holds_only_an_image()
         ):
             # A text field would swallow Ctrl+V and paste nothing; leave it to the form's
             # shortcut, which attaches the screenshot.
             return True
-        if isinstance(event, QDropEvent) and _has_local_files(event.mimeData()):
+        if isinstance(event, QDropEvent) and local_paths(event.mimeData()):
             # Files dropped on a text field are attachments, not their addresses as text.
             if event.type() == QEvent.Type.Drop:
                 self.dropEvent(event)
@@ -688,7 +615,7 @@ class IncidentForm(QDialog):
             self.source_name.addItems(self._context.monitoring_sources)
         self.source_name.setEditText(typed)
         self.source_name.blockSignals(False)
-        self.source_name.lineEdit().setPlaceholderText(
+        editor_of(self.source_name).setPlaceholderText(
             "Which monitoring system" if monitoring else "Name of the person who reported it"
         )
         self.source_contact.setEnabled(not monitoring)
@@ -696,64 +623,6 @@ class IncidentForm(QDialog):
     def _source_kind(self) -> SourceKind:
         # Qt hands a StrEnum back as a plain str.
         return SourceKind(self.source_kind.currentData())
-
-    def _follow_suggestion(self, severity: Severity) -> None:
-        """Until the person picks a severity, it follows the one the impact suggests."""
-        self.severity.blockSignals(True)
-        self.severity.setCurrentIndex(self.severity.findData(severity))
-        self.severity.blockSignals(False)
-
-    def _severity_picked(self) -> None:
-        if not self._loading:
-            self._severity_chosen = True
-
-    def _impact(self) -> Impact:
-        return Impact(
-            ImpactScope(self.impact_scope.currentData()),
-            self.financial.isChecked(),
-            self.security.isChecked(),
-            self.compliance.isChecked(),
-        )
-
-    def _triage_changed(self) -> None:
-        """The impact answers changed: suggest a severity, followed until one is picked."""
-        suggestion = suggest_severity(self._impact())
-        self.suggestion.setText(suggestion.text)
-        if not self._severity_chosen and self.severity.currentData() != suggestion.severity:
-            self._follow_suggestion(suggestion.severity)
-        self._priority_changed()
-
-    def _priority_changed(self) -> None:
-        suggestion = suggest_severity(self._impact())
-        self.use_suggestion.setEnabled(self.severity.currentData() != suggestion.severity)
-        if self._context is None:
-            return
-        severity, urgency = (
-            Severity(self.severity.currentData()),
-            Urgency(self.urgency.currentData()),
-        )
-        priority = self._context.matrix.priority(severity, urgency)
-        self.priority.setText(f"<b>{priority.label}</b>")
-        edited = self._context.incident
-        if edited is not None and not edited.status.is_open:
-            # A closed or cancelled incident has no place among the open ones.
-            self.priority.setText(f"<b>{priority.label}</b> · {edited.status.label.lower()}")
-            return
-        exclude = self._incident_id
-        self._runner.run_latest(
-            f"form-rank-{self._draft_key}",
-            lambda: self._triage.rank_among_open(priority, exclude),
-            self._alive(lambda rank: self._show_rank(priority.label, rank)),
-            self._alive(lambda _error: self.priority.setText(f"<b>{priority.label}</b>")),
-        )
-
-    def _show_rank(self, label: str, rank: Rank) -> None:
-        verb = "ranks" if self._incident_id is not None else "would rank"
-        self.priority.setText(f"<b>{label}</b> · {verb} {rank.text}")
-
-    def _apply_suggestion(self) -> None:
-        self._severity_chosen = False
-        self._triage_changed()
 
     def _render_preview(self, index: int) -> None:
         if self.description_tabs.widget(index) is self.preview:
@@ -763,19 +632,13 @@ class IncidentForm(QDialog):
     # Attachments
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if _has_local_files(mime) or mime.hasImage():
+        if offers_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        mime = event.mimeData()
-        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-        if paths:
-            self.add_paths(paths)
-        elif mime.hasImage():
-            self.add_image(QImage(mime.imageData()))
+        self._attach(offered_by(event.mimeData()))
         event.acceptProposedAction()
 
     def choose_files(self) -> None:
@@ -787,16 +650,17 @@ class IncidentForm(QDialog):
         self.paste_image()
 
     def paste_image(self) -> None:
-        clipboard = QGuiApplication.clipboard()
-        mime = clipboard.mimeData()
-        if mime is not None and mime.hasUrls() and any(url.isLocalFile() for url in mime.urls()):
-            self.add_paths([Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()])
+        offered = offered_by_clipboard()
+        if offered.is_empty:
+            self.status_label.setText("There is no image or file on the clipboard to paste.")
             return
-        image = clipboard.image()
-        if image.isNull():
-            self.status_label.setText("There is no image on the clipboard to paste.")
-            return
-        self.add_image(image)
+        self._attach(offered)
+
+    def _attach(self, offered: Offered) -> None:
+        if offered.paths:
+            self.add_paths(offered.paths)
+        elif offered.image is not None:
+            self.add_image(offered.image)
 
     def add_image(self, image: QImage) -> None:
         if self._context is None:
@@ -807,9 +671,10 @@ class IncidentForm(QDialog):
         self._start_reading()
         folder, key = self._drafts.folder / "files", self._draft_key
         self._runner.files(
+            self,
             lambda: _keep_pasted(prepare_pasted_image(copy, name, limits), folder, key),
-            self._alive(self._pasted_image_ready),
-            self._alive(self._attachment_refused),
+            self._pasted_image_ready,
+            self._attachment_refused,
         )
 
     def _pasted_image_ready(self, result: tuple[AttachmentCandidate, str]) -> None:
@@ -823,12 +688,13 @@ class IncidentForm(QDialog):
         if self._context is None or not paths:
             return
         limits = self._context.limits
-        report = self._runner.progress_reporter(self._alive(self._reading_progress))
+        report = self._runner.progress_reporter(self, self._reading_progress)
         self._start_reading()
         self._runner.files(
+            self,
             lambda: prepare_paths(paths, limits, report),
-            self._alive(self._files_read),
-            self._alive(self._attachment_refused),
+            self._files_read,
+            self._attachment_refused,
         )
 
     def _files_read(self, batch: PreparedBatch) -> None:
@@ -877,55 +743,11 @@ class IncidentForm(QDialog):
 
     # Possible duplicates
 
-    def _look_for_duplicates(self) -> None:
-        title, description = self.title.text(), self.description.toPlainText()
-        if not (title + description).strip():
-            self.duplicates.clear()
-            return
-        self._runner.run_latest(
-            f"form-duplicates-{self._draft_key}",
-            lambda: self._triage.similar_open(title, description, self._incident_id),
-            self._alive(self._show_duplicates),
-            self._alive(self._duplicates_failed),
-        )
+    def _text_changed(self) -> None:
+        self.duplicates.look_for(self.title.text(), self.description.toPlainText())
 
-    def _duplicates_failed(self, error: Exception) -> None:
-        """A quiet note: looking for duplicates helps, and its failure must not interrupt."""
-        log.info("Looking for similar incidents failed: %s", error)
-        self.duplicates.clear()
-        self.duplicates_hint.setText(
-            f"Similar open incidents could not be looked up: {error_text(error)} "
-            "They are looked up again as you type."
-        )
-
-    def _show_duplicates(self, rows: list[IncidentRow]) -> None:
-        self.duplicates.clear()
-        for row in rows:
-            item = QListWidgetItem(
-                f"{row.key} · {row.severity.label} · {row.status.label}\n{row.title}"
-            )
-            item.setData(Qt.ItemDataRole.UserRole, row.id)
-            item.setToolTip(f"{row.key}: {row.title}\nService: {row.service_name or NONE_CHOICE}")
-            self.duplicates.addItem(item)
-        self.duplicates_hint.setText(
-            f"{len(rows)} open incident{'s' if len(rows) != 1 else ''} may be the same: "
-            "open one, or add this report to it."
-            if rows
-            else "No open incident looks the same."
-        )
-
-    def _selected_duplicate(self) -> int | None:
-        item = self.duplicates.currentItem() or self.duplicates.item(0)
-        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
-
-    def _open_duplicate(self) -> None:
-        incident_id = self._selected_duplicate()
-        if incident_id is not None:
-            self.open_incident_requested.emit(incident_id)
-
-    def _add_to_duplicate(self) -> None:
-        incident_id = self._selected_duplicate()
-        if incident_id is None or self._saving:
+    def _add_to_duplicate(self, incident_id: int) -> None:
+        if self._saving:
             return
         draft = self._draft_or_show_errors()
         if draft is None:
@@ -933,11 +755,15 @@ class IncidentForm(QDialog):
         files = [candidate.file for candidate in self.attachments.candidates()]
         self._begin_saving("Adding the report…")
         self._runner.write(
-            lambda: self._triage.add_duplicate_report(
-                incident_id, draft, self._desk.actor_id, files
+            self,
+            lambda desk: changed(
+                desk.triage.add_duplicate_report(incident_id, draft, desk.actor_id, files),
+                [incident_id],
+                ChangeKind.UPDATED,
+                ChangeKind.TIMELINE,
             ),
-            self._alive(self._saved),
-            self._alive(self._save_failed),
+            self._saved,
+            self._save_failed,
         )
 
     # Saving
@@ -955,7 +781,7 @@ class IncidentForm(QDialog):
             reported_by_id=self.reported_by.currentData(),
             service_id=self._service_id(),
             category_id=self.category.currentData(),
-            impact=self._impact(),
+            impact=self.triage.impact(),
             assignee_id=self.assignee.currentData(),
             team_id=self.team.currentData(),
             escalation_level=self._escalation_level,
@@ -1056,22 +882,34 @@ class IncidentForm(QDialog):
 
     def _store(self, draft: IncidentDraft, version: int | None) -> None:
         files = [candidate.file for candidate in self.attachments.candidates()]
-        actor, incidents, incident_id = self._desk.actor_id, self._desk.incidents, self._incident_id
+        incident_id = self._incident_id
         self._begin_saving("Saving…")
         if incident_id is None:
+
+            def create(desk: Desk) -> Changed[Incident]:
+                incident = desk.incidents.create(draft, desk.actor_id, files)
+                return changed(incident, [incident.id], ChangeKind.CREATED)
+
             self._runner.write(
-                lambda: incidents.create(draft, actor, files),
-                self._alive(self._saved),
-                self._alive(self._save_failed),
+                self,
+                create,
+                self._saved,
+                self._save_failed,
             )
         else:
             base = self._base
             assert version is not None
             assert base is not None
             self._runner.write(
-                lambda: incidents.update(incident_id, draft, version, actor, files, base=base)[0],
-                self._alive(self._saved),
-                self._alive(self._save_failed),
+                self,
+                lambda desk: changed(
+                    desk.incidents.update(
+                        incident_id, draft, version, desk.actor_id, files, base=base
+                    )[0],
+                    [incident_id],
+                ),
+                self._saved,
+                self._save_failed,
             )
 
     def _begin_saving(self, text: str) -> None:
@@ -1089,9 +927,8 @@ class IncidentForm(QDialog):
         key = self._draft_key
         pasted = list(self._pasted_paths.values())
         self._runner.files(
-            lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
+            self, lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
         )
-        self._runner.changes.publish(self._desk, [incident.id])
         self.saved.emit(incident)
         self.accept()
 
@@ -1144,7 +981,7 @@ class IncidentForm(QDialog):
         }
         self._show_draft(with_columns(current.draft, mine))
         self._version, self._base, self._conflict = current.version, current.draft, None
-        self._triage_changed()
+        self.triage.impact_changed()
         self.banner.hide()
         self.overwrite_button.hide()
         self.take_theirs_button.hide()
@@ -1160,71 +997,52 @@ class IncidentForm(QDialog):
 
     def fields(self) -> dict[str, Any]:
         """The form's content as JSON-compatible values, for the draft file."""
-        draft = self.to_draft()
-        return {
-            "incident_id": self._incident_id,
-            "version": self._version,
-            "base": base_to_json(self._base),
-            "title": draft.title,
-            "description": draft.description,
-            "reported_at": draft.reported_at.isoformat(),
-            "severity": draft.severity.value,
-            "urgency": draft.urgency.value,
-            "source_kind": draft.source_kind.value,
-            "source_name": draft.source_name,
-            "source_contact": draft.source_contact,
-            "reported_by_id": draft.reported_by_id,
-            "service": self.service.currentText(),
-            "category_id": draft.category_id,
-            "impact_scope": draft.impact.scope.value,
-            "financial": draft.impact.financial,
-            "security": draft.impact.security,
-            "compliance": draft.impact.compliance,
-            "assignee_id": draft.assignee_id,
-            "team_id": draft.team_id,
-            "links": [draft.links.chat, draft.links.bridge, draft.links.ticket],
-            "files": [
+        return draft_fields(
+            self.to_draft(),
+            incident_id=self._incident_id,
+            version=self._version,
+            base=self._base,
+            service_text=self.service.currentText(),
+            files=[
                 candidate.source_path or self._pasted_paths.get(candidate.file.sha256, "")
                 for candidate in self.attachments.candidates()
             ],
-        }
+        )
 
     def load_fields(self, fields: dict[str, Any]) -> None:
         """Fill the form from a draft; values that no longer fit are left as they are."""
-        self.title.setText(str(fields.get("title", "")))
-        self.description.setPlainText(str(fields.get("description", "")))
-        with contextlib.suppress(KeyError, TypeError, ValueError):
-            self.reported_at.setDateTime(to_qt(datetime.fromisoformat(fields["reported_at"])))
-        for combo, key, kind in (
-            (self.severity, "severity", Severity),
-            (self.urgency, "urgency", Urgency),
-            (self.source_kind, "source_kind", SourceKind),
-            (self.impact_scope, "impact_scope", ImpactScope),
-        ):
-            with contextlib.suppress(KeyError, ValueError):
-                combo.setCurrentIndex(max(0, combo.findData(kind(fields[key]))))
-        self._severity_chosen = True  # the draft's severity is what the person had
+        restored = restore_fields(fields)
+        self.title.setText(restored.title)
+        self.description.setPlainText(restored.description)
+        if restored.reported_at is not None:
+            self.reported_at.setDateTime(to_qt(restored.reported_at))
+        choices: tuple[tuple[QComboBox, Enum | None], ...] = (
+            (self.severity, restored.severity),
+            (self.urgency, restored.urgency),
+            (self.source_kind, restored.source_kind),
+            (self.impact_scope, restored.impact_scope),
+        )
+        for combo, member in choices:
+            if member is not None:
+                combo.setCurrentIndex(max(0, combo.findData(member)))
+        self.triage.severity_chosen = True  # the draft's severity is what the person had
         self._source_kind_changed()
-        self.source_name.setEditText(str(fields.get("source_name", "")))
-        self.source_contact.setText(str(fields.get("source_contact", "")))
-        for combo, key in (
-            (self.reported_by, "reported_by_id"),
-            (self.category, "category_id"),
-            (self.assignee, "assignee_id"),
-            (self.team, "team_id"),
+        self.source_name.setEditText(restored.source_name)
+        self.source_contact.setText(restored.source_contact)
+        for combo, chosen in (
+            (self.reported_by, restored.reported_by_id),
+            (self.category, restored.category_id),
+            (self.assignee, restored.assignee_id),
+            (self.team, restored.team_id),
         ):
-            self._select(combo, fields.get(key))
-        self.service.setEditText(str(fields.get("service", "")))
-        for box, key in (
-            (self.financial, "financial"),
-            (self.security, "security"),
-            (self.compliance, "compliance"),
-        ):
-            box.setChecked(bool(fields.get(key, False)))
-        links = [*list(fields.get("links", [])), "", "", ""]
-        for line, value in zip((self.chat, self.bridge, self.ticket), links, strict=False):
-            line.setText(str(value))
-        self.add_paths([Path(path) for path in fields.get("files", []) if path])
+            self._select(combo, chosen)
+        self.service.setEditText(restored.service)
+        self.financial.setChecked(restored.financial)
+        self.security.setChecked(restored.security)
+        self.compliance.setChecked(restored.compliance)
+        for line, link in zip((self.chat, self.bridge, self.ticket), restored.links, strict=True):
+            line.setText(link)
+        self.add_paths([Path(path) for path in restored.files])
 
     def save_draft(self) -> None:
         if not self._dirty or self._loading:
@@ -1236,9 +1054,10 @@ class IncidentForm(QDialog):
             self._desk.identity,
         )
         self._runner.files(
+            self,
             lambda: drafts.save(key, fields, database),
             lambda _: None,
-            self._alive(self._draft_failed),
+            self._draft_failed,
         )
 
     def _draft_failed(self, error: Exception) -> None:
@@ -1277,7 +1096,7 @@ class IncidentForm(QDialog):
                 return
             key, pasted = self._draft_key, list(self._pasted_paths.values())
             self._runner.files(
-                lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
+                self, lambda: self._forget_draft(key, pasted), lambda _: None, _draft_not_removed
             )
         self._autosave.stop()
         super().reject()
@@ -1289,15 +1108,6 @@ class IncidentForm(QDialog):
                 event.ignore()
                 return
         super().closeEvent(event)
-
-
-def _has_local_files(mime: QMimeData) -> bool:
-    return mime.hasUrls() and any(url.isLocalFile() for url in mime.urls())
-
-
-def _clipboard_has_only_an_image() -> bool:
-    mime = QGuiApplication.clipboard().mimeData()
-    return mime is not None and mime.hasImage() and not mime.hasText()
 
 
 def _keep_pasted(

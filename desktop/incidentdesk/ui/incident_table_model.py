@@ -17,7 +17,9 @@ from PySide6.QtCore import (
 
 from incidentdesk.domain.enums import Severity
 from incidentdesk.domain.incident import IncidentRow
-from incidentdesk.services.incidents import IncidentQuery, IncidentService, SortKey
+from incidentdesk.services.desk import Desk
+from incidentdesk.services.incidents import IncidentQuery, SortKey
+from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import severity_colours
 from incidentdesk.ui.times import local_text
@@ -126,14 +128,14 @@ class IncidentTableModel(QAbstractTableModel):
     def __init__(self, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
-        self._service: IncidentService | None = None
+        runner.changes.incidents_changed.connect(self._incidents_changed)
+        self._desk: Desk | None = None
         self._query = IncidentQuery()
         self._rows: list[ListedIncident] = []
         self._total = 0
         self._counted = False
         self._more = False
         self._database_empty = False
-        self._generation = 0
         self._fetching = False
         self._refreshing = False
         self._colours = {severity: severity_colours(severity) for severity in Severity}
@@ -167,14 +169,19 @@ class IncidentTableModel(QAbstractTableModel):
         """Whether the database holds no incidents at all (not merely none matching)."""
         return self._database_empty
 
-    def set_service(self, service: IncidentService | None) -> None:
-        self._service = service
+    def set_desk(self, desk: Desk | None) -> None:
+        """List the incidents of ``desk``, the database the runner works on now."""
+        self._desk = desk
         self.beginResetModel()
         self._rows, self._total, self._counted, self._more = [], 0, False, False
-        self._generation += 1
         self.endResetModel()
-        if service is not None:
+        if desk is not None:
             self.set_query(self._query)
+
+    def _incidents_changed(self, change: IncidentsChanged) -> None:
+        # Hidden or not: one page, and the view keeps its selection and scroll position.
+        if change.concerns(self._desk):
+            self.refresh()
 
     def set_query(self, query: IncidentQuery) -> None:
         """Show the incidents matching ``query``; earlier queries still running are ignored."""
@@ -187,24 +194,22 @@ class IncidentTableModel(QAbstractTableModel):
 
     def _load(self, query: IncidentQuery, limit: int, *, refreshing: bool) -> None:
         self._query = query
-        self._generation += 1
-        service = self._service
-        if service is None:
+        if self._desk is None:
             return
-        generation = self._generation
         draw = self.draw_ahead()
 
-        def first_page() -> tuple[list[ListedIncident], bool, object]:
-            rows = service.rows(query, 0, limit)
-            database_empty = not rows and service.count(IncidentQuery()) == 0
+        def first_page(desk: Desk) -> tuple[list[ListedIncident], bool, object]:
+            rows = desk.incidents.rows(query, 0, limit)
+            database_empty = not rows and desk.incidents.count(IncidentQuery()) == 0
             listed = _listed(rows)
             return listed, database_empty, draw(listed) if draw is not None else None
 
-        self._runner.run_latest(
-            "incident-list",
+        self._runner.read(
+            self,
             first_page,
-            lambda result: self._first_page_arrived(generation, limit, refreshing, result),
+            lambda result: self._first_page_arrived(limit, refreshing, result),
             self._failed,
+            supersede="rows",
         )
 
     def _failed(self, error: Exception) -> None:
@@ -212,14 +217,8 @@ class IncidentTableModel(QAbstractTableModel):
         self.load_failed.emit(error)
 
     def _first_page_arrived(
-        self,
-        generation: int,
-        limit: int,
-        refreshing: bool,
-        result: tuple[list[ListedIncident], bool, object],
+        self, limit: int, refreshing: bool, result: tuple[list[ListedIncident], bool, object]
     ) -> None:
-        if generation != self._generation:
-            return
         rows, self._database_empty, drawn = result
         if drawn is not None:
             self.rows_drawn.emit(drawn)
@@ -240,18 +239,18 @@ class IncidentTableModel(QAbstractTableModel):
         if self._counted:
             self.total_changed.emit(self._total)
             return
-        service, query = self._service, self._query
-        assert service is not None
-        self._runner.run_latest(
-            "incident-count",
-            lambda: service.count(query),
-            lambda total: self._counted_all(generation, total),
+        query = self._query
+        self._runner.read(
+            self,
+            lambda desk: desk.incidents.count(query),
+            lambda total: self._counted_all(query, total),
             self._failed,
+            supersede="count",
         )
 
-    def _counted_all(self, generation: int, total: int) -> None:
-        if generation != self._generation:
-            return
+    def _counted_all(self, query: IncidentQuery, total: int) -> None:
+        if query != self._query:
+            return  # counted for a search typed over since
         self._total, self._counted = max(total, len(self._rows)), True
         self.total_changed.emit(self._total)
 
@@ -260,24 +259,20 @@ class IncidentTableModel(QAbstractTableModel):
         return not parent.isValid() and not self._fetching and self._more and not all_loaded
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent) or self._service is None:
+        if not self.canFetchMore(parent) or self._desk is None:
             return
         self._fetching = True
-        service, query, offset, generation = (
-            self._service,
-            self._query,
-            len(self._rows),
-            self._generation,
-        )
+        query, offset = self._query, len(self._rows)
         self._runner.read(
-            lambda: _listed(service.rows(query, offset, PAGE_SIZE)),
-            lambda rows: self._page_arrived(generation, offset, rows),
+            self,
+            lambda desk: _listed(desk.incidents.rows(query, offset, PAGE_SIZE)),
+            lambda rows: self._page_arrived(query, offset, rows),
             self._failed,
         )
 
-    def _page_arrived(self, generation: int, offset: int, rows: list[ListedIncident]) -> None:
-        if generation != self._generation or offset != len(self._rows):
-            return
+    def _page_arrived(self, query: IncidentQuery, offset: int, rows: list[ListedIncident]) -> None:
+        if query != self._query or offset != len(self._rows):
+            return  # the page of rows a new search has replaced
         self._more = len(rows) == PAGE_SIZE
         if rows:
             self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)

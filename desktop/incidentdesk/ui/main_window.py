@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
@@ -38,7 +39,6 @@ from incidentdesk.services.drafts import DraftStore, SavedDraft
 from incidentdesk.services.incidents import IncidentQuery, SortKey
 from incidentdesk.storage.locations import parse_location
 from incidentdesk.ui.board_page import BoardPage
-from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.failures import as_sentence, error_text, fault_details, is_expected
 from incidentdesk.ui.filter_bar import (
@@ -173,7 +173,6 @@ class MainWindow(QMainWindow):
         self.model.loaded.connect(self._list_loaded)
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
-        runner.changes.incidents_changed.connect(self._incidents_changed)
         # On a later pass of the event loop: not inside the runner's delivery of results, and
         # after whatever else listens (the smoke test ends on a fault).
         runner.fault.connect(lambda error: QTimer.singleShot(0, lambda: self._report_fault(error)))
@@ -320,7 +319,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.views_dock.toggleViewAction())
         view_menu.addSeparator()
         find_action = QAction("&Find", self)
-        find_action.setShortcuts([QKeySequence.StandardKey.Find, QKeySequence("/")])
+        find_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Find), QKeySequence("/")])
         find_action.triggered.connect(self.focus_search)
         refresh_action = QAction("&Refresh", self)
         refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
@@ -367,7 +366,8 @@ class MainWindow(QMainWindow):
         self._unsaved_text_given_up = set(self._workspaces_with_unsaved_text())
         self.connection_label.setText("Opening…")
         self.open_action.setEnabled(False)
-        self._runner.read(
+        self._runner.open_database(
+            self,
             lambda: open_desk(address),
             lambda desk: self._database_opened(address, desk),
             lambda error: self._database_failed(address, error),
@@ -395,12 +395,12 @@ class MainWindow(QMainWindow):
         if previous is not None and not self._may_lose_unsaved_text(self._unsaved_text_given_up):
             self.open_action.setEnabled(True)
             self.connection_label.setText("Connected")
-            self._runner.read(desk.close, lambda _: None)
-            self._runner.write(desk.close, lambda _: None)
+            self._runner.close_database(desk)
             return
         if previous is not None:
             self._close_windows_of(previous)
         self._desk, self._address = desk, address
+        self._runner.use(desk)
         self.open_action.setEnabled(True)
         self.database_label.setText(desk.display_name)
         self.database_label.setToolTip(desk.store.location.url)
@@ -408,11 +408,11 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APPLICATION_NAME} — {desk.display_name}")
         self._waiting_for_paint, self._board_shown = True, False
         self._watch_paints(True)
-        self.model.set_service(desk.incidents)
+        self.model.set_desk(desk)
         self.board.set_desk(desk)
         if self._charts is not None:
             self._charts.set_desk(desk)
-        self._load_filter_choices(desk)
+        self._load_filter_choices()
         self.new_action.setEnabled(True)
         self.settings_action.setEnabled(True)
         self.edit_action.setEnabled(True)
@@ -420,8 +420,7 @@ class MainWindow(QMainWindow):
         self._offer_drafts()
         if previous is not None:
             # Each worker thread holds its own connection to the old database.
-            self._runner.read(previous.close, lambda _: None)
-            self._runner.write(previous.close, lambda _: None)
+            self._runner.close_database(previous)
         self.database_opened.emit(address)
 
     def _workspaces_with_unsaved_text(self) -> list[str]:
@@ -449,6 +448,7 @@ class MainWindow(QMainWindow):
             form.save_draft()
         for window in [*forms, *workspaces]:
             window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+            self._runner.retire(window)
         for form in forms:
             form.done(QDialog.DialogCode.Rejected)  # not reject(): that asks to discard
         for workspace in workspaces:
@@ -478,18 +478,32 @@ class MainWindow(QMainWindow):
                 window.deleteLater()
             self._closed_windows.clear()
 
-    def _load_filter_choices(self, desk: Desk) -> None:
-        def load() -> FilterChoices:
+    def _load_filter_choices(self) -> None:
+        def load(desk: Desk) -> FilterChoices:
             return FilterChoices(
                 desk.catalog.services(), desk.catalog.categories(), desk.catalog.people()
             )
 
         def loaded(choices: FilterChoices) -> None:
-            me = next((person for person in choices.people if person.id == desk.actor_id), None)
-            self._me = Me(desk.actor_id, me.team_id if me else None)
+            if self._desk is None:
+                return
+            actor_id = self._desk.actor_id
+            me = next((person for person in choices.people if person.id == actor_id), None)
+            self._me = Me(actor_id, me.team_id if me else None)
             self.filter_bar.set_choices(choices)
 
-        self._runner.read(load, loaded)
+        self._runner.read(self, load, loaded, self._filter_choices_failed, supersede="choices")
+
+    def _filter_choices_failed(self, error: Exception) -> None:
+        self.statusBar().showMessage(
+            f"The filters' services, categories and people could not be read: {error_text(error)}",
+            15000,
+        )
+
+    def _drafts_unreadable(self, error: Exception) -> None:
+        self.statusBar().showMessage(
+            f"Unsaved incidents could not be looked for: {error_text(error)}", 15000
+        )
 
     def _database_failed(self, address: str, error: Exception) -> None:
         self.open_action.setEnabled(True)
@@ -526,18 +540,26 @@ class MainWindow(QMainWindow):
         dialog = OpenDatabaseDialog(self._address, self, recent_databases())
         if dialog.exec() != OpenDatabaseDialog.DialogCode.Accepted:
             return
+        address_for_opening = dialog.address_for_opening()
         address, password = dialog.address(), dialog.password()
         # A password typed but not kept is asked for each time, never written to a file.
         set_asks_for_password(address, bool(password) and not dialog.remember_password())
-        if dialog.remember_password():
-            from incidentdesk.storage.secrets import store_password
+        if not dialog.remember_password():
+            self.open_database(address_for_opening)
+            return
+        from incidentdesk.storage.secrets import store_password
 
-            self._runner.write(
-                lambda: store_password(address, password),
-                lambda _: None,
-                lambda error: self._password_not_kept(address, error),
-            )
-        self.open_database(dialog.address_for_opening())
+        def password_not_kept(error: Exception) -> None:
+            self._password_not_kept(address, error)
+            self.open_database(address_for_opening)
+
+        # Stored before the database opens, which may read it back.
+        self._runner.files(
+            self,
+            lambda: store_password(address, password),
+            lambda _: self.open_database(address_for_opening),
+            password_not_kept,
+        )
 
     def _password_not_kept(self, address: str, error: Exception) -> None:
         set_asks_for_password(address, True)
@@ -556,15 +578,11 @@ class MainWindow(QMainWindow):
             return None
         from incidentdesk.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self._desk, self._runner, self)
+        dialog = SettingsDialog(self._runner, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.team_saved.connect(self._load_filter_choices_of_current)
+        dialog.team_saved.connect(self._load_filter_choices)
         dialog.open()
         return dialog
-
-    def _load_filter_choices_of_current(self) -> None:
-        if self._desk is not None:
-            self._load_filter_choices(self._desk)
 
     def _open_recent(self, address: str) -> None:
         from incidentdesk.ui.first_run import open_remembered
@@ -679,7 +697,9 @@ class MainWindow(QMainWindow):
         if desk is None:
             return
         database = desk.identity
-        self._runner.files(lambda: drafts.made_on(database), self._drafts_found)
+        self._runner.files(
+            self, lambda: drafts.made_on(database), self._drafts_found, self._drafts_unreadable
+        )
 
     def _drafts_found(self, drafts: list[SavedDraft]) -> None:
         store = self._drafts
@@ -694,7 +714,14 @@ class MainWindow(QMainWindow):
             if choice == RESTORE:
                 self.open_form(draft.fields.get("incident_id"), draft)
             elif choice == DISCARD_DRAFT:
-                self._runner.files(lambda key=draft.key: store.discard(key), lambda _: None)
+                self._runner.files(
+                    self,
+                    partial(store.discard, draft.key),
+                    lambda _: None,
+                    lambda error: self.statusBar().showMessage(
+                        f"The draft could not be discarded: {error_text(error)}", 15000
+                    ),
+                )
 
     # The list
 
@@ -774,12 +801,6 @@ class MainWindow(QMainWindow):
     def _refresh_charts(self) -> None:
         if self._charts is not None:
             self._charts.refresh()
-
-    def _incidents_changed(self, change: IncidentsChanged) -> None:
-        # The board and the workspaces listen for themselves. A hidden list refreshes too:
-        # one page, and it keeps its selection and scroll position (see IncidentTable).
-        if change.concerns(self._desk):
-            self.model.refresh()
 
     def _board_loaded(self) -> None:
         # The columns fill in over a few passes of the event loop: painted means all of them,
@@ -972,7 +993,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self.show_view(1 if settings.value("main_window/view", 0, type=int) == 1 else 0)
         status_index = settings.value("main_window/status_filter", 0, type=int)
-        if 0 <= status_index < len(STATUS_FILTERS):
+        if isinstance(status_index, int) and 0 <= status_index < len(STATUS_FILTERS):
             self.status_filter.setCurrentIndex(status_index)
         header = self.table.horizontalHeader()
         descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder

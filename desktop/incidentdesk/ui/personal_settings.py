@@ -73,7 +73,7 @@ def load_personal_settings() -> PersonalSettings:
             TimeDisplay, settings.value(TIME_DISPLAY_KEY, "local"), TimeDisplay.LOCAL
         ),
         notifications={
-            kind: settings.value(NOTIFICATIONS_KEY + kind, True, type=bool)
+            kind: bool(settings.value(NOTIFICATIONS_KEY + kind, True, type=bool))
             for kind, _ in NOTIFICATION_KINDS
         },
     )

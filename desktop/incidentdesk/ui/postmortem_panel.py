@@ -8,9 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
-import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -38,6 +36,7 @@ from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.timeline import TimelineEntry
 from incidentdesk.domain.validation import ValidationFailed
 from incidentdesk.services.catalog import Person
+from incidentdesk.services.changes import Changed, ChangeKind, changed
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import EditConflict, NotAllowed
 from incidentdesk.services.postmortems import (
@@ -176,18 +175,15 @@ class PostmortemPanel(QWidget):
 
     def __init__(
         self,
-        desk: Desk,
         runner: TaskRunner,
         dialogs: DialogService,
         incident_id: int,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._desk = desk
         self._runner = runner
         self._dialogs = dialogs
         self._incident_id = incident_id
-        self.changed.connect(lambda: runner.changes.publish(desk, [incident_id]))
         self._context: PostmortemContext | None = None
         # The stored text the editors started from, and its version: saving sends that
         # version, so a save over someone else's newer text is refused, not silently lost.
@@ -195,7 +191,6 @@ class PostmortemPanel(QWidget):
         self._version: int | None = None
         self._unsaved: set[str] = set()
         self._saving = False
-        self._latest_refresh = 0
         self._selected_item_id: int | None = None
         self._shown_pinned: list[TimelineEntry] | None = None
         self.action_item_dialog: ActionItemDialog | None = None
@@ -354,24 +349,16 @@ class PostmortemPanel(QWidget):
 
     def refresh(self) -> None:
         """Reload the postmortem in the background; text typed and not saved stays."""
-        self._latest_refresh += 1
-        request = self._latest_refresh
-        desk, incident_id = self._desk, self._incident_id
-        self._runner.run_latest(
-            f"postmortem-panel-{id(self)}",
-            lambda: load_postmortem_context(desk, incident_id),
-            self._alive(lambda context: self._loaded(request, context)),
-            self._alive(self._load_failed),
+        incident_id = self._incident_id
+        self._runner.read(
+            self,
+            lambda desk: load_postmortem_context(desk, incident_id),
+            self._loaded,
+            self._load_failed,
+            supersede="postmortem",
         )
 
-    def _alive(self, handler: Callable[[Any], None]) -> Callable[[Any], None]:
-        """``handler``, doing nothing once the panel is gone: the workspace may close while
-        a read or write for it is still running."""
-        return lambda value: handler(value) if shiboken6.isValid(self) else None
-
-    def _loaded(self, request: int, context: PostmortemContext) -> None:
-        if request != self._latest_refresh:
-            return  # a newer refresh is on its way
+    def _loaded(self, context: PostmortemContext) -> None:
         self._context = context
         view = context.postmortem
         self._show_buttons()
@@ -512,18 +499,19 @@ class PostmortemPanel(QWidget):
                 then()
             return
         text, version, base = self.text(), self._version, self._baseline
-        postmortems, incident_id, actor = (
-            self._desk.postmortems,
-            self._incident_id,
-            self._desk.actor_id,
-        )
+        incident_id = self._incident_id
         self._saving = True
         self.save_button.setEnabled(False)
         self.status_label.setText("Saving…")
         self._runner.write(
-            lambda: postmortems.save_text(incident_id, text, version, actor, base=base),
-            self._alive(lambda view: self._saved(text, view, then)),
-            self._alive(self._save_failed),
+            self,
+            lambda desk: changed(
+                desk.postmortems.save_text(incident_id, text, version, desk.actor_id, base=base),
+                [incident_id],
+                ChangeKind.POSTMORTEM,
+            ),
+            lambda view: self._saved(text, view, then),
+            self._save_failed,
         )
 
     def _saved(
@@ -550,11 +538,12 @@ class PostmortemPanel(QWidget):
         self._set_unsaved(self._unsaved)
         self.status_label.setText("Not saved.")
         if isinstance(error, EditConflict):
-            postmortems, incident_id = self._desk.postmortems, self._incident_id
+            incident_id = self._incident_id
             self._runner.read(
-                lambda: postmortems.get(incident_id),
-                self._alive(self._resolve_conflict),
-                self._alive(self._load_failed),
+                self,
+                lambda desk: desk.postmortems.get(incident_id),
+                self._resolve_conflict,
+                self._load_failed,
             )
             return
         if isinstance(error, ValidationFailed):
@@ -620,18 +609,19 @@ class PostmortemPanel(QWidget):
 
     def _send_action_item(self, dialog: ActionItemDialog) -> None:
         new = dialog.new_item()
-        postmortems, incident_id, actor = (
-            self._desk.postmortems,
-            self._incident_id,
-            self._desk.actor_id,
-        )
+        incident_id = self._incident_id
         self.status_label.setText("Adding the action item…")
         self._runner.write(
-            lambda: postmortems.add_action_item(
-                incident_id, new.title, new.kind, new.owner_id, new.due_on, actor
+            self,
+            lambda desk: changed(
+                desk.postmortems.add_action_item(
+                    incident_id, new.title, new.kind, new.owner_id, new.due_on, desk.actor_id
+                ),
+                [incident_id],
+                ChangeKind.POSTMORTEM,
             ),
-            self._alive(lambda added: self._action_item_added(dialog, added)),
-            self._alive(lambda error: self._action_item_failed(dialog, error)),
+            lambda added: self._action_item_added(dialog, added),
+            lambda error: self._action_item_failed(dialog, error),
         )
 
     def _action_item_added(self, dialog: ActionItemDialog, added: ActionItemView) -> None:
@@ -664,11 +654,17 @@ class PostmortemPanel(QWidget):
         item = self._selected_item()
         if item is None or item.status is status:
             return
-        postmortems, actor = self._desk.postmortems, self._desk.actor_id
+        incident_id = self._incident_id
+
+        def set_status(desk: Desk) -> Changed[None]:
+            desk.postmortems.set_action_status(item.id, status, desk.actor_id, was=item.status)
+            return changed(None, [incident_id], ChangeKind.POSTMORTEM)
+
         self._runner.write(
-            lambda: postmortems.set_action_status(item.id, status, actor, was=item.status),
-            self._alive(lambda _: self._status_set(item, status)),
-            self._alive(self._status_failed),
+            self,
+            set_status,
+            lambda _: self._status_set(item, status),
+            self._status_failed,
         )
 
     def _status_set(self, item: ActionItemView, status: ActionStatus) -> None:
@@ -695,15 +691,17 @@ class PostmortemPanel(QWidget):
 
     def _send_waiver(self, dialog: WaiverDialog) -> None:
         reason = dialog.reason()
-        postmortems, incident_id, actor = (
-            self._desk.postmortems,
-            self._incident_id,
-            self._desk.actor_id,
-        )
+        incident_id = self._incident_id
         self._runner.write(
-            lambda: postmortems.waive(incident_id, reason, actor),
-            self._alive(lambda _: self._waived(dialog)),
-            self._alive(lambda error: self._waiver_failed(dialog, error)),
+            self,
+            lambda desk: changed(
+                desk.postmortems.waive(incident_id, reason, desk.actor_id),
+                [incident_id],
+                ChangeKind.POSTMORTEM,
+                ChangeKind.TIMELINE,
+            ),
+            lambda _: self._waived(dialog),
+            lambda error: self._waiver_failed(dialog, error),
         )
 
     def _waived(self, dialog: WaiverDialog) -> None:
@@ -767,16 +765,17 @@ class PostmortemPanel(QWidget):
     def _export(self, path: Path, export_format: ExportFormat) -> None:
         context = self._context
         assert context is not None
-        reports, incident_id, today = self._desk.reports, self._incident_id, date.today()
+        incident_id, today = self._incident_id, date.today()
         self.status_label.setText(f"Exporting {path.name}…")
         export_in_background(
             self._runner,
-            lambda: reports.postmortem_markdown(incident_id, today),
+            self,
+            lambda desk: desk.reports.postmortem_markdown(incident_id, today),
             path,
             f"Postmortem {context.key}: {context.title}",
             export_format,
-            self._alive(self._exported),
-            self._alive(lambda error: self._export_failed(path, error)),
+            self._exported,
+            lambda error: self._export_failed(path, error),
         )
 
     def _exported(self, path: Path) -> None:

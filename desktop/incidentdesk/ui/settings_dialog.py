@@ -5,7 +5,6 @@ with a record of who changed what."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from incidentdesk.domain.validation import ValidationFailed
-from incidentdesk.services.desk import Desk
-from incidentdesk.services.team_settings import SettingChange, TeamSettings
+from incidentdesk.services.changes import unchanged
+from incidentdesk.services.team_settings import SettingChange, TeamSettings, TeamSettingsService
 from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.personal_settings import (
     NOTIFICATION_KINDS,
@@ -80,9 +79,10 @@ def change_text(change: SettingChange) -> str:
 class SettingsDialog(QDialog):
     team_saved = Signal()
 
-    def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    """Works on the database the runner has open (``TaskRunner.use``)."""
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._desk = desk
         self._runner = runner
         self._team: TeamSettings | None = None
         self.setWindowTitle("Settings")
@@ -275,9 +275,11 @@ class SettingsDialog(QDialog):
     # Loading
 
     def reload(self) -> None:
-        service = self._desk.team_settings
         self._runner.read(
-            lambda: (service.current(), service.history()), self._loaded, self._load_failed
+            self,
+            lambda desk: (desk.team_settings.current(), desk.team_settings.history()),
+            self._loaded,
+            self._load_failed,
         )
 
     def _loaded(self, loaded: tuple[TeamSettings, list[SettingChange]]) -> None:
@@ -332,7 +334,6 @@ class SettingsDialog(QDialog):
     # Saving
 
     def save_team(self) -> None:
-        service = self._desk.team_settings
         limit = self.attachment_limit.value() * MEGABYTE
         if self._team is not None and abs(self._team.attachment_max_bytes - limit) < MEGABYTE / 2:
             limit = self._team.attachment_max_bytes  # shown rounded; unchanged if not touched
@@ -340,8 +341,11 @@ class SettingsDialog(QDialog):
         self.save_button.setEnabled(False)
         self.team_status.setText("Saving…")
         self._runner.write(
-            lambda: service.update(
-                attachment_max_bytes=limit, priority_cells=cells, sla_targets=targets
+            self,
+            lambda desk: unchanged(
+                desk.team_settings.update(
+                    attachment_max_bytes=limit, priority_cells=cells, sla_targets=targets
+                )
             ),
             self._team_saved,
             self._team_refused,
@@ -402,9 +406,16 @@ class SettingsDialog(QDialog):
     def _sources(self) -> list[str]:
         return [self.entries.item(row).text() for row in range(self.entries.count())]
 
-    def _catalog_write(self, work: Callable[[], Any]) -> None:
+    def _catalog_write(self, change: Callable[[TeamSettingsService], object]) -> None:
+        """Make ``change`` to the team's settings; it changes how incidents read (a renamed
+        service), not the incidents themselves."""
         self.catalog_status.setText("Saving…")
-        self._runner.write(work, lambda _: self._catalog_saved(), self._catalog_refused)
+        self._runner.write(
+            self,
+            lambda desk: unchanged(change(desk.team_settings)),
+            lambda _: self._catalog_saved(),
+            self._catalog_refused,
+        )
 
     def _catalog_saved(self) -> None:
         self.catalog_status.setText("Saved.")
@@ -415,26 +426,26 @@ class SettingsDialog(QDialog):
         self.catalog_status.setText(error_text(error))
 
     def add_entry(self) -> None:
-        service, key, name = self._desk.team_settings, self._catalog_key(), self.entry_name.text()
+        key, name = self._catalog_key(), self.entry_name.text()
         if key == "monitoring_sources":
             sources = [*self._sources(), name]
-            self._catalog_write(lambda: service.update(monitoring_sources=sources))
+            self._catalog_write(lambda service: service.update(monitoring_sources=sources))
         else:
-            self._catalog_write(lambda: service.add(key, name))
+            self._catalog_write(lambda service: service.add(key, name))
 
     def rename_entry(self) -> None:
         item = self.entries.currentItem()
         if item is None:
             self.catalog_status.setText("Choose the entry to rename in the list first.")
             return
-        service, key, name = self._desk.team_settings, self._catalog_key(), self.entry_name.text()
+        key, name = self._catalog_key(), self.entry_name.text()
         if key == "monitoring_sources":
             sources = self._sources()
             sources[self.entries.row(item)] = name
-            self._catalog_write(lambda: service.update(monitoring_sources=sources))
+            self._catalog_write(lambda service: service.update(monitoring_sources=sources))
         else:
             item_id = int(item.data(ITEM_ID_ROLE))
-            self._catalog_write(lambda: service.rename(key, item_id, name))
+            self._catalog_write(lambda service: service.rename(key, item_id, name))
 
     def move_entry(self, step: int) -> None:
         row = self.entries.currentRow()
@@ -444,16 +455,15 @@ class SettingsDialog(QDialog):
         item = self.entries.takeItem(row)
         self.entries.insertItem(target, item)
         self.entries.setCurrentRow(target)
-        service = self._desk.team_settings
         if self._catalog_key() == "teams":
             order = [
                 int(self.entries.item(index).data(ITEM_ID_ROLE))
                 for index in range(self.entries.count())
             ]
-            self._catalog_write(lambda: service.set_escalation_order(order))
+            self._catalog_write(lambda service: service.set_escalation_order(order))
         else:
             sources = self._sources()
-            self._catalog_write(lambda: service.update(monitoring_sources=sources))
+            self._catalog_write(lambda service: service.update(monitoring_sources=sources))
 
     def remove_entry(self) -> None:
         row = self.entries.currentRow()
@@ -461,5 +471,4 @@ class SettingsDialog(QDialog):
             return
         sources = self._sources()
         del sources[row]
-        service = self._desk.team_settings
-        self._catalog_write(lambda: service.update(monitoring_sources=sources))
+        self._catalog_write(lambda service: service.update(monitoring_sources=sources))

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import dataclass
+from enum import Enum
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 
+from incidentdesk.errors import ServiceError
+from incidentdesk.services.changes import Changed
 from incidentdesk.ui.changes import ChangeStream
 from incidentdesk.ui.failures import error_text, is_expected
+
+if TYPE_CHECKING:
+    from incidentdesk.services.desk import Desk
 
 log = logging.getLogger(__name__)
 
@@ -23,23 +33,60 @@ log = logging.getLogger(__name__)
 # while scrolling, 0.1 ms at 11-12 ms, with searches no slower.
 INTERPRETER_SWITCH_INTERVAL_S = 0.0001
 
-ResultHandler = Callable[[Any], None]
+# Set on a window whose database was left: it and its children may not start more work.
+_RETIRED = "incidentdesk_retired"
+
+T = TypeVar("T")
 ErrorHandler = Callable[[Exception], None]
 
 
-class TaskRunner(QObject):
-    """One thread for database reads, one for database writes (a single writer suits SQLite)
-    and one for files on disk (drafts, attachments being read).
+class NoDatabaseOpen(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("No database is open. Open one with File → Open Database…")
 
-    Handlers always run on the GUI thread, after the work is done; a handler never runs for
-    work whose result was superseded (see ``run_latest``). Creating one shortens Python's
-    thread switch interval for the whole process (``INTERPRETER_SWITCH_INTERVAL_S``).
+
+class _Outcome(Enum):
+    RESULT = "result"
+    ERROR = "error"
+    SKIPPED = "skipped"  # superseded before it started
+
+
+@dataclass(frozen=True)
+class _Job:
+    owner: QObject
+    work: Callable[[], Any]
+    on_result: Callable[[Any], None]
+    on_error: ErrorHandler | None
+    desk: Desk | None  # the database a write's changes are announced for
+    scope: tuple[int, str] | None  # (owner, name): a newer request of the scope supersedes
+    serial: int
+    publishes: bool  # a write operation: what it returns is a ``Changed``
+
+
+class TaskRunner(QObject):
+    """One thread for database reads, one for database writes (a single writer suits SQLite,
+    and opening a database writes too) and one for files on disk (drafts, attachments).
+
+    Every request has an **owner**, the widget that wants the result: its handlers run on the
+    GUI thread after the work is done, and never once the owner has been deleted. Database
+    operations take the desk to work on as their argument; the runner supplies the one open
+    when the request is made (``use``), so an operation never holds a database of its own
+    and never writes into one that another window shows. A request may name a **scope**
+    (``supersede="search"``): a newer request of the same owner and scope drops an older one
+    that has not started, and the result of one that had.
+
+    A **write operation** returns a ``Changed`` (``services/changes.py``): its handler gets
+    the value, and the runner announces the changed incidents on ``changes``, even when the
+    owner is gone, for every view to refresh itself.
 
     Failures (see ``ui/failures.py``): an expected one is logged at INFO without a traceback
     and handed to the error handler. An unexpected one is logged with its traceback, handed
     to the error handler (which keeps what was typed) and then announced on ``fault``, for
     the one dialog that shows its details. Work that fails with no error handler is logged
     as an error and announced on ``failed``.
+
+    Creating one shortens Python's thread switch interval for the whole process
+    (``INTERPRETER_SWITCH_INTERVAL_S``).
     """
 
     _delivered = Signal(object)
@@ -54,115 +101,203 @@ class TaskRunner(QObject):
         self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-read")
         self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-write")
         self._files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-files")
-        self._latest: dict[str, tuple[Callable[[], Any], ResultHandler, ErrorHandler | None]] = {}
-        self._latest_lock = threading.Lock()
+        self._desk: Desk | None = None
+        self._serials = itertools.count(1)
+        self._newest: dict[tuple[int, str], int] = {}
+        self._newest_lock = threading.Lock()
         self._pending = 0
         self._shut_down = False
-        # Every widget that writes has the runner: its result handler publishes here.
         self.changes = ChangeStream(self)
         self._delivered.connect(self._deliver)
-        self._progressed.connect(lambda report: report[0](*report[1:]))
+        self._progressed.connect(self._report_progress)
 
     @property
     def busy(self) -> bool:
         """Whether some work is queued or running, or its result not yet handled."""
         return self._pending > 0
 
-    def progress_reporter(self, handler: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    @property
+    def desk(self) -> Desk | None:
+        """The database that operations requested from now on run on."""
+        return self._desk
+
+    def use(self, desk: Desk | None) -> None:
+        """Run the operations requested from now on on ``desk``; those already queued keep
+        the database they were requested on."""
+        self._desk = desk
+
+    def retire(self, owner: QObject) -> None:
+        """Refuse new work from ``owner`` and its children (a window of a database that was
+        left): what it queued still runs on its own database, and its results still reach
+        it, but nothing it asks for later could run on the right one."""
+        owner.setProperty(_RETIRED, True)
+
+    def progress_reporter(
+        self, owner: QObject, handler: Callable[[int, int], None]
+    ) -> Callable[[int, int], None]:
         """A callback for work on a worker thread that calls ``handler(done, total)`` on the
-        GUI thread."""
-        return lambda done, total: self._progressed.emit((handler, done, total))
+        GUI thread while ``owner`` exists."""
+        return lambda done, total: self._progressed.emit((owner, handler, done, total))
 
     def read(
         self,
-        work: Callable[[], Any],
-        on_result: ResultHandler,
+        owner: QObject,
+        operation: Callable[[Desk], T],
+        on_result: Callable[[T], None],
         on_error: ErrorHandler | None = None,
+        *,
+        supersede: str | None = None,
     ) -> None:
-        self._submit(self._reads, work, on_result, on_error)
+        """Run ``operation(desk)`` on the read thread."""
+        self._submit(self._reads, owner, operation, on_result, on_error, supersede=supersede)
 
     def write(
         self,
-        work: Callable[[], Any],
-        on_result: ResultHandler,
+        owner: QObject,
+        operation: Callable[[Desk], Changed[T]],
+        on_result: Callable[[T], None],
         on_error: ErrorHandler | None = None,
     ) -> None:
-        self._submit(self._writes, work, on_result, on_error)
+        """Run ``operation(desk)`` on the write thread and announce what it changed."""
+        self._submit(self._writes, owner, operation, on_result, on_error, publishes=True)
 
     def files(
         self,
-        work: Callable[[], Any],
-        on_result: ResultHandler,
+        owner: QObject,
+        work: Callable[[], T],
+        on_result: Callable[[T], None],
         on_error: ErrorHandler | None = None,
+        *,
+        supersede: str | None = None,
     ) -> None:
-        self._submit(self._files, work, on_result, on_error)
+        """Run ``work()``, which touches files and no database, on the files thread."""
+        self._submit(
+            self._files, owner, work, on_result, on_error, supersede=supersede, with_desk=False
+        )
 
-    def run_latest(
+    def open_database(
         self,
-        key: str,
-        work: Callable[[], Any],
-        on_result: ResultHandler,
-        on_error: ErrorHandler | None = None,
+        owner: QObject,
+        opener: Callable[[], Desk],
+        on_result: Callable[[Desk], None],
+        on_error: ErrorHandler,
     ) -> None:
-        """A read where only the newest request per ``key`` matters (typing in a search box):
-        requests that have not started by the time a newer one arrives are dropped."""
+        """Open a database on the write thread: opening may create, upgrade and write it.
+        The caller decides whether to ``use`` it."""
+        self._submit(self._writes, owner, opener, on_result, on_error, with_desk=False)
+
+    def close_database(self, desk: Desk) -> None:
+        """Close ``desk``'s connection of each database thread, after the work queued there."""
         if self._shut_down:
             return
-        with self._latest_lock:
-            self._latest[key] = (work, on_result, on_error)
-        self._pending += 1
-        self.busy_changed.emit(True)
-        self._reads.submit(self._run_newest, key)
-
-    def _run_newest(self, key: str) -> None:
-        with self._latest_lock:
-            job = self._latest.pop(key, None)
-        if job is None:
-            self._delivered.emit((None, None, None))
-            return
-        work, on_result, on_error = job
-        self._execute(work, on_result, on_error)
+        for executor in (self._reads, self._writes):
+            executor.submit(self._close, desk)
 
     def _submit(
         self,
         executor: ThreadPoolExecutor,
-        work: Callable[[], Any],
-        on_result: ResultHandler,
+        owner: QObject,
+        work: Callable[..., Any],
+        on_result: Callable[[Any], None],
         on_error: ErrorHandler | None,
+        *,
+        supersede: str | None = None,
+        publishes: bool = False,
+        with_desk: bool = True,
     ) -> None:
         if self._shut_down:
             return  # a result arriving while the program quits may ask for more work
+        if self._is_retired(owner):
+            log.info("Work of a window whose database was left not started: %r", work)
+            return
+        desk = self._desk if with_desk else None
+        if with_desk and desk is None:
+            work = partial(_fail, NoDatabaseOpen())
+        elif with_desk:
+            work = partial(work, desk)
+        scope = None if supersede is None else (id(owner), supersede)
+        serial = next(self._serials)
+        if scope is not None:
+            with self._newest_lock:
+                self._newest[scope] = serial
+        job = _Job(owner, work, on_result, on_error, desk, scope, serial, publishes)
         self._pending += 1
         self.busy_changed.emit(True)
-        executor.submit(self._execute, work, on_result, on_error)
+        executor.submit(self._execute, job)
 
-    def _execute(
-        self, work: Callable[[], Any], on_result: ResultHandler, on_error: ErrorHandler | None
-    ) -> None:
+    def _is_retired(self, owner: QObject | None) -> bool:
+        while owner is not None:
+            if owner.property(_RETIRED):
+                return True
+            owner = owner.parent()
+        return False
+
+    def _is_newest(self, job: _Job) -> bool:
+        if job.scope is None:
+            return True
+        with self._newest_lock:
+            return self._newest.get(job.scope) == job.serial
+
+    def _execute(self, job: _Job) -> None:
+        if not self._is_newest(job):
+            self._delivered.emit((job, None, _Outcome.SKIPPED))
+            return
         try:
-            result = work()
+            result = job.work()
+            if job.publishes and not isinstance(result, Changed):
+                raise TypeError(f"A write operation returned {result!r}, not what it changed")
         except Exception as error:  # handed to the GUI thread, which shows it
             if is_expected(error):  # the person is told; no fault of the program
                 log.info("Background work not done: %s", error_text(error))
             else:
                 log.error("Background work failed", exc_info=error)
-            self._delivered.emit((on_error, error, True))
+            self._delivered.emit((job, error, _Outcome.ERROR))
         else:
-            self._delivered.emit((on_result, result, False))
+            self._delivered.emit((job, result, _Outcome.RESULT))
+
+    @staticmethod
+    def _close(desk: Desk) -> None:
+        try:
+            desk.close()
+        except Exception:  # a connection that is already gone has nothing left to close
+            log.info("Closing %s failed", desk.display_name, exc_info=True)
 
     @Slot(object)
-    def _deliver(self, outcome: tuple[Callable[[Any], None] | None, Any, bool | None]) -> None:
-        handler, value, is_error = outcome
+    def _deliver(self, outcome: tuple[_Job, Any, _Outcome]) -> None:
+        job, value, kind = outcome
         self._pending -= 1
         if self._pending == 0:
             self.busy_changed.emit(False)
-        if is_error and handler is None:
-            log.error("Background work failed and nothing handles it: %s", error_text(value))
-            self.failed.emit(value)
-        elif handler is not None:
-            handler(value)
-        if is_error and not is_expected(value):
-            self.fault.emit(value)
+        if kind is _Outcome.SKIPPED:
+            return
+        wanted = self._is_newest(job) and shiboken6.isValid(job.owner)
+        if job.scope is not None and self._is_newest(job):
+            with self._newest_lock:
+                del self._newest[job.scope]
+        if kind is _Outcome.ERROR:
+            self._deliver_error(job, value, wanted)
+            return
+        if wanted:
+            job.on_result(value.value if job.publishes else value)
+        if job.publishes and job.desk is not None:
+            self.changes.publish(job.desk, value)
+
+    def _deliver_error(self, job: _Job, error: Exception, wanted: bool) -> None:
+        if job.on_error is None:
+            log.error("Background work failed and nothing handles it: %s", error_text(error))
+            self.failed.emit(error)
+        elif wanted:
+            job.on_error(error)
+        if not is_expected(error):
+            self.fault.emit(error)
+
+    @Slot(object)
+    def _report_progress(
+        self, report: tuple[QObject, Callable[[int, int], None], int, int]
+    ) -> None:
+        owner, handler, done, total = report
+        if shiboken6.isValid(owner):
+            handler(done, total)
 
     def shutdown(self) -> None:
         """Finish the work already queued (a write must not be cut off) and stop the threads."""
@@ -170,3 +305,7 @@ class TaskRunner(QObject):
         self._writes.shutdown(wait=True)
         self._files.shutdown(wait=True)
         self._reads.shutdown(wait=True, cancel_futures=True)
+
+
+def _fail(error: Exception) -> None:
+    raise error

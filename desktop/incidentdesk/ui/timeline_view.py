@@ -59,6 +59,7 @@ from incidentdesk.domain.enums import Audience, Channel, EntryKind
 from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.timeline import NewEntry, TimelineEntry
 from incidentdesk.services.attachments import PreparedFile, refusal_message
+from incidentdesk.services.changes import Changed, ChangeKind, changed
 from incidentdesk.services.communications import (
     TEMPLATES,
     entry_as_markdown,
@@ -70,6 +71,7 @@ from incidentdesk.services.errors import AttachmentRefused, ValidationFailed
 from incidentdesk.ui.attachment_files import Limits, prepare_pasted_image, prepare_paths
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.failures import error_text
+from incidentdesk.ui.file_intake import offered_by, offered_by_clipboard, offers_files
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import is_dark
 from incidentdesk.ui.times import from_qt, local_text
@@ -308,19 +310,17 @@ class TimelinePanel(QWidget):
 
     def __init__(
         self,
-        desk: Desk,
         runner: TaskRunner,
         dialogs: DialogService,
         incident_id: int,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._desk, self._runner, self._dialogs = desk, runner, dialogs
+        self._runner, self._dialogs = runner, dialogs
         self._incident_id = incident_id
         # Read while the rest of the panel and its window are built (the entries arrive
         # after): reading a long log takes longer than building them.
         self.refresh()
-        self.changed.connect(lambda: runner.changes.publish(desk, [incident_id]))
         self._incident: Incident | None = None
         self._amending: TimelineEntry | None = None
         self.model = TimelineModel(self)
@@ -463,12 +463,13 @@ class TimelinePanel(QWidget):
         self._incident = incident
 
     def refresh(self) -> None:
-        timeline, incident_id = self._desk.timeline, self._incident_id
-        self._runner.run_latest(
-            f"timeline-{incident_id}",
-            lambda: timeline.entries(incident_id),
+        incident_id = self._incident_id
+        self._runner.read(
+            self,
+            lambda desk: desk.timeline.entries(incident_id),
             self._entries_arrived,
             self._load_failed,
+            supersede="entries",
         )
 
     def _load_failed(self, error: Exception) -> None:
@@ -522,9 +523,15 @@ class TimelinePanel(QWidget):
         entry = self._selected()
         if entry is None:
             return
-        timeline = self._desk.timeline
+        incident_id = self._incident_id
+
+        def pin(desk: Desk) -> Changed[None]:
+            desk.timeline.set_pinned(entry.id, not entry.pinned)
+            return changed(None, [incident_id], ChangeKind.TIMELINE)
+
         self._runner.write(
-            lambda: timeline.set_pinned(entry.id, not entry.pinned),
+            self,
+            pin,
             lambda _: self._written(),
             self._failed,
         )
@@ -588,10 +595,15 @@ class TimelinePanel(QWidget):
             details=details,
             amends_id=self._amending.id if self._amending else None,
         )
-        timeline, incident_id, actor = self._desk.timeline, self._incident_id, self._desk.actor_id
+        incident_id = self._incident_id
         self.add_button.setEnabled(False)
         self._runner.write(
-            lambda: timeline.append(incident_id, entry, actor),
+            self,
+            lambda desk: changed(
+                desk.timeline.append(incident_id, entry, desk.actor_id),
+                [incident_id],
+                ChangeKind.TIMELINE,
+            ),
             lambda _: self._entry_added(),
             self._failed,
         )
@@ -609,36 +621,31 @@ class TimelinePanel(QWidget):
     # Files dropped or pasted into the log
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if (mime.hasUrls() and any(url.isLocalFile() for url in mime.urls())) or mime.hasImage():
+        if offers_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        mime = event.mimeData()
-        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-        image = QImage(mime.imageData()) if not paths and mime.hasImage() else None
+        offered = offered_by(event.mimeData())
         event.acceptProposedAction()
-        self.attach(paths, image)
+        if not offered.is_empty:
+            self.attach(offered.paths, offered.image)
 
     def paste_image(self) -> None:
-        image = QGuiApplication.clipboard().image()
-        if image.isNull():
-            self.problem.setText("There is no image on the clipboard.")
+        offered = offered_by_clipboard()
+        if offered.is_empty:
+            self.problem.setText("There is no image or file on the clipboard.")
             return
-        self.attach([], image)
+        self.attach(offered.paths, offered.image)
 
     def attach(self, paths: list[Path], image: QImage | None = None) -> None:
-        """Read the files off the GUI thread, then store the good ones with an entry each;
-        every refused one is named in one message."""
-        desk = self._desk
+        """Read the team's limits, then the files off the GUI thread, then store the good
+        ones with an entry each; every refused one is named in one message."""
         copy = image.copy() if image is not None else None
         name = f"screenshot-{datetime.now().strftime('%Y-%m-%d-%H%M%S')}.png"
 
-        def prepare() -> tuple[list[PreparedFile], str]:
-            settings = desk.settings
-            limits = Limits(settings.attachment_max_bytes(), settings.image_max_pixels())
+        def prepare(limits: Limits) -> tuple[list[PreparedFile], str]:
             batch = prepare_paths(paths, limits)
             files = [candidate.file for candidate in batch.candidates]
             refusals = list(batch.refusals)
@@ -650,16 +657,31 @@ class TimelinePanel(QWidget):
             return files, refusal_message(refusals)
 
         self.problem.setText("Attaching…")
-        self._runner.files(prepare, self._store_files, self._failed)
+        self._runner.read(
+            self,
+            lambda desk: Limits(
+                desk.settings.attachment_max_bytes(), desk.settings.image_max_pixels()
+            ),
+            lambda limits: self._runner.files(
+                self, lambda: prepare(limits), self._store_files, self._failed
+            ),
+            self._failed,
+        )
 
     def _store_files(self, prepared: tuple[list[PreparedFile], str]) -> None:
         files, refused = prepared
         if not files:
             self.problem.setText(refused)
             return
-        desk, incident_id = self._desk, self._incident_id
+        incident_id = self._incident_id
+
+        def attach(desk: Desk) -> Changed[None]:
+            desk.attachments.attach(incident_id, files, desk.actor_id)
+            return changed(None, [incident_id], ChangeKind.UPDATED, ChangeKind.TIMELINE)
+
         self._runner.write(
-            lambda: desk.attachments.attach(incident_id, files, desk.actor_id),
+            self,
+            attach,
             lambda _: self._attached(len(files), refused),
             self._failed,
         )
@@ -670,8 +692,7 @@ class TimelinePanel(QWidget):
         self._written()
 
     def _written(self) -> None:
-        self.refresh()
-        self.changed.emit()
+        self.changed.emit()  # the change stream has the window read the log again
 
     def _failed(self, error: Exception) -> None:
         self.add_button.setEnabled(True)

@@ -3,13 +3,11 @@ details, attachments and postmortem of one incident, in a window of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 
-import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -38,6 +36,7 @@ from incidentdesk.services.attachments import (
     prepare_bytes,
 )
 from incidentdesk.services.catalog import NamedItem, Person
+from incidentdesk.services.changes import Changed, ChangeKind, changed
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.lifecycle import (
     EscalationSuggestion,
@@ -130,6 +129,26 @@ class IncidentWorkspace(QWidget):
         self.resize(1100, 800)
         self.setWindowTitle("Incident")
 
+        facts_row = self._build_header()
+        self._build_steps()
+        self._build_tabs(runner, dialogs, incident_id)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(facts_row)
+        layout.addLayout(self.steps_row)
+        layout.addWidget(self.tabs, 1)
+        QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
+        QShortcut(QKeySequence.StandardKey.Close, self, self.close)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(CLOCK_REFRESH_MS)
+        self._clock_timer.timeout.connect(self._show_clocks)
+        self._clock_timer.start()
+        runner.changes.incidents_changed.connect(self._incidents_changed)
+        self._load()  # the timeline started reading its entries as it was built
+
+    def _build_header(self) -> QHBoxLayout:
+        """The key and title, the severity, the facts and the SLA clocks."""
         self.heading = QLabel()
         self.heading.setAccessibleName("Incident")
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
@@ -151,7 +170,10 @@ class IncidentWorkspace(QWidget):
         facts_row.addWidget(self.facts, 1)
         for label in self.clock_labels:
             facts_row.addWidget(label)
+        return facts_row
 
+    def _build_steps(self) -> None:
+        """The lifecycle steps and the incident's links, edit and export."""
         self.steps_row = QHBoxLayout()
         self.step_buttons: dict[Step, QPushButton] = {}
         for step in Step:
@@ -178,14 +200,20 @@ class IncidentWorkspace(QWidget):
         export_menu = QMenu(self.export_button)
         for export_format in ExportFormat:
             export_menu.addAction(
-                f"Incident as {export_format.label}…",
-                lambda export_format=export_format: self.export(export_format),
+                f"Incident as {export_format.label}…", partial(self.export, export_format)
             )
         self.export_button.setMenu(export_menu)
-        for button in (self.chat_button, self.bridge_button, self.edit_button, self.export_button):
-            self.steps_row.addWidget(button)
+        buttons: list[QWidget] = [
+            self.chat_button,
+            self.bridge_button,
+            self.edit_button,
+            self.export_button,
+        ]
+        for widget in buttons:
+            self.steps_row.addWidget(widget)
 
-        self.timeline = TimelinePanel(desk, runner, dialogs, incident_id)
+    def _build_tabs(self, runner: TaskRunner, dialogs: DialogService, incident_id: int) -> None:
+        self.timeline = TimelinePanel(runner, dialogs, incident_id)
         self.details = QTextBrowser()
         self.details.setAccessibleName("Incident details")
         self.details.setOpenExternalLinks(True)
@@ -207,31 +235,18 @@ class IncidentWorkspace(QWidget):
         # Built when first shown: its editors and tables would slow every workspace's opening.
         self.postmortem: PostmortemPanel | None = None
         self._postmortem_page = QWidget()
-        QVBoxLayout(self._postmortem_page).setContentsMargins(0, 0, 0, 0)
+        self._postmortem_layout = QVBoxLayout(self._postmortem_page)
+        self._postmortem_layout.setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self._postmortem_page, "P&ostmortem")
         self.tabs.currentChanged.connect(lambda _: self._show_postmortem())
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
-        layout.addLayout(facts_row)
-        layout.addLayout(self.steps_row)
-        layout.addWidget(self.tabs, 1)
-        QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
-        QShortcut(QKeySequence.StandardKey.Close, self, self.close)
-        self._clock_timer = QTimer(self)
-        self._clock_timer.setInterval(CLOCK_REFRESH_MS)
-        self._clock_timer.timeout.connect(self._show_clocks)
-        self._clock_timer.start()
-        runner.changes.incidents_changed.connect(self._incidents_changed)
-        self._load()  # the timeline started reading its entries as it was built
 
     def _show_postmortem(self) -> None:
         if self.postmortem is None and self.tabs.currentWidget() is self._postmortem_page:
             self.postmortem = self._postmortem_panel()
-            self._postmortem_page.layout().addWidget(self.postmortem)
+            self._postmortem_layout.addWidget(self.postmortem)
 
     def _postmortem_panel(self) -> PostmortemPanel:
-        return PostmortemPanel(self._desk, self._runner, self._dialogs, self.incident_id)
+        return PostmortemPanel(self._runner, self._dialogs, self.incident_id)
 
     # Loading
 
@@ -241,25 +256,16 @@ class IncidentWorkspace(QWidget):
 
     def _load(self) -> None:
         """Read the incident, its SLA clocks and steps, and its postmortem."""
-        desk, incident_id = self._desk, self.incident_id
-        self._runner.run_latest(
-            f"workspace-{incident_id}",
-            lambda: load_workspace(desk, incident_id),
-            self._alive(self._loaded),
-            self._alive(self._failed),
+        incident_id = self.incident_id
+        self._runner.read(
+            self,
+            lambda desk: load_workspace(desk, incident_id),
+            self._loaded,
+            self._failed,
+            supersede="workspace",
         )
         if self.postmortem is not None:
             self.postmortem.refresh()
-
-    def _alive(self, handler: Callable[[Any], None]) -> Callable[[Any], None]:
-        """``handler``, skipped if the window was closed (and so deleted) meanwhile: a change
-        published just before it closed starts a refresh that may arrive after."""
-
-        def deliver(value: Any) -> None:
-            if shiboken6.isValid(self):
-                handler(value)
-
-        return deliver
 
     def _incidents_changed(self, change: IncidentsChanged) -> None:
         if change.concerns(self._desk, self.incident_id):
@@ -321,10 +327,15 @@ class IncidentWorkspace(QWidget):
         if not self._details_stale or self.tabs.currentWidget() is not self.details:
             return
         self._details_stale = False
-        reports, incident_id = self._desk.reports, self.incident_id
+        incident_id = self.incident_id
         self._runner.read(
-            lambda: reports.incident_markdown(incident_id, with_timeline=False),
+            self,
+            lambda desk: desk.reports.incident_markdown(incident_id, with_timeline=False),
             self.details.setMarkdown,
+            lambda error: self.details.setMarkdown(
+                f"The details could not be read: {error_text(error)} Press F5 to try again."
+            ),
+            supersede="details",
         )
 
     def _show_clocks(self) -> None:
@@ -356,14 +367,16 @@ class IncidentWorkspace(QWidget):
         if not option.allowed:
             self._dialogs.warn(self, f"Cannot {step.label}", option.reason)
             return
-        desk, incident_id = self._desk, self.incident_id
+        incident_id = self.incident_id
         self._runner.read(
-            lambda: (
+            self,
+            lambda desk: (
                 desk.catalog.teams(),
                 desk.catalog.people(),
                 desk.lifecycle.suggest_escalation(incident_id) if step is Step.ESCALATE else None,
             ),
             lambda loaded: self._ask_step(step, *loaded),
+            self._step_failed,
         )
 
     def _ask_step(
@@ -380,15 +393,18 @@ class IncidentWorkspace(QWidget):
         dialog.open()
 
     def _submit_step(self, request: StepRequest) -> None:
-        lifecycle, incident_id, actor = self._desk.lifecycle, self.incident_id, self._desk.actor_id
+        incident_id = self.incident_id
         self._runner.write(
-            lambda: lifecycle.take(incident_id, request, actor),
-            lambda _: self._step_taken(),
+            self,
+            lambda desk: changed(
+                desk.lifecycle.take(incident_id, request, desk.actor_id),
+                [incident_id],
+                ChangeKind.UPDATED,
+                ChangeKind.TIMELINE,
+            ),
+            lambda _: None,  # the change stream refreshes this window
             self._step_failed,
         )
-
-    def _step_taken(self) -> None:
-        self._runner.changes.publish(self._desk, [self.incident_id])
 
     def _step_failed(self, error: Exception) -> None:
         self._dialogs.warn_failure(self, "Not Done", error_text(error), error)
@@ -404,10 +420,11 @@ class IncidentWorkspace(QWidget):
         )
         if path is None:
             return
-        reports, incident_id = self._desk.reports, self.incident_id
+        incident_id = self.incident_id
         export_in_background(
             self._runner,
-            lambda: reports.incident_markdown(incident_id),
+            self,
+            lambda desk: desk.reports.incident_markdown(incident_id),
             path,
             f"{key}: {self.data.incident.title}",
             export_format,
@@ -428,17 +445,23 @@ class IncidentWorkspace(QWidget):
         dialog.open()
 
     def _submit_corrections(self, corrections: dict[str, datetime], reason: str) -> None:
-        lifecycle, incident_id, actor = self._desk.lifecycle, self.incident_id, self._desk.actor_id
+        incident_id = self.incident_id
         assert self.data is not None
         shown = self.data.incident.milestones  # a correction made meanwhile is not put back
 
-        def correct_all() -> None:
+        def correct_all(desk: Desk) -> Changed[None]:
             for milestone, moment in corrections.items():
-                lifecycle.correct_milestone(
-                    incident_id, milestone, moment, actor, reason, was=getattr(shown, milestone)
+                desk.lifecycle.correct_milestone(
+                    incident_id,
+                    milestone,
+                    moment,
+                    desk.actor_id,
+                    reason,
+                    was=getattr(shown, milestone),
                 )
+            return changed(None, [incident_id], ChangeKind.UPDATED, ChangeKind.TIMELINE)
 
-        self._runner.write(correct_all, lambda _: self._step_taken(), self._step_failed)
+        self._runner.write(self, correct_all, lambda _: None, self._step_failed)
 
     # Links and attachments
 
@@ -451,16 +474,24 @@ class IncidentWorkspace(QWidget):
 
     def _selected_attachment(self) -> AttachmentInfo | None:
         item = self.attachments.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        info: AttachmentInfo | None = (
+            item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        )
+        return info
 
     def _preview_attachment(self) -> None:
         info = self._selected_attachment()
         if info is None:
             return
-        attachments = self._desk.attachments
         self._runner.read(
-            lambda: prepare_bytes(info.filename, attachments.content(info.id), info.media_type),
+            self,
+            lambda desk: prepare_bytes(
+                info.filename, desk.attachments.content(info.id), info.media_type
+            ),
             lambda file: AttachmentPreview(file, self).open(),
+            lambda error: self._dialogs.warn_failure(
+                self, "No Preview", f"{info.filename} could not be read: {error_text(error)}", error
+            ),
         )
 
     def _save_attachment(self) -> None:
@@ -471,16 +502,20 @@ class IncidentWorkspace(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Save a Copy", info.filename)
         if not path:
             return
-        attachments, runner = self._desk.attachments, self._runner
+        runner = self._runner
+
+        def not_saved(error: Exception) -> None:
+            self._dialogs.warn_failure(
+                self, "Not Saved", f"{path} was not written: {error_text(error)}", error
+            )
+
         runner.read(
-            lambda: attachments.content(info.id),
+            self,
+            lambda desk: desk.attachments.content(info.id),
             lambda content: runner.files(
-                lambda: Path(path).write_bytes(content),
-                lambda _: None,
-                lambda error: self._dialogs.warn_failure(
-                    self, "Not Saved", f"{path} was not written: {error_text(error)}", error
-                ),
+                self, lambda: Path(path).write_bytes(content), lambda _: None, not_saved
             ),
+            not_saved,
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
