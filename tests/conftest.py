@@ -67,12 +67,30 @@ def postgres_schema_address() -> Iterator[str]:
         yield address
 
 
+@pytest.fixture
+def new_postgres_database() -> Iterator[str]:
+    """The name of a new, empty database of its own on the test server, dropped afterwards
+    (for what works on whole databases, as the first-run dialog does)."""
+    import psycopg
+
+    require_postgres()
+    name = f"incidentdesk_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses the PostgreSQL server, so `-m "not postgres"` leaves it out."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("database_address") == "postgres"
-        if on_postgres or "postgres_schema_address" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if on_postgres or {"postgres_schema_address", "new_postgres_database"} & set(fixtures):
             item.add_marker(pytest.mark.postgres)
 
 

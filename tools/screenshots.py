@@ -24,10 +24,12 @@ from incidentdesk.domain.incident import IncidentDraft, Links
 from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.timeline import NewEntry
 from incidentdesk.services import demo
-from incidentdesk.services.desk import open_desk
+from incidentdesk.services.desk import current_login, open_desk
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.services.postmortems import PostmortemText
+from incidentdesk.storage import models as m
 from incidentdesk.ui.dialogs import DialogService
+from incidentdesk.ui.first_run_dialog import FirstRunDialog
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import use_dark_theme, use_readable_style
@@ -261,6 +263,55 @@ def render_about(window: MainWindow, suffix: str) -> None:
     dialog = window.show_about()
     settle()
     shoot(dialog, f"about{suffix}")
+
+
+def render_first_run(suffix: str) -> None:
+    """The first-run dialog on each of its three choices."""
+    runner = TaskRunner()
+    dialog = FirstRunDialog(
+        runner, Path("/home/alex/.local/share/incidentdesk/incidents.db"), "alex"
+    )
+    dialog.show()
+    settle()
+    shoot(dialog, f"first-run{suffix}")
+    dialog.existing_choice.setChecked(True)
+    dialog.existing_file.setText("/home/alex/Documents/incidents.db")
+    shoot(dialog, f"first-run-existing{suffix}")
+    dialog.team_choice.setChecked(True)
+    dialog.host.setText("localhost")
+    dialog.user.setText("alex")
+    dialog.password.setText("secret")
+    dialog.name.setText("Alex Morgan")
+    dialog.email.setText("alex@example.org")
+    # A real test: the local server (if any) has no database of that name.
+    run_until(runner.busy_changed, dialog.test_connection)
+    while runner.busy:
+        settle()
+    shoot(dialog, f"first-run-team{suffix}")
+    dialog.close()
+    runner.shutdown()
+
+
+def make_admin(address: str) -> None:
+    """The person taking the screenshots is an admin, so the settings window is editable."""
+    desk = open_desk(address, login=current_login())
+    with desk.store.write():
+        m.User.update(name="Alex Morgan", role="admin").where(m.User.id == desk.actor_id).execute()
+    desk.team_settings.update(attachment_max_bytes=50 * 1024 * 1024)
+    desk.team_settings.add("categories", "Capacity")
+    desk.close()
+
+
+def render_settings(window: MainWindow, suffix: str) -> None:
+    dialog = window.show_settings()
+    assert dialog is not None
+    dialog.resize(760, 660)
+    settle()
+    for index, name in enumerate(("personal", "team", "catalogs", "changes")):
+        dialog.tabs.setCurrentIndex(index)  # type: ignore[attr-defined]
+        if name == "catalogs":
+            dialog.catalog.setCurrentIndex(2)  # type: ignore[attr-defined]
+        shoot(dialog, f"settings-{name}{suffix}")
     dialog.close()
 
 
@@ -283,15 +334,30 @@ def render(address: str, folder: Path, suffix: str, major_incident: int) -> None
     render_workspace(window, major_incident, suffix)
     render_charts(window, suffix)
     render_about(window, suffix)
+    render_settings(window, suffix)
     window.close()
     runner.shutdown()
     QSettings().clear()  # each theme starts from the same first view
+
+
+def render_setup(address: str, suffix: str) -> None:
+    render_first_run(suffix)
+    runner = TaskRunner()
+    window = MainWindow(runner, DiscardingDialogs())
+    window.show()
+    run_until(window.view_painted, lambda: window.open_database(address))
+    render_settings(window, suffix)
+    window.close()
+    runner.shutdown()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="device pixel ratio")
     parser.add_argument("--output", type=Path, default=DOCS_SCREENSHOTS, help="folder")
+    parser.add_argument(
+        "--only", choices=("all", "setup"), default="all", help="setup: first run and settings"
+    )
     options = parser.parse_args()
     OUTPUT["folder"] = options.output
     if options.scale != 1.0:
@@ -311,8 +377,16 @@ def main() -> int:
         desk.close()
         options.output.mkdir(parents=True, exist_ok=True)
         major_incident = prepare_major_incident(address)
+        make_admin(address)
+        if options.only == "setup":  # the first-run dialog and the settings window only
+            render_setup(address, "")
+            use_dark_theme(app)
+            render_setup(address, "-dark")
+            return 0
+        render_first_run("")
         render(address, Path(folder), "", major_incident)
         use_dark_theme(app)
+        render_first_run("-dark")
         render(address, Path(folder), "-dark", major_incident)
     return 0
 

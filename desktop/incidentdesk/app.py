@@ -57,8 +57,9 @@ def _missing_display() -> bool:
     return not any(os.environ.get(variable) for variable in variables)
 
 
-def run_gui(address: str, *, smoke_test: bool = False) -> int:
-    """Show the main window on ``address``; with ``smoke_test``, quit once the list is painted."""
+def run_gui(address: str | None, *, smoke_test: bool = False) -> int:
+    """Show the main window on ``address`` (None: the one used last, or ask where it is, see
+    ``ui/first_run.py``); with ``smoke_test``, quit once the list is painted."""
     program_log.start()
     if _missing_display():
         print(
@@ -72,7 +73,9 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
     from incidentdesk.ui.dialogs import DialogService
+    from incidentdesk.ui.first_run import open_at_start
     from incidentdesk.ui.main_window import MainWindow
+    from incidentdesk.ui.personal_settings import apply_personal_settings, load_personal_settings
     from incidentdesk.ui.tasks import TaskRunner
     from incidentdesk.ui.theme import use_readable_style
 
@@ -84,6 +87,7 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
     app.setOrganizationName("Incident Desk")
     app.setOrganizationDomain("incidentdesk.example")
     app.setApplicationVersion(__version__)
+    apply_personal_settings(app, load_personal_settings())  # QSettings knows the names now
     app.setDesktopFileName(DESKTOP_ENTRY_ID)
     app.setWindowIcon(QIcon(str(paths.resource("icons", "incidentdesk.svg"))))
 
@@ -130,7 +134,7 @@ def run_gui(address: str, *, smoke_test: bool = False) -> int:
     window.view_painted.connect(program_log.open_log_file)
     window.database_failed.connect(lambda *_: program_log.open_log_file())
     window.show()
-    window.open_database(address)
+    open_at_start(window, runner, address, may_ask=not smoke_test)
     app.exec()
     runner.shutdown()
     program_log.open_log_file()  # if it never painted, what was logged is written now

@@ -290,11 +290,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    address = paths.configured_database_address(getattr(args, "db", None))
     if args.command is None:
         from incidentdesk.app import run_gui
 
-        return run_gui(address, smoke_test=args.smoke_test)
+        return run_gui(paths.chosen_database_address(args.db), smoke_test=args.smoke_test)
+    address = paths.configured_database_address(getattr(args, "db", None))
     if args.smoke_test:
         return _fail("--smoke-test starts the window; it cannot be combined with a command.")
     from incidentdesk.storage.locations import BadDatabaseAddress, parse_location

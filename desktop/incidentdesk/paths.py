@@ -36,14 +36,19 @@ def default_database_path() -> Path:
     return data_dir() / "incidents.db"
 
 
+def chosen_database_address(explicit: str | None) -> str | None:
+    """The database named for this run: ``--db``, then ``INCIDENTDESK_DB``; else None."""
+    if explicit:
+        return explicit
+    return os.environ.get(DATABASE_ENVIRONMENT_VARIABLE, "").strip() or None
+
+
 def configured_database_address(explicit: str | None) -> str:
     """The database to open: ``--db``, then ``INCIDENTDESK_DB``, then the default file
     (whose folder is created here, so that a first start needs no set-up)."""
-    if explicit:
-        return explicit
-    from_environment = os.environ.get(DATABASE_ENVIRONMENT_VARIABLE, "").strip()
-    if from_environment:
-        return from_environment
+    chosen = chosen_database_address(explicit)
+    if chosen:
+        return chosen
     default = default_database_path()
     default.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{default}"

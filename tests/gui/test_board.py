@@ -47,7 +47,7 @@ from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.timeline import TimelineEntry
 from incidentdesk.services import board as board_service
 from incidentdesk.services.board import BOARD_STATUSES, BoardCard, ColumnCards
-from incidentdesk.services.desk import Desk, _login, open_desk
+from incidentdesk.services.desk import Desk, current_login, open_desk
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.storage import models as m
@@ -1302,7 +1302,7 @@ def demo_address(demo_address: str) -> str:
     desk = open_desk(demo_address, login="demo")
     try:
         team = next(team.id for team in desk.catalog.teams() if team.name == "Service Desk")
-        me = desk.catalog.create_person("Test Runner", _login(), team_id=team)
+        me = desk.catalog.create_person("Test Runner", current_login(), team_id=team)
         for number in MY_INCIDENTS:
             incident = desk.incidents.get_by_number(number)
             assert incident.status.is_open

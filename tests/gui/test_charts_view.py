@@ -83,7 +83,8 @@ def test_ctrl_3_and_the_view_menu_open_the_charts(qtbot, window: MainWindow) -> 
     QTest.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.views.currentIndex() == 0
     assert window.filter_bar_action.isVisible()
-    view_menu = window.menuBar().actions()[1].menu()
+    menus = {action.text(): action.menu() for action in window.menuBar().actions()}
+    view_menu = menus["&View"]
     assert window.charts_action in view_menu.actions()
     assert window.charts_action.shortcut().toString() == "Ctrl+3"
     window.charts_action.trigger()

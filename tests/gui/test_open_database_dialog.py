@@ -68,3 +68,17 @@ def test_every_field_has_an_accessible_name(qtbot) -> None:
         dialog._password,
     ):
         assert field.accessibleName()
+
+
+def test_a_recent_database_fills_in_the_fields(qtbot, tmp_path: Path) -> None:
+    recent = ["postgresql://alice@db.example.com:6543/incidents", f"sqlite:///{tmp_path / 'a.db'}"]
+    dialog = OpenDatabaseDialog(f"sqlite:///{tmp_path / 'x.db'}", recent=recent)
+    qtbot.addWidget(dialog)
+    assert dialog.recent.count() == 3
+    assert dialog.recent.itemText(1) == "incidents on db.example.com:6543 as alice"
+    dialog.recent.setCurrentIndex(1)
+    assert dialog._postgres_choice.isChecked()
+    assert dialog.address() == recent[0]
+    dialog.recent.setCurrentIndex(2)
+    assert dialog._sqlite_choice.isChecked()
+    assert dialog.address() == recent[1]

@@ -8,21 +8,11 @@ import peewee as pw
 
 from incidentdesk.domain.enums import Role, SourceKind
 from incidentdesk.domain.validation import FieldError, ValidationFailed
+from incidentdesk.services.settings import SettingsService
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store, store_operations
 
 NAME_MAX_LENGTH = 100
-COMMON_MONITORING_SYSTEMS = (
-    "Prometheus Alertmanager",
-    "Grafana",
-    "Datadog",
-    "New Relic",
-    "Pingdom",
-    "CloudWatch",
-    "Sentry",
-    "Zabbix",
-    "Nagios",
-)
 
 
 @dataclass(frozen=True)
@@ -88,7 +78,8 @@ class CatalogService:
 
     def monitoring_sources(self, limit: int = 30) -> list[str]:
         """The monitoring systems incidents came from, the most frequent first, followed by
-        common ones not seen yet, so the team's own list grows as it logs."""
+        the team's list (Settings → Catalogs) of ones not seen yet, so the list grows as the
+        team logs."""
         query = (
             m.Incident.select(m.Incident.source_name, pw.fn.COUNT(m.Incident.id))
             .where(
@@ -100,7 +91,8 @@ class CatalogService:
             .limit(limit)
         )
         seen = [name for name, _ in query.tuples().iterator()]
-        return seen + [name for name in COMMON_MONITORING_SYSTEMS if name not in seen]
+        listed = SettingsService(self._store).monitoring_sources()
+        return seen + [name for name in listed if name not in seen]
 
     def people(self) -> list[Person]:
         return [

@@ -24,10 +24,11 @@ if TYPE_CHECKING:
     from incidentdesk.services.postmortems import PostmortemService
     from incidentdesk.services.reports import ReportService
     from incidentdesk.services.statistics import StatisticsService
+    from incidentdesk.services.team_settings import TeamSettingsService
     from incidentdesk.services.triage import TriageService
 
 
-def _login() -> str:
+def current_login() -> str:
     try:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name in containers without a passwd entry
@@ -92,6 +93,13 @@ class Desk:
 
         return StatisticsService(self.store, self.settings.sla_targets, self.clock)
 
+    @cached_property
+    def team_settings(self) -> TeamSettingsService:
+        """Changing the team's settings (the settings window), imported when first used."""
+        from incidentdesk.services.team_settings import TeamSettingsService
+
+        return TeamSettingsService(self.store, self.actor_id, self.clock)
+
     @property
     def display_name(self) -> str:
         return self.store.location.display_name
@@ -106,6 +114,6 @@ def open_desk(address: str, login: str | None = None) -> Desk:
     Raises ``BadDatabaseAddress`` or ``DatabaseOpenError`` with a message to show as is.
     """
     store = open_store(parse_location(address))
-    login = login or _login()
+    login = login or current_login()
     actor_id = CatalogService(store).ensure_person(login, login)
     return Desk(store, actor_id)

@@ -46,3 +46,6 @@ class SettingsService:
     def sla_targets(self) -> dict[str, dict[str, int]]:
         targets: dict[str, dict[str, int]] = self._read(keys.SLA_TARGETS)
         return targets
+
+    def monitoring_sources(self) -> list[str]:
+        return [str(name) for name in self._read(keys.MONITORING_SOURCES)]

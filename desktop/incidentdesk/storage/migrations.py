@@ -177,6 +177,10 @@ def _add_intake(db: pw.Database) -> None:
         ).execute()
 
 
+def _record_setting_changes(db: pw.Database) -> None:
+    db.create_tables([m.SettingChange], safe=True)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -193,6 +197,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "prefix indexes for search as you type", _index_prefixes),
     Migration(5, "an identity of its own for the database", _give_identity),
     Migration(6, "alerts from monitoring: intake rules, alerts and requests", _add_intake),
+    Migration(7, "a record of who changed the team's settings", _record_setting_changes),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -297,6 +297,17 @@ class IntakeRequest(Record):
     answer = pw.TextField(default="{}")
 
 
+class SettingChange(Record):
+    """Who changed which team-wide setting or catalog entry, when, from what to what."""
+
+    changed_at = UTCDateTimeField(index=True)
+    actor = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    setting = pw.CharField(max_length=64)
+    old_value = pw.TextField(default="")
+    new_value = pw.TextField(default="")
+    actor_id: int | None
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     SchemaInfo,
     Setting,
@@ -314,6 +325,7 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     IntakeRule,
     IntakeAlert,
     IntakeRequest,
+    SettingChange,
 )
 
 

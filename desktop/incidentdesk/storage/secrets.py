@@ -45,3 +45,22 @@ def store_password(address: str, password: str) -> None:
         ) from error
     except errors.KeyringError as error:
         raise KeyringUnavailable(f"the system keyring refused the password: {error}") from error
+
+
+def keyring_problem() -> str | None:
+    """Why no password can be kept in a keyring on this machine, or None if one works.
+
+    keyring falls back to its ``fail`` backend (which refuses every call) when it finds no
+    system keyring; a chain of backends works only if it holds at least one."""
+    keyring, _ = _keyring()
+    from keyring.backends import chainer, fail
+
+    try:
+        backend = keyring.get_keyring()
+    except Exception as error:  # a backend that fails to load raises anything it likes
+        return f"the system keyring could not be loaded ({type(error).__name__}: {error})"
+    if isinstance(backend, fail.Keyring) or (
+        isinstance(backend, chainer.ChainerBackend) and not backend.backends
+    ):
+        return "no system keyring works on this computer"
+    return None

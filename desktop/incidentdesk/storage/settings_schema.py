@@ -10,6 +10,7 @@ PRIORITY_MATRIX = "priority_matrix"
 SLA_TARGETS = "sla_targets"
 ATTACHMENT_MAX_BYTES = "attachment_max_bytes"
 IMAGE_MAX_PIXELS = "image_max_pixels"
+MONITORING_SOURCES = "monitoring_sources"
 
 # Minutes to acknowledge and to recover, per severity (SEV1 first).
 DEFAULT_SLA_TARGETS: dict[str, dict[str, int]] = {
@@ -37,4 +38,16 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     SLA_TARGETS: DEFAULT_SLA_TARGETS,
     ATTACHMENT_MAX_BYTES: 25 * 1024 * 1024,
     IMAGE_MAX_PIXELS: 100_000_000,
+    # Offered in the form's source list after the ones incidents already came from.
+    MONITORING_SOURCES: [
+        "Prometheus Alertmanager",
+        "Grafana",
+        "Datadog",
+        "New Relic",
+        "Pingdom",
+        "CloudWatch",
+        "Sentry",
+        "Zabbix",
+        "Nagios",
+    ],
 }

@@ -32,6 +32,11 @@ def error_text(error: BaseException) -> str:
     )
 
 
+def as_sentence(text: str) -> str:
+    """``text`` starting with a capital, for a message that begins with it."""
+    return text[:1].upper() + text[1:]
+
+
 def fault_details(error: BaseException) -> str:
     """The full traceback of an unexpected failure, for a bug report."""
     return "".join(traceback.format_exception(error)).rstrip()

@@ -37,10 +37,11 @@ from incidentdesk.domain.incident import Incident
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.drafts import DraftStore, SavedDraft
 from incidentdesk.services.incidents import IncidentQuery, SortKey
+from incidentdesk.storage.locations import parse_location
 from incidentdesk.ui.alert_drop import AlertFileDrop
 from incidentdesk.ui.board_page import BoardPage
 from incidentdesk.ui.dialogs import DialogService
-from incidentdesk.ui.failures import error_text, fault_details, is_expected
+from incidentdesk.ui.failures import as_sentence, error_text, fault_details, is_expected
 from incidentdesk.ui.filter_bar import (
     FilterBar,
     FilterChoices,
@@ -53,12 +54,19 @@ from incidentdesk.ui.filter_bar import (
 )
 from incidentdesk.ui.incident_table import IncidentTable
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
+from incidentdesk.ui.recent_databases import (
+    RecentDatabasesMenu,
+    recent_databases,
+    remember_database,
+    set_asks_for_password,
+)
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import local_text
 
 RESTORE = "Restore"
 DISCARD_DRAFT = "Discard"
 OPEN_ANYWAY = "Open Anyway"
+TYPE_PASSWORD = "Type the Password…"
 
 if TYPE_CHECKING:
     from incidentdesk.ui.about_dialog import AboutDialog
@@ -181,6 +189,7 @@ class MainWindow(QMainWindow):
                 None if busy else QTimer.singleShot(0, self._delete_closed_windows_when_idle)
             )
         )
+        self.database_opened.connect(remember_database)
         self._restore_settings()
 
     # Building
@@ -276,12 +285,23 @@ class MainWindow(QMainWindow):
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self.choose_database)
         file_menu.addAction(self.open_action)
+        self.recent_menu = RecentDatabasesMenu(self)
+        self.recent_menu.chosen.connect(self._open_recent)
+        file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcuts([QKeySequence("Ctrl+,")])
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.setEnabled(False)
+        self.settings_action.triggered.connect(self.show_settings)
+        edit_menu.addAction(self.settings_action)
 
         view_menu = self.menuBar().addMenu("&View")
         self.board_action = QAction("&Board", self)
@@ -405,6 +425,7 @@ class MainWindow(QMainWindow):
             self._charts.set_desk(desk)
         self._load_filter_choices()
         self.new_action.setEnabled(True)
+        self.settings_action.setEnabled(True)
         self.edit_action.setEnabled(True)
         self.open_incident_action.setEnabled(True)
         self._offer_drafts()
@@ -501,39 +522,83 @@ class MainWindow(QMainWindow):
         self.database_failed.emit(address, error_text(error))
 
     def offer_next_step(self, address: str, message: str) -> None:
-        """After a failed open: try again, choose another database, or keep the current one."""
-        choice = self._dialogs.choose(
-            self, "Database Not Opened", message, ["Open Another Database…", "Try Again"]
-        )
+        """After a failed open: try again (for a server, with a password typed now), choose
+        another database, or keep the current one."""
+        from incidentdesk.storage.locations import BadDatabaseAddress, PostgresLocation
+
+        try:
+            location = parse_location(address)
+        except BadDatabaseAddress:
+            location = None
+        server = isinstance(location, PostgresLocation)
+        choices = ["Open Another Database…", *([TYPE_PASSWORD] if server else []), "Try Again"]
+        choice = self._dialogs.choose(self, "Database Not Opened", message, choices)
         if choice == "Open Another Database…":
             self.choose_database()
         elif choice == "Try Again":
             self.open_database(address)
+        elif choice == TYPE_PASSWORD and isinstance(location, PostgresLocation):
+            from incidentdesk.ui.first_run import ask_password
+            from incidentdesk.ui.first_run_dialog import address_with_password
+
+            password = ask_password(self, location.url)
+            if password is not None:
+                self.open_database(address_with_password(location, password))
 
     def choose_database(self) -> None:
         from incidentdesk.ui.open_database_dialog import OpenDatabaseDialog
 
-        dialog = OpenDatabaseDialog(self._address, self)
+        dialog = OpenDatabaseDialog(self._address, self, recent_databases())
         if dialog.exec() != OpenDatabaseDialog.DialogCode.Accepted:
             return
         address_for_opening = dialog.address_for_opening()
+        address, password = dialog.address(), dialog.password()
+        # A password typed but not kept is asked for each time, never written to a file.
+        set_asks_for_password(address, bool(password) and not dialog.remember_password())
         if not dialog.remember_password():
             self.open_database(address_for_opening)
             return
         from incidentdesk.storage.secrets import store_password
 
-        def password_not_saved(error: Exception) -> None:
-            self._dialogs.warn_failure(self, "Password Not Saved", error_text(error), error)
+        def password_not_kept(error: Exception) -> None:
+            self._password_not_kept(address, error)
             self.open_database(address_for_opening)
 
         # Stored before the database opens, which may read it back.
-        address, password = dialog.address(), dialog.password()
         self._runner.files(
             self,
             lambda: store_password(address, password),
             lambda _: self.open_database(address_for_opening),
-            password_not_saved,
+            password_not_kept,
         )
+
+    def _password_not_kept(self, address: str, error: Exception) -> None:
+        set_asks_for_password(address, True)
+        self._dialogs.warn_failure(
+            self,
+            "Password Not Kept",
+            f"{as_sentence(error_text(error))} Until then Incident Desk asks for this "
+            "database's password each time it opens it, rather than writing it into a file as "
+            "plain text.",
+            error,
+        )
+
+    def show_settings(self) -> QDialog | None:
+        """Edit → Settings…: personal settings, and the team's for admins."""
+        if self._desk is None:
+            return None
+        from incidentdesk.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self._runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.team_saved.connect(self._load_filter_choices)
+        dialog.open()
+        return dialog
+
+    def _open_recent(self, address: str) -> None:
+        from incidentdesk.ui.first_run import open_remembered
+
+        open_remembered(self, address)
 
     # Forms
 

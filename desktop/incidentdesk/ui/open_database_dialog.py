@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -35,9 +37,19 @@ from incidentdesk.storage.locations import (
 class OpenDatabaseDialog(QDialog):
     """Asks where the database is; ``address()`` gives the URL, ``password()`` a new password."""
 
-    def __init__(self, current_address: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, current_address: str, parent: QWidget | None = None, recent: Sequence[str] = ()
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Open Database")
+        self.recent = QComboBox()
+        self.recent.setAccessibleName("Recent databases")
+        self.recent.addItem("Choose one opened lately…", "")
+        for address in recent:
+            self.recent.addItem(parse_location(address).display_name, address)
+        self.recent.currentIndexChanged.connect(
+            lambda index: self._fill(self.recent.itemData(index)) if index > 0 else None
+        )
         self.setMinimumWidth(520)
         self._sqlite_choice = QRadioButton("A database file on this computer (SQLite)")
         self._postgres_choice = QRadioButton("A PostgreSQL server shared by the team")
@@ -96,6 +108,10 @@ class OpenDatabaseDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        if recent:
+            recent_row = QFormLayout()
+            recent_row.addRow("Re&cent:", self.recent)
+            layout.addLayout(recent_row)
         layout.addWidget(self._sqlite_choice)
         layout.addWidget(self._postgres_choice)
         layout.addWidget(self._pages)

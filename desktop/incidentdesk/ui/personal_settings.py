@@ -1,0 +1,104 @@
+"""Each person's own settings, kept in QSettings on their computer: the theme, whether times
+show in local time or UTC, and which notifications they want."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+
+from incidentdesk.ui import times
+from incidentdesk.ui.theme import ReadableStyle, use_dark_theme
+
+THEME_KEY = "personal/theme"
+TIME_DISPLAY_KEY = "personal/time_display"
+NOTIFICATIONS_KEY = "personal/notifications/"
+EnumT = TypeVar("EnumT", bound=StrEnum)
+
+
+class Theme(StrEnum):
+    SYSTEM = "system"
+    LIGHT = "light"
+    DARK = "dark"
+
+    @property
+    def label(self) -> str:
+        return {"system": "Same as the system", "light": "Light", "dark": "Dark"}[self.value]
+
+
+class TimeDisplay(StrEnum):
+    LOCAL = "local"
+    UTC = "utc"
+
+    @property
+    def label(self) -> str:
+        return "Local time of this computer" if self is TimeDisplay.LOCAL else "UTC"
+
+
+# Kept now, used once the program notifies: what someone may want to hear about.
+NOTIFICATION_KINDS: tuple[tuple[str, str], ...] = (
+    ("new_major", "A new SEV1 or SEV2 incident"),
+    ("assigned", "An incident assigned to me"),
+    ("sla_warning", "An SLA clock about to be breached"),
+    ("status_change", "A status change of an incident I follow"),
+    ("action_item_due", "An action item of mine falling due"),
+)
+
+
+@dataclass(frozen=True)
+class PersonalSettings:
+    theme: Theme = Theme.SYSTEM
+    time_display: TimeDisplay = TimeDisplay.LOCAL
+    notifications: dict[str, bool] = field(
+        default_factory=lambda: {kind: True for kind, _ in NOTIFICATION_KINDS}
+    )
+
+
+def _choice(kind: type[EnumT], text: object, default: EnumT) -> EnumT:
+    try:
+        return kind(str(text))
+    except ValueError:  # a value written by another version, or by hand
+        return default
+
+
+def load_personal_settings() -> PersonalSettings:
+    settings = QSettings()
+    return PersonalSettings(
+        theme=_choice(Theme, settings.value(THEME_KEY, Theme.SYSTEM.value), Theme.SYSTEM),
+        time_display=_choice(
+            TimeDisplay, settings.value(TIME_DISPLAY_KEY, "local"), TimeDisplay.LOCAL
+        ),
+        notifications={
+            kind: bool(settings.value(NOTIFICATIONS_KEY + kind, True, type=bool))
+            for kind, _ in NOTIFICATION_KINDS
+        },
+    )
+
+
+def save_personal_settings(chosen: PersonalSettings) -> None:
+    settings = QSettings()
+    settings.setValue(THEME_KEY, chosen.theme.value)
+    settings.setValue(TIME_DISPLAY_KEY, chosen.time_display.value)
+    for kind, wanted in chosen.notifications.items():
+        settings.setValue(NOTIFICATIONS_KEY + kind, wanted)
+
+
+_system_look: dict[str, QPalette] = {}
+
+
+def apply_personal_settings(app: QApplication, chosen: PersonalSettings) -> None:
+    """Use the theme and time display chosen; "system" goes back to the palette the program
+    started with."""
+    _system_look.setdefault("palette", QPalette(app.palette()))
+    if chosen.theme is Theme.DARK:
+        use_dark_theme(app)
+    elif chosen.theme is Theme.LIGHT:
+        app.setStyle(ReadableStyle())
+        app.setPalette(app.style().standardPalette())
+    else:
+        app.setPalette(_system_look["palette"])
+    times.show_times_in_utc(chosen.time_display is TimeDisplay.UTC)
