@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from incidentdesk import __version__, intake_command, paths, report_command
 
 if TYPE_CHECKING:
+    from incidentdesk.storage.database import Store
     from incidentdesk.storage.locations import DatabaseLocation
 
 EXIT_OK = 0
@@ -150,32 +151,18 @@ class _ProgressBar:
 def _run_database_command(args: argparse.Namespace, location: DatabaseLocation) -> int:
     import peewee as pw
 
-    from incidentdesk.storage import maintenance, migrations
+    from incidentdesk.storage import migrations
     from incidentdesk.storage.database import (
         DatabaseOpenError,
         close_database,
         connect,
         open_store,
     )
-    from incidentdesk.storage.locations import PostgresLocation
-    from incidentdesk.storage.secrets import KeyringUnavailable, store_password
 
     if args.action == "set-password":
-        if not isinstance(location, PostgresLocation):
-            return _fail("only PostgreSQL databases have passwords.")
-        secret = (
-            getpass.getpass(f"Password for {location.url}: ")
-            if sys.stdin.isatty()
-            else sys.stdin.readline().rstrip("\n")
-        )
-        try:
-            store_password(location.url, secret)
-        except KeyringUnavailable as error:
-            return _fail(f"{error}.")
-        print(f"Stored the password for {location.url} in the system keyring.")
-        return EXIT_OK
-
+        return _set_password(location)
     try:
+        before = 0
         if args.action == "upgrade":
             database = connect(location, create=False)
             before = migrations.read_version(database)
@@ -191,33 +178,70 @@ def _run_database_command(args: argparse.Namespace, location: DatabaseLocation) 
     try:
         if args.action == "init":
             print(f"{location.display_name} is ready (schema {store.schema_version}).")
-        elif args.action == "upgrade":
-            if before == store.schema_version:
-                print(f"{location.display_name} is up to date (schema {store.schema_version}).")
-            else:
-                name, after = location.display_name, store.schema_version
-                print(f"Upgraded {name} from schema {before} to {after}.")
-        elif args.action == "check":
-            results = maintenance.check(store)
-            for result in results:
-                print(f"{'ok     ' if result.ok else 'PROBLEM'}  {result.name}: {result.message}")
-            if not all(result.ok for result in results):
-                return _fail("the check found problems (see above).")
-        elif args.action == "backup":
-            if isinstance(location, PostgresLocation):
-                print("PostgreSQL databases are backed up with pg_dump. Run:")
-                print(f"  {maintenance.pg_dump_command(location, args.target)}")
-                return EXIT_OK
-            try:
-                maintenance.backup_sqlite(location, store, args.target)
-            except (ValueError, OSError) as error:
-                return _fail(f"the backup could not be written: {error}")
-            print(f"Backed up {location.display_name} to {args.target}.")
-        return EXIT_OK
+            return EXIT_OK
+        if args.action == "upgrade":
+            return _report_upgrade(location, before, store.schema_version)
+        if args.action == "check":
+            return _check(store)
+        return _back_up(location, store, args.target)
     except pw.DatabaseError as error:
         return _fail(str(error).rstrip(".") + ".")
     finally:
         store.close()
+
+
+def _set_password(location: DatabaseLocation) -> int:
+    from incidentdesk.storage.locations import PostgresLocation
+    from incidentdesk.storage.secrets import KeyringUnavailable, store_password
+
+    if not isinstance(location, PostgresLocation):
+        return _fail("only PostgreSQL databases have passwords.")
+    secret = (
+        getpass.getpass(f"Password for {location.url}: ")
+        if sys.stdin.isatty()
+        else sys.stdin.readline().rstrip("\n")
+    )
+    try:
+        store_password(location.url, secret)
+    except KeyringUnavailable as error:
+        return _fail(f"{error}.")
+    print(f"Stored the password for {location.url} in the system keyring.")
+    return EXIT_OK
+
+
+def _report_upgrade(location: DatabaseLocation, before: int, after: int) -> int:
+    if before == after:
+        print(f"{location.display_name} is up to date (schema {after}).")
+    else:
+        print(f"Upgraded {location.display_name} from schema {before} to {after}.")
+    return EXIT_OK
+
+
+def _check(store: Store) -> int:
+    from incidentdesk.storage import maintenance
+
+    results = maintenance.check(store)
+    for result in results:
+        print(f"{'ok     ' if result.ok else 'PROBLEM'}  {result.name}: {result.message}")
+    if not all(result.ok for result in results):
+        return _fail("the check found problems (see above).")
+    return EXIT_OK
+
+
+def _back_up(location: DatabaseLocation, store: Store, target: Path) -> int:
+    from incidentdesk.storage import maintenance
+    from incidentdesk.storage.locations import PostgresLocation
+
+    if isinstance(location, PostgresLocation):
+        print("PostgreSQL databases are backed up with pg_dump. Run:")
+        print(f"  {maintenance.pg_dump_command(location, target)}")
+        return EXIT_OK
+    try:
+        maintenance.backup_sqlite(location, store, target)
+    except (ValueError, OSError) as error:
+        return _fail(f"the backup could not be written: {error}")
+    print(f"Backed up {location.display_name} to {target}.")
+    return EXIT_OK
 
 
 def _run_demo(args: argparse.Namespace, location: DatabaseLocation) -> int:

@@ -122,22 +122,7 @@ class FirstRunDialog(QDialog):
         self.pages.addWidget(self._team_page())
         choices.idToggled.connect(self._choice_toggled)
 
-        about_you = QGroupBox("About you")
-        self.name = QLineEdit()
-        self.name.setPlaceholderText(login)
-        self.name.setAccessibleName("Your name")
-        self.email = QLineEdit()
-        self.email.setPlaceholderText("name@example.org")
-        self.email.setAccessibleName("Your e-mail address")
-        about_form = QFormLayout(about_you)
-        about_form.addRow("Your &name:", self.name)
-        about_form.addRow("E-m&ail:", self.email)
-        admin_note = QLabel(
-            "If the database has no admin yet (a new one), you become its admin and can change "
-            "the team's settings."
-        )
-        admin_note.setWordWrap(True)
-        about_form.addRow(admin_note)
+        about_you = self._about_you(login)
 
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -175,6 +160,26 @@ class FirstRunDialog(QDialog):
         self._runner.files(
             self, self._find_keyring_problem, self._keyring_found, self._keyring_failed
         )
+
+    def _about_you(self, login: str) -> QGroupBox:
+        """Who the person is: the first one on a database without an admin becomes it."""
+        about_you = QGroupBox("About you")
+        self.name = QLineEdit()
+        self.name.setPlaceholderText(login)
+        self.name.setAccessibleName("Your name")
+        self.email = QLineEdit()
+        self.email.setPlaceholderText("name@example.org")
+        self.email.setAccessibleName("Your e-mail address")
+        about_form = QFormLayout(about_you)
+        about_form.addRow("Your &name:", self.name)
+        about_form.addRow("E-m&ail:", self.email)
+        admin_note = QLabel(
+            "If the database has no admin yet (a new one), you become its admin and can change "
+            "the team's settings."
+        )
+        admin_note.setWordWrap(True)
+        about_form.addRow(admin_note)
+        return about_you
 
     # Pages
 

@@ -123,28 +123,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APPLICATION_NAME)
         self.resize(1180, 720)
 
-        self.model = IncidentTableModel(runner, self)
-        self.table = IncidentTable()
-        self.table.setModel(self.model)
-        self.model.draw_ahead = self.table.draw_ahead
-        self.model.rows_drawn.connect(self.table.add_drawn)
-        self.table.setAccessibleName("Incidents")
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, (key, _) in enumerate(COLUMNS):
-            if key in DEFAULT_COLUMN_WIDTHS:
-                header.resizeSection(column, DEFAULT_COLUMN_WIDTHS[key])
-        priority_column = next(i for i, (key, _) in enumerate(COLUMNS) if key is SortKey.PRIORITY)
-        header.setSortIndicator(priority_column, Qt.SortOrder.AscendingOrder)
+        self._build_list()
 
         self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -193,6 +172,31 @@ class MainWindow(QMainWindow):
         self._restore_settings()
 
     # Building
+
+    def _build_list(self) -> None:
+        """The incident list (Ctrl+2): a table over a model that reads page by page."""
+        self.model = IncidentTableModel(self._runner, self)
+        self.table = IncidentTable()
+        self.table.setModel(self.model)
+        self.model.draw_ahead = self.table.draw_ahead
+        self.model.rows_drawn.connect(self.table.add_drawn)
+        self.table.setAccessibleName("Incidents")
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, (key, _) in enumerate(COLUMNS):
+            if key in DEFAULT_COLUMN_WIDTHS:
+                header.resizeSection(column, DEFAULT_COLUMN_WIDTHS[key])
+        priority_column = next(i for i, (key, _) in enumerate(COLUMNS) if key is SortKey.PRIORITY)
+        header.setSortIndicator(priority_column, Qt.SortOrder.AscendingOrder)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Search and filters")
@@ -258,6 +262,12 @@ class MainWindow(QMainWindow):
         self._show_saved_views()
 
     def _build_menus(self) -> None:
+        self._build_file_menu()
+        self._build_edit_menu()
+        self._build_view_menu()
+        self._build_help_menu()
+
+    def _build_file_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.new_action = QAction("&New Incident…", self)
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
@@ -295,6 +305,7 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+    def _build_edit_menu(self) -> None:
         edit_menu = self.menuBar().addMenu("&Edit")
         self.settings_action = QAction("&Settings…", self)
         self.settings_action.setShortcuts([QKeySequence("Ctrl+,")])
@@ -303,6 +314,7 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self.show_settings)
         edit_menu.addAction(self.settings_action)
 
+    def _build_view_menu(self) -> None:
         view_menu = self.menuBar().addMenu("&View")
         self.board_action = QAction("&Board", self)
         self.board_action.setShortcut(QKeySequence("Ctrl+1"))
@@ -330,6 +342,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(find_action)
         view_menu.addAction(refresh_action)
 
+    def _build_help_menu(self) -> None:
         help_menu = self.menuBar().addMenu("&Help")
         self.copy_diagnostics_action = QAction("Copy &Diagnostics", self)
         self.copy_diagnostics_action.setToolTip(

@@ -57,42 +57,7 @@ class OpenDatabaseDialog(QDialog):
         choices.addButton(self._sqlite_choice)
         choices.addButton(self._postgres_choice)
 
-        self._file = QLineEdit()
-        self._file.setAccessibleName("Database file")
-        self._file.setPlaceholderText("/path/to/incidents.db")
-        browse = QPushButton("&Browse…")
-        browse.clicked.connect(self._browse)
-        file_row = QHBoxLayout()
-        file_row.addWidget(self._file)
-        file_row.addWidget(browse)
-        sqlite_page = QWidget()
-        sqlite_form = QFormLayout(sqlite_page)
-        sqlite_form.addRow("&File:", file_row)
-        sqlite_form.addRow(QLabel("A new file is created if it does not exist yet."))
-
-        self._host = QLineEdit("localhost")
-        self._port = QSpinBox()
-        self._port.setRange(1, 65535)
-        self._port.setValue(DEFAULT_POSTGRES_PORT)
-        self._name = QLineEdit()
-        self._user = QLineEdit()
-        self._password = QLineEdit()
-        self._password.setEchoMode(QLineEdit.EchoMode.Password)
-        self._password.setPlaceholderText("leave empty to use the one in the keyring")
-        self._remember = QCheckBox("&Remember the password in the system keyring")
-        self._remember.setChecked(True)
-        postgres_page = QWidget()
-        postgres_form = QFormLayout(postgres_page)
-        for label, widget, name in (
-            ("&Host:", self._host, "Server host"),
-            ("P&ort:", self._port, "Server port"),
-            ("&Database:", self._name, "Database name"),
-            ("&User:", self._user, "User name"),
-            ("Pass&word:", self._password, "Password"),
-        ):
-            widget.setAccessibleName(name)
-            postgres_form.addRow(label, widget)
-        postgres_form.addRow(self._remember)
+        sqlite_page, postgres_page = self._sqlite_page(), self._postgres_page()
 
         self._pages = QStackedWidget()
         self._pages.addWidget(sqlite_page)
@@ -119,6 +84,47 @@ class OpenDatabaseDialog(QDialog):
         layout.addWidget(buttons)
         self._sqlite_choice.toggled.connect(lambda on: self._pages.setCurrentIndex(0 if on else 1))
         self._fill(current_address)
+
+    def _sqlite_page(self) -> QWidget:
+        self._file = QLineEdit()
+        self._file.setAccessibleName("Database file")
+        self._file.setPlaceholderText("/path/to/incidents.db")
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self._file)
+        file_row.addWidget(browse)
+        sqlite_page = QWidget()
+        sqlite_form = QFormLayout(sqlite_page)
+        sqlite_form.addRow("&File:", file_row)
+        sqlite_form.addRow(QLabel("A new file is created if it does not exist yet."))
+        return sqlite_page
+
+    def _postgres_page(self) -> QWidget:
+        self._host = QLineEdit("localhost")
+        self._port = QSpinBox()
+        self._port.setRange(1, 65535)
+        self._port.setValue(DEFAULT_POSTGRES_PORT)
+        self._name = QLineEdit()
+        self._user = QLineEdit()
+        self._password = QLineEdit()
+        self._password.setEchoMode(QLineEdit.EchoMode.Password)
+        self._password.setPlaceholderText("leave empty to use the one in the keyring")
+        self._remember = QCheckBox("&Remember the password in the system keyring")
+        self._remember.setChecked(True)
+        postgres_page = QWidget()
+        postgres_form = QFormLayout(postgres_page)
+        for label, widget, name in (
+            ("&Host:", self._host, "Server host"),
+            ("P&ort:", self._port, "Server port"),
+            ("&Database:", self._name, "Database name"),
+            ("&User:", self._user, "User name"),
+            ("Pass&word:", self._password, "Password"),
+        ):
+            widget.setAccessibleName(name)
+            postgres_form.addRow(label, widget)
+        postgres_form.addRow(self._remember)
+        return postgres_page
 
     def _fill(self, address: str) -> None:
         try:
