@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import peewee as pw
 
 from incidentdesk.domain.enums import DEFAULT_CATEGORIES
+from incidentdesk.storage import change_log
 from incidentdesk.storage import models as m
 from incidentdesk.storage.settings_schema import DEFAULT_SETTINGS
 
@@ -170,6 +171,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "postmortems and their action items", _add_postmortems),
     Migration(4, "prefix indexes for search as you type", _index_prefixes),
     Migration(5, "an identity of its own for the database", _give_identity),
+    # 6 and 7 are taken by work on other branches; the numbers need not be contiguous.
+    Migration(8, "a log of changes for other clients to follow", change_log.create),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
