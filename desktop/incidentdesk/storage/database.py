@@ -89,6 +89,17 @@ class Store:
         """Opened read-only: an SQLite file that cannot be written, for a command that reads."""
         return _is_read_only(self.database)
 
+    @property
+    def client_id(self) -> str:
+        """This store's id as a writer in the change log (``storage/change_log.py``)."""
+        return str(getattr(self.database, "client_id", ""))
+
+    @property
+    def own_backend_pids(self) -> set[int]:
+        """PostgreSQL: the server processes of this store's connections (none on SQLite)."""
+        pids: set[int] = getattr(self.database, "backend_pids", set())
+        return pids
+
     def bound(self) -> AbstractContextManager[None]:
         """The models bound to this database for the block, on the calling thread: every
         operation on the store runs inside one (see ``store_operations``)."""

@@ -52,6 +52,7 @@ from incidentdesk.ui.filter_bar import (
 )
 from incidentdesk.ui.incident_table import IncidentTable
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
+from incidentdesk.ui.live_updates import LiveUpdates
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import local_text
 
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APPLICATION_NAME)
         self.resize(1180, 720)
 
+        self.live_updates = LiveUpdates(runner, self)  # other clients' changes
         self.model = IncidentTableModel(runner, self)
         self.table = IncidentTable()
         self.table.setModel(self.model)
@@ -381,6 +383,7 @@ class MainWindow(QMainWindow):
             self._close_windows_of(previous)
         self._desk, self._address = desk, address
         self._runner.use(desk)
+        self.live_updates.watch(desk)
         self.open_action.setEnabled(True)
         self.database_label.setText(desk.display_name)
         self.database_label.setToolTip(desk.store.location.url)
@@ -947,4 +950,5 @@ class MainWindow(QMainWindow):
         settings.setValue("main_window/status_filter", self.status_filter.currentIndex())
         settings.setValue("main_window/view", self.views.currentIndex())
         settings.setValue("main_window/state", self.saveState())
+        self.live_updates.stop()
         super().closeEvent(event)
