@@ -39,7 +39,8 @@ def test_opening_an_empty_database_creates_the_latest_schema(database_address: s
     try:
         numbers = [migration.version for migration in migrations.MIGRATIONS]
         # Increasing; gaps are numbers taken by migrations of other branches.
-        assert numbers == sorted(set(numbers)) and numbers[0] == 1
+        assert numbers == sorted(set(numbers))
+        assert numbers[0] == 1
         assert store.schema_version == migrations.LATEST_VERSION == numbers[-1]
         tables = set(store.database.get_tables())
         assert {model._meta.table_name for model in m.ALL_MODELS} <= tables
