@@ -133,6 +133,7 @@ class PostgresListener:
         self._thread = threading.Thread(target=self._run, name="incidentdesk-listen", daemon=True)
         self._connection: psycopg.Connection[Any] | None = None
         self._last_id: int | None = None
+        self._failures = 0  # connection attempts failed in a row
         self.listening = threading.Event()  # set while LISTEN is in force
 
     def start(self) -> None:
@@ -160,15 +161,16 @@ class PostgresListener:
         return None if connection is None or connection.closed else connection.info.backend_pid
 
     def _run(self) -> None:
-        failures = 0
+        import psycopg
+
         while not self._stopping.is_set():
             try:
                 self._listen()
                 return
-            except Exception as error:  # a lost server: try again, after a while
+            except (psycopg.Error, OSError) as error:  # a lost server: try again, later
                 self.listening.clear()
-                delay = RECONNECT_DELAYS_S[min(failures, len(RECONNECT_DELAYS_S) - 1)]
-                failures += 1
+                delay = RECONNECT_DELAYS_S[min(self._failures, len(RECONNECT_DELAYS_S) - 1)]
+                self._failures += 1
                 log.info("Listening for other clients' changes stopped (%s)", error)
                 self._on_state(False, f"Reconnecting in {delay:g} s…")
                 self._stopping.wait(delay)
@@ -193,6 +195,7 @@ class PostgresListener:
             channel = change_log.postgres_channel(str(schema[0] if schema else "public"))
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
             self.listening.set()
+            self._failures = 0
             missed = self._catch_up(connection)
             self._on_state(True, "Connected")
             if missed:
