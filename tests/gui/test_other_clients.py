@@ -5,6 +5,9 @@ board's safety-net timer is stopped: it must not be what shows the change."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -243,3 +246,34 @@ def test_a_listener_whose_connection_is_ended_reconnects_and_catches_up(
     assert states[-1] == (True, "Connected")
     window.close()
     qtbot.waitUntil(lambda: not listener.running, timeout=SHOWN_WITHIN_MS)
+
+
+ANOTHER_PROCESS = """
+import sys
+from incidentdesk.services.desk import open_desk
+from tests.factories import make_draft
+
+desk = open_desk(sys.argv[1], login="colleague")
+try:
+    print(desk.incidents.create(make_draft(title=sys.argv[2]), desk.actor_id).id)
+finally:
+    desk.close()
+"""
+
+
+def test_an_incident_logged_by_another_process_shows_on_the_board(
+    qtbot, window: MainWindow, shared_address: str
+) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-c", ANOTHER_PROCESS, shared_address, "From another process"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    created = int(finished.stdout.strip().splitlines()[-1])
+    qtbot.waitUntil(lambda: board_card(window, created) is not None, timeout=SHOWN_WITHIN_MS)
+    card = board_card(window, created)
+    assert card is not None
+    assert card.title == "From another process"
