@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import psycopg
@@ -21,6 +21,7 @@ from incidentdesk.domain.timeline import NewEntry
 from incidentdesk.services.changes import changed
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.services.lifecycle import StepRequest
+from incidentdesk.services.watch import PostgresListener
 from incidentdesk.storage import models as m
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
@@ -54,13 +55,36 @@ def shared_address(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def window(qtbot, runner: TaskRunner, dialogs: RecordingDialogs, shared_address: str) -> MainWindow:
+def window(
+    qtbot, runner: TaskRunner, dialogs: RecordingDialogs, shared_address: str, idle
+) -> Iterator[MainWindow]:
     main_window = open_main_window(qtbot, runner, dialogs, shared_address)
     main_window.board._timer.stop()
-    listener = main_window.live_updates.listener
+    if "postgresql" in shared_address:
+        wait_until_listening(qtbot, main_window)
+    yield main_window
+    close_and_settle(qtbot, main_window, idle)
+
+
+def close_and_settle(qtbot, window: MainWindow, idle: Callable[[], bool]) -> None:
+    """Close the window and wait for the refreshes the last change started and for the
+    listener's thread: a query still running when the test's schema is dropped deadlocks."""
+    listener = window.live_updates.listener
+    window.close()
     if listener is not None:
-        qtbot.waitUntil(listener.listening.is_set, timeout=SHOWN_WITHIN_MS)
-    return main_window
+        qtbot.waitUntil(lambda: not listener.running, timeout=SHOWN_WITHIN_MS)
+    qtbot.waitUntil(idle, timeout=SHOWN_WITHIN_MS)
+
+
+def wait_until_listening(qtbot, window: MainWindow) -> PostgresListener:
+    def listening() -> bool:
+        listener = window.live_updates.listener
+        return listener is not None and listener.listening.is_set()
+
+    qtbot.waitUntil(listening, timeout=SHOWN_WITHIN_MS)
+    listener = window.live_updates.listener
+    assert listener is not None
+    return listener
 
 
 @pytest.fixture
@@ -211,14 +235,12 @@ def test_closing_the_window_ends_the_listener_thread(
 
 
 def test_a_listener_whose_connection_is_ended_reconnects_and_catches_up(
-    qtbot, postgres_schema_address: str, runner: TaskRunner, dialogs: RecordingDialogs
+    qtbot, postgres_schema_address: str, runner: TaskRunner, dialogs: RecordingDialogs, idle
 ) -> None:
     make_demo_database(postgres_schema_address, 50)
     window = open_main_window(qtbot, runner, dialogs, postgres_schema_address)
     window.board._timer.stop()
-    listener = window.live_updates.listener
-    assert listener is not None
-    qtbot.waitUntil(listener.listening.is_set, timeout=SHOWN_WITHIN_MS)
+    listener = wait_until_listening(qtbot, window)
     states: list[tuple[bool, str]] = []
     window.live_updates.listening_changed.connect(lambda *state: states.append(state))
     # Reconnecting waits until the colleague has committed: only the change log has it.
@@ -244,8 +266,7 @@ def test_a_listener_whose_connection_is_ended_reconnects_and_catches_up(
     assert listener.backend_pid != pid
     assert states[0][0] is False
     assert states[-1] == (True, "Connected")
-    window.close()
-    qtbot.waitUntil(lambda: not listener.running, timeout=SHOWN_WITHIN_MS)
+    close_and_settle(qtbot, window, idle)
 
 
 ANOTHER_PROCESS = """

@@ -4,6 +4,7 @@ ids in batches under 8,000 bytes; the follower reads only what others committed.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -15,7 +16,12 @@ from incidentdesk.domain.timeline import NewEntry
 from incidentdesk.services import demo
 from incidentdesk.services.changes import ChangeKind, changed
 from incidentdesk.services.desk import Desk, open_desk
-from incidentdesk.services.watch import ChangeLogFollower, parse_notification
+from incidentdesk.services.watch import (
+    ChangeLogFollower,
+    PostgresListener,
+    RemoteChanges,
+    parse_notification,
+)
 from incidentdesk.storage import change_log
 from incidentdesk.storage import models as m
 from tests.conftest import POSTGRES_ADMIN_URL, opened_desk
@@ -129,3 +135,38 @@ def test_a_statement_changing_many_incidents_notifies_in_batches_under_8000_byte
         incident for p in payloads for c in parse_notification(p) for incident in c.incident_ids
     ]
     assert sorted(notified) == sorted(ids)
+
+
+def test_the_listener_catches_up_from_the_row_shown_and_skips_its_own_writes(
+    postgres_schema_address: str,
+) -> None:
+    with (
+        opened_desk(postgres_schema_address) as mine,
+        opened_desk(postgres_schema_address) as theirs,
+    ):
+        after_id = change_log.last_id(mine.store.database)
+        before_listening = theirs.incidents.create(make_draft(title="Early"), theirs.actor_id)
+        received: list[RemoteChanges] = []
+        arrived = threading.Event()
+
+        def note(changes: RemoteChanges) -> None:
+            received.append(changes)
+            arrived.set()
+
+        listener = PostgresListener(mine.store, note, lambda *_: None, after_id=after_id)
+        listener.start()
+        try:
+            assert arrived.wait(10)
+            assert received[0] == [
+                changed(None, [before_listening.id], ChangeKind.CREATED),
+                changed(None, [before_listening.id], ChangeKind.TIMELINE),
+            ]
+            arrived.clear()
+            mine.incidents.create(make_draft(title="Mine"), mine.actor_id)
+            later = theirs.incidents.create(make_draft(title="Later"), theirs.actor_id)
+            assert arrived.wait(10)
+        finally:
+            listener.stop()
+        assert not listener.running
+        ids = {incident for changes in received[1:] for c in changes for incident in c.incident_ids}
+        assert ids == {later.id}

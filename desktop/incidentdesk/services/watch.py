@@ -114,8 +114,10 @@ class PostgresListener:
     ``on_changes`` gets each burst of other clients' changes, on the listener's thread; this
     client's own writes (sent by one of its pool's connections) are left out: they were
     announced when written. ``on_state(connected, text)`` says when the listener lost its
-    connection and when it is back. After a reconnect it reads what it missed from the
-    change log, from the last row it knew of.
+    connection and when it is back. Each time it (re)connects it reads what it missed from
+    the change log: after ``after_id`` (the last row when what is shown was read; None: from
+    where the log ends on connecting) the first time, after the last row it knew of later.
+    Once stopping, it calls back no more.
     """
 
     def __init__(
@@ -123,6 +125,8 @@ class PostgresListener:
         store: Store,
         on_changes: Callable[[RemoteChanges], None],
         on_state: Callable[[bool, str], None],
+        *,
+        after_id: int | None,
     ) -> None:
         if not isinstance(store.location, PostgresLocation):
             raise TypeError("Only a PostgreSQL database sends notifications")
@@ -132,7 +136,7 @@ class PostgresListener:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="incidentdesk-listen", daemon=True)
         self._connection: psycopg.Connection[Any] | None = None
-        self._last_id: int | None = None
+        self._last_id = after_id  # the change log's last row already shown, if known
         self._failures = 0  # connection attempts failed in a row
         self.listening = threading.Event()  # set while LISTEN is in force
 
@@ -172,7 +176,7 @@ class PostgresListener:
                 delay = RECONNECT_DELAYS_S[min(self._failures, len(RECONNECT_DELAYS_S) - 1)]
                 self._failures += 1
                 log.info("Listening for other clients' changes stopped (%s)", error)
-                self._on_state(False, f"Reconnecting in {delay:g} s…")
+                self._report(False, f"Reconnecting in {delay:g} s…")
                 self._stopping.wait(delay)
 
     def _connect(self) -> psycopg.Connection[Any]:
@@ -197,9 +201,9 @@ class PostgresListener:
             self.listening.set()
             self._failures = 0
             missed = self._catch_up(connection)
-            self._on_state(True, "Connected")
+            self._report(True, "Connected")
             if missed:
-                self._on_changes(missed)
+                self._hand_over(missed)
             own_writers = self._store.own_backend_pids
             while not self._stopping.is_set():
                 payloads = [
@@ -216,13 +220,20 @@ class PostgresListener:
                     burst = [
                         change for payload in payloads for change in parse_notification(payload)
                     ]
-                    self._on_changes(merged(burst))
+                    self._hand_over(merged(burst))
         self._connection = None
 
+    def _hand_over(self, changes: RemoteChanges) -> None:
+        if not self._stopping.is_set():
+            self._on_changes(changes)
+
+    def _report(self, connected: bool, text: str) -> None:
+        if not self._stopping.is_set():
+            self._on_state(connected, text)
+
     def _catch_up(self, connection: psycopg.Connection[Any]) -> RemoteChanges:
-        """On the first connection, where the log ends; after a reconnect, what others
-        committed since the last connection began (some of it may already have been
-        announced: a second refresh of a view shows the same)."""
+        """What others committed after the last row known (after a reconnect some of it may
+        already have been announced: a second refresh of a view shows the same)."""
         table = change_log.TABLE
         if self._last_id is None:
             row = connection.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()

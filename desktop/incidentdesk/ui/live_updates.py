@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
-from incidentdesk.services.watch import ChangeLogFollower, PostgresListener, RemoteChanges
+from incidentdesk.services.watch import (
+    CHANGE_LOG_VERSION,
+    ChangeLogFollower,
+    PostgresListener,
+    RemoteChanges,
+)
+from incidentdesk.storage import change_log
 from incidentdesk.ui.failures import error_text
 
 if TYPE_CHECKING:
@@ -57,8 +63,8 @@ class LiveUpdates(QObject):
         """Follow ``desk`` from now on (nothing with None); what it had before is shown."""
         self.stop()
         self._desk = desk
-        if desk is None:
-            return
+        if desk is None or desk.store.schema_version < CHANGE_LOG_VERSION:
+            return  # a database opened without upgrading has no change log
         if desk.store.is_sqlite:
             follower = ChangeLogFollower(desk.store)
             self._follower = follower
@@ -71,13 +77,31 @@ class LiveUpdates(QObject):
             )
             self._timer.start()
         else:
-            listener = PostgresListener(
-                desk.store,
-                lambda changes: self._received.emit((listener, changes)),
-                lambda connected, text: self._listener_state.emit(listener, connected, text),
+            # Read before what the views show (queued first on the read thread): whatever is
+            # committed later is read again when the listener connects.
+            self._runner.read(
+                self,
+                lambda on: change_log.last_id(on.store.database),
+                lambda after_id: self._listen(desk, after_id),
+                lambda error: self._listen_after_failure(desk, error),
+                supersede="live-updates",
             )
-            self._listener = listener
-            listener.start()
+
+    def _listen_after_failure(self, desk: Desk, error: Exception) -> None:
+        self._failed(error)
+        self._listen(desk, None)  # the listener reconnects until the server is back
+
+    def _listen(self, desk: Desk, after_id: int | None) -> None:
+        if desk is not self._desk:
+            return  # the database was switched meanwhile
+        listener = PostgresListener(
+            desk.store,
+            lambda changes: self._received.emit((listener, changes)),
+            lambda connected, text: self._listener_state.emit(listener, connected, text),
+            after_id=after_id,
+        )
+        self._listener = listener
+        listener.start()
 
     def stop(self) -> None:
         """Stop following; a listener's thread ends by itself within a moment (``shutdown``
