@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -22,6 +23,7 @@ from incidentdesk.services.changes import changed
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.services.watch import PostgresListener
+from incidentdesk.storage import change_log
 from incidentdesk.storage import models as m
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
@@ -298,3 +300,21 @@ def test_an_incident_logged_by_another_process_shows_on_the_board(
     card = board_card(window, created)
     assert card is not None
     assert card.title == "From another process"
+
+
+def test_a_client_open_for_days_prunes_the_change_log_every_hour(
+    qtbot, window: MainWindow, other: Desk, idle
+) -> None:
+    assert window.live_updates._prune_timer.isActive()
+    assert window.live_updates._prune_timer.interval() == 3_600_000
+    kept = other.incidents.create(make_draft(title="Logged today"), other.actor_id)
+    day_ago = int(time.time()) - change_log.KEPT_FOR_S - 60
+    with other.store.write():
+        other.store.database.execute_sql(
+            f"UPDATE change_log SET written_at = {day_ago} WHERE incident_id <> {kept.id}"
+        )
+    window.live_updates.prune()
+    qtbot.waitUntil(idle, timeout=SHOWN_WITHIN_MS)
+    with other.store.bound():
+        left = other.store.database.execute_sql("SELECT DISTINCT incident_id FROM change_log")
+        assert [row[0] for row in left.fetchall()] == [kept.id]

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from incidentdesk.services.changes import Changed, ChangeKind, changed
+from incidentdesk.services.changes import Changed, ChangeKind, changed, unchanged
 from incidentdesk.storage import change_log
 from incidentdesk.storage.database import Store
 from incidentdesk.storage.locations import PostgresLocation
@@ -31,6 +31,14 @@ RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 log = logging.getLogger(__name__)
 RemoteChanges = list[Changed[None]]
+
+
+def prune_change_log(store: Store) -> Changed[None]:
+    """A write operation: delete the change log's rows older than a day, as opening does,
+    for a client that stays open for days."""
+    with store.write():
+        change_log.prune(store.database)
+    return unchanged(None)
 
 
 def grouped(rows: Iterable[tuple[str, int]]) -> RemoteChanges:

@@ -14,6 +14,7 @@ from incidentdesk.services.watch import (
     ChangeLogFollower,
     PostgresListener,
     RemoteChanges,
+    prune_change_log,
 )
 from incidentdesk.storage import change_log
 from incidentdesk.ui.failures import error_text
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 # SQLite tells nobody of a commit: the read thread asks it this often.
 POLL_INTERVAL_MS = 1000
+PRUNE_INTERVAL_MS = 3_600_000
 log = logging.getLogger(__name__)
 
 
@@ -49,6 +51,9 @@ class LiveUpdates(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_INTERVAL_MS)
         self._timer.timeout.connect(self._poll)
+        self._prune_timer = QTimer(self)
+        self._prune_timer.setInterval(PRUNE_INTERVAL_MS)
+        self._prune_timer.timeout.connect(self.prune)
         self._received.connect(self._deliver)
         self._listener_state.connect(self._report_state)
         app = QCoreApplication.instance()
@@ -65,6 +70,8 @@ class LiveUpdates(QObject):
         self._desk = desk
         if desk is None or desk.store.schema_version < CHANGE_LOG_VERSION:
             return  # a database opened without upgrading has no change log
+        if not desk.store.read_only:
+            self._prune_timer.start()
         if desk.store.is_sqlite:
             follower = ChangeLogFollower(desk.store)
             self._follower = follower
@@ -107,6 +114,7 @@ class LiveUpdates(QObject):
         """Stop following; a listener's thread ends by itself within a moment (``shutdown``
         waits for it)."""
         self._timer.stop()
+        self._prune_timer.stop()
         self._follower = None
         self._desk = None
         if self._listener is not None:
@@ -124,6 +132,13 @@ class LiveUpdates(QObject):
         for listener in self._stopped_listeners:
             listener.stop()
         self._stopped_listeners = []
+
+    def prune(self) -> None:
+        """Delete the change log's rows older than a day (opening does it too)."""
+        if self._desk is not None:
+            self._runner.write(
+                self, lambda on: prune_change_log(on.store), lambda _: None, self._failed
+            )
 
     def _poll(self) -> None:
         follower, desk = self._follower, self._desk
