@@ -75,39 +75,33 @@ def _sqlite_statements() -> list[str]:
     return statements
 
 
-_POSTGRES_FUNCTIONS = (
-    f"""CREATE OR REPLACE FUNCTION incidentdesk_log_changes() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        EXECUTE format(
-            'INSERT INTO {TABLE} (incident_id, kind, client) '
-            'SELECT DISTINCT incident_id, %L, %L FROM (SELECT %s AS incident_id '
-            'FROM changed_rows) AS changed WHERE incident_id IS NOT NULL',
-            TG_ARGV[0], coalesce(current_setting('incidentdesk.client', true), ''), TG_ARGV[1]);
-        RETURN NULL;
-    END $$""",
-    # One notification per kind and batch of ids, for the whole statement; PostgreSQL
-    # delivers them at commit, and never for a transaction rolled back.
-    f"""CREATE OR REPLACE FUNCTION incidentdesk_notify_changes() RETURNS trigger
+def _postgres_function(table: str, incident: str) -> str:
+    """The trigger function of ``table``: log the incidents of the statement's rows, then
+    notify them, one notification per ``NOTIFY_BATCH_IDS`` ids. Static SQL, whose plan
+    PL/pgSQL keeps, and one function per table: a bulk insert runs it once per row."""
+    incident_id = incident.format(row="changed_rows")
+    return f"""CREATE OR REPLACE FUNCTION incidentdesk_log_{table}() RETURNS trigger
     LANGUAGE plpgsql AS $$
     DECLARE
-        batch record;
+        ids integer[];
         channel text := CASE WHEN TG_TABLE_SCHEMA = 'public' THEN '{CHANNEL}'
                              ELSE '{CHANNEL}.' || TG_TABLE_SCHEMA END;
     BEGIN
-        FOR batch IN
-            SELECT kind, string_agg(incident_id::text, ',' ORDER BY incident_id) AS ids
-            FROM (SELECT kind, incident_id, (row_number() OVER (PARTITION BY kind
-                         ORDER BY incident_id) - 1) / {NOTIFY_BATCH_IDS} AS part
-                  FROM (SELECT DISTINCT kind, incident_id FROM new_log) AS distinct_rows
-                 ) AS numbered
-            GROUP BY kind, part
-        LOOP
-            PERFORM pg_notify(channel, batch.kind || ':' || batch.ids);
+        SELECT array_agg(DISTINCT changed.incident_id ORDER BY changed.incident_id) INTO ids
+        FROM (SELECT {incident_id} AS incident_id FROM changed_rows) AS changed
+        WHERE changed.incident_id IS NOT NULL;
+        IF ids IS NULL THEN
+            RETURN NULL;
+        END IF;
+        INSERT INTO {TABLE} (incident_id, kind, client)
+        SELECT unnest(ids), TG_ARGV[0], coalesce(current_setting('incidentdesk.client', true), '');
+        -- Delivered at commit, never for a transaction rolled back.
+        FOR part IN 0 .. (cardinality(ids) - 1) / {NOTIFY_BATCH_IDS} LOOP
+            PERFORM pg_notify(channel, TG_ARGV[0] || ':' || array_to_string(
+                ids[part * {NOTIFY_BATCH_IDS} + 1 : (part + 1) * {NOTIFY_BATCH_IDS}], ','));
         END LOOP;
         RETURN NULL;
-    END $$""",
-)
+    END $$"""
 
 
 def _postgres_statements() -> list[str]:
@@ -119,24 +113,19 @@ def _postgres_statements() -> list[str]:
             client TEXT NOT NULL DEFAULT '',
             written_at BIGINT NOT NULL DEFAULT extract(epoch FROM now())::bigint)""",
         f"CREATE INDEX IF NOT EXISTS {TABLE}_written_at ON {TABLE} (written_at)",
-        *_POSTGRES_FUNCTIONS,
     ]
-    # Statement-level triggers see all the rows of a statement at once (a bulk insert of
-    # thousands is one INSERT ... SELECT); PostgreSQL allows a transition table per event.
+    # Statement-level triggers see all the rows of a statement at once (an UPDATE of
+    # thousands is one statement); PostgreSQL allows a transition table per event.
     for table, kind, incident in _RECORDED:
+        statements.append(_postgres_function(table, incident))
         for event in _EVENTS:
             rows = "OLD" if event == "DELETE" else "NEW"
             statements.append(
                 f"""CREATE OR REPLACE TRIGGER {TABLE}_{table}_{event.lower()}
                 AFTER {event} ON {table} REFERENCING {rows} TABLE AS changed_rows
-                FOR EACH STATEMENT EXECUTE FUNCTION incidentdesk_log_changes(
-                    '{_kind(table, kind, event)}', '{incident.format(row="changed_rows")}')"""
+                FOR EACH STATEMENT EXECUTE FUNCTION incidentdesk_log_{table}(
+                    '{_kind(table, kind, event)}')"""
             )
-    statements.append(
-        f"""CREATE OR REPLACE TRIGGER {TABLE}_notify AFTER INSERT ON {TABLE}
-        REFERENCING NEW TABLE AS new_log FOR EACH STATEMENT
-        EXECUTE FUNCTION incidentdesk_notify_changes()"""
-    )
     return statements
 
 
