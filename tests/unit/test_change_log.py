@@ -4,6 +4,7 @@ ids in batches under 8,000 bytes; the follower reads only what others committed.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from incidentdesk.services.watch import (
 from incidentdesk.storage import change_log
 from incidentdesk.storage import models as m
 from tests.conftest import POSTGRES_ADMIN_URL, opened_desk
-from tests.factories import make_draft
+from tests.factories import make_draft, sqlite_path
 
 MAX_PAYLOAD_BYTES = 8000
 
@@ -170,3 +171,22 @@ def test_the_listener_catches_up_from_the_row_shown_and_skips_its_own_writes(
         assert not listener.running
         ids = {incident for changes in received[1:] for c in changes for incident in c.incident_ids}
         assert ids == {later.id}
+
+
+def test_a_write_by_another_program_on_the_sqlite_file_is_logged_without_a_writer(
+    sqlite_address: str,
+) -> None:
+    with opened_desk(sqlite_address) as desk:
+        incident = desk.incidents.create(make_draft(title="Before the script"), desk.actor_id)
+        follower = ChangeLogFollower(desk.store)
+        follower.start()
+        script = sqlite3.connect(sqlite_path(sqlite_address))  # not this program's connection
+        try:
+            with script:
+                script.execute(
+                    "UPDATE incident SET title = 'By a script' WHERE id = ?", (incident.id,)
+                )
+        finally:
+            script.close()
+        assert follower.poll() == [changed(None, [incident.id], ChangeKind.UPDATED)]
+        assert logged(desk)[-1] == (incident.id, "updated", "")
