@@ -20,11 +20,15 @@ from incidentdesk.services.changes import Changed, ChangeKind, changed, unchange
 from incidentdesk.storage import change_log
 from incidentdesk.storage.database import Store
 from incidentdesk.storage.locations import PostgresLocation
+from incidentdesk.storage.migrations import MIGRATIONS
 
 if TYPE_CHECKING:
     import psycopg
 
-CHANGE_LOG_VERSION = 8  # the schema migration that adds the change log
+# The schema version from which a database has a change log (whatever its number).
+CHANGE_LOG_VERSION = next(
+    migration.version for migration in MIGRATIONS if migration.apply is change_log.create
+)
 LISTEN_WAIT_S = 0.25  # how long the listener waits before it checks whether to stop
 BURST_S = 0.02  # notifications arriving this close together are handed over as one
 RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
