@@ -11,8 +11,8 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import incidentdesk
 from bench import bare_window, raw_sql
 from bench.database import (
     BENCH_FOLDER,
+    DEMO_SEED,
     add_incident_with_long_timeline,
     scratch_copy,
     sqlite_address,
@@ -72,8 +73,8 @@ def measuring_environment() -> dict[str, str]:
 def run_measuring_process(
     module: str, context: Context, *options: str, address: str | None = None
 ) -> dict[str, Any]:
-    """Run ``python -m module ADDRESS options`` fresh (ADDRESS: the context's database unless
-    given); its samples (last output line, JSON)."""
+    """Run ``python -m module ADDRESS options`` fresh (the benchmark database unless
+    ``address`` is given); its samples (last output line, JSON)."""
     command = [sys.executable, "-m", module, address or context.address, *options]
     finished = subprocess.run(
         command,
@@ -469,6 +470,89 @@ def measure_timeline(context: Context) -> list[Entry]:
     ]
 
 
+# Other clients' changes
+
+BENCH_POSTGRES = os.environ.get(
+    "INCIDENTDESK_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+LIVE_POSTGRES_INCIDENTS = 2_000
+
+
+def measure_live_updates(context: Context) -> list[Entry]:
+    """``live_update_ms``: on a copy of the SQLite benchmark database, and on a PostgreSQL
+    schema of its own with a smaller demo database (built here, dropped afterwards)."""
+    repeats = context.repeats(15, 5)
+    entries = []
+    with scratch_copy(context.database, "live") as copy:
+        sqlite = run_measuring_process(
+            "bench.measure_live", replace(context, database=copy), "--repeats", str(repeats)
+        )
+    entries.append(_live_entry("live_update_ms", sqlite["live_update_ms"], "SQLite, 100k"))
+    with _postgres_demo_schema(LIVE_POSTGRES_INCIDENTS) as address:
+        if address is None:
+            print(
+                f"PostgreSQL at {BENCH_POSTGRES} is unreachable: live_update_ms_postgres skipped."
+            )
+            return entries
+        postgres = run_measuring_process(
+            "bench.measure_live", context, "--repeats", str(repeats), address=address
+        )
+    entries.append(
+        _live_entry(
+            "live_update_ms_postgres",
+            postgres["live_update_ms"],
+            f"PostgreSQL, {LIVE_POSTGRES_INCIDENTS:,} incidents",
+        )
+    )
+    return entries
+
+
+def _live_entry(name: str, samples_ms: list[float], database: str) -> Entry:
+    return Entry(
+        name,
+        median(samples_ms),
+        "ms",
+        Target(2000),
+        None,
+        {
+            "p95": percentile(samples_ms, 95),
+            "max": max(samples_ms),
+            "runs": len(samples_ms),
+            "database": database,
+        },
+    )
+
+
+@contextmanager
+def _postgres_demo_schema(incidents: int) -> Iterator[str | None]:
+    import uuid
+
+    import psycopg
+
+    from incidentdesk.services import demo
+    from incidentdesk.services.desk import open_desk
+
+    schema = f"incidentdesk_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(BENCH_POSTGRES, autocommit=True, connect_timeout=3) as admin:
+            admin.execute(f'CREATE SCHEMA "{schema}"')
+    except psycopg.Error:
+        yield None
+        return
+    address = f"{BENCH_POSTGRES}?schema={schema}"
+    try:
+        desk = open_desk(address, login="bench")
+        try:
+            with desk.store.bound():
+                demo.generate(desk.store, incidents, seed=DEMO_SEED)
+        finally:
+            desk.close()
+        yield address
+    finally:
+        with psycopg.connect(BENCH_POSTGRES, autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
 # The board
 
 
@@ -770,6 +854,7 @@ BENCHMARKS = (
     Benchmark("saving", measure_saving),
     Benchmark("timeline", measure_timeline),
     Benchmark("board", measure_board),
+    Benchmark("live", measure_live_updates),
     Benchmark("charts", measure_charts),
     Benchmark("statistics", measure_statistics),
     Benchmark("memory", measure_memory),

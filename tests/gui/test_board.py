@@ -1289,9 +1289,9 @@ def test_a_card_that_moved_while_it_was_dragged_is_refused(
     assert board.snapshot() == before
 
 
-def test_the_board_refreshes_itself_every_half_minute(qtbot, board: Board) -> None:
+def test_the_board_reloads_itself_every_five_minutes_as_a_safety_net(qtbot, board: Board) -> None:
     page = board.page
-    assert page._timer.interval() == REFRESH_INTERVAL_MS == 30_000
+    assert page._timer.interval() == REFRESH_INTERVAL_MS == 300_000
     assert page._timer.isActive()
     board.desk.lifecycle.take(board.ids["Logged B"], StepRequest(Step.TRIAGE), None)
     with qtbot.waitSignal(page.loaded, timeout=10_000):

@@ -24,7 +24,9 @@ from incidentdesk.ui.charts_filter_bar import Period, utc_today
 from incidentdesk.ui.charts_page import CHANGES_SETTLE_MS, ChartsPage
 from incidentdesk.ui.charts_source import SummaryTable
 from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
+from incidentdesk.ui.live_updates import LiveUpdates
 from incidentdesk.ui.tasks import TaskRunner
+from tests.factories import make_draft
 from tests.gui.chart_helpers import CountingSource, bar_centre
 from tests.gui.conftest import RecordingDialogs
 
@@ -375,3 +377,19 @@ def test_a_change_in_another_database_leaves_the_charts_alone(
     finally:
         other.close()
     assert len(source.computed) == computed
+
+
+def test_another_clients_commit_recomputes_the_charts(
+    qtbot, shown: ChartsPage, runner: TaskRunner, demo_desk: Desk, demo_address: str, source
+) -> None:
+    live = LiveUpdates(runner)
+    live.watch(demo_desk)
+    computed = len(source.computed)
+    colleague = open_desk(demo_address, login="colleague")
+    try:
+        with qtbot.waitSignal(shown.data_shown, timeout=10_000):
+            colleague.incidents.create(make_draft(title="Logged elsewhere"), colleague.actor_id)
+    finally:
+        colleague.close()
+        live.stop()
+    assert len(source.computed) == computed + 1

@@ -23,7 +23,7 @@ import peewee as pw
 from playhouse.pool import PooledPostgresqlDatabase
 
 from incidentdesk.errors import ServiceError
-from incidentdesk.storage import migrations, postgres_driver
+from incidentdesk.storage import change_log, migrations, postgres_driver
 from incidentdesk.storage.locations import (
     HIDDEN_PASSWORD,
     DatabaseLocation,
@@ -88,6 +88,17 @@ class Store:
     def read_only(self) -> bool:
         """Opened read-only: an SQLite file that cannot be written, for a command that reads."""
         return _is_read_only(self.database)
+
+    @property
+    def client_id(self) -> str:
+        """This store's id as a writer in the change log (``storage/change_log.py``)."""
+        return str(getattr(self.database, "client_id", ""))
+
+    @property
+    def own_backend_pids(self) -> set[int]:
+        """PostgreSQL: the server processes of this store's connections (none on SQLite)."""
+        pids: set[int] = getattr(self.database, "backend_pids", set())
+        return pids
 
     def bound(self) -> AbstractContextManager[None]:
         """The models bound to this database for the block, on the calling thread: every
@@ -190,6 +201,7 @@ class _SqliteDatabase(pw.SqliteDatabase):
         self._read_only = bool(options.get("uri")) and "mode=ro" in name
         self._raw_connections: list[sqlite3.Connection] = []
         self._raw_lock = threading.Lock()
+        self.client_id = change_log.new_client_id()
         super().__init__(name, **options)
         _OPEN_SQLITE_DATABASES.add(self)
 
@@ -199,6 +211,8 @@ class _SqliteDatabase(pw.SqliteDatabase):
         # its connection by dropping it (see leave_if_read_only).
         with self._raw_lock:
             self._raw_connections.append(connection)
+        if not self._read_only:
+            change_log.identify_sqlite_connection(connection, self.client_id)
         return connection
 
     def _close(self, connection: sqlite3.Connection) -> None:
@@ -450,9 +464,21 @@ class _PooledPostgres(PooledPostgresqlDatabase):  # type: ignore[misc]
     safe to send again: nothing had been sent yet.
     """
 
-    def __init__(self, location: PostgresLocation, name: str, **options: Any) -> None:
+    def __init__(
+        self, location: PostgresLocation, name: str, client_id: str, **options: Any
+    ) -> None:
         self.location = location
+        self.client_id = client_id
+        # The server processes of this pool's connections: notifications they sent come
+        # from this client's own writes. A process id is not reused while the server runs
+        # the process, and rarely soon after.
+        self.backend_pids: set[int] = set()
         super().__init__(name, **options)
+
+    def _connect(self) -> Any:
+        connection = super()._connect()
+        self.backend_pids.add(connection.info.backend_pid)
+        return connection
 
     def _connection_is_dead(self) -> bool:
         connection = self._state.conn
@@ -537,12 +563,16 @@ def _postgres_database(location: PostgresLocation) -> pw.Database:
             password = load_password(location.url)
         except KeyringUnavailable as error:
             raise DatabaseOpenError(f"{error}.") from error
-    options: dict[str, str] = {}
+    client_id = change_log.new_client_id()
+    # The change log's triggers read which client wrote (storage/change_log.py).
+    settings = [f"-c incidentdesk.client={client_id}"]
     if location.schema:
-        options["options"] = f"-c search_path={location.schema}"
+        settings.append(f"-c search_path={location.schema}")
+    options = {"options": " ".join(settings)}
     database: pw.Database = _PooledPostgres(
         location,
         location.database,
+        client_id,
         host=location.host,
         port=location.port,
         user=location.user,
@@ -679,6 +709,9 @@ def open_store(
             # be ours (or empty): a refused file is left exactly as it was.
             database.execute_sql("PRAGMA journal_mode=wal")
         migrations.apply_migrations(database, version)
+        if not _is_read_only(database):
+            with bound_to(database), database.atomic():
+                change_log.prune(database)
         return Store(database, location, migrations.read_version(database))
     except DatabaseUnavailable as error:
         close_database(database)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import peewee as pw
 
 from incidentdesk.domain.enums import DEFAULT_CATEGORIES
+from incidentdesk.storage import change_log
 from incidentdesk.storage import models as m
 from incidentdesk.storage.settings_schema import DEFAULT_SETTINGS
 
@@ -198,6 +199,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "an identity of its own for the database", _give_identity),
     Migration(6, "alerts from monitoring: intake rules, alerts and requests", _add_intake),
     Migration(7, "a record of who changed the team's settings", _record_setting_changes),
+    Migration(8, "a log of changes for other clients to follow", change_log.create),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

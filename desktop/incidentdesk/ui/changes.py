@@ -6,7 +6,7 @@ view directly."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class IncidentsChanged:
-    """Incidents of one open database that a write of this program changed."""
+    """Incidents of one open database that a write of this program, or of another client,
+    changed."""
 
     desk: Desk
     incident_ids: frozenset[int]
@@ -33,10 +34,13 @@ class IncidentsChanged:
 
 
 class ChangeStream(QObject):
-    """Lives on the GUI thread; the task runner publishes each write's changes here."""
+    """Lives on the GUI thread; the task runner publishes each write's changes here, and
+    ``LiveUpdates`` those of other clients."""
 
     incidents_changed = Signal(object)  # IncidentsChanged
 
-    def publish(self, desk: Desk, change: Changed[object]) -> None:
+    def publish(self, desk: Desk, change: Changed[Any]) -> None:
+        """Announce ``change`` to ``desk``: a write of this program, or of another client
+        (``ui/live_updates.py``)."""
         if change.incident_ids:
             self.incidents_changed.emit(IncidentsChanged(desk, change.incident_ids, change.kinds))

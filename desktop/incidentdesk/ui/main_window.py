@@ -54,6 +54,7 @@ from incidentdesk.ui.filter_bar import (
 )
 from incidentdesk.ui.incident_table import IncidentTable
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
+from incidentdesk.ui.live_updates import LiveUpdates
 from incidentdesk.ui.recent_databases import (
     RecentDatabasesMenu,
     recent_databases,
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APPLICATION_NAME)
         self.resize(1180, 720)
 
+        self.live_updates = LiveUpdates(runner, self)  # other clients' changes
         self._build_list()
 
         self.empty_label = QLabel()
@@ -425,6 +427,7 @@ class MainWindow(QMainWindow):
             self._close_windows_of(previous)
         self._desk, self._address = desk, address
         self._runner.use(desk)
+        self.live_updates.watch(desk)
         self.open_action.setEnabled(True)
         self.database_label.setText(desk.display_name)
         self.database_label.setToolTip(desk.store.location.url)
@@ -1044,4 +1047,5 @@ class MainWindow(QMainWindow):
         settings.setValue("main_window/status_filter", self.status_filter.currentIndex())
         settings.setValue("main_window/view", self.views.currentIndex())
         settings.setValue("main_window/state", self.saveState())
+        self.live_updates.stop()
         super().closeEvent(event)
