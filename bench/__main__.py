@@ -71,19 +71,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         database = ensure_database(QUICK_INCIDENTS if args.quick else FULL_INCIDENTS)
-        warn_if_busy()
-        context = Context(database, quick=args.quick)
-        entries: list[Entry] = []
-        for benchmark in BENCHMARKS:
-            if args.only and benchmark.name not in args.only:
-                continue
-            print(f"Measuring {benchmark.name}…", end=" ", flush=True)
-            started = time.perf_counter()
-            entries += benchmark.measure(context)
-            print(f"{time.perf_counter() - started:.0f} s")
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
+    warn_if_busy()
+    context = Context(database, quick=args.quick)
+    entries: list[Entry] = []
+    failed: list[str] = []
+    for benchmark in BENCHMARKS:
+        if args.only and benchmark.name not in args.only:
+            continue
+        print(f"Measuring {benchmark.name}…", end=" ", flush=True)
+        started = time.perf_counter()
+        try:
+            entries += benchmark.measure(context)
+        except BenchError as error:  # the others are still measured and reported
+            print(f"\nbench: {error}", file=sys.stderr)
+            failed.append(benchmark.name)
+            continue
+        print(f"{time.perf_counter() - started:.0f} s")
     print()
     print(format_table(entries))
     met = sum(entry.passed is True for entry in entries)
@@ -96,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     write_results(results, entries, keep_others=bool(args.only))
     print(f"Wrote {results}.")
+    if failed:
+        print(f"bench: could not measure {', '.join(failed)} (see above).", file=sys.stderr)
+        return 1
     return 0
 
 
