@@ -807,10 +807,9 @@ def test_an_edit_conflict_is_shown_and_can_be_overwritten(
     assert stored.version == incident.version + 2
 
 
-def test_their_changes_can_be_taken_into_the_form_keeping_my_other_edits(
-    qtbot, sqlite_desk: Desk, make_form: FormMaker
-) -> None:
-    desk = sqlite_desk
+def edited_on_both_sides(desk: Desk, make_form: FormMaker) -> tuple[IncidentForm, Incident]:
+    """A form that renamed the incident and set SEV4, while a colleague saved SEV2 and a
+    description: the severity clashes, the rest does not."""
     incident = desk.incidents.create(
         make_draft(title="Search is slow", severity=Severity.SEV3), desk.actor_id
     )
@@ -825,6 +824,13 @@ def test_their_changes_can_be_taken_into_the_form_keeping_my_other_edits(
         None,
         base=incident.draft,
     )
+    return form, incident
+
+
+def test_their_changes_can_be_taken_into_the_form_keeping_my_other_edits(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker
+) -> None:
+    form, _ = edited_on_both_sides(sqlite_desk, make_form)
     form.save()
     qtbot.waitUntil(lambda: not form.take_theirs_button.isHidden())
 
@@ -1074,20 +1080,7 @@ def test_a_clash_is_merged_field_by_field_and_both_sides_work_is_kept(
     qtbot, sqlite_desk: Desk, make_form: FormMaker, side: int, severity: Severity
 ) -> None:
     desk = sqlite_desk
-    incident = desk.incidents.create(
-        make_draft(title="Search is slow", severity=Severity.SEV3), desk.actor_id
-    )
-    form = make_form(desk, incident.id)
-    form.title.selectAll()
-    type_text("Search is slow in the EU")
-    form.severity.setCurrentIndex(form.severity.findData(Severity.SEV4))
-    desk.incidents.update(
-        incident.id,
-        replace(incident.draft, severity=Severity.SEV2, description="Frankfurt too"),
-        incident.version,
-        None,
-        base=incident.draft,
-    )
+    form, incident = edited_on_both_sides(sqlite_desk, make_form)
     form.save()
     qtbot.waitUntil(lambda: getattr(form, "merge_dialog", None) is not None)
     dialog = form.merge_dialog

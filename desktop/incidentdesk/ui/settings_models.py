@@ -18,13 +18,46 @@ _EDIT = Qt.ItemDataRole.EditRole
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 
 
-class PriorityMatrixModel(QAbstractTableModel):
+class SeverityGrid(QAbstractTableModel):
+    """A grid with a row per severity (SEV1 first), editable unless the person may not change
+    it; a subclass names its columns."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.editable = True
+
+    def column_titles(self) -> list[str]:
+        raise NotImplementedError
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Severity)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.column_titles())
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return flags | Qt.ItemFlag.ItemIsEditable if self.editable else flags
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if role != _DISPLAY:
+            return None
+        titles = self.column_titles()
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(titles):
+            return titles[section]
+        if orientation == Qt.Orientation.Vertical and 0 <= section < len(Severity):
+            return Severity(section + 1).label
+        return None
+
+
+class PriorityMatrixModel(SeverityGrid):
     """Rows are severities (SEV1 first), columns urgencies (High first); cells P1-P5."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._cells: dict[tuple[Severity, Urgency], int] = {}
-        self.editable = True
 
     def set_cells(self, cells: dict[tuple[Severity, Urgency], int]) -> None:
         self.beginResetModel()
@@ -33,12 +66,6 @@ class PriorityMatrixModel(QAbstractTableModel):
 
     def cells(self) -> dict[tuple[Severity, Urgency], int]:
         return dict(self._cells)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Severity)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Urgency)
 
     def _cell(self, index: Index) -> tuple[Severity, Urgency]:
         return Severity(index.row() + 1), Urgency(index.column() + 1)
@@ -68,29 +95,16 @@ class PriorityMatrixModel(QAbstractTableModel):
         self.dataChanged.emit(index, index, [_DISPLAY, _EDIT])
         return True
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return flags | Qt.ItemFlag.ItemIsEditable if self.editable else flags
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if role != _DISPLAY:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(Urgency):
-            return f"{Urgency(section + 1).label} urgency"
-        if orientation == Qt.Orientation.Vertical and 0 <= section < len(Severity):
-            return Severity(section + 1).label
-        return None
+    def column_titles(self) -> list[str]:
+        return [f"{urgency.label} urgency" for urgency in Urgency]
 
 
-class SlaTargetsModel(QAbstractTableModel):
+class SlaTargetsModel(SeverityGrid):
     """Rows are severities, columns the acknowledge, recover and resolve targets in minutes."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._targets: dict[str, dict[str, int]] = {}
-        self.editable = True
 
     def set_targets(self, targets: dict[str, dict[str, int]]) -> None:
         self.beginResetModel()
@@ -99,12 +113,6 @@ class SlaTargetsModel(QAbstractTableModel):
 
     def targets(self) -> dict[str, dict[str, int]]:
         return {severity: dict(minutes) for severity, minutes in self._targets.items()}
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Severity)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(SLA_CLOCKS)
 
     def _minutes(self, index: Index) -> int | None:
         severity = Severity(index.row() + 1).label
@@ -136,17 +144,5 @@ class SlaTargetsModel(QAbstractTableModel):
         self.dataChanged.emit(index, index, [_DISPLAY, _EDIT])
         return True
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return flags | Qt.ItemFlag.ItemIsEditable if self.editable else flags
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if role != _DISPLAY:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(SLA_CLOCKS):
-            return f"{SLA_CLOCKS[section][1].capitalize()} within"
-        if orientation == Qt.Orientation.Vertical and 0 <= section < len(Severity):
-            return Severity(section + 1).label
-        return None
+    def column_titles(self) -> list[str]:
+        return [f"{clock.capitalize()} within" for _, clock in SLA_CLOCKS]
