@@ -140,10 +140,9 @@ class SmokeTestRun:
 _SMOKE_TEST_LINE = re.compile(r"smoke test passed: .* ([\d.]+) s after start")
 
 
-def _run_smoke_test(context: Context, *python_options: str) -> tuple[SmokeTestRun, str]:
-    """One fresh ``incidentdesk --smoke-test``; the timings and what it wrote on stderr."""
-    command = [sys.executable, *python_options, "-m", "incidentdesk"]
-    command += ["--db", context.address, "--smoke-test"]
+def _first_line_of(command: list[str]) -> tuple[str, float, str, int]:
+    """Run ``command`` fresh: its first output line, the seconds until it came, what it wrote
+    on stderr and its exit status."""
     started = time.perf_counter()
     with subprocess.Popen(
         command,
@@ -157,31 +156,26 @@ def _run_smoke_test(context: Context, *python_options: str) -> tuple[SmokeTestRu
         line = process.stdout.readline()
         painted_s = time.perf_counter() - started
         _, errors = process.communicate(timeout=PROCESS_TIMEOUT_S)
+    return line, painted_s, errors, process.returncode
+
+
+def _run_smoke_test(context: Context, *python_options: str) -> tuple[SmokeTestRun, str]:
+    """One fresh ``incidentdesk --smoke-test``; the timings and what it wrote on stderr."""
+    command = [sys.executable, *python_options, "-m", "incidentdesk"]
+    command += ["--db", context.address, "--smoke-test"]
+    line, painted_s, errors, status = _first_line_of(command)
     match = _SMOKE_TEST_LINE.search(line)
-    if process.returncode != 0 or match is None:
-        raise BenchError(f"the smoke test failed (exit status {process.returncode}):\n{errors}")
+    if status != 0 or match is None:
+        raise BenchError(f"the smoke test failed (exit status {status}):\n{errors}")
     return SmokeTestRun(painted_s, float(match.group(1))), errors
 
 
 def _bare_window_process_s() -> float:
     """A fresh Python process that shows a bare PySide6 window and paints one label: the floor
     under any PySide6 program's start-up on this machine, now."""
-    command = [sys.executable, "-m", "bench.bare_window"]
-    started = time.perf_counter()
-    with subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPOSITORY,
-        env=measuring_environment(),
-    ) as process:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        painted_s = time.perf_counter() - started
-        _, errors = process.communicate(timeout=PROCESS_TIMEOUT_S)
-    if process.returncode != 0 or line.strip() != bare_window.PAINTED_LINE:
-        raise BenchError(f"the bare window failed (exit status {process.returncode}):\n{errors}")
+    line, painted_s, errors, status = _first_line_of([sys.executable, "-m", "bench.bare_window"])
+    if status != 0 or line.strip() != bare_window.PAINTED_LINE:
+        raise BenchError(f"the bare window failed (exit status {status}):\n{errors}")
     return painted_s
 
 
