@@ -57,13 +57,19 @@ def test_the_service_refuses_more_than_the_limit(sqlite_address: str) -> None:
 
 def test_ctrl_c_stops_with_one_line_and_whole_batches(tmp_path: Path) -> None:
     path = tmp_path / "demo.db"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "incidentdesk", "demo", "--incidents", "20000"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "INCIDENTDESK_DB": f"sqlite:///{path}"},
-    )
+    # A test run started in the background may have Ctrl-C ignored, which a child inherits;
+    # a handler is not inherited, so the child starts with Python's own.
+    ignored_before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "incidentdesk", "demo", "--incidents", "20000"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "INCIDENTDESK_DB": f"sqlite:///{path}"},
+        )
+    finally:
+        signal.signal(signal.SIGINT, ignored_before)
     try:
         assert process.stderr is not None
         first_progress = process.stderr.readline()  # written after the first whole batch
