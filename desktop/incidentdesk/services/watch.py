@@ -151,6 +151,7 @@ class PostgresListener:
         self._last_id = after_id  # the change log's last row already shown, if known
         self._failures = 0  # connection attempts failed in a row
         self.listening = threading.Event()  # set while LISTEN is in force
+        self._ended = threading.Event()  # set when the thread has returned
 
     def start(self) -> None:
         self._thread.start()
@@ -163,12 +164,12 @@ class PostgresListener:
     def stop(self) -> None:
         """Stop listening and wait for the thread to end."""
         self._stopping.set()
-        if self._thread.is_alive():
+        if self._thread.ident is not None:  # started
             self._thread.join()
 
     @property
     def running(self) -> bool:
-        return self._thread.is_alive()
+        return self._thread.ident is not None and not self._ended.is_set()
 
     @property
     def backend_pid(self) -> int | None:
@@ -177,6 +178,12 @@ class PostgresListener:
         return None if connection is None or connection.closed else connection.info.backend_pid
 
     def _run(self) -> None:
+        try:
+            self._listen_until_stopped()
+        finally:
+            self._ended.set()
+
+    def _listen_until_stopped(self) -> None:
         import psycopg
 
         while not self._stopping.is_set():
