@@ -258,6 +258,7 @@ def test_a_listener_whose_connection_is_ended_reconnects_and_catches_up(
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
     qtbot.waitUntil(lambda: not listener.listening.is_set(), timeout=SHOWN_WITHIN_MS)
+    qtbot.waitUntil(lambda: window.connection_label.text().startswith("Reconnecting in "))
     other = open_desk(postgres_schema_address, login="colleague")
     try:
         created = other.incidents.create(make_draft(title="While it was away"), other.actor_id)
@@ -269,6 +270,7 @@ def test_a_listener_whose_connection_is_ended_reconnects_and_catches_up(
     # The first "Connected" may still be on its way when the recording starts.
     assert any(not listening for listening, _ in states), states
     assert states[-1] == (True, "Connected")
+    assert window.connection_label.text() == "Connected"
     close_and_settle(qtbot, window, idle)
 
 

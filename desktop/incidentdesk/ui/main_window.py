@@ -125,6 +125,10 @@ class MainWindow(QMainWindow):
         self.resize(1180, 720)
 
         self.live_updates = LiveUpdates(runner, self)  # other clients' changes
+        # A team server gone away: "Reconnecting in 2 s…", then "Connected" once it is back.
+        self.live_updates.listening_changed.connect(
+            lambda _listening, text: self.connection_label.setText(text)
+        )
         self._build_list()
 
         self.empty_label = QLabel()
