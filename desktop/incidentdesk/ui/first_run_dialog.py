@@ -419,7 +419,7 @@ class FirstRunDialog(QDialog):
 
         login = self._login
         self._set_busy(True, "Testing the connection…")
-        self._runner.files(
+        self._runner.prepare_database(
             self,
             lambda: check_connection(location, login),
             lambda report: self._checked(report, then_open),
@@ -448,7 +448,7 @@ class FirstRunDialog(QDialog):
 
         location, login = self.location(), self._login
         self._set_busy(True, "Upgrading the database…")
-        self._runner.files(
+        self._runner.prepare_database(
             self,
             lambda: upgrade_database(location, login),
             lambda version: self._upgraded(location, version),
@@ -520,7 +520,7 @@ class FirstRunDialog(QDialog):
 
         asks = isinstance(location, PostgresLocation) and self.ask_each_time.isChecked()
         self._set_busy(True, "Setting up the database…")
-        self._runner.files(
+        self._runner.prepare_database(
             self,
             set_up,
             lambda _: self._done(DatabaseChoice(location.url, address, asks)),

@@ -115,6 +115,11 @@ class TaskRunner(QObject):
         self._desk: Desk | None = None
         self._serials = itertools.count(1)
         self._newest: dict[tuple[int, str], int] = {}
+        # Every job until its result is handled. Only the serial crosses to a worker, and the
+        # worker lets go of the work before it reports: what the work and its handlers hold
+        # (widgets) is then released on the GUI thread, where Qt objects must be deleted.
+        self._jobs: dict[int, _Job] = {}
+        self._outcomes: dict[int, tuple[Any, _Outcome]] = {}  # likewise, the results
         self._newest_lock = threading.Lock()
         self._pending = 0
         self._shut_down = False
@@ -221,6 +226,17 @@ class TaskRunner(QObject):
         The caller decides whether to ``use`` it."""
         self._submit(self._writes, owner, opener, on_result, on_error, with_desk=False)
 
+    def prepare_database(
+        self,
+        owner: QObject,
+        work: Callable[[], T],
+        on_result: Callable[[T], None],
+        on_error: ErrorHandler,
+    ) -> None:
+        """Test, create, upgrade or set up a database that is not open yet (a first run), on
+        the write thread like every write; nothing is announced, as no view shows it yet."""
+        self._submit(self._writes, owner, work, on_result, on_error, with_desk=False)
+
     def close_database(self, desk: Desk) -> None:
         """Close ``desk``'s connection of each database thread, after the work queued there."""
         if self._shut_down:
@@ -260,7 +276,8 @@ class TaskRunner(QObject):
         job = _Job(owner, work, on_result, on_error, desk, scope, serial, publishes, on_dropped)
         self._pending += 1
         self.busy_changed.emit(True)
-        executor.submit(self._execute, job)
+        self._jobs[serial] = job
+        executor.submit(self._execute, serial)
 
     def _is_retired(self, owner: QObject | None) -> bool:
         while owner is not None:
@@ -275,22 +292,30 @@ class TaskRunner(QObject):
         with self._newest_lock:
             return self._newest.get(job.scope) == job.serial
 
-    def _execute(self, job: _Job) -> None:
-        if not self._is_newest(job):
-            self._delivered.emit((job, None, _Outcome.SKIPPED))
+    def _execute(self, serial: int) -> None:
+        job = self._jobs[serial]
+        work, publishes, newest = job.work, job.publishes, self._is_newest(job)
+        del job
+        if not newest:
+            del work
+            self._outcomes[serial] = (None, _Outcome.SKIPPED)
+            self._delivered.emit(serial)
             return
         try:
-            result = job.work()
-            if job.publishes and not isinstance(result, Changed):
+            result = work()
+            if publishes and not isinstance(result, Changed):
                 raise TypeError(f"A write operation returned {result!r}, not what it changed")
         except Exception as error:  # handed to the GUI thread, which shows it
             if is_expected(error):  # the person is told; no fault of the program
                 log.info("Background work not done: %s", error_text(error))
             else:
                 log.error("Background work failed", exc_info=error)
-            self._delivered.emit((job, error, _Outcome.ERROR))
+            self._outcomes[serial] = (error, _Outcome.ERROR)
         else:
-            self._delivered.emit((job, result, _Outcome.RESULT))
+            self._outcomes[serial] = (result, _Outcome.RESULT)
+            del result
+        del work
+        self._delivered.emit(serial)
 
     @staticmethod
     def _close(desk: Desk) -> None:
@@ -300,8 +325,9 @@ class TaskRunner(QObject):
             log.info("Closing %s failed", desk.display_name, exc_info=True)
 
     @Slot(object)
-    def _deliver(self, outcome: tuple[_Job, Any, _Outcome]) -> None:
-        job, value, kind = outcome
+    def _deliver(self, serial: int) -> None:
+        job = self._jobs.pop(serial)
+        value, kind = self._outcomes.pop(serial)
         self._pending -= 1
         if self._pending == 0:
             self.busy_changed.emit(False)
