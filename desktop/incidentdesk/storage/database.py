@@ -23,7 +23,7 @@ import peewee as pw
 from playhouse.pool import PooledPostgresqlDatabase
 
 from incidentdesk.errors import ServiceError
-from incidentdesk.storage import change_log, migrations, postgres_driver
+from incidentdesk.storage import applied_writes, change_log, migrations, postgres_driver
 from incidentdesk.storage.locations import (
     HIDDEN_PASSWORD,
     DatabaseLocation,
@@ -742,6 +742,7 @@ def open_store(
         if not _is_read_only(database):
             with bound_to(database), database.atomic():
                 change_log.prune(database)
+                applied_writes.prune()
         return Store(database, location, migrations.read_version(database))
     except DatabaseUnavailable as error:
         close_database(database)

@@ -128,9 +128,9 @@ class MainWindow(QMainWindow):
         # A team server gone away: "Reconnecting in 2 s…", then "Connected" once it is back.
         # While reads wait for it, their countdown is the one shown.
         self.live_updates.listening_changed.connect(
-            lambda _listening, text: None
-            if runner.server_retry.waiting
-            else self.connection_label.setText(text)
+            lambda _listening, text: (
+                None if runner.server_retry.waiting else self.connection_label.setText(text)
+            )
         )
         runner.server_retry.state_changed.connect(
             lambda _waiting, text: self.connection_label.setText(text)
