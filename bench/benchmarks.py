@@ -491,11 +491,30 @@ def measure_live_updates(context: Context) -> list[Entry]:
         postgres = run_measuring_process(
             "bench.measure_live", context, "--repeats", str(repeats), address=address
         )
+        reconnects = run_measuring_process(
+            "bench.measure_reconnect",
+            context,
+            BENCH_POSTGRES,
+            "--repeats",
+            str(context.repeats(5, 2)),
+            address=address,
+        )
     entries.append(
         _live_entry(
             "live_update_ms_postgres",
             postgres["live_update_ms"],
             f"PostgreSQL, {LIVE_POSTGRES_INCIDENTS:,} incidents",
+        )
+    )
+    reconnect_s: list[float] = reconnects["reconnect_s"]
+    entries.append(
+        Entry(
+            "reconnect_s",
+            median(reconnect_s),
+            "s",
+            Target(5),
+            None,
+            {"max": max(reconnect_s), "runs": len(reconnect_s)},
         )
     )
     return entries
