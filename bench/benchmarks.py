@@ -482,6 +482,22 @@ def measure_live_updates(context: Context) -> list[Entry]:
             "bench.measure_live", replace(context, database=copy), "--repeats", str(repeats)
         )
     entries.append(_live_entry("live_update_ms", sqlite["live_update_ms"], "SQLite, 100k"))
+    burst_gaps_ms: list[float] = sqlite["burst_frame_gaps_ms"]
+    entries.append(
+        Entry(
+            "live_max_frame_gap_ms",
+            max(burst_gaps_ms),
+            "ms",
+            Target(16),
+            None,
+            {
+                "p99": percentile(burst_gaps_ms, 99),
+                "gaps_over_16_ms": sum(gap > 16 for gap in burst_gaps_ms),
+                "remote_changes": sqlite["burst"],
+                "database": "SQLite, 100k",
+            },
+        )
+    )
     with _postgres_demo_schema(LIVE_POSTGRES_INCIDENTS) as address:
         if address is None:
             print(
