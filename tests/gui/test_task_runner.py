@@ -281,3 +281,20 @@ def test_a_write_is_announced_even_when_its_handler_fails(
         qtbot.waitUntil(idle)
     assert [str(error) for _, error, _ in raised] == ["a bug in a handler"]
     assert [change.incident_ids for change in announced] == [frozenset({7})]
+
+
+def test_work_asked_for_a_deleted_owner_is_dropped_without_an_error(
+    qtbot, runner: TaskRunner, two_desks: tuple[Desk, Desk], idle: Callable[[], bool]
+) -> None:
+    """A handler may ask for more work for its owner after the owner's widget was deleted
+    (releasing what an overtaken result holds): nothing runs and nothing raises."""
+    desk, _ = two_desks
+    runner.use(desk)
+    owner = QObject()
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(owner))
+    ran: list[str] = []
+    runner.read(owner, lambda _desk: ran.append("read"), lambda _: None)
+    runner.files(owner, lambda: ran.append("files"), lambda _: None)
+    qtbot.waitUntil(idle)
+    assert ran == []

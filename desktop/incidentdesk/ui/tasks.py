@@ -273,6 +273,8 @@ class TaskRunner(QObject):
     ) -> None:
         if self._shut_down:
             return  # a result arriving while the program quits may ask for more work
+        if not shiboken6.isValid(owner):
+            return  # asked by a handler of an owner deleted since: no one to hand it to
         if with_desk and self._is_retired(owner):
             # Database work only: a retired window's files (its draft) have no database.
             log.info("Work of a window whose database was left not started: %r", work)
