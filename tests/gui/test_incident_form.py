@@ -618,7 +618,7 @@ def test_a_failed_save_keeps_everything_and_says_why(
     qtbot.waitUntil(lambda: form.attachments.count() == 1)
     before = form.fields()
 
-    def locked(*args: object) -> None:
+    def locked(*args: object, **kwargs: object) -> None:
         # What the storage raises for a file locked past its timeout.
         raise DatabaseUnavailable("database is locked")
 

@@ -492,6 +492,8 @@ class _PooledPostgres(PooledPostgresqlDatabase):  # type: ignore[misc]
         try:
             connection = super()._connect()
         except psycopg.OperationalError as error:
+            if not self.backend_pids:
+                raise  # opening: the connection check names each cause in its own words
             raise ServerUnreachable(explain_postgres_error(self.location, error)) from error
         self.backend_pids.add(connection.info.backend_pid)
         return connection

@@ -99,11 +99,12 @@ class TaskRunner(QObject):
     as an error and announced on ``failed``.
 
     **A team server that went away** (``storage.database.is_connection_failure``): a read
-    that failed so is kept, not failed, and so is every read asked for while the server is
-    away; ``server_retry`` tries the connection after a growing pause and, once it answers,
-    sends the kept reads again (only the newest of each scope), so every view catches up by
-    itself. A write is never sent again by itself: it fails, its form keeps what was typed,
-    and the countdown starts.
+    that failed so is handed to its error handler once (the view says it could not load) and
+    kept, and so is every read asked for while the server is away, untold; ``server_retry``
+    tries the connection after a growing pause and, once it answers, sends the kept reads
+    again (only the newest of each scope), whose results then reach their handlers as usual,
+    so every view catches up by itself. A write is never sent again by itself: it fails,
+    its form keeps what was typed, and the countdown starts.
 
     Creating one shortens Python's thread switch interval for the whole process
     (``INTERPRETER_SWITCH_INTERVAL_S``).
@@ -133,6 +134,7 @@ class TaskRunner(QObject):
         self._pending = 0
         self._shut_down = False
         self._waiting_for_server: dict[int, _Job] = {}  # reads kept while it is away
+        self._told_unreachable: set[int] = set()  # of those, the ones whose view was told
         self.server_retry = ServerRetry(self._try_server, self)
         self.changes = ChangeStream(self)
         self._delivered.connect(self._deliver)
@@ -153,6 +155,7 @@ class TaskRunner(QObject):
         the database they were requested on."""
         if desk is not self._desk:
             self._waiting_for_server.clear()  # their windows are retired with the database
+            self._told_unreachable.clear()
             self.server_retry.stop()
         self._desk = desk
 
@@ -388,16 +391,12 @@ class TaskRunner(QObject):
             return
         newest = self._is_newest(job)
         wanted = newest and shiboken6.isValid(job.owner)
-        if kind is _Outcome.ERROR and is_connection_failure(value) and job.desk is self._desk:
-            if not job.publishes and job.owner is not self and wanted:
-                self._waiting_for_server[serial] = job  # sent again once the server is back
-                self.server_retry.lost()
-                return
-            if job.publishes:
-                self.server_retry.lost()
-                value = _not_saved(value)
-        elif job.desk is not None and job.desk is self._desk and self.server_retry.waiting:
-            self._server_back()  # some database work got through: the server is back
+        if self._kept_for_the_server(
+            serial, job, value if kind is _Outcome.ERROR else None, wanted
+        ):
+            return
+        if kind is _Outcome.ERROR and job.publishes and is_connection_failure(value):
+            value = _not_saved(value)
         if job.scope is not None and newest:
             with self._newest_lock:
                 del self._newest[job.scope]
@@ -412,6 +411,29 @@ class TaskRunner(QObject):
         finally:  # the other views learn of the change even if this handler failed
             if job.publishes and job.desk is not None:
                 self.changes.publish(job.desk, value)
+
+    def _kept_for_the_server(
+        self, serial: int, job: _Job, error: Exception | None, wanted: bool
+    ) -> bool:
+        """Whether a read that failed on an unreachable server is kept to be sent again; its
+        view is told the first time. Any other database work that got through says that the
+        server is back."""
+        told = serial in self._told_unreachable
+        self._told_unreachable.discard(serial)
+        if job.desk is None or job.desk is not self._desk:
+            return False
+        if error is None or not is_connection_failure(error):
+            if self.server_retry.waiting:
+                self._server_back()
+            return False
+        self.server_retry.lost()
+        if job.publishes or job.owner is self or not wanted:
+            return False
+        self._waiting_for_server[serial] = job  # sent again once the server is back
+        self._told_unreachable.add(serial)
+        if not told and job.on_error is not None:  # once; its result comes when it is back
+            job.on_error(error)
+        return True
 
     def _deliver_error(self, job: _Job, error: Exception, wanted: bool) -> None:
         if job.on_error is None:
