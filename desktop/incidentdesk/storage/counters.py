@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from incidentdesk.storage import models as m
 from incidentdesk.storage.migrations import INCIDENT_NUMBER_COUNTER
+from incidentdesk.storage.prepared import PreparedQuery, slot
 
 
 def allocate_incident_number() -> int:
@@ -17,10 +18,17 @@ def allocate_incident_number() -> int:
 
 def allocate_incident_numbers(count: int) -> range:
     """``count`` consecutive new incident numbers at once, for bulk imports."""
-    query = (
-        m.Counter.update(value=m.Counter.value + count)
+    (last,) = _TAKE_NUMBERS.first_row(count=count) or (0,)
+    return range(int(last) - count + 1, int(last) + 1)
+
+
+# Built once per database: each incident logged runs it (storage/prepared.py).
+_TAKE_NUMBERS = PreparedQuery(
+    m.Counter,
+    lambda: (
+        m.Counter.update(value=m.Counter.value + slot("count", m.Counter.value))
         .where(m.Counter.name == INCIDENT_NUMBER_COUNTER)
         .returning(m.Counter.value)
-    )
-    (last,) = next(iter(query.tuples().execute()))
-    return range(int(last) - count + 1, int(last) + 1)
+    ),
+    (m.Counter.value,),
+)
