@@ -61,7 +61,7 @@ COLUMNS = (
     Column("service", "Service", "The service affected, from the catalog", choices=True),
     Column("category", "Category", "The incident's category, from the catalog", choices=True),
     Column("severity", "Severity", "The incident's severity", choices=True),
-    Column("group_by", "Group by label", "Alerts with the same value of this label join one"),
+    Column("group_by", "Group by", "A label: alerts with the same value of it join one incident"),
     Column(
         "recover_when_resolved",
         "Recovered when resolved",
@@ -265,7 +265,12 @@ class IntakeRulesTab(QWidget):
             | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # The longest title keeps its width; the others share what is left.
+        header.setSectionResizeMode(
+            COLUMN_INDEX["recover_when_resolved"], QHeaderView.ResizeMode.ResizeToContents
+        )
         table_label = QLabel("Rul&es, tried in this order (F2 edits a cell):")
         table_label.setBuddy(self.table)
         self.add_button = QPushButton("&Add Rule")
