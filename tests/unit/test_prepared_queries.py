@@ -14,6 +14,7 @@ from incidentdesk.domain.incident import IncidentDraft
 from incidentdesk.domain.priority import PriorityMatrix
 from incidentdesk.services.desk import Desk
 from incidentdesk.storage import models as m
+from incidentdesk.storage.counters import allocate_incident_numbers
 from incidentdesk.storage.database import Store
 from incidentdesk.storage.prepared import PreparedQuery, slot
 from tests.conftest import FIXED_NOW, opened_desk
@@ -106,3 +107,15 @@ def test_a_priority_matrix_given_is_the_one_used(desk: Desk) -> None:
     assert desk.incidents.get(incident_id).priority is Priority.P2
     incident_id, _number = desk.incidents.log(draft, desk.actor_id)
     assert desk.incidents.get(incident_id).priority is matrix.priority(Severity.SEV3, Urgency.LOW)
+
+
+def test_numbers_are_taken_in_a_row_and_a_missing_counter_is_a_fault(desk: Desk) -> None:
+    with desk.store.write():
+        assert list(allocate_incident_numbers(3)) == [1, 2, 3]
+        assert list(allocate_incident_numbers(1)) == [4]
+    m.Counter.delete().execute()
+    with (
+        pytest.raises(pw.IntegrityError, match="no incident number counter"),
+        desk.store.write(),
+    ):
+        allocate_incident_numbers(1)

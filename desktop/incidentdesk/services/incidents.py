@@ -267,7 +267,8 @@ class IncidentService:
         require_valid(draft, now)
         if files:
             check_files(files, self._settings.attachment_max_bytes())
-        matrix = matrix or self._settings.priority_matrix()
+        if matrix is None:
+            matrix = self._settings.priority_matrix()
         priority = matrix.priority(draft.severity, draft.urgency)
         with self._store.write():
             _check_references(draft)
