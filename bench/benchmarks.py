@@ -843,6 +843,54 @@ def _intake_entries(engine: str, samples: dict[str, Any]) -> list[Entry]:
 
 
 def measure_intake(context: Context) -> list[Entry]:
+    return _intake_throughput(context) + _intake_to_board(context)
+
+
+def _intake_to_board(context: Context) -> list[Entry]:
+    """``intake_to_board_ms``: the receiver and a main window on a copy of the SQLite
+    benchmark database, then on a PostgreSQL schema with a smaller demo database (built here,
+    dropped afterwards), as for ``live_update_ms``."""
+    repeats = str(context.repeats(15, 5))
+    with scratch_copy(context.database, "intake-board") as copy:
+        sqlite = run_measuring_process(
+            "bench.measure_intake_board", replace(context, database=copy), "--repeats", repeats
+        )
+    entries = [_board_entry("intake_to_board_ms", sqlite["intake_to_board_ms"], "SQLite, 100k")]
+    with _postgres_demo_schema(LIVE_POSTGRES_INCIDENTS) as address:
+        if address is None:
+            print(
+                f"PostgreSQL at {BENCH_POSTGRES} is unreachable: "
+                "intake_to_board_ms_postgresql skipped."
+            )
+            return entries
+        postgres = run_measuring_process(
+            "bench.measure_intake_board", context, "--repeats", repeats, address=address
+        )
+    database = f"PostgreSQL, {LIVE_POSTGRES_INCIDENTS:,} incidents"
+    return [
+        *entries,
+        _board_entry("intake_to_board_ms_postgresql", postgres["intake_to_board_ms"], database),
+    ]
+
+
+def _board_entry(name: str, samples_ms: list[float], database: str) -> Entry:
+    # No target in the issue: reported beside live_update_ms, which it contains.
+    return Entry(
+        name,
+        median(samples_ms),
+        "ms",
+        None,
+        None,
+        {
+            "p95": percentile(samples_ms, 95),
+            "max": max(samples_ms),
+            "runs": len(samples_ms),
+            "database": database,
+        },
+    )
+
+
+def _intake_throughput(context: Context) -> list[Entry]:
     """The receiver on a copy of the benchmark database, then on an empty PostgreSQL schema
     (left out, and said so, where the server cannot be reached)."""
     import uuid

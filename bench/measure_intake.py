@@ -26,7 +26,7 @@ from typing import Any
 SENDERS = 4
 
 
-def alert_body(number: int) -> bytes:
+def alert_body(number: int, severity: str = "warning") -> bytes:
     starts = (datetime.now(UTC) - timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
     instance = f"checkout-{number:06d}"
     return json.dumps(
@@ -39,7 +39,7 @@ def alert_body(number: int) -> bytes:
                     "labels": {
                         "alertname": "HighLatency",
                         "instance": instance,
-                        "severity": "warning",
+                        "severity": severity,
                     },
                     "annotations": {"summary": f"p99 latency over 2 s on {instance}"},
                     "startsAt": starts,

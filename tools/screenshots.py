@@ -23,6 +23,7 @@ from incidentdesk.domain.enums import ActionKind, EntryKind, Severity, Urgency
 from incidentdesk.domain.incident import IncidentDraft, Links
 from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.timeline import NewEntry
+from incidentdesk.intake.rules import Rule, RuleService
 from incidentdesk.services import demo
 from incidentdesk.services.desk import current_login, open_desk
 from incidentdesk.services.lifecycle import StepRequest
@@ -299,6 +300,15 @@ def make_admin(address: str) -> None:
         m.User.update(name="Alex Morgan", role="admin").where(m.User.id == desk.actor_id).execute()
     desk.team_settings.update(attachment_max_bytes=50 * 1024 * 1024)
     desk.team_settings.add("categories", "Capacity")
+    service = desk.catalog.services()[0].name
+    rules = RuleService(desk.store).rules()
+    desk.team_settings.set_intake_rules(
+        [
+            Rule(label="job", value="checkout", service=service, category="Outage"),
+            *rules,
+            Rule(group_by="cluster", recover_when_resolved=True),
+        ]
+    )
     desk.close()
 
 
@@ -307,7 +317,7 @@ def render_settings(window: MainWindow, suffix: str) -> None:
     assert dialog is not None
     dialog.resize(760, 660)
     settle()
-    for index, name in enumerate(("personal", "team", "catalogs", "changes")):
+    for index, name in enumerate(("personal", "team", "catalogs", "alert-rules", "changes")):
         dialog.tabs.setCurrentIndex(index)  # type: ignore[attr-defined]
         if name == "catalogs":
             dialog.catalog.setCurrentIndex(2)  # type: ignore[attr-defined]

@@ -313,7 +313,8 @@ def _rules(args: argparse.Namespace, desk: Desk) -> int:
     if not isinstance(entries, list):
         return _fail(f"{args.set} must hold a JSON array of rules.")
     try:
-        service.replace([rule_from_json(entry, index) for index, entry in enumerate(entries)])
+        rules = [rule_from_json(entry, index) for index, entry in enumerate(entries)]
+        service.replace(rules, desk.actor_id)
     except ServiceError as error:
         return _fail(f"the rules were not changed: {error.message}")
     print(f"{len(entries)} intake rules kept.", file=sys.stderr)

@@ -3,16 +3,23 @@ them create, group, add entries and set recovered as the rules say."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from incidentdesk.domain.enums import Severity, SourceKind, Status
+from incidentdesk.domain.enums import Priority, Severity, SourceKind, Status, Urgency
 from incidentdesk.domain.lifecycle import Step
+from incidentdesk.domain.priority import PriorityMatrix
 from incidentdesk.domain.validation import ValidationFailed
 from incidentdesk.intake import formats
-from incidentdesk.intake.processing import IntakeResult, IntakeService, body_request_id
+from incidentdesk.intake.processing import (
+    REQUEST_MEMORY,
+    RULES_MAX_AGE,
+    IntakeResult,
+    IntakeService,
+    body_request_id,
+)
 from incidentdesk.intake.rules import Rule, RuleService
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.lifecycle import StepRequest
@@ -225,3 +232,44 @@ def test_the_same_request_twice_is_processed_once(desk: Desk) -> None:
     assert incident_count() == 1
     assert bodies(desk).count("Example alert on host1.example.com fired on host1.example.com") == 1
     assert m.IntakeRequest.select().count() == 1
+
+
+def test_a_request_remembered_longer_than_an_hour_ago_is_processed_anew(desk: Desk) -> None:
+    payload = p.pagerduty_trigger()
+    first = send(desk, payload, request_id="delivery-1")
+    later = FIXED_NOW + REQUEST_MEMORY + timedelta(minutes=1)
+    service = IntakeService(
+        desk.store, desk.incidents, desk.lifecycle, desk.actor_id, lambda: later
+    )
+    again = service.process(formats.parse(p.encoded(payload), later), "delivery-1")
+    assert not again.repeated  # processed: the alert is known, still firing
+    assert [o.result for o in again.outcomes] == ["still firing"]
+    assert again.incident_keys == first.incident_keys
+    assert m.IntakeRequest.select().count() == 1
+
+
+def test_the_rules_and_the_priority_matrix_are_read_again_once_they_are_old(desk: Desk) -> None:
+    """A busy receiver keeps them for RULES_MAX_AGE: an admin's change applies after that."""
+    now = [FIXED_NOW]
+    service = IntakeService(
+        desk.store, desk.incidents, desk.lifecycle, desk.actor_id, lambda: now[0]
+    )
+
+    def fire(key: str) -> tuple[Severity, Priority]:
+        body = p.encoded(p.generic(key=key, severity="warning"))
+        result = service.process(formats.parse(body, now[0]), body_request_id(body))
+        incident = desk.incidents.get(result.outcomes[0].incident_id or 0)
+        return incident.draft.severity, incident.priority
+
+    assert fire("a") == (Severity.SEV3, Priority.P4)
+    matrix = desk.settings.priority_matrix()
+    desk.settings.set_priority_matrix(
+        PriorityMatrix({**matrix.cells, (Severity.SEV2, Urgency.HIGH): Priority.P1})
+    )
+    RuleService(desk.store).replace(
+        [Rule(label="severity", value="warning", severity=Severity.SEV2)]
+    )
+    now[0] += RULES_MAX_AGE / 2
+    assert fire("b") == (Severity.SEV3, Priority.P4)
+    now[0] += RULES_MAX_AGE
+    assert fire("c") == (Severity.SEV2, Priority.P1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
@@ -14,7 +15,10 @@ SHORT_TEXT_MAX_LENGTH = 200
 LINK_MAX_LENGTH = 2_000
 # Clocks of different machines disagree a little; a report a few minutes "ahead" is not an error.
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
-_ALLOWED_CONTROL_CHARACTERS = {"\n", "\r", "\t"}
+# Below space and DEL, but for the line breaks and tab text may have (a search, not a loop
+# over each character: a description of 20,000 characters is checked at every save).
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,7 @@ class ValidationFailed(ServiceError, ValueError):
 
 
 def _has_control_characters(text: str) -> bool:
-    return any(
-        (ord(char) < 32 or ord(char) == 127) and char not in _ALLOWED_CONTROL_CHARACTERS
-        for char in text
-    )
+    return _CONTROL_CHARACTER.search(text) is not None
 
 
 def _check_text(
@@ -59,7 +60,7 @@ def _check_text(
         errors.append(FieldError(name, f"{label} must be a single line."))
     elif _has_control_characters(text):
         errors.append(FieldError(name, f"{label} contains invisible control characters."))
-    if any("\ud800" <= char <= "\udfff" for char in text):
+    if _LONE_SURROGATE.search(text) is not None:
         errors.append(FieldError(name, f"{label} contains broken Unicode (a lone surrogate)."))
     return errors
 

@@ -28,6 +28,7 @@ from incidentdesk.domain.enums import (
 from incidentdesk.domain.incident import IncidentDraft
 from incidentdesk.domain.keys import format_key
 from incidentdesk.domain.lifecycle import Step
+from incidentdesk.domain.priority import PriorityMatrix
 from incidentdesk.domain.validation import (
     DESCRIPTION_MAX_LENGTH,
     SHORT_TEXT_MAX_LENGTH,
@@ -41,9 +42,11 @@ from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import NotAllowed
 from incidentdesk.services.incidents import IncidentService
 from incidentdesk.services.lifecycle import LifecycleService, StepRequest
+from incidentdesk.services.settings import SettingsService
 from incidentdesk.services.timeline import add_entry
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store, store_operations
+from incidentdesk.storage.prepared import PreparedQuery, slot
 
 REQUEST_MEMORY = timedelta(hours=1)
 PRUNE_INTERVAL = timedelta(minutes=1)
@@ -141,10 +144,93 @@ def import_file(service: IntakeService, path: Path, now: datetime) -> IntakeResu
     return service.process(formats.parse(body, now), body_request_id(body))
 
 
-def _same_firing(known: m.IntakeAlert, alert: Alert) -> bool:
-    """Whether ``alert`` repeats the firing already recorded (Alertmanager sends a firing
-    group again every repeat_interval, with the same startsAt)."""
-    return bool(known.firing) and alert.starts_at is not None and known.starts_at == alert.starts_at
+# The statements every alert needs, built once per database: peewee would otherwise build
+# each anew, most of a busy receiver's time (see storage/prepared.py).
+_EARLIER_REQUEST = PreparedQuery(
+    m.IntakeRequest,
+    lambda: (
+        m.IntakeRequest.select(
+            m.IntakeRequest.id, m.IntakeRequest.received_at, m.IntakeRequest.answer
+        )
+        .where(m.IntakeRequest.request_id == slot("request_id", m.IntakeRequest.request_id))
+        .limit(1)
+    ),
+    (m.IntakeRequest.id, m.IntakeRequest.received_at, m.IntakeRequest.answer),
+)
+_REMEMBER_REQUEST = PreparedQuery(
+    m.IntakeRequest,
+    lambda: m.IntakeRequest.insert(
+        request_id=slot("request_id", m.IntakeRequest.request_id),
+        received_at=slot("received_at", m.IntakeRequest.received_at),
+        answer=slot("answer", m.IntakeRequest.answer),
+    ),
+)
+_KNOWN_COLUMNS = (
+    m.IntakeAlert.id,
+    m.IntakeAlert.firing,
+    m.IntakeAlert.starts_at,
+    m.Incident.id,
+    m.Incident.number,
+    m.Incident.status,
+)
+_KNOWN_ALERT = PreparedQuery(
+    m.IntakeAlert,
+    lambda: (
+        m.IntakeAlert.select(*_KNOWN_COLUMNS)
+        .join(m.Incident)
+        .where(m.IntakeAlert.fingerprint == slot("fingerprint", m.IntakeAlert.fingerprint))
+        .limit(1)
+    ),
+    _KNOWN_COLUMNS,
+)
+_OPEN_INCIDENT_OF_GROUP = PreparedQuery(
+    m.IntakeAlert,
+    lambda: (
+        m.IntakeAlert.select(m.Incident.id, m.Incident.number)
+        .join(m.Incident)
+        .where(
+            (m.IntakeAlert.group_key == slot("group_key", m.IntakeAlert.group_key))
+            & m.Incident.status.in_(_OPEN_VALUES)
+        )
+        .order_by(m.Incident.number.desc())
+        .limit(1)
+    ),
+    (m.Incident.id, m.Incident.number),
+)
+_ALERT_VALUES = ("incident", "group_key", "firing", "starts_at", "updated_at")
+_INSERT_ALERT = PreparedQuery(
+    m.IntakeAlert,
+    lambda: m.IntakeAlert.insert(
+        fingerprint=slot("fingerprint", m.IntakeAlert.fingerprint),
+        **{name: slot(name, getattr(m.IntakeAlert, name)) for name in _ALERT_VALUES},
+    ),
+)
+_REFIRE_ALERT = PreparedQuery(
+    m.IntakeAlert,
+    lambda: m.IntakeAlert.update(
+        {
+            getattr(m.IntakeAlert, name): slot(name, getattr(m.IntakeAlert, name))
+            for name in _ALERT_VALUES
+        }
+    ).where(m.IntakeAlert.id == slot("id", m.IntakeAlert.id)),
+)
+
+
+@dataclass(frozen=True)
+class _KnownAlert:
+    """An alert seen before, and the incident it belongs to."""
+
+    id: int
+    firing: bool
+    starts_at: datetime | None
+    incident_id: int
+    number: int
+    status: str
+
+    def same_firing(self, alert: Alert) -> bool:
+        """Whether ``alert`` repeats the firing already recorded (Alertmanager sends a firing
+        group again every repeat_interval, with the same startsAt)."""
+        return self.firing and alert.starts_at is not None and self.starts_at == alert.starts_at
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -206,7 +292,9 @@ class IntakeService:
         self._rules = RuleService(store)
         self._actor_id = actor_id
         self._clock = clock
+        self._settings = SettingsService(store)
         self._cached_rules: list[StoredRule] = []
+        self._matrix: PriorityMatrix | None = None
         self._rules_read_at: datetime | None = None
         self._pruned_at = datetime.min.replace(tzinfo=UTC)
 
@@ -215,11 +303,13 @@ class IntakeService:
         request_id = request_id[:REQUEST_ID_MAX_LENGTH]
         now = self._clock()
         with self._store.write():
-            earlier = m.IntakeRequest.get_or_none(m.IntakeRequest.request_id == request_id)
-            if earlier is not None and earlier.received_at >= now - REQUEST_MEMORY:
-                return IntakeResult.from_json(json.loads(earlier.answer))
-            if earlier is not None:  # seen too long ago to be a retry: a new request
-                m.IntakeRequest.delete().where(m.IntakeRequest.id == earlier.id).execute()
+            earlier = _EARLIER_REQUEST.first_row(request_id=request_id)
+            if earlier is not None:
+                earlier_id, received_at, answer = earlier
+                if received_at >= now - REQUEST_MEMORY:
+                    return IntakeResult.from_json(json.loads(answer))
+                # seen too long ago to be a retry: a new request
+                m.IntakeRequest.delete().where(m.IntakeRequest.id == earlier_id).execute()
             if now - self._pruned_at > PRUNE_INTERVAL:
                 m.IntakeRequest.delete().where(
                     m.IntakeRequest.received_at < now - REQUEST_MEMORY
@@ -230,19 +320,20 @@ class IntakeService:
                 self._apply(notification.format, alert, rules, now) for alert in notification.alerts
             )
             result = IntakeResult(notification.format, outcomes)
-            m.IntakeRequest.insert(
+            _REMEMBER_REQUEST.execute(
                 request_id=request_id,
                 received_at=now,
                 answer=json.dumps(result.stored_json(), ensure_ascii=False),
-            ).execute()
+            )
         return result
 
     def _current_rules(self, now: datetime) -> list[StoredRule]:
-        """The rules, read again once they are ``RULES_MAX_AGE`` old: a change made by an
-        admin applies within that time, and a busy receiver is spared three queries a
-        request."""
+        """The rules (and the priority matrix), read again once they are ``RULES_MAX_AGE``
+        old: a change made by an admin applies within that time, and a busy receiver is
+        spared four queries a request."""
         if self._rules_read_at is None or now - self._rules_read_at > RULES_MAX_AGE:
             self._cached_rules = self._rules.stored()
+            self._matrix = self._settings.priority_matrix()
             self._rules_read_at = now
         return self._cached_rules
 
@@ -250,18 +341,14 @@ class IntakeService:
         self, format_: Format, alert: Alert, rules: list[StoredRule], now: datetime
     ) -> AlertOutcome:
         key = f"{format_.value}:{alert.fingerprint}"
-        known = (
-            m.IntakeAlert.select(m.IntakeAlert, m.Incident.id, m.Incident.number, m.Incident.status)
-            .join(m.Incident)
-            .where(m.IntakeAlert.fingerprint == key)
-            .first()
-        )
+        row = _KNOWN_ALERT.first_row(fingerprint=key)
+        known = _KnownAlert(*row) if row is not None else None
         decision = decide(rules, alert.labels)
-        if known is not None and known.incident.status in _OPEN_VALUES:
+        if known is not None and known.status in _OPEN_VALUES:
             return self._update(known, alert, decision, now)
         if alert.state is not AlertState.FIRING:
             return AlertOutcome(alert.fingerprint, f"{alert.state.value}; no open incident")
-        if known is not None and _same_firing(known, alert):
+        if known is not None and known.same_firing(alert):
             # Someone closed or cancelled its incident while it fired: a reminder of the same
             # firing is not a new incident; firing anew (a later startsAt) is.
             return AlertOutcome(alert.fingerprint, "still firing; its incident is finished")
@@ -276,8 +363,9 @@ class IntakeService:
             if decision.recover_when_resolved:
                 result = self._reopen_if_recovered(incident_id, result)
         else:
-            incident = self._incidents.create(self._draft(alert, decision, now), self._actor_id)
-            incident_id, number = incident.id, incident.number
+            incident_id, number = self._incidents.log(
+                self._draft(alert, decision, now), self._actor_id, matrix=self._matrix
+            )
             self._entry(incident_id, f"{alert.name} fired{_place(alert)}", alert, now)
             result = "created"
         values = {
@@ -288,18 +376,18 @@ class IntakeService:
             "updated_at": now,
         }
         if known is None:
-            m.IntakeAlert.insert(fingerprint=key, **values).execute()
+            _INSERT_ALERT.execute(fingerprint=key, **values)
         else:  # its incident was closed or cancelled: it fires into a new one
-            m.IntakeAlert.update(**values).where(m.IntakeAlert.id == known.id).execute()
+            _REFIRE_ALERT.execute(id=known.id, **values)
         return AlertOutcome(alert.fingerprint, result, format_key(number), incident_id)
 
     def _update(
-        self, known: m.IntakeAlert, alert: Alert, decision: Decision, now: datetime
+        self, known: _KnownAlert, alert: Alert, decision: Decision, now: datetime
     ) -> AlertOutcome:
-        incident_id, key = int(known.incident.id), format_key(known.incident.number)
+        incident_id, key = known.incident_id, format_key(known.number)
         changes: dict[str, Any] = {"updated_at": now}
         if alert.state is AlertState.FIRING:
-            if _same_firing(known, alert):
+            if known.same_firing(alert):
                 # Alertmanager repeats a firing group every repeat_interval: nothing new.
                 result = "still firing"
             else:
@@ -368,16 +456,8 @@ class IntakeService:
                 return f"rule:{decision.group_by}={value}"[:500]
         return f"{format_.value}:{alert.group_key}"[:500] if alert.group_key else ""
 
-    @staticmethod
-    def _open_incident_of_group(group_key: str) -> tuple[int, int] | None:
-        row = (
-            m.IntakeAlert.select(m.Incident.id, m.Incident.number)
-            .join(m.Incident)
-            .where((m.IntakeAlert.group_key == group_key) & m.Incident.status.in_(_OPEN_VALUES))
-            .order_by(m.Incident.number.desc())
-            .tuples()
-            .first()
-        )
+    def _open_incident_of_group(self, group_key: str) -> tuple[int, int] | None:
+        row = _OPEN_INCIDENT_OF_GROUP.first_row(group_key=group_key)
         return (int(row[0]), int(row[1])) if row else None
 
     def _draft(self, alert: Alert, decision: Decision, now: datetime) -> IncidentDraft:

@@ -5,12 +5,15 @@ team reads the same; ``incidentdesk intake rules`` shows and replaces them."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from incidentdesk.domain.enums import Severity
 from incidentdesk.domain.validation import FieldError, ValidationFailed
+from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store, store_operations
 
@@ -110,6 +113,10 @@ def rule_from_json(entry: Any, index: int) -> Rule:
     return Rule(severity=severity, recover_when_resolved=recover, **texts)
 
 
+def _as_json(rules: Sequence[Rule]) -> str:
+    return json.dumps([rule_to_json(rule) for rule in rules], ensure_ascii=False)
+
+
 def rule_to_json(rule: Rule) -> dict[str, Any]:
     entry: dict[str, Any] = {"label": rule.label, "value": rule.value}
     for key in ("service", "category", "group_by"):
@@ -122,14 +129,65 @@ def rule_to_json(rule: Rule) -> dict[str, Any]:
     return entry
 
 
+RULE_TEXT_MAX_LENGTH = 200
+SETTING_KEY = "intake_rules"  # its name in the record of changes (setting_change)
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
+_TEXTS = (("label", "the label"), ("value", "the value"), ("group_by", "the grouping label"))
+
+
+def rule_errors(rules: Sequence[Rule]) -> list[FieldError]:
+    """What is wrong with each rule, each error naming its cell (``intake_rules.2.value``,
+    rules counted from 0) and saying in its sentence which rule (counted from 1)."""
+    return [
+        FieldError(f"{SETTING_KEY}.{index}.{column}", f"Rule {index + 1}: {sentence}")
+        for index, rule in enumerate(rules)
+        for column, sentence in _problems(rule)
+    ]
+
+
+def _problems(rule: Rule) -> list[tuple[str, str]]:
+    """(column, sentence) for each thing wrong with ``rule``."""
+    problems = []
+    for column, name in _TEXTS:
+        text = getattr(rule, column)
+        if len(text) > RULE_TEXT_MAX_LENGTH:
+            problems.append((column, f"{name} is over {RULE_TEXT_MAX_LENGTH} characters."))
+        elif _CONTROL_CHARACTER.search(text):
+            problems.append((column, f"{name} contains control characters or line breaks."))
+        elif text != text.strip():
+            problems.append(
+                (
+                    column,
+                    f"{name} begins or ends with a space, which no label from monitoring does.",
+                )
+            )
+    if rule.value and not rule.label:
+        problems.append(("label", f"give the label whose value is “{rule.value[:40]}”."))
+    elif rule.label and not rule.value:
+        problems.append(("value", f"give the value of {rule.label[:40]} that the rule is for."))
+    sets_nothing = not (rule.service or rule.category or rule.group_by) and (
+        rule.severity is None and rule.recover_when_resolved is None
+    )
+    if sets_nothing:
+        problems.append(
+            (
+                "service",
+                "it sets nothing; choose a service, category, severity, grouping label or "
+                "whether resolving sets recovered, or remove the rule.",
+            )
+        )
+    return problems
+
+
 def _names(model: type[m.Service | m.Category]) -> dict[int | None, str]:
     return {int(row.id): str(row.name) for row in model.select(model.id, model.name)}
 
 
 @store_operations
 class RuleService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Clock = utc_now) -> None:
         self._store = store
+        self._clock = clock
 
     def stored(self) -> list[StoredRule]:
         services = _names(m.Service)
@@ -151,10 +209,16 @@ class RuleService:
     def rules(self) -> list[Rule]:
         return [stored.rule for stored in self.stored()]
 
-    def replace(self, rules: Sequence[Rule]) -> None:
-        """Put ``rules`` in place of the stored ones, in their order; a service or category
-        the catalog does not have is refused, naming it."""
+    def replace(self, rules: Sequence[Rule], actor_id: int | None = None) -> bool:
+        """Put ``rules`` in place of the stored ones, in their order, and record the change
+        as made by ``actor_id``; False (and nothing recorded) when they were the same. Every
+        rule is checked first: a wrong one, or a service or category the catalog does not
+        have, is refused naming it, and nothing is changed."""
+        errors = rule_errors(rules)
+        if errors:
+            raise ValidationFailed(errors)
         with self._store.write():
+            before = self.rules()
             rows = []
             for position, rule in enumerate(rules):
                 rows.append(
@@ -169,9 +233,19 @@ class RuleService:
                         "recover_when_resolved": rule.recover_when_resolved,
                     }
                 )
+            if list(rules) == before:
+                return False
             m.IntakeRule.delete().execute()
             if rows:
                 m.IntakeRule.insert_many(rows).execute()
+            m.SettingChange.insert(
+                changed_at=self._clock(),
+                actor=actor_id,
+                setting=SETTING_KEY,
+                old_value=_as_json(before),
+                new_value=_as_json(rules),
+            ).execute()
+        return True
 
     @staticmethod
     def _named(model: type[m.Record], name: str, kind: str, position: int) -> int | None:
@@ -180,6 +254,11 @@ class RuleService:
         row = model.get_or_none(model.name == name)  # type: ignore[attr-defined]
         if row is None:
             raise ValidationFailed(
-                [FieldError(kind, f"Rule {position + 1}: there is no {kind} named {name!r}.")]
+                [
+                    FieldError(
+                        f"{SETTING_KEY}.{position}.{kind}",
+                        f"Rule {position + 1}: there is no {kind} named {name!r}.",
+                    )
+                ]
             )
         return int(row.id)

@@ -29,6 +29,7 @@ from incidentdesk.domain.incident import (
     Milestones,
 )
 from incidentdesk.domain.keys import parse_key
+from incidentdesk.domain.priority import PriorityMatrix
 from incidentdesk.domain.validation import FieldError, ValidationFailed, require_valid
 from incidentdesk.services.attachments import PreparedFile, attach_files, check_files
 from incidentdesk.services.clock import Clock, utc_now
@@ -40,6 +41,7 @@ from incidentdesk.storage import models as m
 from incidentdesk.storage.applied_writes import earlier_save, record_applied
 from incidentdesk.storage.counters import allocate_incident_number
 from incidentdesk.storage.database import Store, store_operations
+from incidentdesk.storage.prepared import PreparedQuery, slot
 from incidentdesk.storage.search import search_condition
 
 RANK_STEP = 1024.0
@@ -195,6 +197,27 @@ def _draft_from_record(record: m.Incident) -> IncidentDraft:
 
 
 _EDITED_COLUMNS = tuple(name for name in _FIELD_LABELS if name != "priority")
+_NEW_INCIDENT_COLUMNS = (
+    "number",
+    "board_rank",
+    "status",
+    "created_at",
+    "updated_at",
+    "version",
+    "priority",
+    *_EDITED_COLUMNS,
+)
+# Built once per database: peewee building this insert of 28 columns costs more than
+# running it (storage/prepared.py).
+_INSERT_INCIDENT = PreparedQuery(
+    m.Incident,
+    lambda: m.Incident.insert(
+        {
+            getattr(m.Incident, name): slot(name, getattr(m.Incident, name))
+            for name in _NEW_INCIDENT_COLUMNS
+        }
+    ).returning(m.Incident.id),
+)
 
 
 _REFERENCES: tuple[tuple[str, type[m.Record], str], ...] = (
@@ -246,17 +269,35 @@ class IncidentService:
         files: Sequence[PreparedFile],
         write_id: str | None,
     ) -> Incident:
+        incident_id, _number = self.log(draft, actor_id, files, write_id=write_id)
+        return self.get(incident_id)
+
+    def log(
+        self,
+        draft: IncidentDraft,
+        actor_id: int | None,
+        files: Sequence[PreparedFile] = (),
+        *,
+        matrix: PriorityMatrix | None = None,
+        write_id: str | None = None,
+    ) -> tuple[int, int]:
+        """``create`` without reading the incident back: its id and number. A caller that
+        keeps the priority matrix (the alert receiver) passes it as ``matrix``."""
         now = self._clock()
         require_valid(draft, now)
-        check_files(files, self._settings.attachment_max_bytes())
-        priority = self._settings.priority_matrix().priority(draft.severity, draft.urgency)
+        if files:
+            check_files(files, self._settings.attachment_max_bytes())
+        if matrix is None:
+            matrix = self._settings.priority_matrix()
+        priority = matrix.priority(draft.severity, draft.urgency)
         with self._store.write():
             logged_before = earlier_save(write_id)
             if logged_before is not None:
-                return self.get(logged_before.incident_id)
+                number = m.Incident.get_by_id(logged_before.incident_id).number
+                return logged_before.incident_id, int(number)
             _check_references(draft)
             number = allocate_incident_number()
-            incident_id = m.Incident.insert(
+            incident_id = _INSERT_INCIDENT.returned_id(
                 number=number,
                 board_rank=board_rank_for(number),
                 status=Status.LOGGED.value,
@@ -265,9 +306,9 @@ class IncidentService:
                 version=1,
                 priority=priority.value,
                 **draft_columns(draft),
-            ).execute()
+            )
             add_entry(
-                int(incident_id),
+                incident_id,
                 EntryKind.STATUS_CHANGE,
                 "Incident logged",
                 {"to": "logged"},
@@ -275,9 +316,9 @@ class IncidentService:
                 draft.reported_at,
                 now,
             )
-            attach_files(int(incident_id), files, actor_id, now)
-            record_applied(write_id, int(incident_id), now)
-        return self.get(int(incident_id))
+            attach_files(incident_id, files, actor_id, now)
+            record_applied(write_id, incident_id, now)
+        return incident_id, number
 
     def update(
         self,

@@ -4,7 +4,7 @@ catalogs): for admins only, each change validated and recorded with who made it 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from incidentdesk.domain import team_settings as rules
 from incidentdesk.domain.enums import Priority, Role, Severity, Urgency
 from incidentdesk.domain.priority import PriorityMatrix
 from incidentdesk.domain.validation import FieldError, ValidationFailed
+from incidentdesk.intake.rules import Rule, RuleService
 from incidentdesk.services.catalog import CatalogService, NamedItem, _require_name
 from incidentdesk.services.clock import Clock
 from incidentdesk.services.errors import NotAllowed, NotFound
@@ -174,6 +175,12 @@ class TeamSettingsService:
             values[keys.MONITORING_SOURCES] = monitoring_sources
         with self._store.write():
             return [key for key, value in values.items() if self._write_setting(key, value)]
+
+    def set_intake_rules(self, rules: Sequence[Rule]) -> bool:
+        """Replace the rules that alerts from monitoring follow (``intake/rules.py``);
+        False when they were already so."""
+        self._require_admin()
+        return RuleService(self._store, self._clock).replace(rules, self._actor_id)
 
     def add(self, catalog: str, name: str) -> int:
         """Add a service, category or team (at the end of the escalation order)."""

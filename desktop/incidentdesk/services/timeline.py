@@ -17,6 +17,7 @@ from incidentdesk.services.sent_once import sent_once
 from incidentdesk.storage import models as m
 from incidentdesk.storage.applied_writes import earlier_save, record_applied
 from incidentdesk.storage.database import Store, store_operations
+from incidentdesk.storage.prepared import PreparedQuery, slot
 
 
 def _validate(entry: NewEntry) -> None:
@@ -38,6 +39,28 @@ def _validate(entry: NewEntry) -> None:
         raise ValidationFailed(errors)
 
 
+_ENTRY_COLUMNS = (
+    "incident",
+    "kind",
+    "body",
+    "details",
+    "author",
+    "occurred_at",
+    "recorded_at",
+    "pinned",
+    "amends",
+)
+# Built once per database: every write of an entry runs it (storage/prepared.py).
+_INSERT_ENTRY = PreparedQuery(
+    m.TimelineEntry,
+    lambda: m.TimelineEntry.insert(
+        {
+            getattr(m.TimelineEntry, name): slot(name, getattr(m.TimelineEntry, name))
+            for name in _ENTRY_COLUMNS
+        }
+    ).returning(m.TimelineEntry.id),
+)
+
 _KINDS = {kind.value: kind for kind in EntryKind}  # faster than EntryKind(value) per row
 
 
@@ -56,7 +79,7 @@ def add_entry(
     """Write one entry of an incident's log, inside the caller's write transaction, and
     return its id: the one place a timeline row is written (entries are never updated
     but for their pin, and a correction is a new entry)."""
-    entry_id = m.TimelineEntry.insert(
+    return _INSERT_ENTRY.returned_id(
         incident=incident_id,
         kind=kind.value,
         body=body,
@@ -66,8 +89,7 @@ def add_entry(
         recorded_at=recorded_at,
         pinned=pinned,
         amends=amends_id,
-    ).execute()
-    return int(entry_id)
+    )
 
 
 @store_operations

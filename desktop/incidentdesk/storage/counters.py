@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import peewee as pw
+
 from incidentdesk.storage import models as m
 from incidentdesk.storage.migrations import INCIDENT_NUMBER_COUNTER
+from incidentdesk.storage.prepared import PreparedQuery, slot
 
 
 def allocate_incident_number() -> int:
@@ -17,10 +20,20 @@ def allocate_incident_number() -> int:
 
 def allocate_incident_numbers(count: int) -> range:
     """``count`` consecutive new incident numbers at once, for bulk imports."""
-    query = (
-        m.Counter.update(value=m.Counter.value + count)
+    row = _TAKE_NUMBERS.first_row(count=count)
+    if row is None:  # every migrated database has it (migration 1): a fault, not a refusal
+        raise pw.IntegrityError("the database has no incident number counter")
+    last = int(row[0])
+    return range(last - count + 1, last + 1)
+
+
+# Built once per database: each incident logged runs it (storage/prepared.py).
+_TAKE_NUMBERS = PreparedQuery(
+    m.Counter,
+    lambda: (
+        m.Counter.update(value=m.Counter.value + slot("count", m.Counter.value))
         .where(m.Counter.name == INCIDENT_NUMBER_COUNTER)
         .returning(m.Counter.value)
-    )
-    (last,) = next(iter(query.tuples().execute()))
-    return range(int(last) - count + 1, int(last) + 1)
+    ),
+    (m.Counter.value,),
+)

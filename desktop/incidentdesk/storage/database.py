@@ -210,6 +210,9 @@ class _SqliteDatabase(pw.SqliteDatabase):
     def __init__(self, location: SqliteLocation, name: str, **options: Any) -> None:
         self.location = location
         self._read_only = bool(options.get("uri")) and "mode=ro" in name
+        # Checked before every statement: the paths are made once (pathlib costs more than
+        # the three access() calls).
+        self._files = (str(location.path), str(_wal_path(location)), str(_shm_path(location)))
         self._raw_connections: list[sqlite3.Connection] = []
         self._raw_lock = threading.Lock()
         self.client_id = change_log.new_client_id()
@@ -239,10 +242,7 @@ class _SqliteDatabase(pw.SqliteDatabase):
         """Whether the file, its -wal and its -shm (those that exist) can still be written."""
         if self._read_only:
             return True
-        return all(
-            os.access(path, os.W_OK) or not path.exists()
-            for path in (self.location.path, _wal_path(self.location), _shm_path(self.location))
-        )
+        return all(os.access(path, os.W_OK) or not os.path.exists(path) for path in self._files)
 
     def leave_if_read_only(self) -> None:
         """At exit: leave every connection whose files became read-only untouched."""

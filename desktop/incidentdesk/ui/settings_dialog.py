@@ -34,6 +34,7 @@ from incidentdesk.domain.validation import ValidationFailed
 from incidentdesk.services.changes import unchanged
 from incidentdesk.services.team_settings import SettingChange, TeamSettings, TeamSettingsService
 from incidentdesk.ui.failures import error_text
+from incidentdesk.ui.intake_rules_tab import IntakeRulesTab
 from incidentdesk.ui.personal_settings import (
     NOTIFICATION_KINDS,
     PersonalSettings,
@@ -61,6 +62,7 @@ SETTING_NAMES = {
     "sla_targets": "the SLA targets",
     "monitoring_sources": "the monitoring sources",
     "teams.escalation_order": "the escalation order",
+    "intake_rules": "the alert rules",
 }
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -91,6 +93,9 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._personal_tab(), "&Personal")
         self.tabs.addTab(self._team_tab(), "&Team")
         self.tabs.addTab(self._catalogs_tab(), "&Catalogs")
+        self.alert_rules = IntakeRulesTab(runner)
+        self.alert_rules.saved.connect(self._reload_changes)
+        self.tabs.addTab(self.alert_rules, "A&lert Rules")
         self.tabs.addTab(self._changes_tab(), "C&hanges")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -289,13 +294,7 @@ class SettingsDialog(QDialog):
         self.matrix_model.set_cells(team.priority_cells)
         self.sla_model.set_targets(team.sla_targets)
         self._show_catalog()
-        self.changes.clear()
-        for change in history:
-            item = QListWidgetItem(change_text(change))
-            item.setToolTip(f"Before: {change.old_value}\nAfter: {change.new_value}")
-            self.changes.addItem(item)
-        if not history:
-            self.changes.addItem("No changes recorded yet.")
+        self._show_changes(history)
         if team.is_admin:
             self._set_team_editable(True, "You are an admin: changes here apply to everyone.")
         else:
@@ -304,6 +303,25 @@ class SettingsDialog(QDialog):
                 f"Only an admin can change the team's settings; you are {team.role.value}. "
                 "Ask an admin of this database to make a change.",
             )
+
+    def _reload_changes(self) -> None:
+        self._runner.read(
+            self,
+            lambda desk: desk.team_settings.history(),
+            self._show_changes,
+            lambda error: self.changes.addItem(
+                f"The latest changes could not be read: {error_text(error)}"
+            ),
+        )
+
+    def _show_changes(self, history: list[SettingChange]) -> None:
+        self.changes.clear()
+        for change in history:
+            item = QListWidgetItem(change_text(change))
+            item.setToolTip(f"Before: {change.old_value}\nAfter: {change.new_value}")
+            self.changes.addItem(item)
+        if not history:
+            self.changes.addItem("No changes recorded yet.")
 
     def _load_failed(self, error: Exception) -> None:
         self._set_team_editable(
