@@ -19,8 +19,12 @@ from incidentdesk.services.settings import SettingsService
 from incidentdesk.services.timeline import TimelineService
 from incidentdesk.storage.database import DatabaseOpenError, Store, open_store
 from incidentdesk.storage.locations import parse_location
+from incidentdesk.storage.logins import computer_login as current_login
 from incidentdesk.storage.logins import database_login
 from incidentdesk.storage.migrations import read_database_id
+
+# current_login: the computer's login, by its name from before storage/logins.py.
+__all__ = ["Desk", "current_login", "open_desk"]
 
 if TYPE_CHECKING:
     from incidentdesk.services.attachments import AttachmentService
