@@ -212,3 +212,36 @@ def test_print_sql_and_a_role_name_are_refused_for_sqlite_and_bad_names(
     )
     assert (status, out) == (1, "")
     assert "cannot be a role name here" in err
+
+
+def test_the_program_role_is_told_whom_to_ask_for_an_upgrade(
+    postgres_schema_address: str, app_role: str, postgres_role_names: RoleNames
+) -> None:
+    from incidentdesk.storage import migrations
+    from incidentdesk.storage.database import DatabaseOpenError, SchemaTooOld
+
+    login = postgres_role_names("carl")
+    admin_execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{app_role}"')
+    location = parse_location(postgres_schema_address)
+    assert isinstance(location, PostgresLocation)
+    older = migrations.LATEST_VERSION - 1
+    admin_execute(
+        f"UPDATE \"{location.schema}\".schema_info SET value = '{older}' WHERE key = 'version'"
+    )
+    with pytest.raises(SchemaTooOld) as refused:
+        open_desk(as_login(postgres_schema_address, login))
+    assert f"but '{login}' may not change its tables" in refused.value.message
+    assert "'incidentdesk db upgrade'" in refused.value.message
+    with psycopg.connect(POSTGRES_ADMIN_URL) as connection:
+        version = connection.execute(
+            f'SELECT value FROM "{location.schema}".schema_info WHERE key = %s', ("version",)
+        ).fetchone()
+    assert version == (str(older),)  # nothing half-done
+
+    admin_execute(f'CREATE SCHEMA "{location.schema}_empty"')
+    try:
+        empty = postgres_schema_address + "_empty"
+        with pytest.raises(DatabaseOpenError, match="may not create its tables"):
+            open_desk(as_login(empty, login))
+    finally:
+        admin_execute(f'DROP SCHEMA "{location.schema}_empty" CASCADE')
