@@ -79,8 +79,3 @@ def decide(role: Role | None, capability: Capability, deciders: Sequence[str] = 
     if capability in (Capability.RERANK, Capability.CORRECT_MILESTONES):
         ask += f", or to make you a {Role.LEAD.value}"
     return Permission(False, f"Only {who} can {_DOING[capability]}, and {you}; {ask}.")
-
-
-def permissions(role: Role | None) -> dict[Capability, Permission]:
-    """Every capability for ``role``, with the reason for each one refused."""
-    return {capability: decide(role, capability) for capability in Capability}

@@ -12,7 +12,7 @@ import peewee as pw
 from incidentdesk.domain.enums import Role
 from incidentdesk.domain.permissions import Capability, Permission
 from incidentdesk.domain.validation import FieldError, ValidationFailed
-from incidentdesk.services.access import permission, permissions_of, require
+from incidentdesk.services.access import permission, require
 from incidentdesk.services.catalog import NAME_MAX_LENGTH, CatalogService, NamedItem, Person
 from incidentdesk.services.clock import Clock
 from incidentdesk.services.errors import NotFound
@@ -126,10 +126,6 @@ class PeopleService:
             catalog.teams(),
             permission(self._actor_id, Capability.MANAGE_PEOPLE),
         )
-
-    def my_permissions(self) -> dict[Capability, Permission]:
-        """What the person using the desk may do, and why not, for the windows."""
-        return permissions_of(self._actor_id)
 
     # Changing: admins only
 
