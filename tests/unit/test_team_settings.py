@@ -85,10 +85,10 @@ def test_the_team_settings_are_refused_to_all_but_admins(desk: Desk, role: Role)
     )
     with pytest.raises(NotAllowed):
         # One refused setting refuses the whole save, a catalog given with it too.
-        service.update(sla_targets=DEFAULT_SLA_TARGETS, monitoring_sources=["Nagios"])
+        service.update(sla_targets=DEFAULT_SLA_TARGETS, monitoring_sources=["Homegrown pager"])
     assert desk.settings.attachment_max_bytes() == 25 * 1024 * 1024
     sources = desk.settings.monitoring_sources()
-    assert "Nagios" not in sources
+    assert "Homegrown pager" not in sources
     assert service.history() == []
     assert service.current().role is role  # reading stays open to everyone
     assert not service.current().settings_permission.allowed
