@@ -23,6 +23,7 @@ from bench.database import (
     BENCH_FOLDER,
     DEMO_SEED,
     add_incident_with_long_timeline,
+    make_window_person_a_lead,
     scratch_copy,
     sqlite_address,
 )
@@ -604,6 +605,7 @@ def measure_board(context: Context) -> list[Entry]:
     gaps_ms = typing_gaps_ms + scrolling_gaps_ms
     moves = context.repeats(7, 3)
     with scratch_copy(context.database, "board") as copy:
+        make_window_person_a_lead(copy)
         moved = run_measuring_process(
             "bench.measure_board", replace(context, database=copy), "--moves", str(moves)
         )

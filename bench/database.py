@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from incidentdesk.domain.enums import EntryKind, Severity
+from incidentdesk.domain.enums import EntryKind, Role, Severity
 from incidentdesk.domain.incident import IncidentDraft
 from incidentdesk.services import demo
 from incidentdesk.services.desk import open_desk
@@ -214,5 +214,16 @@ def add_incident_with_long_timeline(database: Path, entries: int, seed: int = DE
         with desk.store.write():
             bulk_insert(m.TimelineEntry, rows)
         return incident.id
+    finally:
+        desk.close()
+
+
+def make_window_person_a_lead(database: Path) -> None:
+    """The measured window's person (this computer's login) as a lead, who may re-rank the
+    board: in the demo data they would arrive as staff, who may not."""
+    desk = open_desk(sqlite_address(database))
+    try:
+        with desk.store.write():
+            m.User.update(role=Role.LEAD.value).where(m.User.id == desk.actor_id).execute()
     finally:
         desk.close()

@@ -84,13 +84,45 @@ def new_postgres_database() -> Iterator[str]:
             connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+def drop_postgres_roles(names: list[str]) -> None:
+    """Drop the test's roles, first what they were granted in the test database; names
+    never created are passed over. Logins before the roles they belong to."""
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        for name in names:
+            exists = connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))
+            if exists.fetchone():
+                connection.execute(f'DROP OWNED BY "{name}"')
+                connection.execute(f'DROP ROLE "{name}"')
+
+
+@pytest.fixture
+def postgres_role_names() -> Iterator[Callable[[str], str]]:
+    """Makes names for PostgreSQL roles of the test's own (``name("app")``); every role so
+    named that the test created is dropped afterwards, with what it was granted."""
+    require_postgres()
+    made: list[str] = []
+    suffix = uuid.uuid4().hex[:10]
+
+    def name(kind: str) -> str:
+        made.append(f"incidentdesk_test_{kind}_{suffix}")
+        return made[-1]
+
+    yield name
+    drop_postgres_roles(list(reversed(made)))
+
+
+_POSTGRES_FIXTURES = {"postgres_schema_address", "new_postgres_database", "postgres_role_names"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses the PostgreSQL server, so `-m "not postgres"` leaves it out."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("database_address") == "postgres"
         fixtures = getattr(item, "fixturenames", ())
-        if on_postgres or {"postgres_schema_address", "new_postgres_database"} & set(fixtures):
+        if on_postgres or _POSTGRES_FIXTURES & set(fixtures):
             item.add_marker(pytest.mark.postgres)
 
 

@@ -71,12 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", metavar="ACTION", required=True, parser_class=_Parser
     )
     for name, text in (
-        ("init", "create the tables in a new database"),
+        ("init", "create the tables in a new database (PostgreSQL: and the program's role)"),
         ("upgrade", "bring an older database up to this program's schema"),
         ("check", "check the database's integrity and report in plain words"),
     ):
         action = actions.add_parser(name, help=text)
         action.add_argument("--db", metavar="URL", help=db_help, default=argparse.SUPPRESS)
+    _add_role_options(actions.choices["init"])
     backup = actions.add_parser("backup", help="copy the database to a file while it is in use")
     backup.add_argument("target", type=Path, help="the backup file to write")
     backup.add_argument("--db", metavar="URL", help=db_help, default=argparse.SUPPRESS)
@@ -108,6 +109,24 @@ def build_parser() -> argparse.ArgumentParser:
     report_command.add_parser(commands, db_help)
     intake_command.add_parser(commands, db_help)
     return parser
+
+
+def _add_role_options(init: argparse.ArgumentParser) -> None:
+    from incidentdesk.storage.grants import DEFAULT_APP_ROLE
+
+    init.add_argument(
+        "--app-role",
+        metavar="NAME",
+        help=(
+            "PostgreSQL: the role people's logins belong to, which may add to the timeline "
+            f"but never change or delete it (default {DEFAULT_APP_ROLE})"
+        ),
+    )
+    init.add_argument(
+        "--print-sql",
+        action="store_true",
+        help="PostgreSQL: print the SQL creating the role and its grants for a DBA, change nothing",
+    )
 
 
 def _fail(message: str) -> int:
@@ -161,6 +180,10 @@ def _run_database_command(args: argparse.Namespace, location: DatabaseLocation) 
 
     if args.action == "set-password":
         return _set_password(location)
+    if args.action == "init" and (args.print_sql or args.app_role is not None):
+        refusal = _roles_refusal(location, args)
+        if refusal is not None or args.print_sql:
+            return _fail(refusal) if refusal is not None else _print_grants(location, args.app_role)
     try:
         before = 0
         if args.action == "upgrade":
@@ -178,7 +201,7 @@ def _run_database_command(args: argparse.Namespace, location: DatabaseLocation) 
     try:
         if args.action == "init":
             print(f"{location.display_name} is ready (schema {store.schema_version}).")
-            return EXIT_OK
+            return _set_up_roles(location, store, args.app_role)
         if args.action == "upgrade":
             return _report_upgrade(location, before, store.schema_version)
         if args.action == "check":
@@ -188,6 +211,54 @@ def _run_database_command(args: argparse.Namespace, location: DatabaseLocation) 
         return _fail(str(error).rstrip(".") + ".")
     finally:
         store.close()
+
+
+def _roles_refusal(location: DatabaseLocation, args: argparse.Namespace) -> str | None:
+    from incidentdesk.storage.grants import RolesRefused, check_role_name
+    from incidentdesk.storage.locations import PostgresLocation
+
+    if not isinstance(location, PostgresLocation):
+        return (
+            "roles and grants are PostgreSQL's; an SQLite file has none (whoever may write "
+            "the file may change it), so there is nothing to set up."
+        )
+    if args.app_role is not None:
+        try:
+            check_role_name(args.app_role)
+        except RolesRefused as error:
+            return error.message
+    return None
+
+
+def _print_grants(location: DatabaseLocation, role: str | None) -> int:
+    from incidentdesk.storage.grants import DEFAULT_APP_ROLE, print_sql
+    from incidentdesk.storage.locations import PostgresLocation
+
+    assert isinstance(location, PostgresLocation)  # refused before otherwise
+    sys.stdout.write(
+        print_sql(location.database, location.schema or "public", role or DEFAULT_APP_ROLE)
+    )
+    return EXIT_OK
+
+
+def _set_up_roles(location: DatabaseLocation, store: Store, role: str | None) -> int:
+    """On PostgreSQL, the program's role and its grants (storage/grants.py)."""
+    from incidentdesk.storage.grants import DEFAULT_APP_ROLE, RolesRefused, apply_grants
+    from incidentdesk.storage.locations import PostgresLocation
+
+    if not isinstance(location, PostgresLocation):
+        return EXIT_OK
+    role = role or DEFAULT_APP_ROLE
+    try:
+        apply_grants(store.database, location.database, location.schema or "public", role)
+    except RolesRefused as error:
+        return _fail(f"the tables are ready, but {error.message[0].lower()}{error.message[1:]}")
+    print(
+        f"The role {role} may add incidents and timeline entries but never change or delete "
+        f"entries. Give each person a login in it (CREATE ROLE alice LOGIN IN ROLE {role}); "
+        f"only {location.user} may upgrade the tables."
+    )
+    return EXIT_OK
 
 
 def _set_password(location: DatabaseLocation) -> int:

@@ -101,8 +101,9 @@ def test_correct_settings_connect_and_the_password_goes_only_to_the_keyring(
     assert choice.address == choice.address_for_opening == address
     assert not choice.asks_for_password
     assert memory_keyring.passwords == {(KEYRING_SERVICE, address): PASSWORD}
-    # The database was set up, with the person as its first admin.
-    desk = open_desk(address, login=LOGIN)
+    # The database was set up, with the person as its first admin, known on PostgreSQL by
+    # the server's login (not the computer's).
+    desk = open_desk(address)
     try:
         with desk.store.bound():
             me = m.User.get_by_id(desk.actor_id)

@@ -179,7 +179,7 @@ def test_the_tab_is_reached_by_keyboard_with_named_controls(
     dialog = rules_tab(qtbot, sqlite_desk, runner)
     dialog.show()
     activate(qtbot, dialog)
-    assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "A&lert Rules"
+    assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Alert Rules"
     dialog.alert_rules.table.setFocus()
     order = tab_cycle(dialog.alert_rules.table)
     assert order[:7] == [

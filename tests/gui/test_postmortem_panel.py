@@ -24,6 +24,7 @@ from incidentdesk.domain.timeline import NewEntry
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.services.postmortems import PostmortemText
+from incidentdesk.storage import models as m
 from incidentdesk.ui.action_items import (
     OVERDUE_DARK,
     OVERDUE_LIGHT,
@@ -426,16 +427,35 @@ def test_cancelling_the_merge_saves_nothing_and_keeps_the_typed_text(
     assert stored_text(desk, incident_id).summary == "Theirs."
 
 
-def test_staff_cannot_waive_and_are_told_so(
+def test_staff_cannot_waive_and_are_told_why_on_hover(
     qtbot, desk: Desk, dialogs: RecordingDialogs, open_panel: OpenPanel
 ) -> None:
+    m.User.update(role=Role.STAFF.value).where(m.User.id == desk.actor_id).execute()
     incident_id = log_major_incident(desk, *RECOVERED)
     panel = open_panel(desk, incident_id)
+    qtbot.waitUntil(panel.waive_button.isVisible)
+    assert not panel.waive_button.isEnabled()
+    assert panel.waive_button.toolTip() == (
+        "Only a lead or an admin can waive a postmortem, and you are staff; ask a lead or an "
+        "admin of this database to do it."
+    )
+    assert desk.postmortems.get(incident_id) is None
+    assert dialogs.messages == []
+
+
+def test_a_waiver_refused_by_the_service_is_told(
+    qtbot, desk: Desk, dialogs: RecordingDialogs, open_panel: OpenPanel
+) -> None:
+    """The role changed after the panel opened: the service still refuses."""
+    incident_id = log_major_incident(desk, *RECOVERED)
+    panel = open_panel(desk, incident_id)
+    qtbot.waitUntil(panel.waive_button.isEnabled)
+    m.User.update(role=Role.STAFF.value).where(m.User.id == desk.actor_id).execute()
     waive(qtbot, panel, "Duplicate of a vendor outage")
     qtbot.waitUntil(lambda: bool(dialogs.messages))
     kind, title, text = dialogs.messages[0]
     assert (kind, title) == ("warn", "Postmortem Not Waived")
-    assert "Only a lead or an admin can waive a postmortem." in text
+    assert "Only a lead or an admin can waive a postmortem" in text
     assert desk.postmortems.get(incident_id) is None
 
 

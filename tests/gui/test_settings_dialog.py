@@ -103,21 +103,45 @@ def test_staff_see_the_team_settings_but_may_not_change_them(
     qtbot, sqlite_desk: Desk, runner: TaskRunner
 ) -> None:
     make_role(sqlite_desk, Role.STAFF)
+    sqlite_desk.catalog.create_person("Ada Admin", "ada", role=Role.ADMIN)
     dialog = open_dialog(qtbot, sqlite_desk, runner)
     reason = (
-        "Only an admin can change the team's settings; you are staff. Ask an admin of this "
-        "database to make a change."
+        "Only an admin can change the team's settings (priority matrix, SLA targets, limits), "
+        "and you are staff; ask Ada Admin to do it."
     )
     assert dialog.role_note.text() == reason
-    for widget in (dialog.save_button, dialog.attachment_limit, dialog.add_button):
+    for widget in (dialog.save_button, dialog.attachment_limit):
         assert not widget.isEnabled()
         assert widget.toolTip() == reason
     assert not dialog.matrix_model.flags(dialog.matrix_model.index(0, 0)) & (
         Qt.ItemFlag.ItemIsEditable
     )
+    catalogs = (
+        "Only a lead or an admin can change the catalogs (services, categories, teams), and "
+        "you are staff; ask Ada Admin to do it."
+    )
     dialog.catalog.setCurrentIndex(2)  # teams
-    assert not dialog.up_button.isEnabled()
-    assert dialog.up_button.toolTip() == reason
+    for widget in (dialog.add_button, dialog.up_button, dialog.entry_name):
+        assert not widget.isEnabled()
+        assert widget.toolTip() == catalogs
+
+
+def test_a_lead_changes_the_catalogs_but_not_the_team_settings(
+    qtbot, sqlite_desk: Desk, runner: TaskRunner
+) -> None:
+    make_role(sqlite_desk, Role.LEAD)
+    dialog = open_dialog(qtbot, sqlite_desk, runner)
+    assert not dialog.save_button.isEnabled()
+    assert dialog.save_button.toolTip().startswith("Only an admin can change the team's")
+    dialog.catalog.setCurrentIndex(2)  # teams
+    assert dialog.add_button.isEnabled()
+    assert dialog.add_button.toolTip() == ""
+    dialog.entry_name.setText("Platform")
+    dialog.add_button.click()
+    wait_idle(qtbot, runner)
+    qtbot.waitUntil(lambda: dialog.entries.count() == 1)
+    assert dialog.catalog_status.text() == "Saved."
+    assert [team.name for team in sqlite_desk.catalog.teams()] == ["Platform"]
 
 
 def test_catalog_entries_are_added_renamed_and_ordered(

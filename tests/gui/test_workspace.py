@@ -367,10 +367,30 @@ def test_a_lead_corrects_a_milestone_and_the_correction_is_logged(
         desk.close()
 
 
-def test_staff_do_not_see_the_correction_button(qtbot, sqlite_desk: Desk, runner, dialogs) -> None:
+def test_staff_see_the_correction_button_disabled_with_the_reason(
+    qtbot, sqlite_desk: Desk, runner, dialogs
+) -> None:
+    m.User.update(role=Role.STAFF.value).where(m.User.id == sqlite_desk.actor_id).execute()
+    sqlite_desk.catalog.create_person("Lena Lead", "lena", role=Role.LEAD)
     incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
     workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
-    assert not workspace.correct_button.isVisible()
+    assert workspace.correct_button.isVisible()
+    assert not workspace.correct_button.isEnabled()
+    assert workspace.correct_button.toolTip() == (
+        "Only a lead or an admin can correct milestone times, and you are staff; ask Lena "
+        "Lead to do it, or to make you a lead."
+    )
+
+
+def test_leads_and_admins_may_correct_times(qtbot, sqlite_desk: Desk, runner, dialogs) -> None:
+    incident = sqlite_desk.incidents.create(make_draft(), sqlite_desk.actor_id)
+    for role in (Role.ADMIN, Role.LEAD):
+        m.User.update(role=role.value).where(m.User.id == sqlite_desk.actor_id).execute()
+        workspace = open_workspace(qtbot, sqlite_desk, runner, dialogs, incident.id)
+        assert workspace.correct_button.isEnabled()
+        assert workspace.correct_button.toolTip() == (
+            "Correct when a milestone happened; it is logged"
+        )
 
 
 def test_files_dropped_on_the_log_are_attached_with_an_entry(

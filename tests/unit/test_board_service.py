@@ -280,10 +280,10 @@ def test_rerank_to_the_top_and_to_the_bottom_of_a_priority(
     clocked: Desk, four: list[Incident]
 ) -> None:
     a, _, c, d = four
-    clocked.board.rerank(c.id, None, a.id, c.version, None)
+    clocked.board.rerank(c.id, None, a.id, c.version, clocked.actor_id)
     assert column(clocked, Status.INVESTIGATING) == ["urgent", "c", "a", "b", "d"]
     assert clocked.timeline.entries(c.id)[-1].body == f"Board position: moved above {a.key}"
-    clocked.board.rerank(a.id, d.id, None, a.version, None)
+    clocked.board.rerank(a.id, d.id, None, a.version, clocked.actor_id)
     assert column(clocked, Status.INVESTIGATING) == ["urgent", "c", "b", "d", "a"]
     assert clocked.timeline.entries(a.id)[-1].body == (
         "Board position: moved to the bottom of its priority"
@@ -296,7 +296,7 @@ def test_a_card_dropped_below_the_last_one_built_goes_right_below_it(
     """The board builds a long column's cards as it scrolls: a drop below the last card it
     built names no card below, and the card lands above the peer that follows."""
     a, b, _, d = four
-    clocked.board.rerank(d.id, a.id, None, d.version, None)
+    clocked.board.rerank(d.id, a.id, None, d.version, clocked.actor_id)
     assert column(clocked, Status.INVESTIGATING) == ["urgent", "a", "d", "b", "c"]
     assert clocked.timeline.entries(d.id)[-1].body == f"Board position: moved above {b.key}"
 
@@ -308,9 +308,9 @@ def test_a_rerank_among_another_priority_is_refused(
     urgent = board_cards(clocked, IncidentQuery())[Status.INVESTIGATING][0]
     entries = len(clocked.timeline.entries(d.id))
     with pytest.raises(NotAllowed, match="stays among the P3 incidents"):
-        clocked.board.rerank(d.id, None, urgent.id, d.version, None)
+        clocked.board.rerank(d.id, None, urgent.id, d.version, clocked.actor_id)
     with pytest.raises(NotAllowed, match="stays among the P3 incidents"):
-        clocked.board.rerank(d.id, urgent.id, a.id, d.version, None)
+        clocked.board.rerank(d.id, urgent.id, a.id, d.version, clocked.actor_id)
     assert record(d.id).version == d.version
     assert len(clocked.timeline.entries(d.id)) == entries
     assert column(clocked, Status.INVESTIGATING) == ["urgent", "a", "b", "c", "d"]
@@ -320,15 +320,15 @@ def test_a_stale_rerank_is_a_conflict_and_a_missing_card_is_not_found(
     clocked: Desk, four: list[Incident]
 ) -> None:
     a, b, _, d = four
-    clocked.board.rerank(d.id, None, a.id, d.version, None)
+    clocked.board.rerank(d.id, None, a.id, d.version, clocked.actor_id)
     with pytest.raises(EditConflict) as conflict:
-        clocked.board.rerank(d.id, a.id, b.id, d.version, None)  # the version before the move
+        clocked.board.rerank(d.id, a.id, b.id, d.version, clocked.actor_id)  # the version before
     assert conflict.value.current.version == d.version + 1
     assert column(clocked, Status.INVESTIGATING) == ["urgent", "d", "a", "b", "c"]
     with pytest.raises(NotFound):
-        clocked.board.rerank(99_999, None, None, 1, None)
+        clocked.board.rerank(99_999, None, None, 1, clocked.actor_id)
     with pytest.raises(NotFound):
-        clocked.board.rerank(d.id, 99_999, None, d.version + 1, None)
+        clocked.board.rerank(d.id, 99_999, None, d.version + 1, clocked.actor_id)
 
 
 def test_undo_rerank_puts_the_card_back_unless_it_changed_since(
@@ -344,13 +344,13 @@ def test_undo_rerank_puts_the_card_back_unless_it_changed_since(
     assert entry.body == "Board position: move undone"
     assert entry.details == {"field": "board_rank", "old": move.new_rank, "new": move.old_rank}
 
-    again = clocked.board.rerank(d.id, a.id, b.id, move.version + 1, None)
+    again = clocked.board.rerank(d.id, a.id, b.id, move.version + 1, clocked.actor_id)
     current = clocked.incidents.get(d.id)
     clocked.incidents.update(
         d.id, replace(current.draft, title="d renamed"), current.version, None, base=current.draft
     )
     with pytest.raises(EditConflict):
-        clocked.board.undo_rerank(again, None)
+        clocked.board.undo_rerank(again, clocked.actor_id)
     assert column(clocked, Status.INVESTIGATING) == ["urgent", "a", "d renamed", "b", "c"]
 
 
@@ -388,13 +388,13 @@ def test_repeated_moves_into_the_same_gap_keep_their_order(
     for _ in range(70):
         before = column(clocked, Status.INVESTIGATING)
         version = record(moving.id).version
-        move = clocked.board.rerank(moving.id, a.id, other.id, version, None)
+        move = clocked.board.rerank(moving.id, a.id, other.id, version, clocked.actor_id)
         order = column(clocked, Status.INVESTIGATING)
         assert order[1:3] == ["a", moving.title], order
         moving, other = other, moving
     ranks = [card.rank for card in board_cards(clocked, IncidentQuery())[Status.INVESTIGATING]]
     assert ranks[1:] == sorted(set(ranks[1:]))  # distinct again
-    clocked.board.undo_rerank(move, None)
+    clocked.board.undo_rerank(move, clocked.actor_id)
     assert column(clocked, Status.INVESTIGATING) == before
 
 
@@ -406,14 +406,14 @@ def test_a_move_into_a_used_up_gap_spaces_the_ranks_out_and_can_be_undone(
     m.Incident.update(board_rank=next_float).where(m.Incident.id == b.id).execute()
     before = column(clocked, Status.INVESTIGATING)
     assert before == ["urgent", "a", "b", "c", "d"]
-    move = clocked.board.rerank(d.id, a.id, b.id, d.version, None)
+    move = clocked.board.rerank(d.id, a.id, b.id, d.version, clocked.actor_id)
     assert column(clocked, Status.INVESTIGATING) == ["urgent", "a", "d", "b", "c"]
     ranks = {incident.title: record(incident.id).board_rank for incident in four}
     assert ranks["a"] < ranks["d"] < ranks["b"] < ranks["c"]
     assert (ranks["a"], ranks["b"], ranks["c"]) == (RANK_STEP, 2 * RANK_STEP, 3 * RANK_STEP)
     assert move.old_rank == 4 * RANK_STEP  # where d was, counted as the ranks are now
     assert record(c.id).version == c.version  # spacing out is not an edit
-    clocked.board.undo_rerank(move, None)
+    clocked.board.undo_rerank(move, clocked.actor_id)
     assert column(clocked, Status.INVESTIGATING) == before
 
 
@@ -430,7 +430,8 @@ def test_random_moves_keep_the_order_the_person_asked_for(
         place = chooser.randrange(len(others) + 1)
         after = by_title[others[place - 1]] if place > 0 else None
         before = by_title[others[place]] if place < len(others) else None
-        clocked.board.rerank(by_title[title], after, before, record(by_title[title]).version, None)
+        version = record(by_title[title]).version
+        clocked.board.rerank(by_title[title], after, before, version, clocked.actor_id)
         expected = [*others[:place], title, *others[place:]]
         assert column(clocked, Status.INVESTIGATING)[1:] == expected
 

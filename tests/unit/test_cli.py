@@ -8,6 +8,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -99,13 +100,19 @@ def test_the_smoke_test_cannot_be_combined_with_a_command(
 
 
 def test_init_then_check_then_upgrade(
-    capsys: pytest.CaptureFixture[str], database_address: str
+    capsys: pytest.CaptureFixture[str], database_address: str, request: pytest.FixtureRequest
 ) -> None:
-    display_name = parse_location(database_address).display_name
+    location = parse_location(database_address)
+    display_name = location.display_name
+    roles: list[str] = []
+    if isinstance(location, PostgresLocation):  # its program's role, dropped afterwards
+        roles = ["--app-role", request.getfixturevalue("postgres_role_names")("app")]
 
-    status, out, err = run(capsys, "db", "init", "--db", database_address)
+    status, out, err = run(capsys, "db", "init", "--db", database_address, *roles)
     assert (status, err) == (0, "")
-    assert out == f"{display_name} is ready (schema {migrations.LATEST_VERSION}).\n"
+    ready, *role_lines = out.splitlines()
+    assert ready == f"{display_name} is ready (schema {migrations.LATEST_VERSION})."
+    assert len(role_lines) == (1 if roles else 0)
 
     status, out, err = run(capsys, "--db", database_address, "db", "check")
     assert (status, err) == (0, "")
@@ -227,9 +234,13 @@ def test_sqlite_backup_failures_are_one_sentence(
 
 @pytest.mark.postgres
 def test_postgres_backup_prints_the_pg_dump_command(
-    capsys: pytest.CaptureFixture[str], postgres_schema_address: str, tmp_path: Path
+    capsys: pytest.CaptureFixture[str],
+    postgres_schema_address: str,
+    tmp_path: Path,
+    postgres_role_names: Callable[[str], str],
 ) -> None:
-    run(capsys, "db", "init", "--db", postgres_schema_address)
+    app_role = postgres_role_names("app")
+    run(capsys, "db", "init", "--db", postgres_schema_address, "--app-role", app_role)
     location = parse_location(postgres_schema_address)
     assert isinstance(location, PostgresLocation)
 

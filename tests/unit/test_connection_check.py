@@ -88,8 +88,8 @@ def test_a_newer_schema_asks_for_a_newer_program(database_address: str) -> None:
 
 
 def test_an_older_schema_is_upgraded_by_an_admin_only(database_address: str) -> None:
+    make_admin(database_address, "boss")  # the first person on a database is its admin
     open_desk(database_address, login="staffer").close()
-    make_admin(database_address, "boss")
     older = migrations.LATEST_VERSION - 1
     set_version(database_address, older)
     location = parse_location(database_address)

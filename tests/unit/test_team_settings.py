@@ -75,26 +75,60 @@ def test_every_change_is_recorded_with_who_and_when(desk: Desk) -> None:
 
 
 @pytest.mark.parametrize("role", [Role.STAFF, Role.LEAD])
-def test_staff_are_refused_by_the_service(desk: Desk, role: Role) -> None:
+def test_the_team_settings_are_refused_to_all_but_admins(desk: Desk, role: Role) -> None:
     service = as_role(desk, role)
-    message = (
-        f"Only an admin can change the team's settings, and you are {role.value}; ask an "
-        "admin of this database to make the change."
-    )
     with pytest.raises(NotAllowed) as refused:
         service.update(attachment_max_bytes=1024 * 1024)
-    assert refused.value.message == message
+    assert refused.value.message == (
+        "Only an admin can change the team's settings (priority matrix, SLA targets, limits), "
+        f"and you are {role.value}; ask an admin of this database to do it."
+    )
+    with pytest.raises(NotAllowed):
+        # One refused setting refuses the whole save, a catalog given with it too.
+        service.update(sla_targets=DEFAULT_SLA_TARGETS, monitoring_sources=["Homegrown pager"])
+    assert desk.settings.attachment_max_bytes() == 25 * 1024 * 1024
+    sources = desk.settings.monitoring_sources()
+    assert "Homegrown pager" not in sources
+    assert service.history() == []
+    assert service.current().role is role  # reading stays open to everyone
+    assert not service.current().settings_permission.allowed
+
+
+def test_staff_are_refused_the_catalogs_by_the_service(desk: Desk) -> None:
+    admin = as_role(desk, Role.ADMIN)
+    admin.add("teams", "Platform")
+    service = as_role(desk, Role.STAFF)
+    message = (
+        "Only a lead or an admin can change the catalogs (services, categories, teams), and "
+        "you are staff; ask a lead or an admin of this database to do it."
+    )
     for refused_call in (
         lambda: service.add("services", "Checkout"),
         lambda: service.rename("categories", 1, "Outages"),
         lambda: service.set_escalation_order([]),
         lambda: service.update(monitoring_sources=[]),
     ):
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed) as refused:
             refused_call()
-    assert desk.settings.attachment_max_bytes() == 25 * 1024 * 1024
-    assert service.history() == []
-    assert service.current().role is role  # reading stays open to everyone
+        assert refused.value.message == message
+    assert [change.setting for change in service.history()] == ["teams.add"]
+    assert not service.current().catalogs_permission.allowed
+
+
+def test_a_lead_edits_the_catalogs_but_not_the_team_settings(desk: Desk) -> None:
+    lead = as_role(desk, Role.LEAD)
+    team = lead.add("teams", "Platform")
+    lead.add("teams", "Support")
+    lead.rename("teams", team, "Platform Engineering")
+    lead.set_escalation_order([t.id for t in reversed(lead.current().teams)])
+    lead.update(monitoring_sources=["Nagios"])  # a catalog, for leads too
+    assert [t.name for t in lead.current().teams] == ["Support", "Platform Engineering"]
+    assert desk.settings.monitoring_sources() == ["Nagios"]
+    current = lead.current()
+    assert current.catalogs_permission.allowed
+    assert not current.settings_permission.allowed
+    with pytest.raises(NotAllowed):
+        lead.update(attachment_max_bytes=1024 * 1024)
 
 
 def test_an_invalid_priority_matrix_is_refused_with_the_cell_named(desk: Desk) -> None:

@@ -24,6 +24,8 @@ from incidentdesk.domain.enums import (
 )
 from incidentdesk.domain.keys import format_key
 from incidentdesk.domain.lifecycle import TRANSITIONS, Step
+from incidentdesk.domain.permissions import Capability, Permission
+from incidentdesk.services.access import permission, require
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotAllowed
 from incidentdesk.services.incidents import (
@@ -266,6 +268,10 @@ class BoardService:
         }
         return [cards[incident_id] for incident_id in ids if incident_id in cards]
 
+    def may_rerank(self, person_id: int | None) -> Permission:
+        """Whether the person may re-rank cards (leads and admins), and if not, why."""
+        return permission(person_id, Capability.RERANK)
+
     def rerank(
         self,
         incident_id: int,
@@ -281,6 +287,7 @@ class BoardService:
         first."""
         now = self._clock()
         with self._store.write():
+            require(actor_id, Capability.RERANK)
             card = incident_record(incident_id)
             if card.version != expected_version:
                 raise EditConflict(self._incidents.get(incident_id))
@@ -332,6 +339,7 @@ class BoardService:
         """Put the card back where it was, unless someone has moved or edited it since."""
         now = self._clock()
         with self._store.write():
+            require(actor_id, Capability.RERANK)
             updated = (
                 m.Incident.update(
                     board_rank=move.old_rank, version=m.Incident.version + 1, updated_at=now

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
+
+import peewee as pw
 
 from incidentdesk.services.board import BoardService
 from incidentdesk.services.catalog import CatalogService
@@ -13,11 +14,17 @@ from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.drafts import DatabaseIdentity
 from incidentdesk.services.incidents import IncidentService
 from incidentdesk.services.lifecycle import LifecycleService
+from incidentdesk.services.people import PeopleService, arrive
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.services.timeline import TimelineService
-from incidentdesk.storage.database import Store, open_store
+from incidentdesk.storage.database import DatabaseOpenError, Store, open_store
 from incidentdesk.storage.locations import parse_location
+from incidentdesk.storage.logins import computer_login as current_login
+from incidentdesk.storage.logins import database_login
 from incidentdesk.storage.migrations import read_database_id
+
+# current_login: the computer's login, by its name from before storage/logins.py.
+__all__ = ["Desk", "current_login", "open_desk"]
 
 if TYPE_CHECKING:
     from incidentdesk.services.attachments import AttachmentService
@@ -26,13 +33,6 @@ if TYPE_CHECKING:
     from incidentdesk.services.statistics import StatisticsService
     from incidentdesk.services.team_settings import TeamSettingsService
     from incidentdesk.services.triage import TriageService
-
-
-def current_login() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in containers without a passwd entry
-        return "local"
 
 
 @dataclass
@@ -100,6 +100,11 @@ class Desk:
 
         return TeamSettingsService(self.store, self.actor_id, self.clock)
 
+    @cached_property
+    def people(self) -> PeopleService:
+        """The people and their roles (the People tab, what the windows disable)."""
+        return PeopleService(self.store, self.actor_id, self.clock)
+
     @property
     def display_name(self) -> str:
         return self.store.location.display_name
@@ -109,11 +114,23 @@ class Desk:
 
 
 def open_desk(address: str, login: str | None = None) -> Desk:
-    """Open (creating or upgrading as needed) the database at ``address`` for ``login``.
+    """Open (creating or upgrading as needed) the database at ``address`` for ``login``
+    (by default the person's login there: ``storage/logins.py``).
+
+    A login the database does not know yet is added as staff: on PostgreSQL only those the
+    server lets in get this far. The first person on a database with no admin becomes its
+    admin, so that someone can manage its people and settings.
 
     Raises ``BadDatabaseAddress`` or ``DatabaseOpenError`` with a message to show as is.
     """
     store = open_store(parse_location(address))
-    login = login or current_login()
-    actor_id = CatalogService(store).ensure_person(login, login)
+    try:
+        with store.bound():
+            login = login or database_login(store.database)
+        actor_id = arrive(store, login)
+    except pw.DatabaseError as error:
+        store.close()
+        raise DatabaseOpenError(
+            f"{store.location.display_name} could not tell who you are: {error}".rstrip(".") + "."
+        ) from error
     return Desk(store, actor_id)

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from incidentdesk.domain.enums import Role
 from incidentdesk.domain.validation import FieldError, ValidationFailed
 from incidentdesk.services.catalog import NAME_MAX_LENGTH
-from incidentdesk.services.desk import current_login, open_desk
+from incidentdesk.services.desk import open_desk
+from incidentdesk.services.people import email_errors
 from incidentdesk.storage import models as m
-
-EMAIL_MAX_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -27,10 +26,7 @@ def check_introduction(name: str, email: str) -> Introduction:
         errors.append(
             FieldError("name", f"Your name is one line of at most {NAME_MAX_LENGTH} characters.")
         )
-    if email and ("@" not in email.strip("@") or " " in email or len(email) > EMAIL_MAX_LENGTH):
-        errors.append(
-            FieldError("email", "The e-mail address looks wrong; write it as name@example.org.")
-        )
+    errors += email_errors(email)
     if errors:
         raise ValidationFailed(errors)
     return Introduction(name, email)
@@ -38,23 +34,21 @@ def check_introduction(name: str, email: str) -> Introduction:
 
 def introduce(address: str, name: str, email: str, login: str | None = None) -> Role:
     """Open (creating if need be) the database at ``address`` and record the person's name
-    and e-mail. A database with no admin yet (a new one) makes them its admin, so that
-    someone can change the team's settings. Returns the role they have."""
+    and e-mail. ``login`` is by default the one the database knows them by
+    (``storage/logins.py``). A database with no admin yet (a new one) makes them its admin
+    (``open_desk``), so that someone can manage its people and settings. Returns the role
+    they have."""
     introduction = check_introduction(name, email)
-    desk = open_desk(address, login or current_login())
+    desk = open_desk(address, login)
     try:
         with desk.store.write():
-            has_admin = m.User.select().where(m.User.role == Role.ADMIN.value).exists()
-            person = m.User.get_by_id(desk.actor_id)
             changes: dict[str, str] = {}
             if introduction.name:
                 changes["name"] = introduction.name
             if introduction.email:
                 changes["email"] = introduction.email
-            if not has_admin:
-                changes["role"] = Role.ADMIN.value
             if changes:
                 m.User.update(**changes).where(m.User.id == desk.actor_id).execute()
-            return Role(changes.get("role", person.role))
+            return Role(m.User.get_by_id(desk.actor_id).role)
     finally:
         desk.close()

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from incidentdesk.domain.enums import EntryKind, EscalationLevel, Role, Severity, Status
+from incidentdesk.domain.enums import EntryKind, EscalationLevel, Severity, Status
 from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.keys import format_key
 from incidentdesk.domain.lifecycle import NOTE_REQUIRED, PostmortemState, Step, decide
+from incidentdesk.domain.permissions import Capability, Permission
 from incidentdesk.domain.validation import CLOCK_SKEW_ALLOWANCE, FieldError, ValidationFailed
+from incidentdesk.services.access import permission, require
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotAllowed
 from incidentdesk.services.incidents import IncidentService, incident_record
@@ -64,11 +66,6 @@ def postmortem_state(incident_id: int) -> PostmortemState:
     return PostmortemState(bool(row.root_cause.strip()), items, bool(row.waiver_reason.strip()))
 
 
-def is_lead(person_id: int | None) -> bool:
-    person = m.User.get_or_none(m.User.id == person_id) if person_id is not None else None
-    return person is not None and person.role in (Role.LEAD.value, Role.ADMIN.value)
-
-
 _MILESTONE_ORDER = ("acknowledged_at", "recovered_at", "closed_at")
 _STEP_MILESTONE = {Step.RECOVER: "recovered_at", Step.CLOSE: "closed_at"}
 
@@ -110,9 +107,9 @@ class LifecycleService:
         self._incidents = incidents
         self._clock = clock
 
-    def is_lead(self, person_id: int | None) -> bool:
-        """Whether the person may do what only leads do (correct milestone times)."""
-        return is_lead(person_id)
+    def may_correct_milestones(self, person_id: int | None) -> Permission:
+        """Whether the person may correct milestone times (leads and admins), and if not, why."""
+        return permission(person_id, Capability.CORRECT_MILESTONES)
 
     def options(self, incident_id: int) -> list[StepOption]:
         """Every step, whether it is possible now, and if not, why."""
@@ -319,8 +316,7 @@ class LifecycleService:
         if moment.tzinfo is None or moment > now + CLOCK_SKEW_ALLOWANCE:
             raise ValidationFailed([FieldError("at", "That time is in the future.")])
         with self._store.write():
-            if not is_lead(actor_id):
-                raise NotAllowed("Only a lead or an admin can correct milestone times.")
+            require(actor_id, Capability.CORRECT_MILESTONES)
             record = incident_record(incident_id)
             old = getattr(record, milestone)
             if old is None:

@@ -9,13 +9,14 @@ from datetime import date, datetime
 import peewee as pw
 
 from incidentdesk.domain.enums import ActionKind, ActionStatus, EntryKind
+from incidentdesk.domain.permissions import Capability, Permission
 from incidentdesk.domain.timeline import TimelineEntry
 from incidentdesk.domain.validation import FieldError, ValidationFailed
 from incidentdesk.errors import ServiceError
+from incidentdesk.services.access import permission, require
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import NotAllowed, NotFound
 from incidentdesk.services.incidents import IncidentService
-from incidentdesk.services.lifecycle import is_lead
 from incidentdesk.services.timeline import TimelineService, add_entry
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store, store_operations
@@ -311,14 +312,17 @@ class PostmortemService:
                 now,
             )
 
+    def may_waive(self, person_id: int | None) -> Permission:
+        """Whether the person may waive a postmortem (leads and admins), and if not, why."""
+        return permission(person_id, Capability.WAIVE_POSTMORTEM)
+
     def waive(self, incident_id: int, reason: str, actor_id: int | None) -> PostmortemView:
         """A lead lets a major incident close without a complete postmortem, saying why."""
         if not reason.strip():
             raise ValidationFailed([FieldError("reason", "Say why the postmortem is waived.")])
         now = self._clock()
         with self._store.write():
-            if not is_lead(actor_id):
-                raise NotAllowed("Only a lead or an admin can waive a postmortem.")
+            require(actor_id, Capability.WAIVE_POSTMORTEM)
             if not m.Incident.select().where(m.Incident.id == incident_id).exists():
                 raise NotFound(f"Incident {incident_id} does not exist.")
             m.Postmortem.insert(incident=incident_id, updated_at=now).on_conflict_ignore().execute()

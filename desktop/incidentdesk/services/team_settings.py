@@ -1,5 +1,6 @@
-"""Changing what the whole team shares (limits, the priority matrix, SLA targets, the
-catalogs): for admins only, each change validated and recorded with who made it and when."""
+"""Changing what the whole team shares: the limits, the priority matrix and SLA targets (for
+admins), and the catalogs (for leads and admins); each change validated and recorded with who
+made it and when."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ import peewee as pw
 
 from incidentdesk.domain import team_settings as rules
 from incidentdesk.domain.enums import Priority, Role, Severity, Urgency
+from incidentdesk.domain.permissions import Capability, Permission
 from incidentdesk.domain.priority import PriorityMatrix
 from incidentdesk.domain.validation import FieldError, ValidationFailed
 from incidentdesk.intake.rules import Rule, RuleService
+from incidentdesk.services.access import permission, require
 from incidentdesk.services.catalog import CatalogService, NamedItem, _require_name
 from incidentdesk.services.clock import Clock
-from incidentdesk.services.errors import NotAllowed, NotFound
+from incidentdesk.services.errors import NotFound
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.storage import models as m
 from incidentdesk.storage import settings_schema as keys
@@ -32,6 +35,8 @@ class TeamSettings:
     """What the settings window shows, read in one go."""
 
     role: Role
+    settings_permission: Permission  # the limits, the priority matrix, the SLA targets
+    catalogs_permission: Permission  # services, categories, teams, monitoring sources
     attachment_max_bytes: int
     priority_cells: dict[tuple[Severity, Urgency], int]
     sla_targets: dict[str, dict[str, int]]
@@ -39,10 +44,6 @@ class TeamSettings:
     services: list[NamedItem]
     categories: list[NamedItem]
     teams: list[NamedItem]  # in escalation order
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class TeamSettingsService:
         matrix = settings.priority_matrix()
         return TeamSettings(
             role=self.role(),
+            settings_permission=permission(self._actor_id, Capability.CHANGE_TEAM_SETTINGS),
+            catalogs_permission=permission(self._actor_id, Capability.EDIT_CATALOGS),
             attachment_max_bytes=settings.attachment_max_bytes(),
             priority_cells={cell: priority.value for cell, priority in matrix.cells.items()},
             sla_targets=settings.sla_targets(),
@@ -104,15 +107,7 @@ class TeamSettingsService:
             for row in query.iterator()
         ]
 
-    # Changing (admins only)
-
-    def _require_admin(self) -> None:
-        role = self.role()
-        if role is not Role.ADMIN:
-            raise NotAllowed(
-                f"Only an admin can change the team's settings, and you are {role.value}; "
-                "ask an admin of this database to make the change."
-            )
+    # Changing (the catalogs: leads and admins; the rest: admins)
 
     def _record(self, setting: str, old: Any, new: Any) -> None:
         m.SettingChange.insert(
@@ -144,8 +139,12 @@ class TeamSettingsService:
         monitoring_sources: list[str] | None = None,
     ) -> list[str]:
         """Check every setting given, then store those that differ, in one transaction;
-        returns the keys changed. Nothing is stored if any is refused."""
-        self._require_admin()
+        returns the keys changed. Nothing is stored if any is refused. The monitoring sources
+        are a catalog, which leads may change too."""
+        if (attachment_max_bytes, priority_cells, sla_targets) != (None, None, None):
+            require(self._actor_id, Capability.CHANGE_TEAM_SETTINGS)
+        if monitoring_sources is not None:
+            require(self._actor_id, Capability.EDIT_CATALOGS)
         errors: list[FieldError] = []
         if attachment_max_bytes is not None:
             errors += rules.attachment_limit_errors(attachment_max_bytes)
@@ -179,12 +178,12 @@ class TeamSettingsService:
     def set_intake_rules(self, rules: Sequence[Rule]) -> bool:
         """Replace the rules that alerts from monitoring follow (``intake/rules.py``);
         False when they were already so."""
-        self._require_admin()
+        require(self._actor_id, Capability.CHANGE_TEAM_SETTINGS)
         return RuleService(self._store, self._clock).replace(rules, self._actor_id)
 
     def add(self, catalog: str, name: str) -> int:
         """Add a service, category or team (at the end of the escalation order)."""
-        self._require_admin()
+        require(self._actor_id, Capability.EDIT_CATALOGS)
         service = CatalogService(self._store)
         with self._store.write():
             if catalog == "services":
@@ -200,7 +199,7 @@ class TeamSettingsService:
         return new_id
 
     def rename(self, catalog: str, item_id: int, name: str) -> None:
-        self._require_admin()
+        require(self._actor_id, Capability.EDIT_CATALOGS)
         model, label = _CATALOGS[catalog]
         name = _require_name(name, "name", label)
         with self._store.write():
@@ -219,7 +218,7 @@ class TeamSettingsService:
 
     def set_escalation_order(self, team_ids: list[int]) -> None:
         """The teams in the order an incident is escalated through them, first first."""
-        self._require_admin()
+        require(self._actor_id, Capability.EDIT_CATALOGS)
         with self._store.write():
             known = {team.id: team.name for team in m.Team.select(m.Team.id, m.Team.name)}
             if sorted(team_ids) != sorted(known):

@@ -19,6 +19,7 @@ from incidentdesk.storage.database import (
     open_store,
 )
 from incidentdesk.storage.locations import HIDDEN_PASSWORD, DatabaseLocation, PostgresLocation
+from incidentdesk.storage.logins import database_login
 
 
 class Outcome(StrEnum):
@@ -96,9 +97,10 @@ def _driver_message(error: BaseException, location: DatabaseLocation) -> str:
     return text.replace(password, HIDDEN_PASSWORD) if password else text
 
 
-def check_connection(location: DatabaseLocation, login: str) -> ConnectionReport:
+def check_connection(location: DatabaseLocation, login: str | None) -> ConnectionReport:
     """Connect to ``location`` without creating, changing or upgrading anything, and say what
-    was found there. ``login`` is the person's login, to tell whether they may upgrade."""
+    was found there. ``login`` is the person's login, to tell whether they may upgrade (None:
+    the one the database knows them by, ``storage/logins.py``)."""
     try:
         database = connect(location, create=False)
     except DatabaseOpenError as error:
@@ -117,7 +119,9 @@ def check_connection(location: DatabaseLocation, login: str) -> ConnectionReport
         close_database(database)
 
 
-def _inspect(database: pw.Database, location: DatabaseLocation, login: str) -> ConnectionReport:
+def _inspect(
+    database: pw.Database, location: DatabaseLocation, login: str | None
+) -> ConnectionReport:
     name = location.display_name
     tables = set(database.get_tables())
     version = migrations.read_version(database)
@@ -141,7 +145,7 @@ def _inspect(database: pw.Database, location: DatabaseLocation, login: str) -> C
             version,
         )
     if version < latest:
-        admin = _is_admin(database, login)
+        admin = _is_admin(database, login or database_login(database))
         offer = (
             "as an admin you can upgrade it now (back it up first: older versions of the "
             "program cannot open it afterwards)"
@@ -165,11 +169,12 @@ def _is_admin(database: pw.Database, login: str) -> bool:
     return person is not None and person.role == "admin"
 
 
-def upgrade_database(location: DatabaseLocation, login: str) -> int:
+def upgrade_database(location: DatabaseLocation, login: str | None) -> int:
     """Upgrade an older Incident Desk database to this program's schema, for one of its
-    admins; returns the new schema version."""
+    admins (``login`` as for ``check_connection``); returns the new schema version."""
     database = connect(location, create=False)
     try:
+        login = login or database_login(database)
         if not _is_admin(database, login):
             raise UpgradeRefused(
                 f"Only an admin of {location.display_name} may upgrade it, and '{login}' is "

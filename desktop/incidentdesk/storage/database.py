@@ -740,7 +740,7 @@ def open_store(
             # WAL mode is a lasting change to the file, so it waits until the file is known to
             # be ours (or empty): a refused file is left exactly as it was.
             database.execute_sql("PRAGMA journal_mode=wal")
-        migrations.apply_migrations(database, version)
+        _upgrade(database, location, version)
         if not _is_read_only(database):
             with bound_to(database), database.atomic():
                 change_log.prune(database)
@@ -757,6 +757,30 @@ def open_store(
     except DatabaseOpenError:
         close_database(database)
         raise
+
+
+def _upgrade(database: pw.Database, location: DatabaseLocation, version: int) -> None:
+    """Apply the pending migrations. On PostgreSQL only the tables' owner may: a person
+    signed in with the program's role (storage/grants.py) is told whom to ask."""
+    try:
+        migrations.apply_migrations(database, version)
+    except pw.ProgrammingError as error:
+        text = str(error)
+        # The last: a schema the login has no USAGE of is not on its search path.
+        refusals = ("permission denied", "must be owner", "no schema has been selected")
+        if not isinstance(location, PostgresLocation) or not any(r in text for r in refusals):
+            raise
+        if version == 0:
+            raise DatabaseOpenError(
+                f"{location.display_name} is empty, and '{location.user}' may not create its "
+                "tables; ask whoever looks after the server to run 'incidentdesk db init'."
+            ) from error
+        raise SchemaTooOld(
+            f"{location.display_name} has schema {version} and this program needs "
+            f"{migrations.LATEST_VERSION}, but '{location.user}' may not change its tables; "
+            "ask whoever set it up (the owner of its tables) to run 'incidentdesk db upgrade', "
+            "then 'incidentdesk db init' again for the grants."
+        ) from error
 
 
 def _is_read_only(database: pw.Database) -> bool:

@@ -148,6 +148,8 @@ class BoardColumnModel(QStringListModel):
         # as they were holds while it is unchanged.
         self.revision = 0
         self._more_asked = False
+        # Why the person may not re-rank the cards (shown on hover), empty if they may.
+        self.rank_note = ""
 
     def total(self) -> int:
         """How many incidents the column has, built into cards yet or not."""
@@ -319,7 +321,8 @@ class BoardColumnModel(QStringListModel):
                 f"escalation {card.escalation_level.label}."
             )
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{card.key}: {card.title}\n{card.severity.label}: {card.severity.description}"
+            tip = f"{card.key}: {card.title}\n{card.severity.label}: {card.severity.description}"
+            return f"{tip}\n\n{self.rank_note}" if self.rank_note else tip
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from incidentdesk.domain.enums import Status
 from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.lifecycle import NOTE_REQUIRED, Step
+from incidentdesk.domain.permissions import Permission
 from incidentdesk.services.board import (
     BOARD_STATUSES,
     FIRST_CARDS,
@@ -81,6 +82,7 @@ class BoardPage(QWidget):
         super().__init__(parent)
         self._runner, self._dialogs = runner, dialogs
         self._desk: Desk | None = None
+        self.rank_permission = Permission(True)
         self._query = IncidentQuery()
         self._undo: list[RankMove | StatusMove] = []
         self._stale = False
@@ -134,6 +136,15 @@ class BoardPage(QWidget):
 
     def set_desk(self, desk: Desk | None) -> None:
         self._desk = desk
+        self._set_rank_permission(Permission(True))  # until read; the service checks anyway
+        if desk is not None:
+            self._runner.read(
+                self,
+                lambda desk: desk.board.may_rerank(desk.actor_id),
+                self._set_rank_permission,
+                lambda _: None,  # the service still refuses a move it must
+                supersede="rank-permission",
+            )
         self._undo.clear()  # moves of the database shown before
         dialog = getattr(self, "step_dialog", None)
         if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible():
@@ -265,7 +276,8 @@ class BoardPage(QWidget):
             return
         column = self.grid.columns[drop.target].model
         if drop.source is drop.target:
-            self._rerank(column.cards(), drop.incident_id, drop.row)
+            if self._may_rerank():
+                self._rerank(column.cards(), drop.incident_id, drop.row)
             return
         step = step_between(drop.source, drop.target)
         if step is None:
@@ -290,7 +302,7 @@ class BoardPage(QWidget):
     def nudge(self, incident_id: int, direction: int) -> None:
         """Alt+Up / Alt+Down: one place up or down among the cards of the same priority."""
         card = self._card(incident_id)
-        if card is None:
+        if card is None or not self._may_rerank():
             return
         model = self.grid.columns[card.status].model
         cards = model.cards()
@@ -302,6 +314,18 @@ class BoardPage(QWidget):
             return
         # Up: before the card above it; down: after the card below it.
         self._rerank(cards, incident_id, max(0, row - 1) if direction < 0 else row + 2)
+
+    def _set_rank_permission(self, permission: Permission) -> None:
+        """Staff may not re-rank: each card says why on hover, and a drag or Alt+Up/Down
+        within a column is refused with that reason instead of asking the database."""
+        self.rank_permission = permission
+        for column in self.grid.columns.values():
+            column.model.rank_note = "" if permission.allowed else permission.reason
+
+    def _may_rerank(self) -> bool:
+        if not self.rank_permission.allowed:
+            self.message.setText(self.rank_permission.reason)
+        return self.rank_permission.allowed
 
     def _card(self, incident_id: int) -> BoardCard | None:
         for column in self.grid.columns.values():

@@ -35,10 +35,10 @@ def open_at_start(
     if chosen is not None:
         open_remembered(window, chosen)
         return None
-    from incidentdesk.services.desk import current_login
+    from incidentdesk.storage.logins import computer_login
     from incidentdesk.ui.first_run_dialog import FirstRunDialog
 
-    dialog = FirstRunDialog(runner, default, current_login(), window)
+    dialog = FirstRunDialog(runner, default, computer_login(), window)
     dialog.accepted.connect(lambda: _open_choice(window, dialog))
     dialog.rejected.connect(QApplication.quit)
     dialog.open()

@@ -414,10 +414,15 @@ class FirstRunDialog(QDialog):
     # is open yet at the first start): each opens and closes its own connection, so they
     # run as the runner's work without a desk, on its files thread.
 
+    def _login_on(self, location: DatabaseLocation) -> str | None:
+        """This computer's login for a file; on PostgreSQL None: the server's login, the
+        one the program will know the person by (storage/logins.py)."""
+        return self._login if isinstance(location, SqliteLocation) else None
+
     def _check(self, location: DatabaseLocation, *, then_open: bool) -> None:
         from incidentdesk.storage.connection_check import check_connection
 
-        login = self._login
+        login = self._login_on(location)
         self._set_busy(True, "Testing the connection…")
         self._runner.prepare_database(
             self,
@@ -446,7 +451,8 @@ class FirstRunDialog(QDialog):
     def upgrade(self) -> None:
         from incidentdesk.storage.connection_check import upgrade_database
 
-        location, login = self.location(), self._login
+        location = self.location()
+        login = self._login_on(location)
         self._set_busy(True, "Upgrading the database…")
         self._runner.prepare_database(
             self,
@@ -510,7 +516,7 @@ class FirstRunDialog(QDialog):
     def _introduce(self, address: str, location: DatabaseLocation) -> None:
         from incidentdesk.services.first_start import introduce
 
-        name, email, login = self.name.text(), self.email.text(), self._login
+        name, email, login = self.name.text(), self.email.text(), self._login_on(location)
         new_file = isinstance(location, SqliteLocation) and self.pages.currentIndex() == LOCAL
 
         def set_up() -> Role:

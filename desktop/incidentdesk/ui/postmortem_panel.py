@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from incidentdesk.domain.enums import ActionStatus, Severity, Status
 from incidentdesk.domain.lifecycle import Step
+from incidentdesk.domain.permissions import Permission
 from incidentdesk.domain.timeline import TimelineEntry
 from incidentdesk.domain.validation import ValidationFailed
 from incidentdesk.services.catalog import Person
@@ -83,6 +84,7 @@ SECTION_PROMPTS = {
     "went_badly": "What slowed the response down or made it harder.",
 }
 PINNED_PREVIEW_LENGTH = 300
+WAIVE_TIP = "Leads and admins can let a major incident close without a postmortem, saying why"
 SAVE_AND_EXPORT = "Save, Then Export"
 EXPORT_SAVED = "Export the Saved Version"
 BANNER_STYLE = "padding: 6px; border-radius: 4px; background: palette(alternate-base);"
@@ -98,6 +100,7 @@ class PostmortemContext:
     status: Status
     postmortem: PostmortemView | None
     people: list[Person]
+    waiver: Permission  # whether the viewer may waive it, or why not
 
 
 def load_postmortem_context(desk: Desk, incident_id: int) -> PostmortemContext:
@@ -109,6 +112,7 @@ def load_postmortem_context(desk: Desk, incident_id: int) -> PostmortemContext:
         status=incident.status,
         postmortem=desk.postmortems.get(incident_id),
         people=desk.catalog.people(),
+        waiver=desk.postmortems.may_waive(desk.actor_id),
     )
 
 
@@ -216,9 +220,7 @@ class PostmortemPanel(QWidget):
         self.status_label.setAccessibleName("Postmortem status")
         self.status_label.setWordWrap(True)
         self.waive_button = QPushButton("&Waive Postmortem…")
-        self.waive_button.setToolTip(
-            "Leads and admins can let a major incident close without a postmortem, saying why"
-        )
+        self.waive_button.setToolTip(WAIVE_TIP)
         self.waive_button.clicked.connect(self.waive)
         self.export_markdown_button = QPushButton("Export &Markdown…")
         self.export_markdown_button.clicked.connect(self.export_markdown)
@@ -390,7 +392,14 @@ class PostmortemPanel(QWidget):
             and context.postmortem is not None
             and bool(context.postmortem.waiver_reason)
         )
-        self.waive_button.setEnabled(not waived)
+        waiver = context.waiver if context is not None else None
+        self.waive_button.setEnabled(not waived and waiver is not None and waiver.allowed)
+        if waived:
+            self.waive_button.setToolTip("The postmortem is waived already")
+        elif waiver is not None and not waiver.allowed:
+            self.waive_button.setToolTip(waiver.reason)
+        else:
+            self.waive_button.setToolTip(WAIVE_TIP)
 
     def _show_stored_text(self, view: PostmortemView) -> None:
         if self._version is not None and view.version < self._version:

@@ -35,6 +35,7 @@ from incidentdesk.services.changes import unchanged
 from incidentdesk.services.team_settings import SettingChange, TeamSettings, TeamSettingsService
 from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.intake_rules_tab import IntakeRulesTab
+from incidentdesk.ui.people_tab import PeopleTab
 from incidentdesk.ui.personal_settings import (
     NOTIFICATION_KINDS,
     PersonalSettings,
@@ -63,6 +64,7 @@ SETTING_NAMES = {
     "monitoring_sources": "the monitoring sources",
     "teams.escalation_order": "the escalation order",
     "intake_rules": "the alert rules",
+    "people.change": "someone's role, team or details",
 }
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -95,7 +97,12 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._catalogs_tab(), "&Catalogs")
         self.alert_rules = IntakeRulesTab(runner)
         self.alert_rules.saved.connect(self._reload_changes)
-        self.tabs.addTab(self.alert_rules, "A&lert Rules")
+        # No mnemonic: every letter of its name is taken on one page or another; Ctrl+Tab.
+        self.tabs.addTab(self.alert_rules, "Alert Rules")
+        self.people_tab = PeopleTab(runner)
+        self.people_tab.changed.connect(self.reload)
+        self.team_saved.connect(self.people_tab.reload)
+        self.tabs.addTab(self.people_tab, "Peop&le")
         self.tabs.addTab(self._changes_tab(), "C&hanges")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -103,6 +110,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self._set_team_editable(False, "Loading the team's settings…")
+        self._set_catalogs_editable(False, "Loading the team's settings…")
         self.reload()
 
     # Personal
@@ -295,14 +303,14 @@ class SettingsDialog(QDialog):
         self.sla_model.set_targets(team.sla_targets)
         self._show_catalog()
         self._show_changes(history)
-        if team.is_admin:
-            self._set_team_editable(True, "You are an admin: changes here apply to everyone.")
-        else:
-            self._set_team_editable(
-                False,
-                f"Only an admin can change the team's settings; you are {team.role.value}. "
-                "Ask an admin of this database to make a change.",
-            )
+        settings, catalogs = team.settings_permission, team.catalogs_permission
+        self._set_team_editable(
+            settings.allowed,
+            "You are an admin: changes here apply to everyone."
+            if settings.allowed
+            else settings.reason,
+        )
+        self._set_catalogs_editable(catalogs.allowed, catalogs.reason)
 
     def _reload_changes(self) -> None:
         self._runner.read(
@@ -324,17 +332,24 @@ class SettingsDialog(QDialog):
             self.changes.addItem("No changes recorded yet.")
 
     def _load_failed(self, error: Exception) -> None:
-        self._set_team_editable(
-            False, f"The team's settings could not be read: {error_text(error)}"
-        )
+        note = f"The team's settings could not be read: {error_text(error)}"
+        self._set_team_editable(False, note)
+        self._set_catalogs_editable(False, note)
 
     def _set_team_editable(self, editable: bool, note: str) -> None:
         self.role_note.setText(note)
         reason = "" if editable else note
         self.matrix_model.editable = self.sla_model.editable = editable
+        for widget in (self.attachment_limit, self.save_button):
+            widget.setEnabled(editable)
+            widget.setToolTip(reason)
+        for view in (self.matrix, self.sla):
+            view.setToolTip(reason)
+
+    def _set_catalogs_editable(self, editable: bool, reason: str) -> None:
+        """Leads and admins change the catalogs; for others each control says why not."""
+        self._catalogs_editable = editable
         for widget in (
-            self.attachment_limit,
-            self.save_button,
             self.entry_name,
             self.add_button,
             self.rename_button,
@@ -344,8 +359,6 @@ class SettingsDialog(QDialog):
         ):
             widget.setEnabled(editable)
             widget.setToolTip(reason)
-        for view in (self.matrix, self.sla):
-            view.setToolTip(reason)
         if editable:
             self._show_catalog()
 
@@ -409,7 +422,7 @@ class SettingsDialog(QDialog):
                 item = QListWidgetItem(entry.name)
                 item.setData(ITEM_ID_ROLE, entry.id)
                 self.entries.addItem(item)
-        if not team.is_admin:
+        if not self._catalogs_editable:
             return  # every button stays disabled, its tooltip saying why
         ordered = key in ("teams", "monitoring_sources")
         for button in (self.up_button, self.down_button):

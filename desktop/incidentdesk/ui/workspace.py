@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from incidentdesk.domain.incident import Incident
 from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.metrics import format_duration
+from incidentdesk.domain.permissions import Permission
 from incidentdesk.domain.sla import ClockState, SlaClock, sla_clock
 from incidentdesk.services.attachments import (
     PARTLY_SEARCHABLE,
@@ -76,7 +77,7 @@ class WorkspaceData:
     options: list[StepOption]
     targets: dict[str, dict[str, int]]
     attachments: list[AttachmentInfo]
-    viewer_is_lead: bool
+    correction: Permission  # whether the viewer may correct milestone times, or why not
 
 
 def load_workspace(desk: Desk, incident_id: int) -> WorkspaceData:
@@ -86,7 +87,7 @@ def load_workspace(desk: Desk, incident_id: int) -> WorkspaceData:
         desk.lifecycle.options(incident_id),
         desk.settings.sla_targets(),
         desk.attachments.for_incident(incident_id),
-        desk.lifecycle.is_lead(desk.actor_id),
+        desk.lifecycle.may_correct_milestones(desk.actor_id),
     )
 
 
@@ -188,7 +189,6 @@ class IncidentWorkspace(QWidget):
         self.bridge_button = QPushButton("Join &Bridge")
         self.bridge_button.clicked.connect(lambda: self._open_link("bridge"))
         self.correct_button = QPushButton("Correct &Times…")
-        self.correct_button.setToolTip("Leads correct when a milestone happened; it is logged")
         self.correct_button.clicked.connect(self.correct_times)
         self.correct_button.hide()
         self.steps_row.addWidget(self.correct_button)
@@ -304,7 +304,13 @@ class IncidentWorkspace(QWidget):
         )
         self._show_clocks()
         self._show_steps(data.options)
-        self.correct_button.setVisible(data.viewer_is_lead)
+        self.correct_button.show()
+        self.correct_button.setEnabled(data.correction.allowed)
+        self.correct_button.setToolTip(
+            "Correct when a milestone happened; it is logged"
+            if data.correction.allowed
+            else data.correction.reason
+        )
         self.chat_button.setEnabled(bool(incident.draft.links.chat))
         self.bridge_button.setEnabled(bool(incident.draft.links.bridge))
         self.timeline.set_incident(incident)

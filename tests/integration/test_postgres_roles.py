@@ -1,0 +1,247 @@
+"""`incidentdesk db init` on the real PostgreSQL server: the program's role may add to the
+timeline and the records of changes, never change or delete them, and the whole program works
+under it. Each test has its own schema and roles, dropped afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+
+from incidentdesk import cli
+from incidentdesk.domain.enums import EntryKind, Role, Status
+from incidentdesk.domain.lifecycle import Step
+from incidentdesk.domain.timeline import NewEntry
+from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.services.lifecycle import StepRequest
+from incidentdesk.services.people import PersonDetails
+from incidentdesk.storage import models as m
+from incidentdesk.storage.grants import print_sql
+from incidentdesk.storage.locations import PostgresLocation, parse_location
+from tests.conftest import POSTGRES_ADMIN_URL
+from tests.factories import make_draft
+
+pytestmark = pytest.mark.postgres
+
+RoleNames = Callable[[str], str]
+
+
+def as_login(address: str, login: str) -> str:
+    """``address`` for another login (the test server trusts loopback logins)."""
+    location = parse_location(address)
+    assert isinstance(location, PostgresLocation)
+    return address.replace(f"//{location.user}@", f"//{login}@", 1)
+
+
+def admin_execute(*statements: str) -> None:
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)  # type: ignore[arg-type]  # SQL built by the test
+
+
+def init(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
+    status = cli.main(["db", "init", *arguments])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture
+def app_role(
+    capsys: pytest.CaptureFixture[str], postgres_schema_address: str, postgres_role_names: RoleNames
+) -> str:
+    role = postgres_role_names("app")
+    status, out, err = init(capsys, "--db", postgres_schema_address, "--app-role", role)
+    assert (status, err) == (0, "")
+    assert f"The role {role} may add incidents and timeline entries" in out
+    return role
+
+
+@pytest.fixture
+def app_desk(
+    postgres_schema_address: str, app_role: str, postgres_role_names: RoleNames
+) -> Iterator[Desk]:
+    """A desk opened by a person's own login, a member of the program's role only."""
+    login = postgres_role_names("alice")
+    admin_execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{app_role}"')
+    desk = open_desk(as_login(postgres_schema_address, login))
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+def run_as(address: str, statement: str) -> None:
+    with psycopg.connect(_libpq(address)) as connection:
+        connection.execute(statement)  # type: ignore[arg-type]  # SQL built by the test
+
+
+def _libpq(address: str) -> str:
+    """The address as libpq reads it: the schema goes into the search path."""
+    base, _, schema = address.partition("?schema=")
+    return f"{base}?options=-csearch_path%3D{schema}"
+
+
+def test_the_whole_program_works_under_the_role_and_the_timeline_cannot_be_rewritten(
+    app_desk: Desk, postgres_schema_address: str
+) -> None:
+    desk = app_desk
+    with desk.store.bound():
+        me = m.User.get_by_id(desk.actor_id)
+    assert me.login.startswith("incidentdesk_test_alice_")  # known by the server's login
+    assert me.role == Role.ADMIN.value  # the first person on the database
+
+    incident = desk.incidents.create(make_draft(title="Checkout down"), desk.actor_id)
+    entry = desk.timeline.append(
+        incident.id,
+        NewEntry(EntryKind.NOTE, "Rolled back the deploy", datetime.now(UTC)),
+        desk.actor_id,
+    )
+    desk.timeline.set_pinned(entry.id, True)  # the one column of an entry that changes
+    stepped = desk.lifecycle.take(incident.id, StepRequest(Step.ACKNOWLEDGE), desk.actor_id)
+    assert stepped.status is Status.INVESTIGATING
+    desk.lifecycle.correct_milestone(
+        incident.id,
+        "acknowledged_at",
+        stepped.milestones.acknowledged_at.replace(microsecond=0),  # type: ignore[union-attr]
+        desk.actor_id,
+        "Paged by phone first",
+    )
+    desk.people.add(PersonDetails("Bea Staff", "bea"))
+    desk.team_settings.add("teams", "Platform")
+    assert [e.pinned for e in desk.timeline.entries(incident.id) if e.id == entry.id] == [True]
+    assert len(desk.timeline.entries(incident.id)) == 4  # logged, note, step, correction
+
+    address = as_login(postgres_schema_address, me.login)
+    for refused in (
+        f"UPDATE timeline_entry SET body = 'rewritten' WHERE id = {entry.id}",
+        f"UPDATE timeline_entry SET occurred_at = now() WHERE id = {entry.id}",
+        f"DELETE FROM timeline_entry WHERE id = {entry.id}",
+        "UPDATE setting_change SET new_value = ''",
+        "DELETE FROM setting_change",
+        f"DELETE FROM incident WHERE id = {incident.id}",  # it would cascade to the timeline
+        'DELETE FROM "user"',
+        "UPDATE attachment SET filename = 'x'",
+        "DROP TABLE timeline_entry",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            run_as(address, refused)
+    assert [e.body for e in desk.timeline.entries(incident.id) if e.id == entry.id] == [
+        "Rolled back the deploy"
+    ]
+
+
+def test_a_second_login_arrives_as_staff_and_is_refused_what_staff_may_not_do(
+    app_desk: Desk, postgres_schema_address: str, app_role: str, postgres_role_names: RoleNames
+) -> None:
+    login = postgres_role_names("bob")
+    admin_execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{app_role}"')
+    bob = open_desk(as_login(postgres_schema_address, login))
+    try:
+        assert [p.role for p in bob.catalog.people() if p.login == login] == [Role.STAFF]
+        incident = bob.incidents.create(make_draft(title="Slow search"), bob.actor_id)
+        assert incident.key.startswith("INC-")
+        assert not bob.people.listing().manage.allowed
+    finally:
+        bob.close()
+
+
+def test_init_again_is_idempotent_and_print_sql_gives_the_same_grants(
+    capsys: pytest.CaptureFixture[str], postgres_schema_address: str, app_role: str
+) -> None:
+    status, _, err = init(capsys, "--db", postgres_schema_address, "--app-role", app_role)
+    assert (status, err) == (0, "")
+    granted = _privileges(app_role)
+
+    status, out, err = init(
+        capsys, "--db", postgres_schema_address, "--app-role", app_role, "--print-sql"
+    )
+    assert (status, err) == (0, "")
+    location = parse_location(postgres_schema_address)
+    assert isinstance(location, PostgresLocation)
+    assert location.schema
+    assert out == print_sql(location.database, location.schema, app_role)
+    admin_execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{location.schema}" FROM "{app_role}"')
+    assert _privileges(app_role) == set()
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(out)  # type: ignore[arg-type]  # the script, as psql would run it
+    assert _privileges(app_role) == granted
+    assert ("timeline_entry", "UPDATE") not in granted  # only its pinned column
+    assert ("timeline_entry", "INSERT") in granted
+
+
+def _privileges(role: str) -> set[tuple[str, str]]:
+    with psycopg.connect(POSTGRES_ADMIN_URL) as connection:
+        rows = connection.execute(
+            "SELECT table_name, privilege_type FROM information_schema.role_table_grants "
+            "WHERE grantee = %s",
+            (role,),
+        ).fetchall()
+    return {(str(table), str(privilege)) for table, privilege in rows}
+
+
+def test_an_owner_who_may_not_create_roles_is_told_to_give_the_sql_to_a_dba(
+    capsys: pytest.CaptureFixture[str], postgres_schema_address: str, postgres_role_names: RoleNames
+) -> None:
+    owner, role = postgres_role_names("owner"), postgres_role_names("app")
+    location = parse_location(postgres_schema_address)
+    assert isinstance(location, PostgresLocation)
+    admin_execute(
+        f'CREATE ROLE "{owner}" LOGIN NOCREATEROLE',
+        f'GRANT CREATE, USAGE ON SCHEMA "{location.schema}" TO "{owner}"',
+    )
+    status, out, err = init(
+        capsys, "--db", as_login(postgres_schema_address, owner), "--app-role", role
+    )
+    assert status == 1
+    assert "is ready" in out  # the tables were made
+    assert err.startswith("incidentdesk: the tables are ready, but the server refused")
+    assert "'incidentdesk db init --print-sql'" in err
+    assert err.count("\n") == 1
+
+
+def test_print_sql_and_a_role_name_are_refused_for_sqlite_and_bad_names(
+    capsys: pytest.CaptureFixture[str], sqlite_address: str, postgres_schema_address: str
+) -> None:
+    status, out, err = init(capsys, "--db", sqlite_address, "--print-sql")
+    assert (status, out) == (1, "")
+    assert "an SQLite file has none" in err
+    status, out, err = init(
+        capsys, "--db", postgres_schema_address, "--app-role", 'x"; DROP TABLE incident; --'
+    )
+    assert (status, out) == (1, "")
+    assert "cannot be a role name here" in err
+
+
+def test_the_program_role_is_told_whom_to_ask_for_an_upgrade(
+    postgres_schema_address: str, app_role: str, postgres_role_names: RoleNames
+) -> None:
+    from incidentdesk.storage import migrations
+    from incidentdesk.storage.database import DatabaseOpenError, SchemaTooOld
+
+    login = postgres_role_names("carl")
+    admin_execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{app_role}"')
+    location = parse_location(postgres_schema_address)
+    assert isinstance(location, PostgresLocation)
+    older = migrations.LATEST_VERSION - 1
+    admin_execute(
+        f"UPDATE \"{location.schema}\".schema_info SET value = '{older}' WHERE key = 'version'"
+    )
+    with pytest.raises(SchemaTooOld) as refused:
+        open_desk(as_login(postgres_schema_address, login))
+    assert f"but '{login}' may not change its tables" in refused.value.message
+    assert "'incidentdesk db upgrade'" in refused.value.message
+    with psycopg.connect(POSTGRES_ADMIN_URL) as connection:
+        version = connection.execute(
+            f'SELECT value FROM "{location.schema}".schema_info WHERE key = %s', ("version",)
+        ).fetchone()
+    assert version == (str(older),)  # nothing half-done
+
+    admin_execute(f'CREATE SCHEMA "{location.schema}_empty"')
+    try:
+        empty = postgres_schema_address + "_empty"
+        with pytest.raises(DatabaseOpenError, match="may not create its tables"):
+            open_desk(as_login(empty, login))
+    finally:
+        admin_execute(f'DROP SCHEMA "{location.schema}_empty" CASCADE')
