@@ -92,11 +92,15 @@ def test_the_whole_program_works_under_the_role_and_the_timeline_cannot_be_rewri
     assert me.login.startswith("incidentdesk_test_alice_")  # known by the server's login
     assert me.role == Role.ADMIN.value  # the first person on the database
 
-    incident = desk.incidents.create(make_draft(title="Checkout down"), desk.actor_id)
+    # As the form and the timeline send them: each save with an id of its own.
+    incident = desk.incidents.create(
+        make_draft(title="Checkout down"), desk.actor_id, write_id="form-save-1"
+    )
     entry = desk.timeline.append(
         incident.id,
         NewEntry(EntryKind.NOTE, "Rolled back the deploy", datetime.now(UTC)),
         desk.actor_id,
+        write_id="note-1",
     )
     desk.timeline.set_pinned(entry.id, True)  # the one column of an entry that changes
     stepped = desk.lifecycle.take(incident.id, StepRequest(Step.ACKNOWLEDGE), desk.actor_id)

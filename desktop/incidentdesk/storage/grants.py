@@ -45,6 +45,7 @@ _PRIVILEGES: dict[str, str] = {
     # Replaced or expired by the program.
     m.IntakeRule._meta.table_name: "SELECT, INSERT, DELETE",
     m.IntakeRequest._meta.table_name: "SELECT, INSERT, DELETE",
+    m.AppliedWrite._meta.table_name: "SELECT, INSERT, DELETE",
     change_log.TABLE: "SELECT, INSERT, DELETE",
 }
 
