@@ -583,6 +583,72 @@ def _postgres_demo_schema(incidents: int) -> Iterator[str | None]:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+# Several clients at once
+
+SOAK_WORKERS = 8
+SOAK_OPERATIONS = 200
+
+
+def measure_soak(context: Context) -> list[Entry]:
+    """``soak_ops_per_s_sqlite`` and ``_postgres``: the soak of ``tests/soak.py`` (eight
+    processes of mixed operations; on PostgreSQL one server connection ended half way) on a
+    new database of each engine, with what it lost or doubled."""
+    import tempfile
+
+    operations = context.repeats(SOAK_OPERATIONS, 40)
+    entries = []
+    with tempfile.TemporaryDirectory(prefix="incidentdesk-bench-soak-") as folder:
+        entries.append(_soak_entry("sqlite", f"sqlite:///{folder}/soak.db", operations))
+    with _postgres_demo_schema(0) as address:
+        if address is None:
+            print(
+                f"PostgreSQL at {BENCH_POSTGRES} is unreachable: soak_ops_per_s_postgres skipped."
+            )
+        else:
+            entries.append(_soak_entry("postgres", address, operations))
+    return entries
+
+
+def _soak_entry(engine: str, address: str, operations: int) -> Entry:
+    from incidentdesk.services.desk import open_desk
+    from tests.soak import check_invariants, soak
+
+    open_desk(address, login="lead").close()  # the schema, before the workers race for it
+    result = soak(
+        address,
+        SOAK_WORKERS,
+        operations,
+        terminate_backend=None if engine == "sqlite" else _end_server_process,
+    )
+    desk = open_desk(address, login="lead")
+    try:
+        problems = check_invariants(desk, result)
+    finally:
+        desk.close()
+    return Entry(
+        f"soak_ops_per_s_{engine}",
+        result.operations / result.seconds,
+        "ops/s",
+        None,
+        None,
+        {
+            "processes": SOAK_WORKERS,
+            "operations": result.operations,
+            "seconds": result.seconds,
+            "errors": len(result.errors),
+            "lost_or_doubled": len(problems),
+            "conflicts_retried": sum(worker.conflicts_retried for worker in result.workers),
+        },
+    )
+
+
+def _end_server_process(pid: int) -> None:
+    import psycopg
+
+    with psycopg.connect(BENCH_POSTGRES, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
 # The board
 
 
@@ -940,4 +1006,5 @@ BENCHMARKS = (
     Benchmark("busy", measure_busy),
     Benchmark("bundle", measure_bundle),
     Benchmark("intake", measure_intake),
+    Benchmark("soak", measure_soak),
 )
