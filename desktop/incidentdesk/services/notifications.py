@@ -334,8 +334,8 @@ class NotificationPacer:
     what comes of that kind within ``quiet_s`` is held, then shown as one. Times are seconds
     of a monotonic clock, given by the caller."""
 
-    def __init__(self, quiet_s: float = QUIET_S) -> None:
-        self._quiet_s = quiet_s
+    def __init__(self, quiet_s: float | None = None) -> None:
+        self._quiet_s = QUIET_S if quiet_s is None else quiet_s
         self._shown_at: dict[NotificationKind, float] = {}
         self._held: defaultdict[NotificationKind, dict[int, Happening]] = defaultdict(dict)
 

@@ -55,6 +55,7 @@ from incidentdesk.ui.filter_bar import (
 from incidentdesk.ui.incident_table import IncidentTable
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
 from incidentdesk.ui.live_updates import LiveUpdates
+from incidentdesk.ui.notifications import Notifications
 from incidentdesk.ui.recent_databases import (
     RecentDatabasesMenu,
     recent_databases,
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
             lambda index: self.open_workspace(index.data(INCIDENT_ID_ROLE))
         )
         self._build_status_bar()
+        self.notifications = Notifications(self, runner)  # news for the person, and the badge
         self.model.loaded.connect(self._list_loaded)
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
@@ -640,6 +642,7 @@ class MainWindow(QMainWindow):
         workspace.show()
         workspace.raise_()
         workspace.activateWindow()
+        self.notifications.seen(incident_id)
         return workspace
 
     def _forget_workspace(self, incident_id: int, workspace: IncidentWorkspace) -> None:
