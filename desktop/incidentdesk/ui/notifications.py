@@ -17,6 +17,7 @@ status bar's badge lists the recent notifications and opens their incidents.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import time
@@ -35,7 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from incidentdesk import APPLICATION_NAME
 from incidentdesk.domain.counts import counted
+from incidentdesk.freedesktop import FreedesktopNotifications, session_bus_address
 from incidentdesk.services.notifications import (
     Happening,
     Notification,
@@ -127,8 +130,70 @@ class WindowBackend(QObject):
         QApplication.alert(self._window)
 
 
-def choose_backend(window: MainWindow) -> TrayBackend | WindowBackend:
-    """The tray where the desktop has one that shows messages, else the window."""
+class FreedesktopBackend(QObject):
+    """The session bus's notification service (``freedesktop.py``), once it answers;
+    ``unavailable`` says why not, with what was to be shown meanwhile."""
+
+    name = "the freedesktop notification service (org.freedesktop.Notifications)"
+    clicked = Signal(object)
+    available = Signal()
+    unavailable = Signal(str, object)  # why, and the notifications not shown (a list)
+    _ready = Signal(bool, str)  # from the service's thread
+    _tag_clicked = Signal(int)  # from jeepney's receiving thread
+
+    def __init__(self, address: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._waiting: list[Notification] | None = []  # None once the service answered
+        self._shown: dict[int, Notification] = {}  # by tag, the last RECENT_KEPT
+        self._tags = itertools.count(1)
+        self._ready.connect(self._answered)
+        self._tag_clicked.connect(self._clicked)
+        self.service = FreedesktopNotifications(
+            address,
+            self._ready.emit,
+            self._tag_clicked.emit,
+            QApplication.applicationDisplayName() or APPLICATION_NAME,
+        )
+        self.service.start()
+
+    def show(self, notification: Notification) -> None:
+        if self._waiting is not None:
+            self._waiting.append(notification)
+            return
+        tag = next(self._tags)
+        self._shown[tag] = notification
+        for old in list(self._shown)[:-RECENT_KEPT]:
+            del self._shown[old]
+        self.service.show(tag, notification.title, notification.body)
+
+    def stop(self) -> None:
+        self.service.stop()
+
+    def _answered(self, ready: bool, why: str) -> None:
+        waiting, self._waiting = self._waiting or [], None
+        if ready:
+            self.available.emit()
+            for notification in waiting:
+                self.show(notification)
+        else:
+            self.unavailable.emit(why, waiting)
+
+    def _clicked(self, tag: int) -> None:
+        notification = self._shown.get(tag)
+        if notification is not None:
+            self.clicked.emit(notification)
+
+
+def choose_backend(window: MainWindow) -> FreedesktopBackend | TrayBackend | WindowBackend:
+    """The freedesktop service where there is a session bus (``Notifications`` falls back
+    if it does not answer), else the tray where the desktop has one, else the window."""
+    address = session_bus_address()
+    if address is not None:
+        return FreedesktopBackend(address, window)
+    return fallback_backend(window)
+
+
+def fallback_backend(window: MainWindow) -> TrayBackend | WindowBackend:
     backend: TrayBackend | WindowBackend
     if QSystemTrayIcon.isSystemTrayAvailable() and QSystemTrayIcon.supportsMessages():
         backend = TrayBackend(window)
@@ -217,6 +282,11 @@ class Notifications(QObject):
         window.addAction(self.open_latest_action)
         self.backend = backend or choose_backend(window)
         self.backend.clicked.connect(self.open)
+        if isinstance(self.backend, FreedesktopBackend):
+            self.backend.available.connect(
+                lambda: log.info("Notifications are shown by %s", FreedesktopBackend.name)
+            )
+            self.backend.unavailable.connect(self._freedesktop_unavailable)
         runner.changes.incidents_changed.connect(self._changed)
         window.database_opened.connect(lambda _address: self.watch(window.desk))
         window.windowTitleChanged.connect(lambda _title: self._show_count())
@@ -238,8 +308,20 @@ class Notifications(QObject):
     def use_backend(self, backend: NotificationBackend) -> None:
         """Show through ``backend`` from now on (tests give one that records)."""
         self.backend.clicked.disconnect(self.open)
+        self._stop_backend()
         self.backend = backend
         backend.clicked.connect(self.open)
+
+    def _freedesktop_unavailable(self, why: str, waiting: list[Notification]) -> None:
+        log.info("No freedesktop notification service (%s)", why)
+        self.use_backend(fallback_backend(self._window))
+        for notification in waiting:
+            self.backend.show(notification)
+
+    def _stop_backend(self) -> None:
+        """Let go of the session bus (its threads end); the program is quitting."""
+        if isinstance(self.backend, FreedesktopBackend):
+            self.backend.stop()
 
     def watch(self, desk: Desk | None) -> None:
         """Follow ``desk`` for news from now on; what was told of another database is
@@ -344,6 +426,8 @@ class Notifications(QObject):
             app.setBadgeNumber(unseen)  # the dock or taskbar, where the platform has one
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Close:
+            self._stop_backend()
         activated = watched is self._window and event.type() == QEvent.Type.WindowActivate
         if activated and self._unseen:
             # The person came back to the window: what the badge counted is before them.
