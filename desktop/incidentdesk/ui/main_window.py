@@ -130,6 +130,9 @@ class MainWindow(QMainWindow):
         self.live_updates.listening_changed.connect(
             lambda _listening, text: self.connection_label.setText(text)
         )
+        # News for the person, and the badge; before the views, so that its check of a change
+        # is queued on the read thread ahead of their reloads.
+        self.notifications = Notifications(self, runner)
         self._build_list()
 
         self.empty_label = QLabel()
@@ -158,7 +161,6 @@ class MainWindow(QMainWindow):
             lambda index: self.open_workspace(index.data(INCIDENT_ID_ROLE))
         )
         self._build_status_bar()
-        self.notifications = Notifications(self, runner)  # news for the person, and the badge
         self.model.loaded.connect(self._list_loaded)
         self.model.total_changed.connect(self._show_counts)
         self.model.load_failed.connect(self._load_failed)
