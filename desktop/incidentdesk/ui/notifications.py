@@ -105,14 +105,16 @@ class TrayBackend(QObject):
 
     def _icon_clicked(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason is QSystemTrayIcon.ActivationReason.Trigger:
-            self._window.showNormal()
+            if self._window.isMinimized():
+                self._window.showNormal()  # and a maximized window stays maximized
             self._window.raise_()
             self._window.activateWindow()
 
 
 class WindowBackend(QObject):
     """Where the desktop has no tray: the notification in the window's status bar, and the
-    taskbar entry asking for attention (``QApplication.alert``); the badge opens it."""
+    taskbar entry asking for attention (``QApplication.alert``). It is clicked through the
+    badge, so ``clicked`` never comes from here."""
 
     name = "the window's status bar (no system tray here)"
     clicked = Signal(object)
@@ -269,7 +271,7 @@ class Notifications(QObject):
         self._pending: set[int] = set()
         self._checking = False
         self._recent: deque[Notification] = deque(maxlen=RECENT_KEPT)
-        self._unseen: dict[int, Notification] = {}  # incident id → what told of it
+        self._unseen: set[int] = set()  # the incidents told of and not looked at yet
         self._held_timer = QTimer(self)
         self._held_timer.setSingleShot(True)
         self._held_timer.timeout.connect(self._show_held)
@@ -300,10 +302,6 @@ class Notifications(QObject):
     @property
     def unseen_count(self) -> int:
         return len(self._unseen)
-
-    @property
-    def recent(self) -> list[Notification]:
-        return list(self._recent)
 
     def use_backend(self, backend: NotificationBackend) -> None:
         """Show through ``backend`` from now on (tests give one that records)."""
@@ -342,12 +340,14 @@ class Notifications(QObject):
             self,
             lambda on: watch.start() if on.store is watch.store else None,
             lambda _: None,
-            self._check_failed,
+            # Not started, the first check starts it: what came before is not news.
+            lambda error: log.info("Watching for notifications failed: %s", error_text(error)),
         )
 
     def seen(self, incident_id: int) -> None:
         """The person opened ``incident_id``: it no longer counts as new."""
-        if self._unseen.pop(incident_id, None) is not None:
+        if incident_id in self._unseen:
+            self._unseen.discard(incident_id)
             self._show_count()
 
     def open(self, notification: Notification) -> None:
@@ -402,8 +402,7 @@ class Notifications(QObject):
         for notification in notifications:
             self.backend.show(notification)
             self._recent.appendleft(notification)
-            for incident_id in notification.incident_ids:
-                self._unseen[incident_id] = notification
+            self._unseen.update(notification.incident_ids)
             self.shown.emit(notification)
         if notifications:
             self._show_count()
