@@ -482,6 +482,22 @@ def measure_live_updates(context: Context) -> list[Entry]:
             "bench.measure_live", replace(context, database=copy), "--repeats", str(repeats)
         )
     entries.append(_live_entry("live_update_ms", sqlite["live_update_ms"], "SQLite, 100k"))
+    burst_gaps_ms: list[float] = sqlite["burst_frame_gaps_ms"]
+    entries.append(
+        Entry(
+            "live_max_frame_gap_ms",
+            max(burst_gaps_ms),
+            "ms",
+            Target(16),
+            None,
+            {
+                "p99": percentile(burst_gaps_ms, 99),
+                "gaps_over_16_ms": sum(gap > 16 for gap in burst_gaps_ms),
+                "remote_changes": sqlite["burst"],
+                "database": "SQLite, 100k",
+            },
+        )
+    )
     with _postgres_demo_schema(LIVE_POSTGRES_INCIDENTS) as address:
         if address is None:
             print(
@@ -491,11 +507,30 @@ def measure_live_updates(context: Context) -> list[Entry]:
         postgres = run_measuring_process(
             "bench.measure_live", context, "--repeats", str(repeats), address=address
         )
+        reconnects = run_measuring_process(
+            "bench.measure_reconnect",
+            context,
+            BENCH_POSTGRES,
+            "--repeats",
+            str(context.repeats(5, 2)),
+            address=address,
+        )
     entries.append(
         _live_entry(
             "live_update_ms_postgres",
             postgres["live_update_ms"],
             f"PostgreSQL, {LIVE_POSTGRES_INCIDENTS:,} incidents",
+        )
+    )
+    reconnect_s: list[float] = reconnects["reconnect_s"]
+    entries.append(
+        Entry(
+            "reconnect_s",
+            median(reconnect_s),
+            "s",
+            Target(5),
+            None,
+            {"max": max(reconnect_s), "runs": len(reconnect_s)},
         )
     )
     return entries

@@ -384,6 +384,11 @@ def test_another_clients_commit_recomputes_the_charts(
 ) -> None:
     live = LiveUpdates(runner)
     live.watch(demo_desk)
+    # The follower notes where the change log stands on the read thread, in order: a commit
+    # before that would be taken as already seen.
+    started: list[None] = []
+    runner.read(shown, lambda _desk: None, started.append)
+    qtbot.waitUntil(lambda: started == [None], timeout=10_000)
     computed = len(source.computed)
     colleague = open_desk(demo_address, login="colleague")
     try:

@@ -15,7 +15,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QDate, QSettings, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QFileDialog, QLabel, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QFileDialog, QLabel, QPlainTextEdit, QPushButton, QRadioButton
 
 from incidentdesk.domain.enums import ActionKind, ActionStatus, EntryKind, Role, Severity
 from incidentdesk.domain.incident import IncidentDraft
@@ -37,9 +37,8 @@ from incidentdesk.ui.exports import (
     export_file_name,
     render_pdf,
 )
+from incidentdesk.ui.merge_dialog import MINE, THEIRS
 from incidentdesk.ui.postmortem_panel import (
-    KEEP_MINE,
-    RELOAD_THEIRS,
     SAVE_AND_EXPORT,
     PostmortemPanel,
     WaiverDialog,
@@ -331,59 +330,100 @@ def test_pinned_entries_are_listed_oldest_first(
     assert panel.pinned_hint.isHidden()
 
 
-def test_a_conflicting_save_keeps_the_typed_text_and_can_replace_theirs(
+def save_theirs(desk: Desk, incident_id: int, **sections: str) -> None:
+    """A colleague saves these sections over version 1, the one the panel shows."""
+    desk.postmortems.save_text(
+        incident_id, PostmortemText(**sections), 1, desk.actor_id, base=PostmortemText()
+    )
+
+
+def stored_text(desk: Desk, incident_id: int) -> PostmortemText:
+    stored = desk.postmortems.get(incident_id)
+    assert stored is not None
+    return stored.text
+
+
+def test_sections_only_one_side_changed_merge_and_save_by_themselves(
     qtbot, desk: Desk, dialogs: RecordingDialogs, in_postmortem: tuple[int, PostmortemPanel]
 ) -> None:
     incident_id, panel = in_postmortem
-    write_sections(panel, root_cause="Mine: the connection leak.")
-    desk.postmortems.save_text(
-        incident_id,
-        PostmortemText(root_cause="Theirs: a bad deploy.", went_well="Theirs: paging worked."),
-        1,
-        desk.actor_id,
-        base=PostmortemText(),
-    )
+    write_sections(panel, summary="Mine: checkout failed for 40 minutes.")
+    save_theirs(desk, incident_id, went_well="Theirs: paging worked.")
     with qtbot.waitSignal(panel.loaded):
         panel.refresh()
-    assert panel.editors["root_cause"].toPlainText() == "Mine: the connection leak."
-    assert "Someone else saved this postmortem" in panel.status_label.text()
+    assert "saving merges your sections with theirs" in panel.status_label.text()
 
-    dialogs.answers = [KEEP_MINE]
     panel.save()
-    qtbot.waitUntil(lambda: bool(dialogs.messages))
-    kind, title, text = dialogs.messages[0]
-    assert (kind, title) == ("choose", "Postmortem Changed by Someone Else")
-    assert "They changed: Root cause, What went well." in text
-    assert panel.editors["root_cause"].toPlainText() == "Mine: the connection leak."
+    qtbot.waitUntil(lambda: stored_text(desk, incident_id).summary.startswith("Mine"))
+    qtbot.waitUntil(lambda: not panel.has_unsaved_changes)
+    text = stored_text(desk, incident_id)
+    assert text.went_well == "Theirs: paging worked."  # theirs stays
     assert panel.editors["went_well"].toPlainText() == "Theirs: paging worked."
-    assert panel.has_unsaved_changes
-    stored = desk.postmortems.get(incident_id)
-    assert stored is not None
-    assert stored.text.root_cause == "Theirs: a bad deploy."
-
-    save(qtbot, panel)
-    stored = desk.postmortems.get(incident_id)
-    assert stored is not None
-    assert stored.text.root_cause == "Mine: the connection leak."
-    assert stored.text.went_well == "Theirs: paging worked."  # the section I left stays theirs
-    assert not panel.has_unsaved_changes
+    assert getattr(panel, "merge_dialog", None) is None  # nothing to choose
+    assert dialogs.messages == []
 
 
-def test_after_a_conflict_their_version_can_be_reloaded(
-    qtbot, sqlite_desk: Desk, dialogs: RecordingDialogs, open_panel: OpenPanel
+def test_a_section_both_changed_is_picked_in_the_merge_dialog(
+    qtbot, desk: Desk, dialogs: RecordingDialogs, in_postmortem: tuple[int, PostmortemPanel]
+) -> None:
+    incident_id, panel = in_postmortem
+    write_sections(panel, root_cause="Mine: the connection leak.", summary="Mine: 40 minutes.")
+    save_theirs(
+        desk, incident_id, root_cause="Theirs: a bad deploy.", went_well="Theirs: paging worked."
+    )
+    panel.save()
+    qtbot.waitUntil(lambda: getattr(panel, "merge_dialog", None) is not None)
+    dialog = panel.merge_dialog
+    assert dialog.windowTitle() == "Merge Your Changes to the Postmortem"
+    choices = [button.accessibleName() for button in dialog.findChildren(QRadioButton)]
+    assert choices == [  # only the section both changed
+        "Keep your root cause: Mine: the connection leak.",
+        "Keep their root cause: Theirs: a bad deploy.",
+    ]
+    assert not dialog.save_button.isEnabled()  # a pick is needed first
+    dialog.pick("root_cause", MINE)
+    dialog.save_button.click()
+
+    qtbot.waitUntil(lambda: not panel.has_unsaved_changes)
+    text = stored_text(desk, incident_id)
+    assert text.root_cause == "Mine: the connection leak."
+    assert text.summary == "Mine: 40 minutes."
+    assert text.went_well == "Theirs: paging worked."
+    assert dialogs.messages == []
+
+
+def test_picking_theirs_keeps_their_text_and_saves_the_rest_of_mine(
+    qtbot, desk: Desk, in_postmortem: tuple[int, PostmortemPanel]
+) -> None:
+    incident_id, panel = in_postmortem
+    write_sections(panel, root_cause="Mine: the connection leak.", summary="Mine: 40 minutes.")
+    save_theirs(desk, incident_id, root_cause="Theirs: a bad deploy.")
+    panel.save()
+    qtbot.waitUntil(lambda: getattr(panel, "merge_dialog", None) is not None)
+    panel.merge_dialog.pick("root_cause", THEIRS)
+    panel.merge_dialog.save_button.click()
+    qtbot.waitUntil(lambda: not panel.has_unsaved_changes)
+    text = stored_text(desk, incident_id)
+    assert text.root_cause == "Theirs: a bad deploy."
+    assert text.summary == "Mine: 40 minutes."
+    assert panel.editors["root_cause"].toPlainText() == "Theirs: a bad deploy."
+
+
+def test_cancelling_the_merge_saves_nothing_and_keeps_the_typed_text(
+    qtbot, sqlite_desk: Desk, open_panel: OpenPanel
 ) -> None:
     desk = sqlite_desk
     incident_id = log_major_incident(desk, *IN_POSTMORTEM)
     panel = open_panel(desk, incident_id)
     write_sections(panel, summary="Mine.")
-    desk.postmortems.save_text(
-        incident_id, PostmortemText(summary="Theirs."), 1, desk.actor_id, base=PostmortemText()
-    )
-    dialogs.answers = [RELOAD_THEIRS]
+    save_theirs(desk, incident_id, summary="Theirs.")
     panel.save()
-    qtbot.waitUntil(lambda: panel.editors["summary"].toPlainText() == "Theirs.")
-    assert not panel.has_unsaved_changes
-    assert [kind for kind, _, _ in dialogs.messages] == ["choose"]
+    qtbot.waitUntil(lambda: getattr(panel, "merge_dialog", None) is not None)
+    panel.merge_dialog.reject()
+    assert panel.editors["summary"].toPlainText() == "Mine."
+    assert panel.has_unsaved_changes
+    assert "Your text is still here" in panel.status_label.text()
+    assert stored_text(desk, incident_id).summary == "Theirs."
 
 
 def test_staff_cannot_waive_and_are_told_so(

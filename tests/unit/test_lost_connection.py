@@ -15,9 +15,10 @@ import pytest
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.storage import models as m
-from incidentdesk.storage.database import ConnectionLost
+from incidentdesk.storage.database import ConnectionLost, DatabaseUnavailable, is_connection_failure
 from tests.conftest import POSTGRES_ADMIN_URL, opened_desk
 from tests.factories import make_draft
+from tests.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
@@ -104,3 +105,33 @@ def test_every_thread_recovers_its_own_connection(postgres_desk: Desk) -> None:
         counts = list(pool.map(lambda _: desk.incidents.count(IncidentQuery()), range(12)))
     assert counts == [1] * 12
     assert backend_pid(0) not in pids
+
+
+def test_an_unreachable_server_is_named_as_such_and_work_resumes_when_it_is_back(
+    postgres_schema_address: str,
+) -> None:
+    """Not a raw driver error (which the window would show as a fault of the program): every
+    read and write says the server cannot be reached, and nothing was written meanwhile."""
+    proxy = TcpProxy("127.0.0.1", 5432)
+    port = postgres_schema_address.split("@", 1)[1].split("/", 1)[0]
+    address = postgres_schema_address.replace(f"@{port}/", f"@127.0.0.1:{proxy.port}/", 1)
+    try:
+        with opened_desk(address) as desk:
+            assert desk.incidents.count(IncidentQuery()) == 0
+            proxy.cut()
+            attempts = [
+                lambda: desk.incidents.count(IncidentQuery()),
+                lambda: desk.incidents.create(make_draft(title="Cut off"), desk.actor_id),
+                lambda: desk.incidents.count(IncidentQuery()),
+            ]
+            for attempt in attempts:
+                with pytest.raises(DatabaseUnavailable) as raised:
+                    attempt()
+                assert is_connection_failure(raised.value)
+                assert "cannot be reached" in str(raised.value)
+            proxy.restore()
+            assert desk.incidents.count(IncidentQuery()) == 0  # the write did not happen
+            desk.incidents.create(make_draft(title="After"), desk.actor_id)
+            assert desk.incidents.count(IncidentQuery()) == 1
+    finally:
+        proxy.close()

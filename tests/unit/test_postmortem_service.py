@@ -14,9 +14,14 @@ from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.timeline import NewEntry
 from incidentdesk.domain.validation import ValidationFailed
 from incidentdesk.services.desk import Desk
-from incidentdesk.services.errors import EditConflict, NotAllowed, NotFound
+from incidentdesk.services.errors import NotAllowed, NotFound
 from incidentdesk.services.lifecycle import StepRequest
-from incidentdesk.services.postmortems import ActionItemChanged, ActionItemView, PostmortemText
+from incidentdesk.services.postmortems import (
+    ActionItemChanged,
+    ActionItemView,
+    PostmortemChanged,
+    PostmortemText,
+)
 from incidentdesk.storage import models as m
 from tests.conftest import FIXED_NOW
 from tests.factories import make_draft
@@ -76,11 +81,14 @@ def test_sections_are_saved_with_optimistic_locking(clocked: Desk) -> None:
 
     # Someone still on version 1 saves: a conflict, and their text is not written.
     stale = replace(text, summary="My summary")
-    with pytest.raises(EditConflict):
+    with pytest.raises(PostmortemChanged) as changed_meanwhile:
         clocked.postmortems.save_text(
             incident.id, stale, view.version, clocked.actor_id, base=view.text
         )
     assert clocked.postmortems.get(incident.id) == saved
+    assert changed_meanwhile.value.current == saved  # what to merge with
+    assert changed_meanwhile.value.changed_by == "tester"
+    assert changed_meanwhile.value.changed_at == FIXED_NOW
 
     # Saving what is already there changes nothing and logs nothing.
     entry_count = len(clocked.timeline.entries(incident.id))

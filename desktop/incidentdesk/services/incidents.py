@@ -33,9 +33,11 @@ from incidentdesk.domain.validation import FieldError, ValidationFailed, require
 from incidentdesk.services.attachments import PreparedFile, attach_files, check_files
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotFound
+from incidentdesk.services.sent_once import sent_once
 from incidentdesk.services.settings import SettingsService
 from incidentdesk.services.timeline import add_entry
 from incidentdesk.storage import models as m
+from incidentdesk.storage.applied_writes import earlier_save, record_applied
 from incidentdesk.storage.counters import allocate_incident_number
 from incidentdesk.storage.database import Store, store_operations
 from incidentdesk.storage.search import search_condition
@@ -224,14 +226,34 @@ class IncidentService:
     # Writing
 
     def create(
-        self, draft: IncidentDraft, actor_id: int | None, files: Sequence[PreparedFile] = ()
+        self,
+        draft: IncidentDraft,
+        actor_id: int | None,
+        files: Sequence[PreparedFile] = (),
+        *,
+        write_id: str | None = None,
     ) -> Incident:
-        """Log a new incident with its first timeline entry and ``files``, all or nothing."""
+        """Log a new incident with its first timeline entry and ``files``, all or nothing.
+        With ``write_id`` (see ``storage/applied_writes.py``) the save is applied once: sent
+        again with the same id, or resent here after the connection was lost as it
+        committed, it returns the incident the first one logged."""
+        return sent_once(write_id, lambda: self._create(draft, actor_id, files, write_id))
+
+    def _create(
+        self,
+        draft: IncidentDraft,
+        actor_id: int | None,
+        files: Sequence[PreparedFile],
+        write_id: str | None,
+    ) -> Incident:
         now = self._clock()
         require_valid(draft, now)
         check_files(files, self._settings.attachment_max_bytes())
         priority = self._settings.priority_matrix().priority(draft.severity, draft.urgency)
         with self._store.write():
+            logged_before = earlier_save(write_id)
+            if logged_before is not None:
+                return self.get(logged_before.incident_id)
             _check_references(draft)
             number = allocate_incident_number()
             incident_id = m.Incident.insert(
@@ -254,6 +276,7 @@ class IncidentService:
                 now,
             )
             attach_files(int(incident_id), files, actor_id, now)
+            record_applied(write_id, int(incident_id), now)
         return self.get(int(incident_id))
 
     def update(
@@ -265,16 +288,37 @@ class IncidentService:
         files: Sequence[PreparedFile] = (),
         *,
         base: IncidentDraft,
+        write_id: str | None = None,
     ) -> tuple[Incident, list[FieldChange]]:
         """Save the fields an edit changed: ``draft`` against ``base``, the copy it started
         from. Only those fields are written, so a colleague's change to another field stays.
         The stored incident must still be at ``expected_version``; otherwise ``EditConflict``
         says what the other person changed since ``base``. One timeline entry per changed
-        field, and one per file added."""
+        field, and one per file added. ``write_id`` as for ``create``: an edit applied
+        already returns the incident as it is, with no changes."""
+        return sent_once(
+            write_id,
+            lambda: self._update(
+                incident_id, draft, expected_version, actor_id, files, base, write_id
+            ),
+        )
+
+    def _update(
+        self,
+        incident_id: int,
+        draft: IncidentDraft,
+        expected_version: int,
+        actor_id: int | None,
+        files: Sequence[PreparedFile],
+        base: IncidentDraft,
+        write_id: str | None,
+    ) -> tuple[Incident, list[FieldChange]]:
         now = self._clock()
         check_files(files, self._settings.attachment_max_bytes())
         edited = edited_columns(base, draft)
         with self._store.write():
+            if earlier_save(write_id) is not None:
+                return self.get(incident_id), []
             record = incident_record(incident_id)
             if record.version != expected_version:
                 raise self._conflict(incident_id, base, draft)
@@ -308,6 +352,7 @@ class IncidentService:
                         now,
                     )
                 attach_files(incident_id, files, actor_id, now)
+            record_applied(write_id, incident_id, now)
         return self.get(incident_id), changes
 
     def _conflict(self, incident_id: int, base: IncidentDraft, mine: IncidentDraft) -> EditConflict:

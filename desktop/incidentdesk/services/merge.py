@@ -1,18 +1,20 @@
-"""Two people edited one incident: what clashes, and the draft that results from a merge.
+"""Two people edited one incident or its postmortem: what clashes, and what results from a
+merge.
 
-A field only one side changed is taken from that side; a field both changed to different
-values is a clash the person decides. Their edit is the base, so saving the merge writes
-only the fields where this person's value was kept."""
+A field (a section of a postmortem) only one side changed is taken from that side; one both
+changed to different values is a clash the person decides. Their edit is the base, so saving
+the merge writes only the fields where this person's value was kept."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from incidentdesk.domain.incident import IncidentDraft
 from incidentdesk.services.errors import EditConflict
 from incidentdesk.services.incidents import edited_columns, with_columns
+from incidentdesk.services.postmortems import SECTION_LABELS, PostmortemChanged, PostmortemText
 
 
 @dataclass(frozen=True)
@@ -59,3 +61,43 @@ def merged_draft(
         if name not in their_fields or name in kept
     }
     return with_columns(theirs, my_fields)
+
+
+def postmortem_clashes(
+    base: PostmortemText, mine: PostmortemText, conflict: PostmortemChanged
+) -> list[Clash]:
+    """The sections both changed from ``base``, to different texts."""
+    theirs = conflict.current.text
+    return [
+        Clash(
+            field=name,
+            label=label,
+            original=getattr(base, name),
+            mine=getattr(mine, name),
+            theirs=getattr(theirs, name),
+            changed_by=conflict.changed_by,
+            changed_at=conflict.changed_at,
+        )
+        for name, label in SECTION_LABELS.items()
+        if getattr(base, name)
+        != getattr(mine, name)
+        != getattr(theirs, name)
+        != getattr(base, name)
+    ]
+
+
+def merged_postmortem(
+    base: PostmortemText, mine: PostmortemText, theirs: PostmortemText, keep_mine: Iterable[str]
+) -> PostmortemText:
+    """``theirs`` with the sections this person changed from ``base`` put over it, where
+    they did not change them too or the person chose to keep theirs (``keep_mine``)."""
+    kept = set(keep_mine)
+    return replace(
+        theirs,
+        **{
+            name: getattr(mine, name)
+            for name in SECTION_LABELS
+            if getattr(mine, name) != getattr(base, name)
+            and (getattr(theirs, name) == getattr(base, name) or name in kept)
+        },
+    )

@@ -11,8 +11,9 @@ import peewee as pw
 from incidentdesk.domain.enums import ActionKind, ActionStatus, EntryKind
 from incidentdesk.domain.timeline import TimelineEntry
 from incidentdesk.domain.validation import FieldError, ValidationFailed
+from incidentdesk.errors import ServiceError
 from incidentdesk.services.clock import Clock, utc_now
-from incidentdesk.services.errors import EditConflict, NotAllowed, NotFound
+from incidentdesk.services.errors import NotAllowed, NotFound
 from incidentdesk.services.incidents import IncidentService
 from incidentdesk.services.lifecycle import is_lead
 from incidentdesk.services.timeline import TimelineService, add_entry
@@ -20,11 +21,29 @@ from incidentdesk.storage import models as m
 from incidentdesk.storage.database import Store, store_operations
 
 SECTION_MAX_LENGTH = 100_000
+EDITED_ENTRY = "Postmortem edited:"  # how the timeline says the text was saved
 ACTION_TITLE_MAX_LENGTH = 200
 
 
 class ActionItemChanged(NotAllowed):
     """Someone else set the action item's status since it was shown; nothing was written."""
+
+
+class PostmortemChanged(ServiceError):
+    """Someone else saved the postmortem since the editing started; nothing was written.
+    ``current`` is the postmortem as saved now, ``changed_by`` and ``changed_at`` who saved
+    it last and when (where the timeline knows), for a section-by-section merge."""
+
+    def __init__(
+        self, current: PostmortemView, changed_by: str, changed_at: datetime | None
+    ) -> None:
+        self.current = current
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        super().__init__(
+            "Someone else saved this postmortem while you were editing it, so your changes "
+            "were not saved; merge them with theirs and save again."
+        )
 
 
 @dataclass(frozen=True)
@@ -161,7 +180,7 @@ class PostmortemService:
         with self._store.write():
             row = self._postmortem(incident_id)
             if row.version != expected_version:
-                raise EditConflict(self._incidents.get(incident_id))
+                raise self._changed_meanwhile(incident_id)
             written = {
                 field.name: getattr(text, field.name)
                 for field in fields(PostmortemText)
@@ -177,17 +196,33 @@ class PostmortemService:
                 .execute()
             )
             if updated != 1:
-                raise EditConflict(self._incidents.get(incident_id))
+                raise self._changed_meanwhile(incident_id)
             add_entry(
                 incident_id,
                 EntryKind.FIELD_CHANGE,
-                f"Postmortem edited: {', '.join(changed)}",
+                f"{EDITED_ENTRY} {', '.join(changed)}",
                 {"field": "postmortem", "sections": changed},
                 actor_id,
                 now,
                 now,
             )
         return self._view(incident_id)
+
+    def _changed_meanwhile(self, incident_id: int) -> PostmortemChanged:
+        last_edit = (
+            m.TimelineEntry.select(m.User.name, m.TimelineEntry.recorded_at)
+            .join(m.User, pw.JOIN.LEFT_OUTER, on=m.TimelineEntry.author == m.User.id)
+            .where(
+                (m.TimelineEntry.incident == incident_id)
+                & (m.TimelineEntry.kind == EntryKind.FIELD_CHANGE.value)
+                & m.TimelineEntry.body.startswith(EDITED_ENTRY)
+            )
+            .order_by(m.TimelineEntry.id.desc())
+            .tuples()
+            .first()
+        )
+        changed_by, changed_at = last_edit if last_edit is not None else ("", None)
+        return PostmortemChanged(self._view(incident_id), changed_by or "", changed_at)
 
     def _view(self, incident_id: int) -> PostmortemView:
         view = self.get(incident_id)

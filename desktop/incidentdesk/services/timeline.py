@@ -13,7 +13,9 @@ from incidentdesk.domain.timeline import ENTRY_BODY_MAX_LENGTH, NewEntry, Timeli
 from incidentdesk.domain.validation import FieldError, ValidationFailed
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import NotFound
+from incidentdesk.services.sent_once import sent_once
 from incidentdesk.storage import models as m
+from incidentdesk.storage.applied_writes import earlier_save, record_applied
 from incidentdesk.storage.database import Store, store_operations
 
 
@@ -74,9 +76,25 @@ class TimelineService:
         self._store = store
         self._clock = clock
 
-    def append(self, incident_id: int, entry: NewEntry, actor_id: int | None) -> TimelineEntry:
+    def append(
+        self,
+        incident_id: int,
+        entry: NewEntry,
+        actor_id: int | None,
+        *,
+        write_id: str | None = None,
+    ) -> TimelineEntry:
+        """Add ``entry``; with ``write_id`` applied once (see ``IncidentService.create``)."""
+        return sent_once(write_id, lambda: self._append(incident_id, entry, actor_id, write_id))
+
+    def _append(
+        self, incident_id: int, entry: NewEntry, actor_id: int | None, write_id: str | None
+    ) -> TimelineEntry:
         _validate(entry)
         with self._store.write():
+            added_before = earlier_save(write_id)
+            if added_before is not None and added_before.record_id is not None:
+                return self.entries(incident_id, entry_ids=[added_before.record_id])[0]
             if not m.Incident.select().where(m.Incident.id == incident_id).exists():
                 raise NotFound(f"Incident {incident_id} does not exist.")
             if entry.amends_id is not None:
@@ -96,6 +114,7 @@ class TimelineService:
                 pinned=entry.pinned,
                 amends_id=entry.amends_id,
             )
+            record_applied(write_id, incident_id, self._clock(), record_id=entry_id)
         return self.entries(incident_id, entry_ids=[entry_id])[0]
 
     def set_pinned(self, entry_id: int, pinned: bool) -> None:

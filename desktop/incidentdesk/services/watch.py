@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from incidentdesk.services.changes import Changed, ChangeKind, changed, unchanged
-from incidentdesk.storage import change_log
+from incidentdesk.storage import applied_writes, change_log
 from incidentdesk.storage.database import Store
 from incidentdesk.storage.locations import PostgresLocation
 from incidentdesk.storage.migrations import MIGRATIONS
@@ -38,10 +38,11 @@ RemoteChanges = list[Changed[None]]
 
 
 def prune_change_log(store: Store) -> Changed[None]:
-    """A write operation: delete the change log's rows older than a day, as opening does,
-    for a client that stays open for days."""
+    """A write operation: delete the change log's rows older than a day and the ids of saves
+    older than a week, as opening does, for a client that stays open for days."""
     with store.write():
         change_log.prune(store.database)
+        applied_writes.prune()
     return unchanged(None)
 
 

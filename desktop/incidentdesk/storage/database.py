@@ -23,7 +23,7 @@ import peewee as pw
 from playhouse.pool import PooledPostgresqlDatabase
 
 from incidentdesk.errors import ServiceError
-from incidentdesk.storage import change_log, migrations, postgres_driver
+from incidentdesk.storage import applied_writes, change_log, migrations, postgres_driver
 from incidentdesk.storage.locations import (
     HIDDEN_PASSWORD,
     DatabaseLocation,
@@ -61,6 +61,17 @@ class DatabaseUnavailable(ServiceError, pw.OperationalError):
 
 class ConnectionLost(DatabaseUnavailable):
     """The PostgreSQL server ended the connection; a fresh one is taken on the next use."""
+
+
+class ServerUnreachable(DatabaseUnavailable):
+    """No new connection to the PostgreSQL server of an open database could be made (it is
+    down, restarting or cut off): nothing was sent, so the work can be tried again later."""
+
+
+def is_connection_failure(error: BaseException) -> bool:
+    """Whether ``error`` says the team server went away, rather than anything about the
+    work itself: a read that failed so is worth sending again once the server is back."""
+    return isinstance(error, ConnectionLost | ServerUnreachable)
 
 
 def shown_path(path: Path) -> str:
@@ -476,7 +487,12 @@ class _PooledPostgres(PooledPostgresqlDatabase):  # type: ignore[misc]
         super().__init__(name, **options)
 
     def _connect(self) -> Any:
-        connection = super()._connect()
+        import psycopg  # loaded already: this pool exists only once the driver is
+
+        try:
+            connection = super()._connect()
+        except psycopg.OperationalError as error:
+            raise ServerUnreachable(explain_postgres_error(self.location, error)) from error
         self.backend_pids.add(connection.info.backend_pid)
         return connection
 
@@ -520,7 +536,12 @@ class _PooledPostgres(PooledPostgresqlDatabase):  # type: ignore[misc]
                 raise self._lost(error, while_saving=True) from None
         try:
             return super().execute_sql(sql, params)
-        except pw.OperationalError as error:
+        except ServerUnreachable:
+            raise
+        except (pw.OperationalError, pw.InterfaceError) as error:
+            if self._connection_is_dead():  # the fresh connection was ended too
+                self._drop_dead_connection()
+                raise self._lost(error, while_saving=False) from None
             raise DatabaseUnavailable(explain_postgres_error(self.location, error)) from error
 
     def begin(self, isolation_level: Any = None) -> None:
@@ -611,7 +632,16 @@ def explain_postgres_error(location: PostgresLocation, error: Exception) -> str:
     if "schema" in text and "does not exist" in text:
         return f"The schema '{location.schema}' does not exist in '{location.database}'."
     if any(
-        word in text for word in ("Connection refused", "could not connect", "timeout", "timed out")
+        word in text
+        for word in (
+            "Connection refused",
+            "could not connect",
+            "timeout",
+            "timed out",
+            "server closed the connection unexpectedly",
+            "Connection reset",
+            "No route to host",
+        )
     ):
         return (
             f"The PostgreSQL server at {where} cannot be reached; check that it is running "
@@ -712,6 +742,7 @@ def open_store(
         if not _is_read_only(database):
             with bound_to(database), database.atomic():
                 change_log.prune(database)
+                applied_writes.prune()
         return Store(database, location, migrations.read_version(database))
     except DatabaseUnavailable as error:
         close_database(database)

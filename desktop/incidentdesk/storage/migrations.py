@@ -182,6 +182,10 @@ def _record_setting_changes(db: pw.Database) -> None:
     db.create_tables([m.SettingChange], safe=True)
 
 
+def _remember_applied_writes(db: pw.Database) -> None:
+    db.create_tables([m.AppliedWrite], safe=True)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -200,6 +204,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "alerts from monitoring: intake rules, alerts and requests", _add_intake),
     Migration(7, "a record of who changed the team's settings", _record_setting_changes),
     Migration(8, "a log of changes for other clients to follow", change_log.create),
+    Migration(
+        9, "the ids of saves, so that a save sent again is applied once", _remember_applied_writes
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -308,6 +308,16 @@ class SettingChange(Record):
     actor_id: int | None
 
 
+class AppliedWrite(Record):
+    """A save this program sent with an id of its own (``storage/applied_writes.py``), so
+    that the same save sent again, after its reply was lost, is not applied twice."""
+
+    write_id = pw.CharField(max_length=64, unique=True)
+    incident_id = pw.IntegerField()
+    record_id = pw.IntegerField(null=True)  # what else it made: a timeline entry
+    applied_at = UTCDateTimeField(index=True)
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     SchemaInfo,
     Setting,
@@ -326,6 +336,7 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     IntakeAlert,
     IntakeRequest,
     SettingChange,
+    AppliedWrite,
 )
 
 

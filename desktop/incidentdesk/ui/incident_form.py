@@ -79,6 +79,7 @@ from incidentdesk.ui.file_intake import (
 )
 from incidentdesk.ui.form_context import FormContext, load_form_context
 from incidentdesk.ui.merge_dialog import MergeDialog
+from incidentdesk.ui.save_ids import SaveIds
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import from_qt, local_text, to_qt
 from incidentdesk.ui.triage_box import TriageBox
@@ -133,6 +134,7 @@ class IncidentForm(QDialog):
         self._base: IncidentDraft | None = None
         self._dirty = False
         self._saving = False
+        self._save_ids = SaveIds()
         self._loading = True
         self._pending_reads = 0
         self._attempted_save = False
@@ -891,11 +893,14 @@ class IncidentForm(QDialog):
     def _store(self, draft: IncidentDraft, version: int | None) -> None:
         files = [candidate.file for candidate in self.attachments.candidates()]
         incident_id = self._incident_id
+        write_id = self._save_ids.for_attempt(
+            (incident_id, version, draft, tuple(file.sha256 for file in files))
+        )
         self._begin_saving("Saving…")
         if incident_id is None:
 
             def create(desk: Desk) -> Changed[Incident]:
-                incident = desk.incidents.create(draft, desk.actor_id, files)
+                incident = desk.incidents.create(draft, desk.actor_id, files, write_id=write_id)
                 return changed(incident, [incident.id], ChangeKind.CREATED)
 
             self._runner.write(
@@ -912,7 +917,13 @@ class IncidentForm(QDialog):
                 self,
                 lambda desk: changed(
                     desk.incidents.update(
-                        incident_id, draft, version, desk.actor_id, files, base=base
+                        incident_id,
+                        draft,
+                        version,
+                        desk.actor_id,
+                        files,
+                        base=base,
+                        write_id=write_id,
                     )[0],
                     [incident_id],
                 ),

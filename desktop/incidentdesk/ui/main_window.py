@@ -127,8 +127,14 @@ class MainWindow(QMainWindow):
 
         self.live_updates = LiveUpdates(runner, self)  # other clients' changes
         # A team server gone away: "Reconnecting in 2 s…", then "Connected" once it is back.
+        # While reads wait for it, their countdown is the one shown.
         self.live_updates.listening_changed.connect(
-            lambda _listening, text: self.connection_label.setText(text)
+            lambda _listening, text: (
+                None if runner.server_retry.waiting else self.connection_label.setText(text)
+            )
+        )
+        runner.server_retry.state_changed.connect(
+            lambda _waiting, text: self.connection_label.setText(text)
         )
         # News for the person, and the badge; before the views, so that its check of a change
         # is queued on the read thread ahead of their reloads.
@@ -810,6 +816,7 @@ class MainWindow(QMainWindow):
                 target.view.setCurrentIndex(target.model.index(0))
 
     def refresh(self) -> None:
+        self._runner.server_retry.try_now()  # the reads below wait for it while it is away
         self.model.refresh()
         self.board.refresh()
         self._refresh_charts()

@@ -36,19 +36,30 @@ def shown(value: str) -> str:
 class MergeDialog(QDialog):
     """Accepted once each clash has a pick; ``kept_mine`` names the fields to keep as typed."""
 
-    def __init__(self, key: str, clashes: list[Clash], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        clashes: list[Clash],
+        parent: QWidget | None = None,
+        *,
+        title: str = "",
+        part: str = "field",
+    ) -> None:
+        """``key`` names what was edited in a sentence ("INC-42", "the postmortem"), and
+        ``title`` in the title bar when that differs; ``part`` is what a clash is of."""
         super().__init__(parent)
-        self.setWindowTitle(f"Merge Your Changes to {key}")
+        self.setWindowTitle(f"Merge Your Changes to {title or key}")
         self._clashes = clashes
         self._picks: dict[str, QButtonGroup] = {}
         intro = QLabel(
-            f"Someone else saved {key} while you were editing it. Their changes to the fields "
-            "you did not touch, and yours to the fields they did not touch, are both kept. "
-            "For each field you both changed, choose which value to keep."
+            f"Someone else saved {key} while you were editing it. Their changes to the "
+            f"{part}s you did not touch, and yours to the {part}s they did not touch, are both "
+            f"kept. For each {part} you both changed, choose which to keep."
         )
         intro.setWordWrap(True)
         grid = QGridLayout()
-        for column, heading in enumerate(("Field", "Before either change", "Yours", "Theirs")):
+        headings = (part.capitalize(), "Before either change", "Yours", "Theirs")
+        for column, heading in enumerate(headings):
             label = QLabel(f"<b>{heading}</b>")
             grid.addWidget(label, 0, column)
         for row, clash in enumerate(clashes, start=1):

@@ -38,11 +38,13 @@ from incidentdesk.domain.validation import ValidationFailed
 from incidentdesk.services.catalog import Person
 from incidentdesk.services.changes import Changed, ChangeKind, changed
 from incidentdesk.services.desk import Desk
-from incidentdesk.services.errors import EditConflict, NotAllowed
+from incidentdesk.services.errors import NotAllowed
+from incidentdesk.services.merge import merged_postmortem, postmortem_clashes
 from incidentdesk.services.postmortems import (
     SECTION_LABELS,
     ActionItemChanged,
     ActionItemView,
+    PostmortemChanged,
     PostmortemText,
     PostmortemView,
 )
@@ -60,6 +62,7 @@ from incidentdesk.ui.exports import (
     export_in_background,
 )
 from incidentdesk.ui.failures import error_text
+from incidentdesk.ui.merge_dialog import MergeDialog
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import local_text
 
@@ -80,8 +83,6 @@ SECTION_PROMPTS = {
     "went_badly": "What slowed the response down or made it harder.",
 }
 PINNED_PREVIEW_LENGTH = 300
-KEEP_MINE = "Keep My Text"
-RELOAD_THEIRS = "Reload Their Version"
 SAVE_AND_EXPORT = "Save, Then Export"
 EXPORT_SAVED = "Export the Saved Version"
 BANNER_STYLE = "padding: 6px; border-radius: 4px; background: palette(alternate-base);"
@@ -398,8 +399,8 @@ class PostmortemPanel(QWidget):
             self._replace_text(view.text, view.version)
         elif view.version != self._version:
             self.status_label.setText(
-                "Someone else saved this postmortem while you were editing it; saving will "
-                "ask what to do."
+                "Someone else saved this postmortem while you were editing it; saving merges "
+                "your sections with theirs, asking only where you both changed one."
             )
 
     def _replace_text(self, text: PostmortemText, version: int) -> None:
@@ -537,14 +538,8 @@ class PostmortemPanel(QWidget):
         self._saving = False
         self._set_unsaved(self._unsaved)
         self.status_label.setText("Not saved.")
-        if isinstance(error, EditConflict):
-            incident_id = self._incident_id
-            self._runner.read(
-                self,
-                lambda desk: desk.postmortems.get(incident_id),
-                self._resolve_conflict,
-                self._load_failed,
-            )
+        if isinstance(error, PostmortemChanged):
+            self._merge_with(error)
             return
         if isinstance(error, ValidationFailed):
             name = next((e.field for e in error.errors if e.field in self.editors), None)
@@ -557,43 +552,40 @@ class PostmortemPanel(QWidget):
             error,
         )
 
-    def _resolve_conflict(self, theirs: PostmortemView | None) -> None:
-        if theirs is None:
+    def _merge_with(self, conflict: PostmortemChanged) -> None:
+        """The sections only one side changed merge by themselves; those both changed are
+        picked one by one. Nothing typed is lost, whatever is chosen."""
+        found = postmortem_clashes(self._baseline, self.text(), conflict)
+        if not found:
+            self._save_merged(conflict, set())
             return
-        changed = [
-            SECTION_LABELS[name]
-            for name in SECTION_LABELS
-            if getattr(theirs.text, name) != getattr(self._baseline, name)
-        ]
-        they_changed = f" They changed: {', '.join(changed)}." if changed else ""
-        choice = self._dialogs.choose(
-            self,
-            "Postmortem Changed by Someone Else",
-            "Someone else saved this postmortem while you were editing it, so your changes "
-            f"were not saved.{they_changed} Your text is still here.\n\n"
-            "Keep your text to go on editing: the sections you did not change take their "
-            "version, and saving replaces only the sections you changed. Or reload their "
-            "version, losing what you typed since your last save.",
-            [KEEP_MINE, RELOAD_THEIRS],
+        dialog = MergeDialog("the postmortem", found, self, title="the Postmortem", part="section")
+        self.merge_dialog = dialog
+        dialog.accepted.connect(lambda: self._save_merged(conflict, dialog.kept_mine()))
+        dialog.rejected.connect(
+            lambda: self.status_label.setText(
+                "Not saved: someone else changed the postmortem. Your text is still here; "
+                "save again to merge."
+            )
         )
-        if choice == RELOAD_THEIRS:
-            self._replace_text(theirs.text, theirs.version)
-            self._show_rest(theirs)
-            self.status_label.setText("Their version is shown.")
-        elif choice == KEEP_MINE:
-            for name, editor in self.editors.items():
-                if editor.toPlainText() == getattr(self._baseline, name):
-                    editor.setPlainText(getattr(theirs.text, name))
-            self._baseline, self._version = theirs.text, theirs.version
-            for name in self.editors:
-                self._section_edited(name)
-            self.status_label.setText(
-                "Your sections are kept, theirs fill the others; saving replaces only yours."
-            )
-        else:
-            self.status_label.setText(
-                "Not saved: someone else changed the postmortem. Save again to choose."
-            )
+        dialog.open()
+
+    def _save_merged(self, conflict: PostmortemChanged, kept_mine: set[str]) -> None:
+        theirs = conflict.current
+        merged = merged_postmortem(self._baseline, self.text(), theirs.text, kept_mine)
+        for name, editor in self.editors.items():
+            if editor.toPlainText() != getattr(merged, name):  # keeps cursor and undo
+                editor.setPlainText(getattr(merged, name))
+        self._baseline, self._version = theirs.text, theirs.version
+        for name in self.editors:
+            self._section_edited(name)
+        self._show_rest(theirs)
+        who = f" by {conflict.changed_by}" if conflict.changed_by else ""
+        if not self._unsaved:
+            self.status_label.setText(f"Their version{who} is shown; nothing of yours was left.")
+            return
+        self.status_label.setText(f"Merged with the version saved{who}; saving…")
+        self.save()
 
     # Action items
 

@@ -18,8 +18,10 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from incidentdesk.errors import ServiceError
 from incidentdesk.services.changes import Changed
+from incidentdesk.storage.database import ServerUnreachable, is_connection_failure
 from incidentdesk.ui.changes import ChangeStream
 from incidentdesk.ui.failures import error_text, is_expected
+from incidentdesk.ui.server_retry import ServerRetry
 
 if TYPE_CHECKING:
     from incidentdesk.services.desk import Desk
@@ -96,6 +98,13 @@ class TaskRunner(QObject):
     the one dialog that shows its details. Work that fails with no error handler is logged
     as an error and announced on ``failed``.
 
+    **A team server that went away** (``storage.database.is_connection_failure``): a read
+    that failed so is kept, not failed, and so is every read asked for while the server is
+    away; ``server_retry`` tries the connection after a growing pause and, once it answers,
+    sends the kept reads again (only the newest of each scope), so every view catches up by
+    itself. A write is never sent again by itself: it fails, its form keeps what was typed,
+    and the countdown starts.
+
     Creating one shortens Python's thread switch interval for the whole process
     (``INTERPRETER_SWITCH_INTERVAL_S``).
     """
@@ -123,6 +132,8 @@ class TaskRunner(QObject):
         self._newest_lock = threading.Lock()
         self._pending = 0
         self._shut_down = False
+        self._waiting_for_server: dict[int, _Job] = {}  # reads kept while it is away
+        self.server_retry = ServerRetry(self._try_server, self)
         self.changes = ChangeStream(self)
         self._delivered.connect(self._deliver)
         self._progressed.connect(self._report_progress)
@@ -140,6 +151,9 @@ class TaskRunner(QObject):
     def use(self, desk: Desk | None) -> None:
         """Run the operations requested from now on on ``desk``; those already queued keep
         the database they were requested on."""
+        if desk is not self._desk:
+            self._waiting_for_server.clear()  # their windows are retired with the database
+            self.server_retry.stop()
         self._desk = desk
 
     def retire(self, owner: QObject) -> None:
@@ -274,10 +288,47 @@ class TaskRunner(QObject):
             with self._newest_lock:
                 self._newest[scope] = serial
         job = _Job(owner, work, on_result, on_error, desk, scope, serial, publishes, on_dropped)
+        if executor is self._reads and desk is not None and self._keeps_reads(owner):
+            self._waiting_for_server[serial] = job
+            return
+        self._send(executor, serial, job)
+
+    def _send(self, executor: ThreadPoolExecutor, serial: int, job: _Job) -> None:
         self._pending += 1
         self.busy_changed.emit(True)
         self._jobs[serial] = job
         executor.submit(self._execute, serial)
+
+    def _keeps_reads(self, owner: QObject) -> bool:
+        """Whether a read is kept for later: the server is away and this is not the try."""
+        return self.server_retry.waiting and owner is not self
+
+    def _try_server(self) -> None:
+        # Whatever it answers, even a complaint, tells that it is back (see ``_deliver``).
+        self._submit(
+            self._reads,
+            self,
+            _ask_server,
+            lambda _: None,
+            self._server_still_away,
+            supersede="server",
+        )
+
+    def _server_still_away(self, error: Exception) -> None:
+        if is_connection_failure(error):
+            self.server_retry.lost()
+
+    def _server_back(self) -> None:
+        self.server_retry.back()
+        waiting, self._waiting_for_server = self._waiting_for_server, {}
+        for serial, job in waiting.items():
+            if (
+                job.desk is self._desk
+                and shiboken6.isValid(job.owner)
+                and not self._is_retired(job.owner)
+                and self._is_newest(job)
+            ):
+                self._send(self._reads, serial, job)
 
     def _is_retired(self, owner: QObject | None) -> bool:
         while owner is not None:
@@ -335,6 +386,16 @@ class TaskRunner(QObject):
             return
         newest = self._is_newest(job)
         wanted = newest and shiboken6.isValid(job.owner)
+        if kind is _Outcome.ERROR and is_connection_failure(value) and job.desk is self._desk:
+            if not job.publishes and job.owner is not self and wanted:
+                self._waiting_for_server[serial] = job  # sent again once the server is back
+                self.server_retry.lost()
+                return
+            if job.publishes:
+                self.server_retry.lost()
+                value = _not_saved(value)
+        elif job.desk is not None and job.desk is self._desk and self.server_retry.waiting:
+            self._server_back()  # some database work got through: the server is back
         if job.scope is not None and newest:
             with self._newest_lock:
                 del self._newest[job.scope]
@@ -377,3 +438,19 @@ class TaskRunner(QObject):
 
 def _fail(error: Exception) -> None:
     raise error
+
+
+def _ask_server(desk: Desk) -> None:
+    desk.store.database.execute_sql("SELECT 1")
+
+
+def _not_saved(error: Exception) -> Exception:
+    """A write's failure on an unreachable server, saying what became of the change."""
+    if not isinstance(error, ServerUnreachable):
+        return error  # a lost connection says itself whether anything was saved
+    told = ServerUnreachable(
+        f"{error.message.removesuffix('.')}, so nothing was saved. What you entered stays "
+        "here: save again once the status bar says Connected."
+    )
+    told.__cause__ = error
+    return told

@@ -72,6 +72,7 @@ from incidentdesk.ui.attachment_files import Limits, prepare_pasted_image, prepa
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.file_intake import offered_by, offered_by_clipboard, offers_files
+from incidentdesk.ui.save_ids import SaveIds
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import is_dark
 from incidentdesk.ui.times import from_qt, local_text
@@ -323,6 +324,7 @@ class TimelinePanel(QWidget):
         self.refresh()
         self._incident: Incident | None = None
         self._amending: TimelineEntry | None = None
+        self._save_ids = SaveIds()  # an entry sent again after a lost reply is added once
         self.model = TimelineModel(self)
         self.view = EntryTable()
         self.view.setModel(self.model)
@@ -596,11 +598,22 @@ class TimelinePanel(QWidget):
             amends_id=self._amending.id if self._amending else None,
         )
         incident_id = self._incident_id
+        # The time of an entry not timed by hand is the moment of each try: not part of it.
+        write_id = self._save_ids.for_attempt(
+            (
+                incident_id,
+                entry.kind,
+                entry.body,
+                sorted(entry.details.items()),
+                entry.amends_id,
+                entry.occurred_at if self._time_set_by_hand else None,
+            )
+        )
         self.add_button.setEnabled(False)
         self._runner.write(
             self,
             lambda desk: changed(
-                desk.timeline.append(incident_id, entry, desk.actor_id),
+                desk.timeline.append(incident_id, entry, desk.actor_id, write_id=write_id),
                 [incident_id],
                 ChangeKind.TIMELINE,
             ),

@@ -1,0 +1,20 @@
+"""The id a window sends a save with: kept while the save is the same, new otherwise."""
+
+from __future__ import annotations
+
+from incidentdesk.ui.save_ids import SaveIds
+
+
+def test_the_same_save_keeps_its_id_and_a_different_one_gets_a_new_id() -> None:
+    ids = SaveIds()
+    first = ids.for_attempt(("INC-1", "Checkout returns 502"))
+    assert ids.for_attempt(("INC-1", "Checkout returns 502")) == first
+    second = ids.for_attempt(("INC-1", "Checkout returns 502 for cards"))
+    assert second != first
+    assert ids.for_attempt(("INC-1", "Checkout returns 502")) not in {first, second}
+
+
+def test_ids_fit_what_the_database_keeps() -> None:
+    write_id = SaveIds().for_attempt(None)
+    assert 1 <= len(write_id) <= 64
+    assert SaveIds().for_attempt(None) != write_id  # another window: another save
