@@ -537,12 +537,44 @@ def measure_live_updates(context: Context) -> list[Entry]:
     return entries
 
 
-def _live_entry(name: str, samples_ms: list[float], database: str) -> Entry:
+def measure_notifications(context: Context) -> list[Entry]:
+    """``notify_latency_ms``: another client's commit until the notification is shown, on a
+    copy of the SQLite benchmark database and on a PostgreSQL schema of its own."""
+    repeats = context.repeats(15, 5)
+    with scratch_copy(context.database, "notify") as copy:
+        sqlite = run_measuring_process(
+            "bench.measure_notify", replace(context, database=copy), "--repeats", str(repeats)
+        )
+    entries = [_live_entry("notify_latency_ms", sqlite["notify_latency_ms"], "SQLite, 100k", 1500)]
+    with _postgres_demo_schema(LIVE_POSTGRES_INCIDENTS) as address:
+        if address is None:
+            print(
+                f"PostgreSQL at {BENCH_POSTGRES} is unreachable: "
+                "notify_latency_ms_postgres skipped."
+            )
+            return entries
+        postgres = run_measuring_process(
+            "bench.measure_notify", context, "--repeats", str(repeats), address=address
+        )
+    entries.append(
+        _live_entry(
+            "notify_latency_ms_postgres",
+            postgres["notify_latency_ms"],
+            f"PostgreSQL, {LIVE_POSTGRES_INCIDENTS:,} incidents",
+            100,
+        )
+    )
+    return entries
+
+
+def _live_entry(
+    name: str, samples_ms: list[float], database: str, target_ms: float = 2000
+) -> Entry:
     return Entry(
         name,
         median(samples_ms),
         "ms",
-        Target(2000),
+        Target(target_ms),
         None,
         {
             "p95": percentile(samples_ms, 95),
@@ -1000,6 +1032,7 @@ BENCHMARKS = (
     Benchmark("timeline", measure_timeline),
     Benchmark("board", measure_board),
     Benchmark("live", measure_live_updates),
+    Benchmark("notify", measure_notifications),
     Benchmark("charts", measure_charts),
     Benchmark("statistics", measure_statistics),
     Benchmark("memory", measure_memory),

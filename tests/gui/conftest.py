@@ -55,9 +55,11 @@ class RecordingDialogs(DialogService):
 
 @pytest.fixture(autouse=True)
 def isolated_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> None:
-    """Settings, data and logs go to the test's own folder, never the developer's."""
+    """Settings, data and logs go to the test's own folder, never the developer's; and
+    notifications never reach the developer's desktop (its session bus)."""
     for variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(variable, str(tmp_path / variable.lower()))
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     QCoreApplication.setOrganizationName("Incident Desk Tests")
     QCoreApplication.setApplicationName("Incident Desk Tests")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)

@@ -268,6 +268,8 @@ def test_escalate_moves_the_incident_along_the_escalation_order(clocked: Desk) -
         "from_person": "Alice Front",
         "to_team": "Platform",
         "to_person": "Bob Platform",
+        "to_team_id": second,
+        "to_person_id": bob,
         "level": 2,
         "reason": "Needs database access",
     }

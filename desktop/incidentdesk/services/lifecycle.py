@@ -258,6 +258,9 @@ class LifecycleService:
                 "from_person": previous_person.name if previous_person else "",
                 "to_team": team.name if team else "",
                 "to_person": person.name if person else "",
+                # The names are for reading; the ids say whom it reaches (a notification).
+                "to_team_id": team.id if team else None,
+                "to_person_id": person.id if person else None,
                 "level": level.value,
                 "reason": request.note.strip(),
             },

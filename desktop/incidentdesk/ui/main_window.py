@@ -55,6 +55,7 @@ from incidentdesk.ui.filter_bar import (
 from incidentdesk.ui.incident_table import IncidentTable
 from incidentdesk.ui.incident_table_model import COLUMNS, INCIDENT_ID_ROLE, IncidentTableModel
 from incidentdesk.ui.live_updates import LiveUpdates
+from incidentdesk.ui.notifications import Notifications
 from incidentdesk.ui.recent_databases import (
     RecentDatabasesMenu,
     recent_databases,
@@ -135,6 +136,9 @@ class MainWindow(QMainWindow):
         runner.server_retry.state_changed.connect(
             lambda _waiting, text: self.connection_label.setText(text)
         )
+        # News for the person, and the badge; before the views, so that its check of a change
+        # is queued on the read thread ahead of their reloads.
+        self.notifications = Notifications(self, runner)
         self._build_list()
 
         self.empty_label = QLabel()
@@ -646,6 +650,7 @@ class MainWindow(QMainWindow):
         workspace.show()
         workspace.raise_()
         workspace.activateWindow()
+        self.notifications.seen(incident_id)
         return workspace
 
     def _forget_workspace(self, incident_id: int, workspace: IncidentWorkspace) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from incidentdesk.services.notifications import NotificationKind
 from incidentdesk.ui import times
 from incidentdesk.ui.theme import ReadableStyle, use_dark_theme
 
@@ -39,13 +40,9 @@ class TimeDisplay(StrEnum):
         return "Local time of this computer" if self is TimeDisplay.LOCAL else "UTC"
 
 
-# Kept now, used once the program notifies: what someone may want to hear about.
-NOTIFICATION_KINDS: tuple[tuple[str, str], ...] = (
-    ("new_major", "A new SEV1 or SEV2 incident"),
-    ("assigned", "An incident assigned to me"),
-    ("sla_warning", "An SLA clock about to be breached"),
-    ("status_change", "A status change of an incident I follow"),
-    ("action_item_due", "An action item of mine falling due"),
+# What someone may want to hear about (ui/notifications.py tells them), by setting key.
+NOTIFICATION_KINDS: tuple[tuple[str, str], ...] = tuple(
+    (kind.value, kind.label) for kind in NotificationKind
 )
 
 
@@ -76,6 +73,16 @@ def load_personal_settings() -> PersonalSettings:
             kind: bool(settings.value(NOTIFICATIONS_KEY + kind, True, type=bool))
             for kind, _ in NOTIFICATION_KINDS
         },
+    )
+
+
+def wanted_notifications() -> frozenset[NotificationKind]:
+    """The kinds of notification the person has not turned off, as they are now."""
+    settings = QSettings()
+    return frozenset(
+        kind
+        for kind in NotificationKind
+        if settings.value(NOTIFICATIONS_KEY + kind.value, True, type=bool)
     )
 
 

@@ -136,12 +136,11 @@ class SettingsDialog(QDialog):
             box.toggled.connect(self._personal_changed)
             notification_layout.addWidget(box)
             self.notifications[kind] = box
-        later = QLabel(
-            "Incident Desk does not send notifications yet; these choices are kept for when "
-            "it does."
+        how = QLabel(
+            "Shown on the desktop and counted in the status bar; your own changes never notify you."
         )
-        later.setWordWrap(True)
-        notification_layout.addWidget(later)
+        how.setWordWrap(True)
+        notification_layout.addWidget(how)
         page = QWidget()
         form = QFormLayout(page)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
