@@ -342,6 +342,22 @@ def test_a_hidden_page_computes_again_only_when_shown(qtbot, shown: ChartsPage, 
     assert len(source.computed) == computed + 1
 
 
+def test_each_panels_list_is_built_after_it_and_keeps_its_place_in_the_tab_order(
+    qtbot, shown: ChartsPage
+) -> None:
+    qtbot.waitUntil(lambda: all(p.rows_box.layout() is not None for p in shown.panels.values()))
+    chain, widget = [], shown.filter_bar.nextInFocusChain()
+    while widget is not shown.filter_bar and len(chain) < 1000:
+        chain.append(widget)
+        widget = widget.nextInFocusChain()
+    panels = list(shown.panels.values())
+    for panel, following in zip(panels, [*panels[1:], None], strict=True):
+        own = [chain.index(panel.hide_rows), chain.index(panel.rows_table)]
+        assert chain.index(panel.export_button) < min(own)  # after the chart's own controls
+        if following is not None:  # and before the next chart's
+            assert max(own) < chain.index(following.export_button)
+
+
 def test_quiet_charts_collect_the_garbage_renders_froze(
     qtbot, shown: ChartsPage, monkeypatch
 ) -> None:
