@@ -363,6 +363,7 @@ def test_quiet_charts_collect_the_garbage_renders_froze(
 ) -> None:
     frozen = FrozenRenders(renders_before_idle_collection=1)
     monkeypatch.setattr(chart_render, "FROZEN_RENDERS", frozen)
+    shown._idle.stop()  # the first pictures' idle moment, counted by the FrozenRenders before
     shown._idle.setInterval(10)
     with qtbot.waitSignal(shown.collected_while_idle, timeout=10_000) as collected:
         shown.refresh()  # new pictures, then nothing more
