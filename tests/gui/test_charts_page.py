@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import shiboken6
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import QToolTip
 from incidentdesk.domain.enums import Severity
 from incidentdesk.services.changes import changed
 from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.ui import chart_render
+from incidentdesk.ui.chart_render import FrozenRenders
 from incidentdesk.ui.chart_rows_model import ChartRowsModel
 from incidentdesk.ui.chart_summary_model import SummaryTableModel
 from incidentdesk.ui.charts_filter_bar import Period, utc_today
@@ -339,6 +342,62 @@ def test_a_hidden_page_computes_again_only_when_shown(qtbot, shown: ChartsPage, 
     assert len(source.computed) == computed + 1
 
 
+def test_each_panels_list_is_built_after_it_and_keeps_its_place_in_the_tab_order(
+    qtbot, shown: ChartsPage
+) -> None:
+    qtbot.waitUntil(lambda: all(p.rows_box.layout() is not None for p in shown.panels.values()))
+    chain, widget = [], shown.filter_bar.nextInFocusChain()
+    while widget is not shown.filter_bar and len(chain) < 1000:
+        chain.append(widget)
+        widget = widget.nextInFocusChain()
+    panels = list(shown.panels.values())
+    for panel, following in zip(panels, [*panels[1:], None], strict=True):
+        own = [chain.index(panel.hide_rows), chain.index(panel.rows_table)]
+        assert chain.index(panel.export_button) < min(own)  # after the chart's own controls
+        if following is not None:  # and before the next chart's
+            assert max(own) < chain.index(following.export_button)
+
+
+def test_quiet_charts_collect_the_garbage_renders_froze(
+    qtbot, shown: ChartsPage, monkeypatch
+) -> None:
+    frozen = FrozenRenders(renders_before_idle_collection=1)
+    monkeypatch.setattr(chart_render, "FROZEN_RENDERS", frozen)
+    shown._idle.stop()  # the first pictures' idle moment, counted by the FrozenRenders before
+    shown._idle.setInterval(10)
+    with qtbot.waitSignal(shown.collected_while_idle, timeout=10_000) as collected:
+        shown.refresh()  # new pictures, then nothing more
+    assert collected.args == [True]
+
+
+def test_hidden_charts_leave_the_collection_until_they_are_shown_and_quiet(
+    qtbot, shown: ChartsPage, monkeypatch
+) -> None:
+    frozen = FrozenRenders(renders_before_idle_collection=1)
+    monkeypatch.setattr(chart_render, "FROZEN_RENDERS", frozen)
+    frozen.after_render()
+    shown._idle.setInterval(10)
+    shown.hide()
+    with qtbot.assertNotEmitted(shown.collected_while_idle, wait=200):
+        shown._idle.start()  # as if the last picture had just arrived
+    with qtbot.waitSignal(shown.collected_while_idle, timeout=10_000) as collected:
+        shown.show()
+    assert collected.args == [True]
+
+
+def test_a_render_overtaken_while_the_page_is_deleted_is_taken_apart_on_the_spot(
+    qtbot, runner: TaskRunner, dialogs: RecordingDialogs, source
+) -> None:
+    from matplotlib.figure import Figure
+
+    charts = ChartsPage(runner, dialogs, source)
+    figure = Figure()
+    figure.add_subplot(1, 1, 1)
+    shiboken6.delete(charts)  # as a window closing while a render was on its way
+    charts._release(figure)  # what the runner calls for the dropped picture: no error
+    assert not vars(figure)  # taken apart (figures.release), not left to the collector
+
+
 def test_clearing_an_empty_list_or_table_resets_nothing(qtbot) -> None:
     rows, summary = ChartRowsModel(), SummaryTableModel()
     resets: list[str] = []
@@ -380,7 +439,7 @@ def test_a_change_in_another_database_leaves_the_charts_alone(
 
 
 def test_another_clients_commit_recomputes_the_charts(
-    qtbot, shown: ChartsPage, runner: TaskRunner, demo_desk: Desk, demo_address: str, source
+    qtbot, shown: ChartsPage, runner: TaskRunner, demo_desk: Desk, demo_address: str, source, idle
 ) -> None:
     live = LiveUpdates(runner)
     live.watch(demo_desk)

@@ -24,7 +24,7 @@ def thawed_afterwards() -> Iterator[None]:
 
 
 def test_garbage_frozen_by_a_render_is_collected_after_enough_renders() -> None:
-    frozen = FrozenRenders(renders_between_thaws=3)
+    frozen = FrozenRenders(renders_between_thaws=3, renders_before_idle_collection=100)
     cycle = Cycle()
     escaped = weakref.ref(cycle)
     frozen.after_render()  # the cycle is alive, so frozen
@@ -34,6 +34,36 @@ def test_garbage_frozen_by_a_render_is_collected_after_enough_renders() -> None:
     frozen.after_render()  # the third: everything thawed and collected once
     assert escaped() is None
     assert gc.get_freeze_count() > 0  # and what is alive frozen again
+
+
+def test_an_idle_collection_frees_what_renders_froze_once_there_were_enough() -> None:
+    frozen = FrozenRenders(renders_between_thaws=100, renders_before_idle_collection=2)
+    cycle = Cycle()
+    escaped = weakref.ref(cycle)
+    frozen.after_render()  # the cycle is alive, so frozen
+    del cycle
+    assert frozen.collect_escaped() is False  # one render: not worth a full collection yet
+    assert escaped() is not None
+    frozen.after_render()
+    assert frozen.collect_escaped() is True
+    assert escaped() is None
+    assert gc.get_freeze_count() > 0  # what is alive frozen again
+    assert frozen.collect_escaped() is False  # nothing rendered since: nothing to do
+
+
+def test_an_idle_collection_starts_the_count_to_the_next_thaw_afresh() -> None:
+    frozen = FrozenRenders(renders_between_thaws=3, renders_before_idle_collection=1)
+    frozen.after_render()
+    frozen.after_render()
+    assert frozen.collect_escaped() is True
+    cycle = Cycle()
+    escaped = weakref.ref(cycle)
+    frozen.after_render()
+    del cycle
+    frozen.after_render()
+    assert escaped() is not None  # two renders since the idle collection, not three
+    frozen.after_render()
+    assert escaped() is None
 
 
 def test_garbage_made_since_the_last_render_is_collected_by_the_next() -> None:

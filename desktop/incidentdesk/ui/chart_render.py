@@ -105,19 +105,41 @@ class FrozenRenders:
 
     What escapes is what matplotlib left cyclic inside a figure that ``release`` does not
     reach, some 30 small objects a render (5 KB), and anything else that became cyclic
-    garbage after it was frozen. Every ``renders_between_thaws`` renders (a charts page left
-    open redraws its six charts with each refresh) everything is thawed and collected once:
-    one full collection's pause, and what escaped stays under 1 MB."""
+    garbage after it was frozen. To free it, everything is thawed and collected once: one
+    full collection over the whole program, 50 to 100 ms holding the interpreter lock. That
+    pause is taken when the charts are idle (``collect_escaped``, which the page asks for once
+    no picture has arrived for a while, after at least ``renders_before_idle_collection``
+    renders), not in the middle of a filter change: it was the charts' longest block. Only a
+    page kept busy for ``renders_between_thaws`` renders without a pause (hours of refreshes
+    while a lead keeps changing filters) is thawed in between, so that what escaped stays
+    under some 10 MB."""
 
-    def __init__(self, renders_between_thaws: int = 200) -> None:
+    def __init__(
+        self, renders_between_thaws: int = 2000, renders_before_idle_collection: int = 50
+    ) -> None:
         self.renders_between_thaws = renders_between_thaws
-        self._renders = 0
+        self.renders_before_idle_collection = renders_before_idle_collection
+        self._renders = 0  # since everything was last thawed and collected
 
     def after_render(self) -> None:
         self._renders += 1
         if self._renders >= self.renders_between_thaws:
-            self._renders = 0
-            gc.unfreeze()
+            self._thaw_and_collect()
+        else:
+            gc.collect()
+            gc.freeze()
+
+    def collect_escaped(self) -> bool:
+        """When the charts are idle: thaw and collect everything, if enough renders froze
+        garbage since the last time. Whether it did."""
+        if self._renders < self.renders_before_idle_collection:
+            return False
+        self._thaw_and_collect()
+        return True
+
+    def _thaw_and_collect(self) -> None:
+        self._renders = 0
+        gc.unfreeze()
         gc.collect()
         gc.freeze()
 

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
@@ -79,6 +80,9 @@ CHART_MODULES = (
 )
 RESIZE_SETTLE_MS = 120
 CHANGES_SETTLE_MS = 1000
+# After this long without a new picture, the charts are idle: then the garbage renders kept
+# out of the collector's reach is collected (chart_render.FrozenRenders.collect_escaped).
+IDLE_COLLECTION_MS = 20_000
 CHART_HEIGHT = 440  # the canvas's, so that a table beside it lines up
 ROWS_PER_READ = 5000  # ids per query when listing the incidents behind a click
 IMAGE_FORMATS = (("png", "PNG image"), ("svg", "SVG drawing"), ("pdf", "PDF document"))
@@ -208,7 +212,7 @@ class ChartPanel(QFrame):
         self.how.setWordWrap(True)
         self.how.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.how.setAccessibleName(f"How {info.title.lower()} is computed")
-        self._build_rows(info)
+        self._rows_built = False  # the list of incidents behind a click: see build_rows
         heading = QHBoxLayout()
         heading.addWidget(self.title, 1)
         heading.addWidget(self.variant)
@@ -220,6 +224,8 @@ class ChartPanel(QFrame):
         layout.addLayout(heading)
         layout.addLayout(self.body)
         layout.addWidget(self.how)
+        self.rows_box = QWidget()  # filled by build_rows
+        self.rows_box.hide()
         layout.addWidget(self.rows_box)
         self.variant.setVisible(bool(info.variants))  # once in the layout, or it is a window
 
@@ -268,6 +274,16 @@ class ChartPanel(QFrame):
         self.summary_table.activated.connect(self._summary_row_chosen)
         self.summary_table.clicked.connect(self._summary_row_chosen)
 
+    def build_rows(self) -> None:
+        """The list of the incidents behind a click, under the chart (hidden until then).
+        The page builds it in a pass of the event loop of its own, once the panel is in
+        place: the whole panel at once kept the GUI thread from a frame. Its widgets then
+        follow the panel's others in the tab order, as they would if built with them."""
+        if self._rows_built:
+            return
+        self._rows_built = True
+        self._build_rows(self.info)
+
     def _build_rows(self, info: ChartInfo) -> None:
         self.rows_title = QLabel()
         self.rows_title.setWordWrap(True)
@@ -289,7 +305,6 @@ class ChartPanel(QFrame):
         )
         self.hide_rows = QPushButton("Hide List")
         self.hide_rows.clicked.connect(self.clear_rows)
-        self.rows_box = QWidget()
         rows_layout = QVBoxLayout(self.rows_box)
         rows_layout.setContentsMargins(0, 0, 0, 0)
         rows_heading = QHBoxLayout()
@@ -297,7 +312,6 @@ class ChartPanel(QFrame):
         rows_heading.addWidget(self.hide_rows)
         rows_layout.addLayout(rows_heading)
         rows_layout.addWidget(self.rows_table)
-        self.rows_box.hide()
 
     def variant_key(self) -> str:
         return str(self.variant.currentData() or "")
@@ -329,10 +343,12 @@ class ChartPanel(QFrame):
         self.how.setText(f"<b>How this is computed:</b> {text}")
 
     def show_rows_loading(self, hit: Hit) -> None:
+        self.build_rows()
         self.rows_title.setText(f"<b>{hit.title}</b> — listing {len(hit.incident_ids):,}…")
         self.rows_box.show()
 
     def show_rows(self, hit: Hit, rows: Sequence[Any]) -> None:
+        self.build_rows()
         self.rows_model.set_rows(rows, hit.measure_title, hit.measured)
         header = self.rows_table.horizontalHeader()
         self.rows_model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
@@ -347,6 +363,8 @@ class ChartPanel(QFrame):
         self.rows_table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def clear_rows(self) -> None:
+        if not self._rows_built:
+            return
         self.rows_model.clear()
         self.rows_box.hide()
 
@@ -355,7 +373,8 @@ class ChartsPage(QWidget):
     """``loaded``: the chart modules are in and the canvases built; ``data_shown``: the
     series of the current filters are computed and the charts are being rendered;
     ``chart_ready(name)``: a chart's picture of them is in its canvas; ``chart_painted(name)``:
-    that picture reached the screen (only charts scrolled into view are painted)."""
+    that picture reached the screen (only charts scrolled into view are painted);
+    ``collected_while_idle(done)``: the idle moment's collection ran (see ``FrozenRenders``)."""
 
     loaded = Signal()
     data_shown = Signal()
@@ -363,6 +382,7 @@ class ChartsPage(QWidget):
     chart_ready = Signal(str)  # a chart's picture of the newest data is handed to its canvas
     open_requested = Signal(int)
     exported = Signal(object)  # the path written
+    collected_while_idle = Signal(bool)  # whether the garbage renders froze was collected
 
     def __init__(
         self,
@@ -432,6 +452,10 @@ class ChartsPage(QWidget):
         self._changes_settled.setSingleShot(True)
         self._changes_settled.setInterval(CHANGES_SETTLE_MS)
         self._changes_settled.timeout.connect(self.refresh)
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(IDLE_COLLECTION_MS)
+        self._idle.timeout.connect(self._collect_while_idle)
         runner.changes.incidents_changed.connect(self._incidents_changed)
 
     def _build_busy_page(self) -> None:
@@ -498,14 +522,17 @@ class ChartsPage(QWidget):
             self.refresh()
         elif self._stale:
             self.refresh()
+        else:
+            self._idle.start()  # no new pictures: quiet from now on, unless filters change
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self._stale = True  # what changed meanwhile is computed when the page is shown again
 
     def _build_charts(self) -> None:
-        """The panels are built here, one per pass of the event loop so that no frame is
-        missed; each shows the statistics as soon as they (or the panel) are there."""
+        """The panels are built here, each in two passes of the event loop (the list under
+        it in the second) so that no frame is missed; each shows the statistics as soon as
+        they (or the panel) are there."""
         self._loading = False
         self._modules_ready = True
         self.stack.setCurrentWidget(self.scroll_area)
@@ -526,8 +553,13 @@ class ChartsPage(QWidget):
         self.panels[info.name] = panel
         self.content_layout.addWidget(panel)
         self._show_chart(panel)
+        # not after the page is gone
+        QTimer.singleShot(0, self, lambda: self._build_rows_of(panel))
+
+    def _build_rows_of(self, panel: ChartPanel) -> None:
+        panel.build_rows()
         if len(self.panels) < len(self._source.charts):
-            QTimer.singleShot(0, self, self._build_next_panel)  # not after the page is gone
+            QTimer.singleShot(0, self, self._build_next_panel)
         else:
             self.content_layout.addStretch(1)
             self.loaded.emit()
@@ -637,6 +669,7 @@ class ChartsPage(QWidget):
         if generation != self._generation:
             self._release(rendered.figure)  # newer data is on its way
             return
+        self._idle.start()
         fresh = panel.info.name in self._fresh
         if fresh:
             self._fresh.discard(panel.info.name)
@@ -647,11 +680,31 @@ class ChartsPage(QWidget):
 
     def _release(self, figure: Figure | None) -> None:
         """Take a figure no longer shown apart on the read thread (see ``figures.release``),
-        after the renders asked for so far."""
-        if figure is not None:
-            from incidentdesk.charts.figures import release
+        after the renders asked for so far. A render overtaken while the page was being
+        deleted is taken apart here: the page can no longer ask the read thread."""
+        if figure is None:
+            return
+        from incidentdesk.charts.figures import release
 
-            self._runner.read(self, lambda _desk: release(figure), lambda _: None, _not_released)
+        if not shiboken6.isValid(self):
+            release(figure)
+            return
+        self._runner.read(self, lambda _desk: release(figure), lambda _: None, _not_released)
+
+    def _collect_while_idle(self) -> None:
+        """No picture arrived for a while: the one long collection renders put off is taken
+        now (on the read thread, where renders run), when no frame of the charts is missed.
+        A hidden page waits until it is shown and quiet again."""
+        if not self.isVisible():
+            return
+        from incidentdesk.ui import chart_render
+
+        self._runner.read(
+            self,
+            lambda _desk: chart_render.FROZEN_RENDERS.collect_escaped(),
+            self.collected_while_idle.emit,
+            _not_collected,
+        )
 
     def _painted(self, name: str) -> None:
         if name in self._awaiting_paint:  # the first paint of a chart's new data
@@ -814,6 +867,11 @@ class ChartsPage(QWidget):
         if not self._modules_ready:
             self.busy_label.setText(message)
             self.busy_bar.hide()
+
+
+def _not_collected(error: Exception) -> None:
+    """A collection that failed is tried again at the next idle moment."""
+    log.info("The charts' garbage was not collected: %s", error)
 
 
 def _not_released(error: Exception) -> None:
