@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtTest import QTest
 
@@ -58,7 +59,6 @@ def window(
     proxy.restore_if_cut()
     qtbot.waitUntil(lambda: not runner.server_retry.waiting, timeout=WAIT_MS)
     qtbot.waitUntil(idle, timeout=WAIT_MS)
-    main.live_updates.shutdown()
     if main.desk is not None:
         main.desk.close()
 
@@ -161,3 +161,17 @@ def test_reads_kept_for_a_database_that_was_left_are_not_sent(
     assert answers == [-1]
     assert left is not None
     left.close()
+
+
+def test_a_closed_window_hears_nothing_more_of_the_server(
+    qtbot, runner: TaskRunner, dialogs: RecordingDialogs
+) -> None:
+    """The runner outlives the windows that show its countdown (a database switched, a
+    window closed): the countdown goes on without them."""
+    gone = MainWindow(runner, dialogs)
+    gone.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(gone))
+    runner.server_retry.set_backoff((30,))
+    runner.server_retry.lost()  # would set the text of the deleted window's label
+    runner.server_retry.back()
+    assert not runner.server_retry.waiting

@@ -133,9 +133,8 @@ class MainWindow(QMainWindow):
                 None if runner.server_retry.waiting else self.connection_label.setText(text)
             )
         )
-        runner.server_retry.state_changed.connect(
-            lambda _waiting, text: self.connection_label.setText(text)
-        )
+        # A method, not a lambda: the runner outlives a window replaced or closed.
+        runner.server_retry.state_changed.connect(self._show_server_state)
         # News for the person, and the badge; before the views, so that its check of a change
         # is queued on the read thread ahead of their reloads.
         self.notifications = Notifications(self, runner)
@@ -814,6 +813,9 @@ class MainWindow(QMainWindow):
             target.view.setFocus()
             if target.model.rowCount() and not target.view.currentIndex().isValid():
                 target.view.setCurrentIndex(target.model.index(0))
+
+    def _show_server_state(self, _waiting: bool, text: str) -> None:
+        self.connection_label.setText(text)
 
     def refresh(self) -> None:
         self._runner.server_retry.try_now()  # the reads below wait for it while it is away
