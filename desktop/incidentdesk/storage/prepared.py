@@ -87,12 +87,21 @@ class PreparedQuery:
 
     def first_row(self, **values: Any) -> tuple[Any, ...] | None:
         """The first row the statement gives, its values converted, or None."""
-        row = self.execute(**values).fetchone()
+        row = _one_row(self.execute(**values))
         if row is None:
             return None
         return tuple(read(value) for read, value in zip(self._readers, row, strict=True))
 
     def returned_id(self, **values: Any) -> int:
         """An insert's ``RETURNING id``: the id of the row it wrote."""
-        (row_id,) = self.execute(**values).fetchone()
+        (row_id,) = _one_row(self.execute(**values))
         return int(row_id)
+
+
+def _one_row(cursor: Any) -> Any:
+    """The first row, with the statement then closed: an UPDATE or INSERT … RETURNING left
+    open on SQLite is a write still in progress, which its transaction's COMMIT cannot end."""
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
