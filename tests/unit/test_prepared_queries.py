@@ -3,10 +3,13 @@ values converted by their fields, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import peewee as pw
+import psycopg
 import pytest
 
 from incidentdesk.domain.enums import Priority, Severity, Urgency
@@ -119,3 +122,29 @@ def test_numbers_are_taken_in_a_row_and_a_missing_counter_is_a_fault(desk: Desk)
         desk.store.write(),
     ):
         allocate_incident_numbers(1)
+
+
+def test_a_statement_is_finished_once_its_row_is_read(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An UPDATE or INSERT … RETURNING left open on SQLite is a write still in progress under
+    its transaction's COMMIT: four clients were once handed the same incident number."""
+    database = desk.store.database
+    cursors: list[Any] = []
+    run = database.execute_sql
+
+    def kept(sql: str, params: object = None) -> Any:
+        cursor = run(sql, params)
+        cursors.append(cursor)
+        return cursor
+
+    monkeypatch.setattr(database, "execute_sql", kept)
+    with desk.store.write():
+        REMEMBER.returned_id(request_id="one", received_at=FIXED_NOW, answer="")
+        allocate_incident_numbers(2)
+        RECALL.first_row(request_id="one")
+        RECALL.first_row(request_id="none such")
+    assert len(cursors) == 4
+    for cursor in cursors:
+        with pytest.raises((sqlite3.ProgrammingError, psycopg.InterfaceError), match="closed"):
+            cursor.fetchone()
