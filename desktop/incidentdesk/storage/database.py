@@ -238,6 +238,11 @@ class _SqliteDatabase(pw.SqliteDatabase):
         else:
             _leave_untouched(connection, self.location)
 
+    def has_connections(self) -> bool:
+        """Whether a connection to the file is open, on any thread."""
+        with self._raw_lock:
+            return bool(self._raw_connections)
+
     def files_writable(self) -> bool:
         """Whether the file, its -wal and its -shm (those that exist) can still be written."""
         if self._read_only:
@@ -430,11 +435,25 @@ def _diagnose_unreadable(location: SqliteLocation, error: Exception) -> str:
 
 
 def _read_header(path: Path) -> bytes:
-    """The first 100 bytes of an SQLite file (its header), or fewer."""
-    if not path.exists():
+    """The first 100 bytes of an SQLite file (its header), or fewer; nothing while this
+    process has the file open.
+
+    SQLite's locks on the file are POSIX locks, which belong to the process: closing any
+    other descriptor of the file drops them all. Another client would then take itself for
+    the file's last user, checkpoint and delete the -wal file, and whatever this process
+    committed afterwards would go to a deleted file, lost without a word."""
+    if not path.exists() or _open_in_this_process(path):
         return b""
     with path.open("rb") as file:
         return file.read(100)
+
+
+def _open_in_this_process(path: Path) -> bool:
+    real_path = os.path.realpath(path)
+    return any(
+        database.has_connections() and os.path.realpath(database.location.path) == real_path
+        for database in list(_OPEN_SQLITE_DATABASES)
+    )
 
 
 def _truncation(location: SqliteLocation, header: bytes) -> str | None:
@@ -659,10 +678,10 @@ def connect(location: DatabaseLocation, *, create: bool, reading_only: bool = Fa
     if isinstance(location, SqliteLocation):
         read_only = _check_sqlite_file(location, create=create, reading_only=reading_only)
         database: pw.Database = _sqlite_database(location, read_only=read_only)
+        header = _read_header(location.path)  # before connecting: see _read_header
         try:
             database.connect()
             database.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
-            header = _read_header(location.path)
             truncated = _truncation(location, header) if header else None
             if truncated:
                 raise DatabaseOpenError(truncated)
