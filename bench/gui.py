@@ -12,10 +12,11 @@ import argparse
 import gc
 import json
 import os
+import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -25,6 +26,8 @@ from PySide6.QtCore import QEventLoop, QObject, QSettings, Qt, QTimer, Signal, S
 from PySide6.QtWidgets import QApplication
 
 from incidentdesk import APPLICATION_NAME
+from incidentdesk.domain.incident import Incident, IncidentDraft
+from incidentdesk.services.desk import open_desk
 from incidentdesk.services.drafts import DraftStore
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.main_window import MainWindow
@@ -228,3 +231,30 @@ def run_event_loop_for(milliseconds: float) -> None:
     loop = QEventLoop()
     QTimer.singleShot(round(milliseconds), loop.quit)
     loop.exec()
+
+
+def time_colleagues_commits(
+    bench: BenchWindow,
+    address: str,
+    drafts: Iterable[IncidentDraft],
+    arrival: SignalInstance,
+    arrived: Callable[[Incident], bool],
+    seed: int,
+) -> list[float]:
+    """Another person's program on ``address`` logs each of ``drafts``, one at a time, after
+    a pause of 0.2–1.2 s (so that the commits fall at random moments of SQLite's one-second
+    poll, as they would in use). For each, the milliseconds from the end of its commit until
+    ``arrived(incident)`` holds, checked each time ``arrival`` is emitted."""
+    colleague = open_desk(address, login="colleague")
+    pauses, samples = random.Random(seed), []
+    try:
+        for draft in drafts:
+            run_event_loop_for(pauses.uniform(200, 1200))
+            created = colleague.incidents.create(draft, colleague.actor_id)
+            committed = time.perf_counter()
+            while not arrived(created):
+                bench.wait_for_signal(arrival, f"{created.key} from another client")
+            samples.append((time.perf_counter() - committed) * 1000)
+    finally:
+        colleague.close()
+    return samples

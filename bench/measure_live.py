@@ -15,8 +15,6 @@ the gaps from the first commit until the board shows the last of them.
 from __future__ import annotations
 
 import multiprocessing
-import random
-import time
 from datetime import UTC, datetime
 
 from bench.gui import (
@@ -26,6 +24,7 @@ from bench.gui import (
     main_window,
     report,
     run_event_loop_for,
+    time_colleagues_commits,
 )
 from incidentdesk.domain.enums import Severity, Status, Urgency
 from incidentdesk.domain.incident import IncidentDraft
@@ -95,21 +94,15 @@ def measure_burst(bench: BenchWindow, address: str) -> list[float]:
 
 
 def measure(bench: BenchWindow, address: str, repeats: int) -> list[float]:
-    other = open_desk(address, login="colleague")
-    pause, samples = random.Random(11), []
-    try:
-        for number in range(repeats):
-            run_event_loop_for(pause.uniform(200, 1200))
-            created = other.incidents.create(
-                colleagues_incident(f"Logged by a colleague ({number + 1})"), other.actor_id
-            )
-            committed = time.perf_counter()
-            while not on_board(bench, created.id):
-                bench.wait_for_signal(bench.window.board.loaded, "the other client's incident")
-            samples.append((time.perf_counter() - committed) * 1000)
-    finally:
-        other.close()
-    return samples
+    drafts = (colleagues_incident(f"Logged by a colleague ({n + 1})") for n in range(repeats))
+    return time_colleagues_commits(
+        bench,
+        address,
+        drafts,
+        bench.window.board.loaded,
+        lambda created: on_board(bench, created.id),
+        seed=11,
+    )
 
 
 def main() -> None:

@@ -12,41 +12,44 @@ nothing here: this measures the path from commit to notification, not the delibe
 from __future__ import annotations
 
 import os
-import random
-import time
 from datetime import UTC, datetime
 
-from bench.gui import BenchWindow, arguments, main_window, report, run_event_loop_for
+from bench.gui import (
+    BenchWindow,
+    arguments,
+    main_window,
+    report,
+    run_event_loop_for,
+    time_colleagues_commits,
+)
 from incidentdesk.domain.enums import Severity, Urgency
 from incidentdesk.domain.incident import IncidentDraft
 from incidentdesk.services import notifications
-from incidentdesk.services.desk import open_desk
+
+
+def major_incident(number: int) -> IncidentDraft:
+    return IncidentDraft(
+        title=f"Major, logged by a colleague ({number})",
+        reported_at=datetime.now(UTC),
+        severity=Severity.SEV1,
+        urgency=Urgency.HIGH,
+    )
 
 
 def measure(bench: BenchWindow, address: str, repeats: int) -> list[float]:
+    window_notifications = bench.window.notifications
     shown: set[int] = set()
-    bench.window.notifications.shown.connect(lambda told: shown.update(told.incident_ids))
-    other = open_desk(address, login="colleague")
-    pause, samples = random.Random(13), []
-    try:
-        while not bench.window.notifications.watching:
-            run_event_loop_for(20)
-        for number in range(repeats):
-            run_event_loop_for(pause.uniform(200, 1200))
-            draft = IncidentDraft(
-                title=f"Major, logged by a colleague ({number + 1})",
-                reported_at=datetime.now(UTC),
-                severity=Severity.SEV1,
-                urgency=Urgency.HIGH,
-            )
-            created = other.incidents.create(draft, other.actor_id)
-            committed = time.perf_counter()
-            while created.id not in shown:
-                bench.wait_for_signal(bench.window.notifications.shown, "the notification")
-            samples.append((time.perf_counter() - committed) * 1000)
-    finally:
-        other.close()
-    return samples
+    window_notifications.shown.connect(lambda told: shown.update(told.incident_ids))
+    while not window_notifications.watching:
+        run_event_loop_for(20)
+    return time_colleagues_commits(
+        bench,
+        address,
+        (major_incident(number + 1) for number in range(repeats)),
+        window_notifications.shown,
+        lambda created: created.id in shown,
+        seed=13,
+    )
 
 
 def main() -> None:
