@@ -121,6 +121,14 @@ def window(qtbot, runner: TaskRunner, dialogs: RecordingDialogs, demo_address: s
 
 
 @pytest.fixture
+def other(shared_address: str) -> Iterator[Desk]:
+    """Another person's program on the test module's ``shared_address``."""
+    desk = open_desk(shared_address, login="colleague")
+    yield desk
+    desk.close()
+
+
+@pytest.fixture
 def drafts(tmp_path: Path) -> DraftStore:
     return DraftStore(tmp_path / "drafts")
 

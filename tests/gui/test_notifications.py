@@ -21,7 +21,7 @@ from incidentdesk.domain.enums import OPEN_STATUSES, Severity
 from incidentdesk.domain.incident import Incident
 from incidentdesk.services import notifications as decisions
 from incidentdesk.services.changes import Changed, ChangeKind, changed
-from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.services.desk import Desk
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.services.notifications import Notification, NotificationKind
 from incidentdesk.storage import models as m
@@ -30,11 +30,15 @@ from incidentdesk.ui.notifications import TrayBackend, WindowBackend
 from incidentdesk.ui.settings_dialog import SettingsDialog
 from incidentdesk.ui.tasks import TaskRunner
 from tests.factories import make_draft
-from tests.gui.conftest import RecordingDialogs, make_demo_database, open_main_window
-from tests.gui.test_other_clients import close_and_settle, wait_until_listening
+from tests.gui.conftest import RecordingDialogs, make_demo_database
+from tests.gui.other_clients import (
+    SHOWN_WITHIN_MS,
+    close_and_settle,
+    open_following_window,
+    shared_database,
+)
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
-SHOWN_WITHIN_MS = 10_000  # the target is 2 s on SQLite (one poll a second); the machine is shared
 
 
 class RecordingBackend(QObject):
@@ -56,13 +60,7 @@ class RecordingBackend(QObject):
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def shared_address(request: pytest.FixtureRequest) -> str:
-    address = str(
-        request.getfixturevalue(
-            "sqlite_address" if request.param == "sqlite" else "postgres_schema_address"
-        )
-    )
-    make_demo_database(address, 30)
-    return address
+    return shared_database(request, 30)
 
 
 @pytest.fixture
@@ -79,22 +77,11 @@ def window(
     desktop: RecordingBackend,
     idle,
 ) -> Iterator[MainWindow]:
-    main_window = open_main_window(qtbot, runner, dialogs, shared_address)
-    main_window.board._timer.stop()
+    main_window = open_following_window(qtbot, runner, dialogs, shared_address)
     main_window.notifications.use_backend(desktop)
-    if "postgresql" in shared_address:
-        wait_until_listening(qtbot, main_window)
     qtbot.waitUntil(lambda: main_window.notifications.watching, timeout=SHOWN_WITHIN_MS)
     yield main_window
     close_and_settle(qtbot, main_window, idle)
-
-
-@pytest.fixture
-def other(shared_address: str) -> Iterator[Desk]:
-    """Another person's program on the same database."""
-    desk = open_desk(shared_address, login="colleague")
-    yield desk
-    desk.close()
 
 
 def me(window: MainWindow) -> int:
