@@ -260,6 +260,28 @@ def render_charts(window: MainWindow, suffix: str) -> None:
         print(f"wrote {path}")
 
 
+def render_notification(window: MainWindow, address: str, suffix: str) -> None:
+    """A major incident logged by a colleague: its notification in the status bar and the
+    badge counting it."""
+    colleague = open_desk(address, login="colleague")
+    draft = IncidentDraft(
+        # Each theme's pass logs one: different titles, so that the second board is not odd.
+        title="Card payments time out at checkout" if suffix else "Payments declined everywhere",
+        reported_at=datetime.now(UTC),
+        description="Reported by the payments on-call: every authorisation is refused.",
+        severity=Severity.SEV1,
+        urgency=Urgency.HIGH,
+    )
+    try:
+        run_until(
+            window.notifications.shown,
+            lambda: colleague.incidents.create(draft, colleague.actor_id),
+        )
+    finally:
+        colleague.close()
+    shoot(window, f"board-notification{suffix}")
+
+
 def render_about(window: MainWindow, suffix: str) -> None:
     dialog = window.show_about()
     settle()
@@ -332,6 +354,7 @@ def render(address: str, folder: Path, suffix: str, major_incident: int) -> None
     window.show()
     run_until(window.view_painted, lambda: window.open_database(address))
     shoot(window, f"board{suffix}")
+    render_notification(window, address, suffix)
     window.show_view(1)
     shoot(window, f"main-window{suffix}")
     run_until(window.model.loaded, lambda: window.search.setText("certificate"))
