@@ -119,13 +119,17 @@ def _add_role_options(init: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help=(
             "PostgreSQL: the role people's logins belong to, which may add to the timeline "
-            f"but never change or delete it (default {DEFAULT_APP_ROLE})"
+            "but never change or delete it (default: the one an earlier 'db init' set up, "
+            f"else {DEFAULT_APP_ROLE})"
         ),
     )
     init.add_argument(
         "--print-sql",
         action="store_true",
-        help="PostgreSQL: print the SQL creating the role and its grants for a DBA, change nothing",
+        help=(
+            "PostgreSQL: print the SQL creating the role and its grants for a DBA, change "
+            f"nothing (for {DEFAULT_APP_ROLE} unless --app-role is given)"
+        ),
     )
 
 
@@ -243,16 +247,22 @@ def _print_grants(location: DatabaseLocation, role: str | None) -> int:
 
 def _set_up_roles(location: DatabaseLocation, store: Store, role: str | None) -> int:
     """On PostgreSQL, the program's role and its grants (storage/grants.py)."""
-    from incidentdesk.storage.grants import DEFAULT_APP_ROLE, RolesRefused, apply_grants
+    from incidentdesk.storage.grants import (
+        DEFAULT_APP_ROLE,
+        RolesRefused,
+        apply_grants,
+        recorded_role,
+    )
     from incidentdesk.storage.locations import PostgresLocation
 
     if not isinstance(location, PostgresLocation):
         return EXIT_OK
-    role = role or DEFAULT_APP_ROLE
     try:
-        apply_grants(store.database, location.database, location.schema or "public", role)
+        # Run again without --app-role, init keeps the role that upgrades grant to.
+        role = role or recorded_role(store.database) or DEFAULT_APP_ROLE
+        apply_grants(store.database, location, role)
     except RolesRefused as error:
-        return _fail(f"the tables are ready, but {error.message[0].lower()}{error.message[1:]}")
+        return _fail(f"the tables are ready, but {_continued(error.message)}")
     print(
         f"The role {role} may add incidents and timeline entries but never change or delete "
         f"entries. Give each person a login in it (CREATE ROLE alice LOGIN IN ROLE {role}); "
@@ -278,6 +288,11 @@ def _set_password(location: DatabaseLocation) -> int:
         return _fail(f"{error}.")
     print(f"Stored the password for {location.url} in the system keyring.")
     return EXIT_OK
+
+
+def _continued(sentence: str) -> str:
+    """``sentence`` as the rest of one that says what was done before it."""
+    return sentence[0].lower() + sentence[1:]
 
 
 def _report_upgrade(location: DatabaseLocation, before: int, after: int) -> int:

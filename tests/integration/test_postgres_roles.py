@@ -4,6 +4,7 @@ under it. Each test has its own schema and roles, dropped afterwards."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -18,9 +19,9 @@ from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.services.people import PersonDetails
 from incidentdesk.storage import models as m
-from incidentdesk.storage.grants import print_sql
+from incidentdesk.storage.grants import APP_ROLE_KEY, DEFAULT_APP_ROLE, print_sql
 from incidentdesk.storage.locations import PostgresLocation, parse_location
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import POSTGRES_ADMIN_URL, drop_postgres_roles
 from tests.factories import make_draft
 
 pytestmark = pytest.mark.postgres
@@ -45,6 +46,21 @@ def init(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str,
     status = cli.main(["db", "init", *arguments])
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def schema_of(address: str) -> str:
+    location = parse_location(address)
+    assert isinstance(location, PostgresLocation)
+    assert location.schema
+    return location.schema
+
+
+def read_schema_info(address: str, key: str) -> str | None:
+    with psycopg.connect(POSTGRES_ADMIN_URL) as connection:
+        row = connection.execute(
+            f'SELECT value FROM "{schema_of(address)}".schema_info WHERE key = %s', (key,)
+        ).fetchone()
+    return None if row is None else str(row[0])
 
 
 @pytest.fixture
@@ -201,8 +217,29 @@ def test_an_owner_who_may_not_create_roles_is_told_to_give_the_sql_to_a_dba(
     assert status == 1
     assert "is ready" in out  # the tables were made
     assert err.startswith("incidentdesk: the tables are ready, but the server refused")
-    assert "'incidentdesk db init --print-sql'" in err
     assert err.count("\n") == 1
+    assert read_schema_info(postgres_schema_address, APP_ROLE_KEY) is None  # not set up
+
+    command = print_sql_command(err)
+    assert command == dba_command(as_login(postgres_schema_address, owner), role)
+    status, script, err = init(capsys, *shlex.split(command)[3:])
+    assert (status, err) == (0, "")
+    admin_execute(script)  # the DBA runs it
+    assert ("timeline_entry", "INSERT") in _privileges(role)
+    assert read_schema_info(postgres_schema_address, APP_ROLE_KEY) == role
+
+
+def print_sql_command(message: str) -> str:
+    """The command a refusal says to run for the DBA's script."""
+    _, _, rest = message.partition("Run '")
+    command, quote, _ = rest.partition("' and give the SQL")
+    assert quote, message
+    return command
+
+
+def dba_command(address: str, role: str) -> str:
+    url = parse_location(address).url
+    return f'incidentdesk db init --print-sql --app-role {role} --db "{url}"'
 
 
 def test_print_sql_and_a_role_name_are_refused_for_sqlite_and_bad_names(
@@ -249,3 +286,21 @@ def test_the_program_role_is_told_whom_to_ask_for_an_upgrade(
             open_desk(as_login(empty, login))
     finally:
         admin_execute(f'DROP SCHEMA "{location.schema}_empty" CASCADE')
+
+
+def test_init_records_its_role_and_init_again_keeps_it(
+    capsys: pytest.CaptureFixture[str], postgres_schema_address: str, app_role: str
+) -> None:
+    assert read_schema_info(postgres_schema_address, APP_ROLE_KEY) == app_role
+    with psycopg.connect(POSTGRES_ADMIN_URL) as connection:
+        default_existed = connection.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (DEFAULT_APP_ROLE,)
+        ).fetchone()
+    try:
+        status, out, err = init(capsys, "--db", postgres_schema_address)  # no --app-role
+    finally:
+        if not default_existed:  # made by init had it not kept the role: not left behind
+            drop_postgres_roles([DEFAULT_APP_ROLE])
+    assert (status, err) == (0, "")
+    assert f"The role {app_role} may add incidents and timeline entries" in out
+    assert read_schema_info(postgres_schema_address, APP_ROLE_KEY) == app_role
