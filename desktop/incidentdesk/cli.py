@@ -207,7 +207,7 @@ def _run_database_command(args: argparse.Namespace, location: DatabaseLocation) 
             print(f"{location.display_name} is ready (schema {store.schema_version}).")
             return _set_up_roles(location, store, args.app_role)
         if args.action == "upgrade":
-            return _report_upgrade(location, before, store.schema_version)
+            return _report_upgrade(location, before, store)
         if args.action == "check":
             return _check(store)
         return _back_up(location, store, args.target)
@@ -295,11 +295,30 @@ def _continued(sentence: str) -> str:
     return sentence[0].lower() + sentence[1:]
 
 
-def _report_upgrade(location: DatabaseLocation, before: int, after: int) -> int:
+def _report_upgrade(location: DatabaseLocation, before: int, store: Store) -> int:
+    from incidentdesk.storage.grants import DEFAULT_APP_ROLE
+
+    after, grants = store.schema_version, store.grants_after_upgrade
     if before == after:
         print(f"{location.display_name} is up to date (schema {after}).")
-    else:
-        print(f"Upgraded {location.display_name} from schema {before} to {after}.")
+        return EXIT_OK
+    upgraded = f"Upgraded {location.display_name} from schema {before} to {after}"
+    if grants is None:  # SQLite, which has no roles
+        print(f"{upgraded}.")
+        return EXIT_OK
+    if grants.refusal is not None:
+        print(f"{upgraded}.")
+        return _fail(f"the tables are upgraded, but {_continued(grants.refusal)}")
+    if grants.role is None:
+        print(f"{upgraded}.")
+        print(
+            "No role of the program is recorded in it (its grants were set up by an older "
+            "Incident Desk, or never were): if people sign in with one, run 'incidentdesk db "
+            f"init --app-role NAME' once with its name (usually {DEFAULT_APP_ROLE}) to grant it "
+            "the new tables; later upgrades then grant them by themselves."
+        )
+        return EXIT_OK
+    print(f"{upgraded} and granted the new tables to {grants.role}.")
     return EXIT_OK
 
 
