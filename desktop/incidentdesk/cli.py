@@ -119,13 +119,17 @@ def _add_role_options(init: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help=(
             "PostgreSQL: the role people's logins belong to, which may add to the timeline "
-            f"but never change or delete it (default {DEFAULT_APP_ROLE})"
+            "but never change or delete it (default: the one an earlier 'db init' set up, "
+            f"else {DEFAULT_APP_ROLE})"
         ),
     )
     init.add_argument(
         "--print-sql",
         action="store_true",
-        help="PostgreSQL: print the SQL creating the role and its grants for a DBA, change nothing",
+        help=(
+            "PostgreSQL: print the SQL creating the role and its grants for a DBA, change "
+            f"nothing (for {DEFAULT_APP_ROLE} unless --app-role is given)"
+        ),
     )
 
 
@@ -203,7 +207,7 @@ def _run_database_command(args: argparse.Namespace, location: DatabaseLocation) 
             print(f"{location.display_name} is ready (schema {store.schema_version}).")
             return _set_up_roles(location, store, args.app_role)
         if args.action == "upgrade":
-            return _report_upgrade(location, before, store.schema_version)
+            return _report_upgrade(location, before, store)
         if args.action == "check":
             return _check(store)
         return _back_up(location, store, args.target)
@@ -243,16 +247,22 @@ def _print_grants(location: DatabaseLocation, role: str | None) -> int:
 
 def _set_up_roles(location: DatabaseLocation, store: Store, role: str | None) -> int:
     """On PostgreSQL, the program's role and its grants (storage/grants.py)."""
-    from incidentdesk.storage.grants import DEFAULT_APP_ROLE, RolesRefused, apply_grants
+    from incidentdesk.storage.grants import (
+        DEFAULT_APP_ROLE,
+        RolesRefused,
+        apply_grants,
+        recorded_role,
+    )
     from incidentdesk.storage.locations import PostgresLocation
 
     if not isinstance(location, PostgresLocation):
         return EXIT_OK
-    role = role or DEFAULT_APP_ROLE
     try:
-        apply_grants(store.database, location.database, location.schema or "public", role)
+        # Run again without --app-role, init keeps the role that upgrades grant to.
+        role = role or recorded_role(store.database) or DEFAULT_APP_ROLE
+        apply_grants(store.database, location, role)
     except RolesRefused as error:
-        return _fail(f"the tables are ready, but {error.message[0].lower()}{error.message[1:]}")
+        return _fail(f"the tables are ready, but {_continued(error.message)}")
     print(
         f"The role {role} may add incidents and timeline entries but never change or delete "
         f"entries. Give each person a login in it (CREATE ROLE alice LOGIN IN ROLE {role}); "
@@ -280,11 +290,35 @@ def _set_password(location: DatabaseLocation) -> int:
     return EXIT_OK
 
 
-def _report_upgrade(location: DatabaseLocation, before: int, after: int) -> int:
+def _continued(sentence: str) -> str:
+    """``sentence`` as the rest of one that says what was done before it."""
+    return sentence[0].lower() + sentence[1:]
+
+
+def _report_upgrade(location: DatabaseLocation, before: int, store: Store) -> int:
+    from incidentdesk.storage.grants import DEFAULT_APP_ROLE
+
+    after, grants = store.schema_version, store.grants_after_upgrade
     if before == after:
         print(f"{location.display_name} is up to date (schema {after}).")
-    else:
-        print(f"Upgraded {location.display_name} from schema {before} to {after}.")
+        return EXIT_OK
+    upgraded = f"Upgraded {location.display_name} from schema {before} to {after}"
+    if grants is None:  # SQLite, which has no roles
+        print(f"{upgraded}.")
+        return EXIT_OK
+    if grants.refusal is not None:
+        print(f"{upgraded}.")
+        return _fail(f"the tables are upgraded, but {_continued(grants.refusal)}")
+    if grants.role is None:
+        print(f"{upgraded}.")
+        print(
+            "No role of the program is recorded in it (its grants were set up by an older "
+            "Incident Desk, or never were): if people sign in with one, run 'incidentdesk db "
+            f"init --app-role NAME' once with its name (usually {DEFAULT_APP_ROLE}) to grant it "
+            "the new tables; later upgrades then grant them by themselves."
+        )
+        return EXIT_OK
+    print(f"{upgraded} and granted the new tables to {grants.role}.")
     return EXIT_OK
 
 

@@ -4,6 +4,8 @@ under it. Each test has its own schema and roles, dropped afterwards."""
 
 from __future__ import annotations
 
+import logging
+import shlex
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -17,10 +19,12 @@ from incidentdesk.domain.timeline import NewEntry
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.services.people import PersonDetails
+from incidentdesk.storage import migrations
 from incidentdesk.storage import models as m
-from incidentdesk.storage.grants import print_sql
+from incidentdesk.storage.connection_check import upgrade_database
+from incidentdesk.storage.grants import APP_ROLE_KEY, DEFAULT_APP_ROLE, print_sql
 from incidentdesk.storage.locations import PostgresLocation, parse_location
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import POSTGRES_ADMIN_URL, drop_postgres_roles
 from tests.factories import make_draft
 
 pytestmark = pytest.mark.postgres
@@ -41,10 +45,46 @@ def admin_execute(*statements: str) -> None:
             connection.execute(statement)  # type: ignore[arg-type]  # SQL built by the test
 
 
-def init(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
-    status = cli.main(["db", "init", *arguments])
+def database_command(
+    capsys: pytest.CaptureFixture[str], action: str, *arguments: str
+) -> tuple[int, str, str]:
+    status = cli.main(["db", action, *arguments])
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def init(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
+    return database_command(capsys, "init", *arguments)
+
+
+def schema_of(address: str) -> str:
+    location = parse_location(address)
+    assert isinstance(location, PostgresLocation)
+    assert location.schema
+    return location.schema
+
+
+def read_schema_info(address: str, key: str) -> str | None:
+    with psycopg.connect(POSTGRES_ADMIN_URL) as connection:
+        row = connection.execute(
+            f'SELECT value FROM "{schema_of(address)}".schema_info WHERE key = %s', (key,)
+        ).fetchone()
+    return None if row is None else str(row[0])
+
+
+# Migration 9 adds the applied_write table and nothing else.
+BEFORE_APPLIED_WRITES = 8
+
+
+def back_to_before_applied_writes(address: str) -> None:
+    """Make the database one of schema 8 whose role was set up then: without the table that
+    migration 9 adds, and so without the role's grants on it."""
+    schema = schema_of(address)
+    admin_execute(
+        f'DROP TABLE "{schema}".applied_write',
+        f"UPDATE \"{schema}\".schema_info SET value = '{BEFORE_APPLIED_WRITES}' "
+        "WHERE key = 'version'",
+    )
 
 
 @pytest.fixture
@@ -201,8 +241,29 @@ def test_an_owner_who_may_not_create_roles_is_told_to_give_the_sql_to_a_dba(
     assert status == 1
     assert "is ready" in out  # the tables were made
     assert err.startswith("incidentdesk: the tables are ready, but the server refused")
-    assert "'incidentdesk db init --print-sql'" in err
     assert err.count("\n") == 1
+    assert read_schema_info(postgres_schema_address, APP_ROLE_KEY) is None  # not set up
+
+    command = print_sql_command(err)
+    assert command == dba_command(as_login(postgres_schema_address, owner), role)
+    status, script, err = init(capsys, *shlex.split(command)[3:])
+    assert (status, err) == (0, "")
+    admin_execute(script)  # the DBA runs it
+    assert ("timeline_entry", "INSERT") in _privileges(role)
+    assert read_schema_info(postgres_schema_address, APP_ROLE_KEY) == role
+
+
+def print_sql_command(message: str) -> str:
+    """The command a refusal says to run for the DBA's script."""
+    _, _, rest = message.partition("Run '")
+    command, quote, _ = rest.partition("' and give the SQL")
+    assert quote, message
+    return command
+
+
+def dba_command(address: str, role: str) -> str:
+    url = parse_location(address).url
+    return f'incidentdesk db init --print-sql --app-role {role} --db "{url}"'
 
 
 def test_print_sql_and_a_role_name_are_refused_for_sqlite_and_bad_names(
@@ -221,7 +282,6 @@ def test_print_sql_and_a_role_name_are_refused_for_sqlite_and_bad_names(
 def test_the_program_role_is_told_whom_to_ask_for_an_upgrade(
     postgres_schema_address: str, app_role: str, postgres_role_names: RoleNames
 ) -> None:
-    from incidentdesk.storage import migrations
     from incidentdesk.storage.database import DatabaseOpenError, SchemaTooOld
 
     login = postgres_role_names("carl")
@@ -249,3 +309,195 @@ def test_the_program_role_is_told_whom_to_ask_for_an_upgrade(
             open_desk(as_login(empty, login))
     finally:
         admin_execute(f'DROP SCHEMA "{location.schema}_empty" CASCADE')
+
+
+def test_init_records_its_role_and_init_again_keeps_it(
+    capsys: pytest.CaptureFixture[str], postgres_schema_address: str, app_role: str
+) -> None:
+    assert read_schema_info(postgres_schema_address, APP_ROLE_KEY) == app_role
+    with psycopg.connect(POSTGRES_ADMIN_URL) as connection:
+        default_existed = connection.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (DEFAULT_APP_ROLE,)
+        ).fetchone()
+    try:
+        status, out, err = init(capsys, "--db", postgres_schema_address)  # no --app-role
+    finally:
+        if not default_existed:  # made by init had it not kept the role: not left behind
+            drop_postgres_roles([DEFAULT_APP_ROLE])
+    assert (status, err) == (0, "")
+    assert f"The role {app_role} may add incidents and timeline entries" in out
+    assert read_schema_info(postgres_schema_address, APP_ROLE_KEY) == app_role
+
+
+@pytest.mark.parametrize("upgrade", ["db upgrade", "opening as the owner"])
+def test_an_upgrade_grants_the_recorded_role_the_table_it_adds(
+    capsys: pytest.CaptureFixture[str],
+    postgres_schema_address: str,
+    app_role: str,
+    postgres_role_names: RoleNames,
+    upgrade: str,
+) -> None:
+    back_to_before_applied_writes(postgres_schema_address)
+    if upgrade == "db upgrade":
+        status, out, err = database_command(capsys, "upgrade", "--db", postgres_schema_address)
+        assert (status, err) == (0, "")
+        assert out == (
+            f"Upgraded {parse_location(postgres_schema_address).display_name} from schema "
+            f"{BEFORE_APPLIED_WRITES} to {migrations.LATEST_VERSION} and granted the new "
+            f"tables to {app_role}.\n"
+        )
+    else:
+        open_desk(postgres_schema_address).close()  # as the window does, for the owner
+    assert read_schema_info(postgres_schema_address, "version") == str(migrations.LATEST_VERSION)
+
+    login = postgres_role_names("dana")
+    admin_execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{app_role}"')
+    desk = open_desk(as_login(postgres_schema_address, login))  # prunes applied_write
+    try:
+        incident = desk.incidents.create(
+            make_draft(title="Disk full"), desk.actor_id, write_id="form-save-1"
+        )
+        entry = desk.timeline.append(
+            incident.id,
+            NewEntry(EntryKind.NOTE, "Freed 20 GB", datetime.now(UTC)),
+            desk.actor_id,
+            write_id="note-1",
+        )
+    finally:
+        desk.close()
+    assert {("applied_write", "SELECT"), ("applied_write", "INSERT")} <= _privileges(app_role)
+    address = as_login(postgres_schema_address, login)
+    for refused in (
+        f"UPDATE timeline_entry SET body = 'rewritten' WHERE id = {entry.id}",
+        f"DELETE FROM timeline_entry WHERE id = {entry.id}",
+        "UPDATE applied_write SET incident_id = 0",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            run_as(address, refused)
+
+
+def older_database_whose_role_is_gone(
+    capsys: pytest.CaptureFixture[str], address: str, role_names: RoleNames
+) -> tuple[str, str]:
+    """A database of schema 8 set up by an owner who may not create roles, for a role that
+    the server no longer has (as on a server it was restored to): the owner's address and
+    the role."""
+    owner, role = role_names("owner"), role_names("app")
+    admin_execute(
+        f'CREATE ROLE "{owner}" LOGIN NOCREATEROLE',
+        f'GRANT CREATE, USAGE ON SCHEMA "{schema_of(address)}" TO "{owner}"',
+        f'CREATE ROLE "{role}" NOLOGIN',
+    )
+    owned = as_login(address, owner)
+    status, _, err = init(capsys, "--db", owned, "--app-role", role)
+    assert (status, err) == (0, "")  # the role existed: the tables' owner may grant to it
+    open_desk(owned).close()  # the owner is the first person, so an admin
+    admin_execute(f'DROP OWNED BY "{role}"', f'DROP ROLE "{role}"')
+    back_to_before_applied_writes(address)
+    return owned, role
+
+
+def test_an_upgrade_the_server_will_not_grant_for_still_upgrades_and_says_what_to_run(
+    capsys: pytest.CaptureFixture[str], postgres_schema_address: str, postgres_role_names: RoleNames
+) -> None:
+    owned, role = older_database_whose_role_is_gone(
+        capsys, postgres_schema_address, postgres_role_names
+    )
+    status, out, err = database_command(capsys, "upgrade", "--db", owned)
+    assert status == 1
+    assert out == (
+        f"Upgraded {parse_location(owned).display_name} from schema {BEFORE_APPLIED_WRITES} "
+        f"to {migrations.LATEST_VERSION}.\n"
+    )
+    assert err.startswith(
+        f"incidentdesk: the tables are upgraded, but the server refused to set up the role "
+        f"{role} (permission denied to create role); nothing was granted."
+    )
+    assert err.count("\n") == 1
+    assert read_schema_info(postgres_schema_address, "version") == str(migrations.LATEST_VERSION)
+
+    command = print_sql_command(err)
+    assert command == dba_command(owned, role)
+    status, script, err = init(capsys, *shlex.split(command)[3:])
+    assert (status, err) == (0, "")
+    admin_execute(script)  # the DBA runs it
+    assert {("applied_write", "SELECT"), ("applied_write", "INSERT")} <= _privileges(role)
+
+
+@pytest.mark.parametrize("upgrade", ["opening", "the first-run dialog's Upgrade Database"])
+def test_the_window_upgrading_logs_what_the_server_would_not_grant(
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    postgres_schema_address: str,
+    postgres_role_names: RoleNames,
+    upgrade: str,
+) -> None:
+    owned, role = older_database_whose_role_is_gone(
+        capsys, postgres_schema_address, postgres_role_names
+    )
+    with caplog.at_level(logging.WARNING):
+        if upgrade == "opening":
+            open_desk(owned).close()
+        else:
+            upgrade_database(parse_location(owned), login=None)
+    assert read_schema_info(postgres_schema_address, "version") == str(migrations.LATEST_VERSION)
+    warnings = [record.getMessage() for record in caplog.records]
+    assert warnings == [
+        f"{parse_location(owned).display_name} was upgraded to schema "
+        f"{migrations.LATEST_VERSION}. The server refused to set up the role {role} "
+        f"(permission denied to create role); nothing was granted. Run "
+        f"'{dba_command(owned, role)}' and give the SQL to someone who may create roles (a DBA)."
+    ]
+
+
+def test_an_upgrade_of_a_database_with_no_recorded_role_says_how_to_grant(
+    capsys: pytest.CaptureFixture[str], postgres_schema_address: str, app_role: str
+) -> None:
+    admin_execute(  # as set up by an Incident Desk that did not record its role
+        f'DELETE FROM "{schema_of(postgres_schema_address)}".schema_info '
+        f"WHERE key = '{APP_ROLE_KEY}'"
+    )
+    back_to_before_applied_writes(postgres_schema_address)
+    status, out, err = database_command(capsys, "upgrade", "--db", postgres_schema_address)
+    assert (status, err) == (0, "")
+    upgraded, hint = out.splitlines()
+    assert upgraded.endswith(f"from schema {BEFORE_APPLIED_WRITES} to {migrations.LATEST_VERSION}.")
+    assert hint.startswith("No role of the program is recorded in it")
+    assert "run 'incidentdesk db init --app-role NAME' once" in hint
+    assert "applied_write" not in {table for table, _ in _privileges(app_role)}
+
+    status, _, err = init(capsys, "--db", postgres_schema_address, "--app-role", app_role)
+    assert (status, err) == (0, "")
+    assert ("applied_write", "INSERT") in _privileges(app_role)
+
+
+def test_a_recorded_role_changed_by_hand_is_refused_and_never_put_into_sql(
+    capsys: pytest.CaptureFixture[str], postgres_schema_address: str, app_role: str
+) -> None:
+    changed = "x'; DROP TABLE incident; --"
+    with psycopg.connect(POSTGRES_ADMIN_URL) as connection:
+        connection.execute(
+            f'UPDATE "{schema_of(postgres_schema_address)}".schema_info SET value = %s '
+            "WHERE key = %s",
+            (changed, APP_ROLE_KEY),
+        )
+    back_to_before_applied_writes(postgres_schema_address)
+    refusal = (
+        f"the role recorded in the database (schema_info, '{changed}') cannot be a role name; "
+        "run 'incidentdesk db init --app-role NAME' with the program's role to grant it the "
+        "tables and record it.\n"
+    )
+
+    status, out, err = database_command(capsys, "upgrade", "--db", postgres_schema_address)
+    assert status == 1
+    assert out.startswith("Upgraded ")
+    assert err == f"incidentdesk: the tables are upgraded, but {refusal}"
+    status, _, err = init(capsys, "--db", postgres_schema_address)
+    assert status == 1
+    assert err == f"incidentdesk: the tables are ready, but {refusal}"
+    assert ("incident", "SELECT") in _privileges(app_role)  # the table is still there
+
+    status, _, err = init(capsys, "--db", postgres_schema_address, "--app-role", app_role)
+    assert (status, err) == (0, "")
+    assert read_schema_info(postgres_schema_address, APP_ROLE_KEY) == app_role
+    assert ("applied_write", "INSERT") in _privileges(app_role)

@@ -126,6 +126,29 @@ def test_init_then_check_then_upgrade(
     assert out == f"{display_name} is up to date (schema {migrations.LATEST_VERSION}).\n"
 
 
+def test_upgrading_an_sqlite_file_says_so_and_sets_up_no_role(
+    capsys: pytest.CaptureFixture[str], sqlite_address: str
+) -> None:
+    run(capsys, "db", "init", "--db", sqlite_address)
+    path = sqlite_path(sqlite_address)
+    connection = sqlite3.connect(path)
+    # As a file of schema 8 looks: migration 9 adds the applied_write table and nothing else.
+    connection.execute("DROP TABLE applied_write")
+    connection.execute("UPDATE schema_info SET value = '8' WHERE key = 'version'")
+    connection.commit()
+    connection.close()
+
+    status, out, err = run(capsys, "db", "upgrade", "--db", sqlite_address)
+    assert (status, err) == (0, "")
+    assert out == f"Upgraded {path} from schema 8 to {migrations.LATEST_VERSION}.\n"
+    connection = sqlite3.connect(path)
+    keys = {key for (key,) in connection.execute("SELECT key FROM schema_info")}
+    tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert keys == {"application", "version", migrations.DATABASE_ID_KEY}
+    assert "applied_write" in tables
+
+
 def test_check_reports_problems_with_status_1(
     capsys: pytest.CaptureFixture[str], sqlite_address: str
 ) -> None:

@@ -124,6 +124,7 @@ def open_desk(address: str, login: str | None = None) -> Desk:
     Raises ``BadDatabaseAddress`` or ``DatabaseOpenError`` with a message to show as is.
     """
     store = open_store(parse_location(address))
+    store.log_refused_grants()
     try:
         with store.bound():
             login = login or database_login(store.database)

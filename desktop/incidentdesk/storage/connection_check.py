@@ -183,6 +183,7 @@ def upgrade_database(location: DatabaseLocation, login: str | None) -> int:
     finally:
         close_database(database)
     store = open_store(location, create=False, upgrade=True)
+    store.log_refused_grants()
     try:
         return store.schema_version
     finally:

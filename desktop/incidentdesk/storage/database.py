@@ -83,6 +83,16 @@ def shown_path(path: Path) -> str:
     return f"{text[:half]}…{text[-half:]} ({len(text):,} characters)"
 
 
+@dataclass(frozen=True)
+class GrantsAfterUpgrade:
+    """What opening did for the program's role after upgrading a PostgreSQL database
+    (``storage/grants.py``): ``role`` was granted the tables anew, or ``refusal`` says why
+    not; with neither, no role is recorded in the database."""
+
+    role: str | None
+    refusal: str | None = None
+
+
 @dataclass
 class Store:
     """An open Incident Desk database: the peewee handle and where it lives."""
@@ -90,6 +100,8 @@ class Store:
     database: pw.Database
     location: DatabaseLocation
     schema_version: int
+    # Set when opening applied migrations to a PostgreSQL database that had tables.
+    grants_after_upgrade: GrantsAfterUpgrade | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -124,6 +136,18 @@ class Store:
 
     def close(self) -> None:
         close_database(self.database)
+
+    def log_refused_grants(self) -> None:
+        """For a window, which upgrades as it opens and has no one to tell: a refusal to
+        grant the program's role the new tables goes to the log."""
+        grants = self.grants_after_upgrade
+        if grants is not None and grants.refusal is not None:
+            log.warning(
+                "%s was upgraded to schema %d. %s",
+                self.location.display_name,
+                self.schema_version,
+                grants.refusal,
+            )
 
 
 StoreUserT = TypeVar("StoreUserT", bound=type)
@@ -759,12 +783,12 @@ def open_store(
             # WAL mode is a lasting change to the file, so it waits until the file is known to
             # be ours (or empty): a refused file is left exactly as it was.
             database.execute_sql("PRAGMA journal_mode=wal")
-        _upgrade(database, location, version)
+        grants_after_upgrade = _upgrade(database, location, version)
         if not _is_read_only(database):
             with bound_to(database), database.atomic():
                 change_log.prune(database)
                 applied_writes.prune()
-        return Store(database, location, migrations.read_version(database))
+        return Store(database, location, migrations.read_version(database), grants_after_upgrade)
     except DatabaseUnavailable as error:
         close_database(database)
         raise DatabaseOpenError(str(error)) from error
@@ -778,11 +802,14 @@ def open_store(
         raise
 
 
-def _upgrade(database: pw.Database, location: DatabaseLocation, version: int) -> None:
+def _upgrade(
+    database: pw.Database, location: DatabaseLocation, version: int
+) -> GrantsAfterUpgrade | None:
     """Apply the pending migrations. On PostgreSQL only the tables' owner may: a person
-    signed in with the program's role (storage/grants.py) is told whom to ask."""
+    signed in with the program's role (storage/grants.py) is told whom to ask. The owner's
+    upgrade then grants the role what it needs on the tables the migrations added."""
     try:
-        migrations.apply_migrations(database, version)
+        applied = migrations.apply_migrations(database, version)
     except pw.ProgrammingError as error:
         text = str(error)
         # The last: a schema the login has no USAGE of is not on its search path.
@@ -797,9 +824,26 @@ def _upgrade(database: pw.Database, location: DatabaseLocation, version: int) ->
         raise SchemaTooOld(
             f"{location.display_name} has schema {version} and this program needs "
             f"{migrations.LATEST_VERSION}, but '{location.user}' may not change its tables; "
-            "ask whoever set it up (the owner of its tables) to run 'incidentdesk db upgrade', "
-            "then 'incidentdesk db init' again for the grants."
+            "ask whoever set it up (the owner of its tables) to run 'incidentdesk db upgrade'."
         ) from error
+    if version == 0 or not applied or not isinstance(location, PostgresLocation):
+        # A new database gets its role from 'incidentdesk db init'; SQLite has no roles.
+        return None
+    return _grant_anew(database, location)
+
+
+def _grant_anew(database: pw.Database, location: PostgresLocation) -> GrantsAfterUpgrade:
+    # Imported here: grants.py reads this module's errors.
+    from incidentdesk.storage.grants import RolesRefused, apply_grants, recorded_role
+
+    role = None
+    try:
+        role = recorded_role(database)
+        if role is not None:
+            apply_grants(database, location, role)
+    except RolesRefused as error:
+        return GrantsAfterUpgrade(role, error.message)  # the upgrade stands all the same
+    return GrantsAfterUpgrade(role)
 
 
 def _is_read_only(database: pw.Database) -> bool:

@@ -1,6 +1,7 @@
 """PostgreSQL: the program's role and what it may do, so that the database itself keeps the
 record. People's logins are members of the role; the tables stay owned by the login that
-created them (``incidentdesk db init``), which alone upgrades them.
+created them (``incidentdesk db init``), which alone upgrades them. The role is recorded in
+``schema_info`` with its grants, so that an upgrade grants it the tables a migration adds.
 
 The role may add timeline entries, attachments and records of settings changes, but never
 change or delete them (pinning an entry to the postmortem is its one changeable column; a
@@ -20,8 +21,10 @@ from incidentdesk.errors import ServiceError
 from incidentdesk.storage import change_log
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import DatabaseUnavailable
+from incidentdesk.storage.locations import PostgresLocation
 
 DEFAULT_APP_ROLE = "incidentdesk_app"
+APP_ROLE_KEY = "app_role"  # in schema_info: the role the grants were last given to
 _NAME = re.compile(r"[a-z_][a-z0-9_$]{0,62}")
 
 # table: the privileges of the program's role on it. Any table not named is read-only.
@@ -68,9 +71,25 @@ def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def recorded_role(database: pw.Database) -> str | None:
+    """The role the grants on ``database`` were last given to, if they ever were."""
+    with m.bound_to(database):
+        row = m.SchemaInfo.get_or_none(m.SchemaInfo.key == APP_ROLE_KEY)
+    if row is None:
+        return None
+    if not _NAME.fullmatch(str(row.value)):  # changed by hand: never put into SQL
+        raise RolesRefused(
+            f"The role recorded in the database (schema_info, '{row.value}') cannot be a role "
+            "name; run 'incidentdesk db init --app-role NAME' with the program's role to "
+            "grant it the tables and record it."
+        )
+    return str(row.value)
+
+
 def grant_statements(database: str, schema: str, role: str) -> list[str]:
-    """The SQL that creates ``role`` (if missing) and gives it exactly what the program
-    needs on ``schema`` of ``database``; run again it takes away what was granted before."""
+    """The SQL that creates ``role`` (if missing), gives it exactly what the program needs on
+    ``schema`` of ``database`` and records it there; run again it takes away what was
+    granted before."""
     name = check_role_name(role)
     role = _quoted(name)
     where = _quoted(schema)
@@ -91,6 +110,12 @@ END $$""",
     ]
     # Ids come from sequences (serial columns): nextval needs USAGE.
     statements.append(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {where} TO {role}")
+    # In the same transaction as the grants: a role is recorded only once it has them.
+    statements.append(
+        f"INSERT INTO {where}.{_quoted(m.SchemaInfo._meta.table_name)} (key, value) "
+        f"VALUES ('{APP_ROLE_KEY}', '{name}') "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+    )
     return statements
 
 
@@ -101,6 +126,8 @@ def print_sql(database: str, schema: str, role: str) -> str:
         f"-- Incident Desk: the program's role {role} on {database}, schema {schema}.",
         "-- Run as the owner of the tables (the login that ran 'incidentdesk db init'),",
         "-- which also needs CREATEROLE the first time, when the role is created.",
+        "-- The role is recorded in schema_info: 'incidentdesk db upgrade' then grants it the",
+        "-- tables that later versions add.",
         "BEGIN;",
         *(f"{statement};" for statement in statements),
         "COMMIT;",
@@ -111,9 +138,9 @@ def print_sql(database: str, schema: str, role: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def apply_grants(database: pw.Database, database_name: str, schema: str, role: str) -> None:
-    """Create the role and grant to it, in one transaction."""
-    statements = grant_statements(database_name, schema, role)
+def apply_grants(database: pw.Database, location: PostgresLocation, role: str) -> None:
+    """Create the role, grant to it and record it, in one transaction."""
+    statements = grant_statements(location.database, location.schema or "public", role)
     try:
         with database.atomic():
             for statement in statements:
@@ -123,8 +150,8 @@ def apply_grants(database: pw.Database, database_name: str, schema: str, role: s
         raise
     except pw.DatabaseError as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        for_a_dba = f'incidentdesk db init --print-sql --app-role {role} --db "{location.url}"'
         raise RolesRefused(
             f"The server refused to set up the role {role} ({first_line}); nothing was "
-            "granted. Run 'incidentdesk db init --print-sql' and give the SQL to someone who "
-            "may create roles (a DBA)."
+            f"granted. Run '{for_a_dba}' and give the SQL to someone who may create roles (a DBA)."
         ) from error
