@@ -84,6 +84,9 @@ def new_postgres_database() -> Iterator[str]:
             connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+GRANTING_TESTS_LOCK = 0x1D_6A_47  # an advisory lock's key: any number that no one else uses
+
+
 def drop_postgres_roles(names: list[str]) -> None:
     """Drop the test's roles, first what they were granted in the test database; names
     never created are passed over. Logins before the roles they belong to."""
@@ -100,7 +103,13 @@ def drop_postgres_roles(names: list[str]) -> None:
 @pytest.fixture
 def postgres_role_names() -> Iterator[Callable[[str], str]]:
     """Makes names for PostgreSQL roles of the test's own (``name("app")``); every role so
-    named that the test created is dropped afterwards, with what it was granted."""
+    named that the test created is dropped afterwards, with what it was granted.
+
+    Such tests run one at a time, also across the workers of `make test`: the server refuses
+    two GRANT ... ON DATABASE at once ("tuple concurrently updated"), as both change the
+    database's one row of privileges. A lock of the server's own serializes them."""
+    import psycopg
+
     require_postgres()
     made: list[str] = []
     suffix = uuid.uuid4().hex[:10]
@@ -109,8 +118,13 @@ def postgres_role_names() -> Iterator[Callable[[str], str]]:
         made.append(f"incidentdesk_test_{kind}_{suffix}")
         return made[-1]
 
-    yield name
-    drop_postgres_roles(list(reversed(made)))
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as lock:
+        lock.execute("SELECT pg_advisory_lock(%s)", (GRANTING_TESTS_LOCK,))
+        try:
+            yield name
+            drop_postgres_roles(list(reversed(made)))
+        finally:
+            lock.execute("SELECT pg_advisory_unlock(%s)", (GRANTING_TESTS_LOCK,))
 
 
 _POSTGRES_FIXTURES = {"postgres_schema_address", "new_postgres_database", "postgres_role_names"}
