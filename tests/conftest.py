@@ -7,8 +7,10 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -16,6 +18,7 @@ from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 
 from incidentdesk.services.desk import Desk, open_desk
+from incidentdesk.storage.database import ConnectionLost
 from incidentdesk.storage.locations import PostgresLocation, SqliteLocation
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -198,6 +201,40 @@ def desk(database_address: str) -> Iterator[Desk]:
 def sqlite_desk(sqlite_address: str) -> Iterator[Desk]:
     with opened_desk(sqlite_address) as opened:
         yield opened
+
+
+@dataclass
+class LostReplies:
+    """Commits whose answer was lost: how many so far, and what puts the real commit back."""
+
+    restore: Callable[[], None]
+    count: int = 0
+
+
+LoseReplies = Callable[..., LostReplies]
+
+
+@pytest.fixture
+def lose_replies(monkeypatch: pytest.MonkeyPatch) -> LoseReplies:
+    """``lose_replies(desk, times=None)``: from now on each commit of ``desk`` reaches the
+    database, and then the connection ends before its answer comes (``ConnectionLost``), for
+    the first ``times`` commits or, with None, for every one until ``restore()``."""
+
+    def lose(desk: Desk, times: int | None = None) -> LostReplies:
+        database: Any = desk.store.database
+        commit: Callable[[], None] = database.commit
+        lost = LostReplies(lambda: monkeypatch.setattr(database, "commit", commit))
+
+        def commit_then_lose_the_reply() -> None:
+            commit()
+            if times is None or lost.count < times:
+                lost.count += 1
+                raise ConnectionLost("The connection to the server was lost as it committed.")
+
+        monkeypatch.setattr(database, "commit", commit_then_lose_the_reply)
+        return lost
+
+    return lose
 
 
 FIXED_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -192,3 +192,35 @@ def drawn_on_gui_thread(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     for module in (card_delegate, incident_table):
         monkeypatch.setattr(module, "draw_image", watched_draw)
     return drawn_on
+
+
+# Saves applied once
+
+
+def record_write_ids(
+    monkeypatch: pytest.MonkeyPatch, service: object, method: str
+) -> list[str | None]:
+    """The ``write_id`` of each call of ``service.method`` from now on, in order; the calls
+    go through to it."""
+    sent: list[str | None] = []
+    original = getattr(service, method)
+
+    def recording(*arguments: Any, write_id: str | None = None, **options: Any) -> Any:
+        sent.append(write_id)
+        return original(*arguments, write_id=write_id, **options)
+
+    monkeypatch.setattr(service, method, recording)
+    return sent
+
+
+def sent_twice(sent: list[str | None]) -> bool:
+    """Whether two saves went out with one id of their own."""
+    return len(sent) == 2 and sent[0] is not None and sent[0] == sent[1]
+
+
+@pytest.fixture
+def retry_by_hand(runner: TaskRunner) -> TaskRunner:
+    """A runner that waits a minute before it tries a server that went away, so a test may
+    act before its views catch up, and ``runner.server_retry.try_now()`` is the only try."""
+    runner.server_retry.set_backoff((60,))
+    return runner

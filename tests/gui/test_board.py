@@ -71,9 +71,9 @@ from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
-from tests.conftest import opened_desk
+from tests.conftest import LoseReplies, opened_desk
 from tests.factories import make_draft, minutes_ago
-from tests.gui.conftest import RecordingDialogs
+from tests.gui.conftest import RecordingDialogs, record_write_ids, sent_twice
 
 # Helpers
 
@@ -1178,6 +1178,118 @@ def test_an_undo_after_someone_else_changed_the_card_is_refused(
     assert board.shown(Status.INVESTIGATING)[1] == "Investigating C, renamed"
     assert board.last_entry("Investigating C").kind is EntryKind.FIELD_CHANGE
     assert board.last_entry("Investigating C").body.startswith("Title:")
+
+
+# Moves made again after their reply was lost: applied once
+
+
+def move_bodies(board: Board, title: str) -> list[str]:
+    return [entry.body for entry in board.desk.timeline.entries(board.ids[title])]
+
+
+@pytest.mark.usefixtures("retry_by_hand")
+def test_a_rerank_made_again_after_its_reply_was_lost_is_applied_once(
+    qtbot,
+    board: Board,
+    dialogs: RecordingDialogs,
+    lose_replies: LoseReplies,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page, original = board.page, board.everything_stored()
+    sent = record_write_ids(monkeypatch, board.desk.board, "rerank")
+    lost = lose_replies(board.desk)
+    board.drop("Investigating C", Status.INVESTIGATING, 1)
+    qtbot.waitUntil(lambda: bool(dialogs.messages))
+    assert "may or may not have been" in dialogs.messages[0][2]
+    lost.restore()
+    with qtbot.waitSignals([page.moved, page.loaded], timeout=10_000):
+        board.drop("Investigating C", Status.INVESTIGATING, 1)  # the board shows it unmoved
+    assert sent_twice(sent)
+    assert board.stored(Status.INVESTIGATING)[:3] == [
+        "Investigating urgent",
+        "Investigating C",
+        "Investigating A",
+    ]
+    moves = [body for body in move_bodies(board, "Investigating C") if "Board" in body]
+    assert moves == [f"Board position: moved above {board.key('Investigating A')}"]
+    assert len(dialogs.messages) == 1
+    with qtbot.waitSignals([page.moved, page.loaded], timeout=10_000):
+        page.undo()  # the move the second sending returned is the one made
+    assert board.everything_stored() == original
+
+
+@pytest.mark.usefixtures("retry_by_hand")
+def test_a_status_move_made_again_after_its_reply_was_lost_is_taken_once(
+    qtbot,
+    board: Board,
+    dialogs: RecordingDialogs,
+    lose_replies: LoseReplies,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = board.page
+    sent = record_write_ids(monkeypatch, board.desk.lifecycle, "take")
+    lost = lose_replies(board.desk)
+    board.drop("Logged A", Status.TRIAGED, 0)
+    qtbot.waitUntil(lambda: bool(dialogs.messages))
+    lost.restore()
+    with qtbot.waitSignals([page.moved, page.loaded], timeout=10_000):
+        board.drop("Logged A", Status.TRIAGED, 0)
+    assert sent_twice(sent)
+    assert board.status_of("Logged A") is Status.TRIAGED
+    assert move_bodies(board, "Logged A") == ["Incident logged", "Logged → Triaged"]
+    assert len(dialogs.messages) == 1
+    with qtbot.waitSignals([page.moved, page.loaded], timeout=10_000):
+        page.undo()
+    assert board.status_of("Logged A") is Status.LOGGED
+
+
+@pytest.mark.usefixtures("retry_by_hand")
+def test_an_undo_made_again_after_its_reply_was_lost_is_applied_once(
+    qtbot,
+    board: Board,
+    dialogs: RecordingDialogs,
+    lose_replies: LoseReplies,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page, original = board.page, board.everything_stored()
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        board.drop("Investigating C", Status.INVESTIGATING, 1)
+    sent = record_write_ids(monkeypatch, board.desk.board, "undo_rerank")
+    lost = lose_replies(board.desk)
+    page.undo()
+    qtbot.waitUntil(lambda: bool(dialogs.messages))
+    lost.restore()
+    with qtbot.waitSignals([page.moved, page.loaded], timeout=10_000):
+        page.undo()  # Ctrl+Z again: the move is still there to take back
+    assert sent_twice(sent)
+    assert board.everything_stored() == original
+    assert move_bodies(board, "Investigating C").count("Board position: move undone") == 1
+    page.undo()
+    assert page.message.text() == "There is no move to take back."
+
+
+@pytest.mark.usefixtures("retry_by_hand")
+def test_another_move_after_a_lost_reply_is_a_save_of_its_own(
+    qtbot,
+    board: Board,
+    dialogs: RecordingDialogs,
+    lose_replies: LoseReplies,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = board.page
+    sent = record_write_ids(monkeypatch, board.desk.board, "rerank")
+    lost = lose_replies(board.desk)
+    board.drop("Investigating C", Status.INVESTIGATING, 1)
+    qtbot.waitUntil(lambda: bool(dialogs.messages))
+    lost.restore()
+    with qtbot.waitSignals([page.moved, page.loaded], timeout=10_000):
+        board.drop("Investigating B", Status.INVESTIGATING, 1)
+    assert len(sent) == 2
+    assert None not in sent
+    assert sent[0] != sent[1]
+    above_a = f"Board position: moved above {board.key('Investigating A')}"
+    assert above_a in move_bodies(board, "Investigating C")  # the first sending, applied
+    assert above_a in move_bodies(board, "Investigating B")
 
 
 # Changes made by another connection

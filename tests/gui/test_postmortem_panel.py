@@ -46,7 +46,8 @@ from incidentdesk.ui.postmortem_panel import (
 )
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import dark_palette
-from tests.gui.conftest import RecordingDialogs
+from tests.conftest import LoseReplies
+from tests.gui.conftest import RecordingDialogs, record_write_ids, sent_twice
 
 TITLE = "Checkout fails for EU customers"
 OpenPanel = Callable[[Desk, int], PostmortemPanel]
@@ -492,6 +493,142 @@ def test_a_lead_waives_a_postmortem_that_was_never_started(
         assert stored.waived_by_name == "Lena Lead"
         assert dialogs.messages == []
     finally:
+        lead.close()
+
+
+# Saves made again after their reply was lost: applied once
+
+
+def notes(desk: Desk, incident_id: int) -> list[str]:
+    return [e.body for e in desk.timeline.entries(incident_id) if e.kind is EntryKind.NOTE]
+
+
+@pytest.mark.usefixtures("retry_by_hand")
+def test_sections_saved_again_after_their_reply_was_lost_are_saved_once(
+    qtbot,
+    desk: Desk,
+    in_postmortem: tuple[int, PostmortemPanel],
+    dialogs: RecordingDialogs,
+    lose_replies: LoseReplies,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    incident_id, panel = in_postmortem
+    sent = record_write_ids(monkeypatch, desk.postmortems, "save_text")
+    write_sections(panel, root_cause="A connection leak in payments-client 3.2.")
+    lost = lose_replies(desk)
+    panel.save()
+    qtbot.waitUntil(lambda: bool(dialogs.messages))
+    assert "may or may not have been" in dialogs.messages[0][2]
+    assert panel.has_unsaved_changes
+    lost.restore()
+    save(qtbot, panel)
+    assert sent_twice(sent)
+    assert stored_text(desk, incident_id).root_cause == "A connection leak in payments-client 3.2."
+    edits = [e for e in desk.timeline.entries(incident_id) if e.body.startswith("Postmortem")]
+    assert [e.body for e in edits] == ["Postmortem edited: Root cause"]
+    assert not panel.has_unsaved_changes
+    assert len(dialogs.messages) == 1
+
+
+def send_action_item(qtbot, panel: PostmortemPanel, title: str) -> ActionItemDialog:
+    """Type an action item in its dialog and press Add."""
+    panel.add_button.click()
+    dialog = panel.action_item_dialog
+    assert isinstance(dialog, ActionItemDialog)
+    qtbot.keyClicks(dialog.title, title)
+    dialog.add_button.click()
+    return dialog
+
+
+@pytest.mark.usefixtures("retry_by_hand")
+def test_an_action_item_added_again_after_its_reply_was_lost_is_added_once(
+    qtbot,
+    desk: Desk,
+    in_postmortem: tuple[int, PostmortemPanel],
+    dialogs: RecordingDialogs,
+    lose_replies: LoseReplies,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    incident_id, panel = in_postmortem
+    sent = record_write_ids(monkeypatch, desk.postmortems, "add_action_item")
+    lost = lose_replies(desk)
+    dialog = send_action_item(qtbot, panel, "Alert on pool usage")
+    qtbot.waitUntil(lambda: bool(dialogs.messages))
+    assert dialog.isVisible()  # open again with what was typed
+    lost.restore()
+    with qtbot.waitSignal(panel.loaded):
+        dialog.add_button.click()
+    assert sent_twice(sent)
+    assert notes(desk, incident_id) == ["Action item added (Detect): Alert on pool usage"]
+    assert panel.action_items.rowCount() == 1
+    # Added, the same item once more is a second one: someone meant to add it twice.
+    with qtbot.waitSignal(panel.loaded):
+        send_action_item(qtbot, panel, "Alert on pool usage")
+    assert sent[2] not in (None, sent[0])
+    assert panel.action_items.rowCount() == 2
+
+
+@pytest.mark.usefixtures("retry_by_hand")
+def test_an_action_items_status_set_again_after_its_reply_was_lost_is_set_once(
+    qtbot,
+    desk: Desk,
+    in_postmortem: tuple[int, PostmortemPanel],
+    dialogs: RecordingDialogs,
+    lose_replies: LoseReplies,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    incident_id, panel = in_postmortem
+    desk.postmortems.add_action_item(
+        incident_id, "Rotate keys", ActionKind.CORRECT, None, None, desk.actor_id
+    )
+    with qtbot.waitSignal(panel.loaded):
+        panel.refresh()
+    panel.action_table.selectRow(0)
+    sent = record_write_ids(monkeypatch, desk.postmortems, "set_action_status")
+    lost = lose_replies(desk)
+    panel.status_buttons[ActionStatus.DONE].click()
+    qtbot.waitUntil(lambda: bool(dialogs.messages))
+    lost.restore()
+    with qtbot.waitSignal(panel.loaded):
+        panel.status_buttons[ActionStatus.DONE].click()  # the panel has not caught up
+    assert sent_twice(sent)
+    assert status_shown(panel, 0) == "Done"
+    assert notes(desk, incident_id)[1:] == ["Action item “Rotate keys”: Open → Done"]
+    assert len(dialogs.messages) == 1
+
+
+@pytest.mark.usefixtures("retry_by_hand")
+def test_a_waiver_sent_again_after_its_reply_was_lost_is_logged_once(
+    qtbot,
+    desk: Desk,
+    database_address: str,
+    open_panel: OpenPanel,
+    dialogs: RecordingDialogs,
+    lose_replies: LoseReplies,
+    monkeypatch: pytest.MonkeyPatch,
+    idle: Callable[[], bool],
+) -> None:
+    incident_id = log_major_incident(desk, *RECOVERED)
+    desk.catalog.create_person("Lena Lead", "lena", role=Role.LEAD)
+    lead = open_desk(database_address, login="lena")
+    try:
+        panel = open_panel(lead, incident_id)
+        sent = record_write_ids(monkeypatch, lead.postmortems, "waive")
+        lost = lose_replies(lead)
+        waive(qtbot, panel, "Vendor outage; their postmortem covers it.")
+        qtbot.waitUntil(lambda: bool(dialogs.messages))
+        dialog = panel.waiver_dialog
+        assert dialog.isVisible()  # open again with the reason typed
+        lost.restore()
+        with qtbot.waitSignal(panel.changed):
+            dialog.waive_button.click()
+        assert sent_twice(sent)
+        assert notes(lead, incident_id) == [
+            "Postmortem waived: Vendor outage; their postmortem covers it."
+        ]
+        assert len(dialogs.messages) == 1
+    finally:
+        qtbot.waitUntil(idle)  # the panel's reload has its connection back in the pool
         lead.close()
 
 

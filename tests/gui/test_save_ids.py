@@ -18,3 +18,18 @@ def test_ids_fit_what_the_database_keeps() -> None:
     write_id = SaveIds().for_attempt(None)
     assert 1 <= len(write_id) <= 64
     assert SaveIds().for_attempt(None) != write_id  # another window: another save
+
+
+def test_once_answered_the_same_save_again_is_a_new_one() -> None:
+    ids = SaveIds()
+    first = ids.for_attempt(("INC-1", "Alert on pool usage"))
+    ids.saved(first)
+    assert ids.for_attempt(("INC-1", "Alert on pool usage")) != first
+
+
+def test_the_answer_to_an_earlier_save_keeps_the_id_of_the_one_being_sent() -> None:
+    ids = SaveIds()
+    earlier = ids.for_attempt(("INC-1", "Alert on pool usage"))
+    later = ids.for_attempt(("INC-1", "Rotate the keys"))
+    ids.saved(earlier)
+    assert ids.for_attempt(("INC-1", "Rotate the keys")) == later

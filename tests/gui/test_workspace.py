@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,11 +22,14 @@ from incidentdesk.storage import models as m
 from incidentdesk.storage.bulk import bulk_insert
 from incidentdesk.storage.database import DatabaseUnavailable
 from incidentdesk.ui.exports import ExportFormat
+from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.timeline_view import TimelineModel
+from incidentdesk.ui.times import to_qt
 from incidentdesk.ui.workspace import IncidentWorkspace
+from tests.conftest import LoseReplies
 from tests.factories import make_draft
-from tests.gui.conftest import RecordingDialogs
+from tests.gui.conftest import RecordingDialogs, record_write_ids, sent_twice
 
 
 @pytest.fixture
@@ -50,17 +53,24 @@ def open_workspace(
     return workspace
 
 
-def take_step(qtbot, workspace: IncidentWorkspace, step: Step, note: str = "") -> None:
-    """Press the step's button, fill its dialog and wait for the refreshed workspace."""
-    before = workspace.data
+def step_dialog(qtbot, workspace: IncidentWorkspace, step: Step) -> StepDialog:
+    """Press the step's button and wait for its dialog, which opens once its lists are read."""
+    shown_before = getattr(workspace, "step_dialog", None)
     workspace.step_buttons[step].click()
     qtbot.waitUntil(
         lambda: (
-            getattr(workspace, "step_dialog", None) is not None
+            getattr(workspace, "step_dialog", None) not in (None, shown_before)
             and workspace.step_dialog.isVisible()
-        )
+        ),
+        timeout=10_000,
     )
-    dialog = workspace.step_dialog
+    return workspace.step_dialog
+
+
+def take_step(qtbot, workspace: IncidentWorkspace, step: Step, note: str = "") -> None:
+    """Press the step's button, fill its dialog and wait for the refreshed workspace."""
+    before = workspace.data
+    dialog = step_dialog(qtbot, workspace, step)
     dialog.note.setPlainText(note)
     with qtbot.waitSignal(workspace.loaded, timeout=10_000):
         dialog._accept_if_complete()
@@ -429,3 +439,131 @@ def test_files_dropped_on_the_log_are_attached_with_an_entry(
     ]
     assert sqlite_desk.timeline.entries(incident.id)[-1].kind is EntryKind.ATTACHMENT
     assert panel.problem.text() == "Attached 1 file."
+
+
+# Steps and corrections made again after their reply was lost: applied once
+
+
+def bodies(desk: Desk, incident_id: int, kind: EntryKind) -> list[str]:
+    return [entry.body for entry in desk.timeline.entries(incident_id) if entry.kind is kind]
+
+
+@pytest.mark.usefixtures("retry_by_hand")
+def test_a_step_taken_again_after_its_reply_was_lost_is_taken_once(
+    qtbot,
+    sqlite_desk: Desk,
+    runner: TaskRunner,
+    dialogs: RecordingDialogs,
+    lose_replies: LoseReplies,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    desk = sqlite_desk
+    incident = desk.incidents.create(make_draft(), desk.actor_id)
+    workspace = open_workspace(qtbot, desk, runner, dialogs, incident.id)
+    sent = record_write_ids(monkeypatch, desk.lifecycle, "take")
+    lost = lose_replies(desk)
+    dialog = step_dialog(qtbot, workspace, Step.ACKNOWLEDGE)
+    dialog.note.setPlainText("Looking at the error rate")
+    dialog._accept_if_complete()
+    qtbot.waitUntil(lambda: bool(dialogs.messages))
+    assert "may or may not have been" in dialogs.messages[0][2]
+    lost.restore()
+    # Once connected the workspace shows the step taken; the person, unsure, takes it again.
+    runner.server_retry.try_now()
+    dialog = step_dialog(qtbot, workspace, Step.ACKNOWLEDGE)
+    dialog.note.setPlainText("Looking at the error rate")
+    with qtbot.waitSignal(workspace.loaded, timeout=10_000):
+        dialog._accept_if_complete()
+    assert sent_twice(sent)
+    assert bodies(desk, incident.id, EntryKind.STATUS_CHANGE) == [
+        "Incident logged",
+        "Logged → Investigating: Looking at the error rate",
+    ]
+    assert len(dialogs.messages) == 1
+
+
+@pytest.mark.usefixtures("retry_by_hand")
+def test_another_step_after_a_lost_reply_is_a_save_of_its_own(
+    qtbot,
+    sqlite_desk: Desk,
+    runner: TaskRunner,
+    dialogs: RecordingDialogs,
+    lose_replies: LoseReplies,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    desk = sqlite_desk
+    front_line = desk.catalog.create_team("Service Desk", escalation_order=0)
+    desk.catalog.create_team("Database Team", escalation_order=1)
+    incident = desk.incidents.create(make_draft(team_id=front_line), desk.actor_id)
+    workspace = open_workspace(qtbot, desk, runner, dialogs, incident.id)
+    sent = record_write_ids(monkeypatch, desk.lifecycle, "take")
+    lost = lose_replies(desk)
+    step_dialog(qtbot, workspace, Step.ACKNOWLEDGE)._accept_if_complete()
+    qtbot.waitUntil(lambda: bool(dialogs.messages))
+    lost.restore()
+    runner.server_retry.try_now()
+    dialog = step_dialog(qtbot, workspace, Step.ESCALATE)
+    dialog.note.setPlainText("Replication lag, needs a DBA")
+    with qtbot.waitSignal(workspace.loaded, timeout=10_000):
+        dialog._accept_if_complete()
+    assert len(sent) == 2
+    assert None not in sent
+    assert sent[0] != sent[1]
+    escalated = desk.incidents.get(incident.id)
+    assert (escalated.status, escalated.team_name) == (Status.INVESTIGATING, "Database Team")
+    assert bodies(desk, incident.id, EntryKind.STATUS_CHANGE)[1:] == ["Logged → Investigating"]
+    assert len(bodies(desk, incident.id, EntryKind.ESCALATION)) == 1
+
+
+def correct_time(workspace: IncidentWorkspace, milestone: str, moment: datetime) -> None:
+    """Correct one milestone through the dialog, as a lead would."""
+    workspace.correct_times()
+    dialog = workspace.milestone_dialog
+    change, edit, _ = dialog.edits[milestone]
+    change.setChecked(True)
+    edit.setDateTime(to_qt(moment))
+    dialog.reason.setText("Monitoring shows recovery ten minutes earlier")
+    dialog._accept_if_complete()
+
+
+@pytest.mark.usefixtures("retry_by_hand")
+def test_a_correction_made_again_after_its_reply_was_lost_is_made_once(
+    qtbot,
+    sqlite_address: str,
+    runner: TaskRunner,
+    dialogs: RecordingDialogs,
+    lose_replies: LoseReplies,
+    monkeypatch: pytest.MonkeyPatch,
+    idle: Callable[[], bool],
+) -> None:
+    setup = open_desk(sqlite_address, login="lead")
+    setup.catalog.create_person("Lena Lead", "lena", role=Role.LEAD)
+    setup.close()
+    desk = open_desk(sqlite_address, login="lena")
+    try:
+        incident = desk.incidents.create(make_draft(), desk.actor_id)
+        acknowledged = datetime.now(UTC) - timedelta(minutes=25)
+        desk.lifecycle.take(
+            incident.id, StepRequest(Step.ACKNOWLEDGE, at=acknowledged), desk.actor_id
+        )
+        recovered = desk.lifecycle.take(
+            incident.id, StepRequest(Step.RECOVER, note="Restarted"), desk.actor_id
+        ).milestones.recovered_at
+        assert recovered is not None
+        earlier = (recovered - timedelta(minutes=10)).replace(second=0, microsecond=0)
+        workspace = open_workspace(qtbot, desk, runner, dialogs, incident.id)
+        sent = record_write_ids(monkeypatch, desk.lifecycle, "correct_milestone")
+        lost = lose_replies(desk)
+        correct_time(workspace, "recovered_at", earlier)
+        qtbot.waitUntil(lambda: bool(dialogs.messages))
+        lost.restore()
+        with qtbot.waitSignal(workspace.loaded, timeout=10_000):
+            correct_time(workspace, "recovered_at", earlier)  # as it was shown: not refused
+        assert sent_twice(sent)
+        assert desk.incidents.get(incident.id).milestones.recovered_at == earlier
+        corrections = bodies(desk, incident.id, EntryKind.FIELD_CHANGE)
+        assert [body.split(":")[0] for body in corrections] == ["Recovered time corrected"]
+        assert len(dialogs.messages) == 1
+    finally:
+        qtbot.waitUntil(idle)  # the workspace's reload is done with the database
+        desk.close()

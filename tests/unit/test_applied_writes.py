@@ -16,6 +16,7 @@ from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.storage import applied_writes
 from incidentdesk.storage import models as m
 from incidentdesk.storage.database import ConnectionLost
+from tests.conftest import LoseReplies
 from tests.factories import make_draft
 
 
@@ -66,22 +67,12 @@ def test_an_edit_sent_twice_with_one_id_is_applied_once(desk: Desk) -> None:
 
 
 def test_a_save_whose_reply_was_lost_is_sent_again_and_applied_once(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, lose_replies: LoseReplies
 ) -> None:
     """The commit reached the database, but the connection ended before its answer came."""
-    database: Any = desk.store.database
-    commit: Callable[[], None] = database.commit
-    lost: list[bool] = []
-
-    def commit_then_lose_the_reply() -> None:
-        commit()
-        if not lost:
-            lost.append(True)
-            raise ConnectionLost("The connection was lost as the save committed.")
-
-    monkeypatch.setattr(database, "commit", commit_then_lose_the_reply)
+    lost = lose_replies(desk, times=1)
     incident = desk.incidents.create(make_draft(title="Lost reply"), desk.actor_id, write_id="w")
-    assert lost == [True]
+    assert lost.count == 1
     assert desk.incidents.count(IncidentQuery()) == 1
     assert desk.incidents.get(incident.id).title == "Lost reply"
 
@@ -105,38 +96,20 @@ def test_a_save_cut_off_before_it_committed_is_sent_again_and_applied(
     assert desk.incidents.count(IncidentQuery()) == 1
 
 
-def test_a_lost_save_without_an_id_is_not_sent_again(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    database: Any = desk.store.database
-    commit: Callable[[], None] = database.commit
-    sent: list[bool] = []
-
-    def commit_then_lose_the_reply() -> None:
-        sent.append(True)
-        commit()
-        raise ConnectionLost("The connection was lost as the save committed.")
-
-    monkeypatch.setattr(database, "commit", commit_then_lose_the_reply)
+def test_a_lost_save_without_an_id_is_not_sent_again(desk: Desk, lose_replies: LoseReplies) -> None:
+    lost = lose_replies(desk)
     with pytest.raises(ConnectionLost):
         desk.incidents.create(make_draft(title="No id"), desk.actor_id)
-    assert sent == [True]
+    assert lost.count == 1
 
 
 def test_a_save_lost_twice_says_it_may_have_been_saved(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, lose_replies: LoseReplies
 ) -> None:
-    database: Any = desk.store.database
-    commit: Callable[[], None] = database.commit
-
-    def commit_then_lose_the_reply() -> None:
-        commit()
-        raise ConnectionLost("The connection was lost.")
-
-    monkeypatch.setattr(database, "commit", commit_then_lose_the_reply)
+    lost = lose_replies(desk)
     with pytest.raises(ConnectionLost, match="may or may not have been"):
         desk.incidents.create(make_draft(title="Twice"), desk.actor_id, write_id="w")
-    monkeypatch.setattr(database, "commit", commit)
+    lost.restore()
     desk.incidents.create(make_draft(title="Twice"), desk.actor_id, write_id="w")
     assert desk.incidents.count(IncidentQuery()) == 1  # the person's retry: still once
 
@@ -172,22 +145,12 @@ def test_a_timeline_entry_sent_twice_with_one_id_is_added_once(desk: Desk) -> No
 
 
 def test_a_timeline_entry_whose_reply_was_lost_is_added_once(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, lose_replies: LoseReplies
 ) -> None:
     incident = desk.incidents.create(make_draft(), desk.actor_id)
-    database: Any = desk.store.database
-    commit: Callable[[], None] = database.commit
-    lost: list[bool] = []
-
-    def commit_then_lose_the_reply() -> None:
-        commit()
-        if not lost:
-            lost.append(True)
-            raise ConnectionLost("The connection was lost as the entry committed.")
-
-    monkeypatch.setattr(database, "commit", commit_then_lose_the_reply)
+    lost = lose_replies(desk, times=1)
     entry = NewEntry(EntryKind.NOTE, "Paged the database team", datetime.now(UTC))
     desk.timeline.append(incident.id, entry, desk.actor_id, write_id="note-2")
-    assert lost == [True]
+    assert lost.count == 1
     notes = [e for e in desk.timeline.entries(incident.id) if e.kind is EntryKind.NOTE]
     assert len(notes) == 1

@@ -27,7 +27,7 @@ from incidentdesk.services.errors import EditConflict, NotAllowed, NotFound
 from incidentdesk.services.incidents import RANK_STEP, IncidentQuery
 from incidentdesk.services.lifecycle import StepRequest
 from incidentdesk.storage import models as m
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, LoseReplies
 from tests.factories import make_draft
 
 REPORTED = FIXED_NOW - timedelta(hours=2)
@@ -542,3 +542,75 @@ def test_undo_of_a_close_a_cancel_and_a_reopen_restores_the_milestones(
     back = clocked.incidents.get(finished.id)
     assert back.status is Status.CLOSED
     assert back.milestones == finished.milestones
+
+
+# Applied once: moves and undos sent again with their write id
+
+
+def entry_bodies(desk: Desk, incident_id: int) -> list[str]:
+    return [entry.body for entry in desk.timeline.entries(incident_id)]
+
+
+def test_a_rerank_sent_again_with_its_id_returns_the_same_move_once(
+    clocked: Desk, four: list[Incident]
+) -> None:
+    a, b, c, d = four
+    move = clocked.board.rerank(d.id, a.id, b.id, d.version, clocked.actor_id, write_id="m")
+    # At the version it was shown at, the card has moved since: no conflict with itself.
+    again = clocked.board.rerank(d.id, a.id, b.id, d.version, clocked.actor_id, write_id="m")
+    assert again == move
+    assert record(d.id).version == d.version + 1
+    assert entry_bodies(clocked, d.id).count(f"Board position: moved above {b.key}") == 1
+    # Another save of that move is checked as ever.
+    with pytest.raises(EditConflict):
+        clocked.board.rerank(d.id, b.id, c.id, d.version, clocked.actor_id, write_id="other")
+    assert column(clocked, Status.INVESTIGATING) == ["urgent", "a", "d", "b", "c"]
+
+
+def test_a_rerank_whose_reply_was_lost_returns_a_move_that_can_be_undone(
+    clocked: Desk, four: list[Incident], lose_replies: LoseReplies
+) -> None:
+    a, b, _, d = four
+    rank_before = record(d.id).board_rank
+    lost = lose_replies(clocked, times=1)
+    move = clocked.board.rerank(d.id, a.id, b.id, d.version, clocked.actor_id, write_id="m")
+    assert lost.count == 1
+    assert (move.incident_id, move.old_rank, move.version) == (d.id, rank_before, d.version + 1)
+    assert move.new_rank == record(d.id).board_rank
+    assert column(clocked, Status.INVESTIGATING) == ["urgent", "a", "d", "b", "c"]
+    clocked.board.undo_rerank(move, clocked.actor_id)
+    assert column(clocked, Status.INVESTIGATING) == ["urgent", "a", "b", "c", "d"]
+
+
+def test_an_undone_rerank_sent_again_with_its_id_is_undone_once(
+    clocked: Desk, four: list[Incident], lose_replies: LoseReplies
+) -> None:
+    a, b, _, d = four
+    move = clocked.board.rerank(d.id, a.id, b.id, d.version, clocked.actor_id)
+    lost = lose_replies(clocked, times=1)
+    clocked.board.undo_rerank(move, clocked.actor_id, write_id="undo")
+    assert lost.count == 1
+    clocked.board.undo_rerank(move, clocked.actor_id, write_id="undo")  # by the person
+    assert record(d.id).version == move.version + 1
+    assert entry_bodies(clocked, d.id).count("Board position: move undone") == 1
+    with pytest.raises(EditConflict):
+        clocked.board.undo_rerank(move, clocked.actor_id, write_id="another undo")
+    assert column(clocked, Status.INVESTIGATING) == ["urgent", "a", "b", "c", "d"]
+
+
+def test_an_undone_status_move_sent_again_with_its_id_is_undone_once(
+    clocked: Desk, log: Log, lose_replies: LoseReplies
+) -> None:
+    incident = log("Walked back", Status.INVESTIGATING)
+    [card] = board_cards(clocked, IncidentQuery())[Status.INVESTIGATING]
+    recovered = clocked.lifecycle.take(incident.id, StepRequest(Step.RECOVER, note="Fixed"), None)
+    undo = (incident.id, card.status, milestones_of(card), recovered.version, clocked.actor_id)
+    lost = lose_replies(clocked, times=1)
+    clocked.board.undo_status(*undo, write_id="undo")
+    assert lost.count == 1
+    clocked.board.undo_status(*undo, write_id="undo")  # by the person
+    back = clocked.incidents.get(incident.id)
+    assert (back.status, back.version) == (Status.INVESTIGATING, recovered.version + 1)
+    assert entry_bodies(clocked, incident.id).count("Recovered → Investigating: move undone") == 1
+    with pytest.raises(EditConflict):
+        clocked.board.undo_status(*undo, write_id="another undo")

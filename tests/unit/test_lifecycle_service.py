@@ -27,7 +27,7 @@ from incidentdesk.services.errors import EditConflict, NotAllowed, NotFound
 from incidentdesk.services.lifecycle import StepOption, StepRequest
 from incidentdesk.services.postmortems import PostmortemText
 from incidentdesk.storage import models as m
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, LoseReplies
 from tests.factories import make_draft
 
 REPORTED = FIXED_NOW - timedelta(hours=2)
@@ -49,8 +49,12 @@ def new_incident(desk: Desk, severity: Severity = Severity.SEV3, **changes: Any)
     return desk.incidents.create(draft, desk.actor_id)
 
 
-def take(desk: Desk, incident: Incident, step: Step, **request: Any) -> Incident:
-    return desk.lifecycle.take(incident.id, StepRequest(step, **request), desk.actor_id)
+def take(
+    desk: Desk, incident: Incident, step: Step, *, write_id: str | None = None, **request: Any
+) -> Incident:
+    return desk.lifecycle.take(
+        incident.id, StepRequest(step, **request), desk.actor_id, write_id=write_id
+    )
 
 
 def entries(desk: Desk, incident: Incident, kind: EntryKind | None = None) -> list[TimelineEntry]:
@@ -566,3 +570,66 @@ def test_corrections_that_cannot_be_made(clocked: Desk) -> None:
         assert [error.field for error in refused.value.errors] == [field]
     assert clocked.incidents.get(incident.id).milestones.acknowledged_at == at(20)
     assert len(entries(clocked, incident, EntryKind.FIELD_CHANGE)) == 0
+
+
+# Applied once: a step or correction sent again with its write id
+
+
+def test_a_step_sent_again_with_its_id_is_taken_once_and_another_id_is_another_step(
+    clocked: Desk,
+) -> None:
+    team = clocked.catalog.create_team("Platform")
+    incident = new_incident(clocked)
+    acknowledged = take(clocked, incident, Step.ACKNOWLEDGE, at=at(5), write_id="ack-1")
+    # The incident has left Logged, and its version moved: neither refused nor logged twice.
+    assert take(clocked, incident, Step.ACKNOWLEDGE, at=at(5), write_id="ack-1") == acknowledged
+    assert len(entries(clocked, incident, EntryKind.STATUS_CHANGE)) == 2
+
+    escalation = {"at": at(10), "note": "Needs a DBA", "to_team_id": team}
+    take(clocked, incident, Step.ESCALATE, **escalation, write_id="escalate-1")
+    take(clocked, incident, Step.ESCALATE, **escalation, write_id="escalate-1")
+    assert len(entries(clocked, incident, EntryKind.ESCALATION)) == 1
+    escalated_again = take(clocked, incident, Step.ESCALATE, **escalation, write_id="escalate-2")
+    assert len(entries(clocked, incident, EntryKind.ESCALATION)) == 2
+    assert escalated_again.draft.escalation_level is EscalationLevel.L3
+
+
+def test_a_step_whose_reply_was_lost_is_sent_again_and_taken_once(
+    clocked: Desk, lose_replies: LoseReplies
+) -> None:
+    incident = new_incident(clocked)
+    take(clocked, incident, Step.ACKNOWLEDGE, at=at(5))
+    lost = lose_replies(clocked, times=1)
+    recovered = take(clocked, incident, Step.RECOVER, at=at(30), note="Fixed", write_id="r")
+    assert lost.count == 1
+    assert recovered.status is Status.RECOVERED
+    assert recovered.version == incident.version + 2
+    assert [entry.body for entry in entries(clocked, incident, EntryKind.STATUS_CHANGE)] == [
+        "Incident logged",
+        "Logged → Investigating",
+        "Investigating → Recovered: Fixed",
+    ]
+
+
+def test_a_correction_sent_again_with_its_id_is_made_once(
+    clocked: Desk, lose_replies: LoseReplies
+) -> None:
+    incident = new_incident(clocked)
+    take(clocked, incident, Step.ACKNOWLEDGE, at=at(20))
+    lena = lead(clocked)
+    correct = clocked.lifecycle.correct_milestone
+    lost = lose_replies(clocked, times=1)
+    corrected = correct(
+        incident.id, "acknowledged_at", at(5), lena, "Paged", was=at(20), write_id="fix-1"
+    )
+    assert lost.count == 1
+    assert corrected.milestones.acknowledged_at == at(5)
+    # Sent once more by the person: not refused for the time it corrected itself.
+    again = correct(
+        incident.id, "acknowledged_at", at(5), lena, "Paged", was=at(20), write_id="fix-1"
+    )
+    assert again == corrected
+    assert len(entries(clocked, incident, EntryKind.FIELD_CHANGE)) == 1
+    # Another save of the same correction is checked as ever: the time shown has changed.
+    with pytest.raises(EditConflict):
+        correct(incident.id, "acknowledged_at", at(5), lena, "Paged", was=at(20), write_id="x")

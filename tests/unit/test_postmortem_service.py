@@ -23,7 +23,7 @@ from incidentdesk.services.postmortems import (
     PostmortemText,
 )
 from incidentdesk.storage import models as m
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, LoseReplies
 from tests.factories import make_draft
 
 REPORTED = FIXED_NOW - timedelta(hours=3)
@@ -305,3 +305,93 @@ def test_a_save_writes_only_the_sections_changed_from_where_it_started(clocked: 
 
     assert (saved.text.summary, saved.text.impact) == ("Mine", "Theirs")
     assert clocked.timeline.entries(incident.id)[-1].body == "Postmortem edited: Summary"
+
+
+# Applied once: postmortem saves sent again with their write id
+
+
+def notes_of(desk: Desk, incident: Incident) -> list[str]:
+    return [e.body for e in desk.timeline.entries(incident.id) if e.kind is EntryKind.NOTE]
+
+
+def test_sections_sent_again_with_their_id_are_saved_once(
+    clocked: Desk, lose_replies: LoseReplies
+) -> None:
+    incident = major_incident(clocked)
+    view = clocked.postmortems.get(incident.id)
+    assert view is not None
+    text = PostmortemText(root_cause="A certificate expired.")
+    lost = lose_replies(clocked, times=1)
+    saved = clocked.postmortems.save_text(
+        incident.id, text, view.version, clocked.actor_id, base=view.text, write_id="s"
+    )
+    assert lost.count == 1
+    # By the person, at the version the editing started from: not a conflict with itself.
+    again = clocked.postmortems.save_text(
+        incident.id, text, view.version, clocked.actor_id, base=view.text, write_id="s"
+    )
+    assert again == saved
+    assert (saved.text, saved.version) == (text, view.version + 1)
+    edits = [e for e in clocked.timeline.entries(incident.id) if e.kind is EntryKind.FIELD_CHANGE]
+    assert [e.body for e in edits] == ["Postmortem edited: Root cause"]
+    with pytest.raises(PostmortemChanged):
+        clocked.postmortems.save_text(
+            incident.id, text, view.version, clocked.actor_id, base=view.text, write_id="other"
+        )
+
+
+def test_an_action_item_sent_again_with_its_id_is_added_once(
+    clocked: Desk, lose_replies: LoseReplies
+) -> None:
+    incident = major_incident(clocked)
+    item = ("Alert before expiry", ActionKind.DETECT, None, date(2026, 12, 15), None)
+    lost = lose_replies(clocked, times=1)
+    added = clocked.postmortems.add_action_item(incident.id, *item, write_id="a")
+    assert lost.count == 1
+    assert clocked.postmortems.add_action_item(incident.id, *item, write_id="a") == added
+    assert notes_of(clocked, incident) == ["Action item added (Detect): Alert before expiry"]
+    # The same item with another id is a second one: someone meant to add it twice.
+    second = clocked.postmortems.add_action_item(incident.id, *item, write_id="b")
+    view = clocked.postmortems.get(incident.id)
+    assert view is not None
+    assert view.action_items == [added, second]
+
+
+def test_an_action_items_status_sent_again_with_its_id_leaves_a_colleagues_change(
+    clocked: Desk, lose_replies: LoseReplies
+) -> None:
+    incident = major_incident(clocked)
+    item = clocked.postmortems.add_action_item(
+        incident.id, "Rotate keys", ActionKind.CORRECT, None, None, None
+    )
+    lost = lose_replies(clocked, times=1)
+    clocked.postmortems.set_action_status(
+        item.id, ActionStatus.DONE, clocked.actor_id, was=ActionStatus.OPEN, write_id="done"
+    )
+    assert lost.count == 1
+    # A colleague reopens it before the person, not told, sends theirs again.
+    clocked.postmortems.set_action_status(item.id, ActionStatus.OPEN, None, was=ActionStatus.DONE)
+    clocked.postmortems.set_action_status(
+        item.id, ActionStatus.DONE, clocked.actor_id, was=ActionStatus.OPEN, write_id="done"
+    )
+    view = clocked.postmortems.get(incident.id)
+    assert view is not None
+    assert view.action_items[0].status is ActionStatus.OPEN  # the colleague's word is the last
+    assert notes_of(clocked, incident)[1:] == [
+        "Action item “Rotate keys”: Open → Done",
+        "Action item “Rotate keys”: Done → Open",
+    ]
+
+
+def test_a_waiver_sent_again_with_its_id_is_logged_once(
+    clocked: Desk, lose_replies: LoseReplies
+) -> None:
+    incident = major_incident(clocked, start=False)
+    lena = clocked.catalog.create_person("Lena Lead", "lena", role=Role.LEAD)
+    lost = lose_replies(clocked, times=1)
+    waived = clocked.postmortems.waive(incident.id, "Vendor outage", lena, write_id="w")
+    assert lost.count == 1
+    assert clocked.postmortems.waive(incident.id, "Vendor outage", lena, write_id="w") == waived
+    assert notes_of(clocked, incident) == ["Postmortem waived: Vendor outage"]
+    clocked.postmortems.waive(incident.id, "Vendor outage", lena, write_id="w2")
+    assert notes_of(clocked, incident) == ["Postmortem waived: Vendor outage"] * 2

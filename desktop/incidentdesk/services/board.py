@@ -7,6 +7,7 @@ priority, by a rank the team sets by dragging (a float, so a move writes one row
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -34,8 +35,10 @@ from incidentdesk.services.incidents import (
     IncidentService,
     incident_record,
 )
+from incidentdesk.services.sent_once import sent_once
 from incidentdesk.services.timeline import add_entry
 from incidentdesk.storage import models as m
+from incidentdesk.storage.applied_writes import earlier_save, record_applied
 from incidentdesk.storage.database import Store, store_operations
 
 BOARD_STATUSES: tuple[Status, ...] = OPEN_STATUSES
@@ -279,14 +282,39 @@ class BoardService:
         before_id: int | None,
         expected_version: int,
         actor_id: int | None,
+        *,
+        write_id: str | None = None,
     ) -> RankMove:
         """Place the card between two neighbours of its column: ``after_id`` None puts it at
         the top of its priority; ``before_id`` None right below ``after_id`` (the board may
         not have built the cards below), or at the bottom when there is no ``after_id``
         either. The neighbours must have the same priority, since priority orders the column
-        first."""
+        first. With ``write_id`` it is applied once (see ``IncidentService.create``): a move
+        applied already returns the same ``RankMove``, read back from the entry it logged."""
+        return sent_once(
+            write_id,
+            lambda: self._rerank(
+                incident_id, after_id, before_id, expected_version, actor_id, write_id
+            ),
+        )
+
+    def _rerank(
+        self,
+        incident_id: int,
+        after_id: int | None,
+        before_id: int | None,
+        expected_version: int,
+        actor_id: int | None,
+        write_id: str | None,
+    ) -> RankMove:
         now = self._clock()
         with self._store.write():
+            moved_before = earlier_save(write_id)
+            if moved_before is not None and moved_before.record_id is not None:
+                logged = m.TimelineEntry.get_by_id(moved_before.record_id)
+                ranks = json.loads(logged.details)
+                # It checked that the card was at ``expected_version``, and added one.
+                return RankMove(incident_id, ranks["old"], ranks["new"], expected_version + 1)
             require(actor_id, Capability.RERANK)
             card = incident_record(incident_id)
             if card.version != expected_version:
@@ -324,7 +352,7 @@ class BoardService:
                 if neighbour is not None
                 else "to the bottom of its priority"
             )
-            add_entry(
+            entry_id = add_entry(
                 incident_id,
                 EntryKind.FIELD_CHANGE,
                 f"Board position: moved {place}",
@@ -333,12 +361,21 @@ class BoardService:
                 now,
                 now,
             )
+            record_applied(write_id, incident_id, now, record_id=entry_id)
         return RankMove(incident_id, old_rank, new_rank, card.version + 1)
 
-    def undo_rerank(self, move: RankMove, actor_id: int | None) -> None:
-        """Put the card back where it was, unless someone has moved or edited it since."""
+    def undo_rerank(
+        self, move: RankMove, actor_id: int | None, *, write_id: str | None = None
+    ) -> None:
+        """Put the card back where it was, unless someone has moved or edited it since.
+        ``write_id`` as for ``rerank``."""
+        sent_once(write_id, lambda: self._undo_rerank(move, actor_id, write_id))
+
+    def _undo_rerank(self, move: RankMove, actor_id: int | None, write_id: str | None) -> None:
         now = self._clock()
         with self._store.write():
+            if earlier_save(write_id) is not None:
+                return
             require(actor_id, Capability.RERANK)
             updated = (
                 m.Incident.update(
@@ -358,6 +395,7 @@ class BoardService:
                 now,
                 now,
             )
+            record_applied(write_id, move.incident_id, now)
 
     def undo_status(
         self,
@@ -366,11 +404,37 @@ class BoardService:
         previous_milestones: dict[str, datetime | None],
         expected_version: int,
         actor_id: int | None,
+        *,
+        write_id: str | None = None,
     ) -> None:
         """Take back a status move made on the board a moment ago: the status and milestones
-        return to what they were, and the undo itself is logged."""
+        return to what they were, and the undo itself is logged. ``write_id`` as for
+        ``rerank``."""
+        sent_once(
+            write_id,
+            lambda: self._undo_status(
+                incident_id,
+                previous_status,
+                previous_milestones,
+                expected_version,
+                actor_id,
+                write_id,
+            ),
+        )
+
+    def _undo_status(
+        self,
+        incident_id: int,
+        previous_status: Status,
+        previous_milestones: dict[str, datetime | None],
+        expected_version: int,
+        actor_id: int | None,
+        write_id: str | None,
+    ) -> None:
         now = self._clock()
         with self._store.write():
+            if earlier_save(write_id) is not None:
+                return
             record = incident_record(incident_id)
             if record.version != expected_version:
                 raise EditConflict(self._incidents.get(incident_id))
@@ -395,6 +459,7 @@ class BoardService:
                 now,
                 now,
             )
+            record_applied(write_id, incident_id, now)
 
 
 def _rank_between(above: float | None, below: float | None, current: float) -> float:

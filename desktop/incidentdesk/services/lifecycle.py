@@ -17,8 +17,10 @@ from incidentdesk.services.access import permission, require
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotAllowed
 from incidentdesk.services.incidents import IncidentService, incident_record
+from incidentdesk.services.sent_once import sent_once
 from incidentdesk.services.timeline import add_entry
 from incidentdesk.storage import models as m
+from incidentdesk.storage.applied_writes import earlier_save, record_applied
 from incidentdesk.storage.database import Store, store_operations
 
 MILESTONES = {
@@ -133,11 +135,28 @@ class LifecycleService:
             return EscalationSuggestion(None, "", level)
         return EscalationSuggestion(following.id, following.name, level)
 
-    def take(self, incident_id: int, request: StepRequest, actor_id: int | None) -> Incident:
+    def take(
+        self,
+        incident_id: int,
+        request: StepRequest,
+        actor_id: int | None,
+        *,
+        write_id: str | None = None,
+    ) -> Incident:
+        """Take the step. With ``write_id`` it is applied once (see
+        ``IncidentService.create``): a step applied already returns the incident as it is,
+        neither refused as a move from a status it has left nor logged twice."""
+        return sent_once(write_id, lambda: self._take(incident_id, request, actor_id, write_id))
+
+    def _take(
+        self, incident_id: int, request: StepRequest, actor_id: int | None, write_id: str | None
+    ) -> Incident:
         now = self._clock()
         at = request.at or now
         self._check_request(request, at, now)
         with self._store.write():
+            if earlier_save(write_id) is not None:
+                return self._incidents.get(incident_id)
             record = incident_record(incident_id)
             status, severity = Status(record.status), Severity(record.severity)
             decision = decide(request.step, status, severity, postmortem_state(incident_id))
@@ -170,6 +189,7 @@ class LifecycleService:
                 if request.note.strip():
                     body += f": {request.note.strip()}"
                 add_entry(incident_id, EntryKind.STATUS_CHANGE, body, details, actor_id, at, now)
+            record_applied(write_id, incident_id, now)
         return self._incidents.get(incident_id)
 
     def _step_changes(
@@ -306,11 +326,30 @@ class LifecycleService:
         reason: str,
         *,
         was: datetime | None = None,
+        write_id: str | None = None,
     ) -> Incident:
         """A lead corrects when a milestone happened; the correction is logged with the reason.
 
         ``was`` is the time the lead was shown: if someone else corrected it since, the
-        correction is refused (``EditConflict``) instead of putting an older view back."""
+        correction is refused (``EditConflict``) instead of putting an older view back.
+        ``write_id`` as for ``take``."""
+        return sent_once(
+            write_id,
+            lambda: self._correct_milestone(
+                incident_id, milestone, moment, actor_id, reason, was, write_id
+            ),
+        )
+
+    def _correct_milestone(
+        self,
+        incident_id: int,
+        milestone: str,
+        moment: datetime,
+        actor_id: int | None,
+        reason: str,
+        was: datetime | None,
+        write_id: str | None,
+    ) -> Incident:
         if milestone not in MILESTONES:
             raise ValueError(f"Unknown milestone {milestone!r}.")
         now = self._clock()
@@ -319,6 +358,8 @@ class LifecycleService:
         if moment.tzinfo is None or moment > now + CLOCK_SKEW_ALLOWANCE:
             raise ValidationFailed([FieldError("at", "That time is in the future.")])
         with self._store.write():
+            if earlier_save(write_id) is not None:
+                return self._incidents.get(incident_id)
             require(actor_id, Capability.CORRECT_MILESTONES)
             record = incident_record(incident_id)
             old = getattr(record, milestone)
@@ -359,4 +400,5 @@ class LifecycleService:
                 now,
                 now,
             )
+            record_applied(write_id, incident_id, now)
         return self._incidents.get(incident_id)

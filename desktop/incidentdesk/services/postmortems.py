@@ -3,6 +3,7 @@ closes unless a lead waives it."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
@@ -17,8 +18,10 @@ from incidentdesk.services.access import permission, require
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import NotAllowed, NotFound
 from incidentdesk.services.incidents import IncidentService
+from incidentdesk.services.sent_once import sent_once
 from incidentdesk.services.timeline import TimelineService, add_entry
 from incidentdesk.storage import models as m
+from incidentdesk.storage.applied_writes import earlier_save, record_applied
 from incidentdesk.storage.database import Store, store_operations
 
 SECTION_MAX_LENGTH = 100_000
@@ -163,10 +166,27 @@ class PostmortemService:
         actor_id: int | None,
         *,
         base: PostmortemText,
+        write_id: str | None = None,
     ) -> PostmortemView:
         """Save the sections ``text`` changed from ``base``, the text the editing started
         from: a colleague's newer text in other sections stays. The stored postmortem must
-        still be at ``expected_version``."""
+        still be at ``expected_version``. With ``write_id`` it is applied once (see
+        ``IncidentService.create``): a save applied already returns the postmortem as it is,
+        without a conflict with itself."""
+        return sent_once(
+            write_id,
+            lambda: self._save_text(incident_id, text, expected_version, actor_id, base, write_id),
+        )
+
+    def _save_text(
+        self,
+        incident_id: int,
+        text: PostmortemText,
+        expected_version: int,
+        actor_id: int | None,
+        base: PostmortemText,
+        write_id: str | None,
+    ) -> PostmortemView:
         errors = [
             FieldError(
                 field.name, f"{SECTION_LABELS[field.name]} is too long or holds a NUL character."
@@ -179,6 +199,8 @@ class PostmortemService:
             raise ValidationFailed(errors)
         now = self._clock()
         with self._store.write():
+            if earlier_save(write_id) is not None:
+                return self._view(incident_id)
             row = self._postmortem(incident_id)
             if row.version != expected_version:
                 raise self._changed_meanwhile(incident_id)
@@ -189,6 +211,7 @@ class PostmortemService:
                 and getattr(text, field.name) != getattr(row, field.name)
             }
             if not written:
+                record_applied(write_id, incident_id, now)  # its answer may be lost as well
                 return self._view(incident_id)
             changed = [SECTION_LABELS[name] for name in written]
             updated = (
@@ -207,6 +230,7 @@ class PostmortemService:
                 now,
                 now,
             )
+            record_applied(write_id, incident_id, now)
         return self._view(incident_id)
 
     def _changed_meanwhile(self, incident_id: int) -> PostmortemChanged:
@@ -238,6 +262,27 @@ class PostmortemService:
         owner_id: int | None,
         due_on: date | None,
         actor_id: int | None,
+        *,
+        write_id: str | None = None,
+    ) -> ActionItemView:
+        """Add an action item to the postmortem, with a note in the timeline. ``write_id``
+        as for ``save_text``: an item added already is returned, not added again."""
+        return sent_once(
+            write_id,
+            lambda: self._add_action_item(
+                incident_id, title, kind, owner_id, due_on, actor_id, write_id
+            ),
+        )
+
+    def _add_action_item(
+        self,
+        incident_id: int,
+        title: str,
+        kind: ActionKind,
+        owner_id: int | None,
+        due_on: date | None,
+        actor_id: int | None,
+        write_id: str | None,
     ) -> ActionItemView:
         if not title.strip():
             raise ValidationFailed([FieldError("title", "Say what is to be done.")])
@@ -254,6 +299,10 @@ class PostmortemService:
         now = self._clock()
         with self._store.write():
             row = self._postmortem(incident_id)
+            added_before = earlier_save(write_id)
+            if added_before is not None and added_before.record_id is not None:
+                note = m.TimelineEntry.get_by_id(added_before.record_id)
+                return self._action_item(row.id, json.loads(note.details)["action_item"])
             if owner_id is not None and not m.User.select().where(m.User.id == owner_id).exists():
                 raise ValidationFailed([FieldError("owner", "That person is not known.")])
             item_id = m.ActionItem.insert(
@@ -265,7 +314,7 @@ class PostmortemService:
                 status=ActionStatus.OPEN.value,
                 created_at=now,
             ).execute()
-            add_entry(
+            entry_id = add_entry(
                 incident_id,
                 EntryKind.NOTE,
                 f"Action item added ({kind.label}): {title.strip()}",
@@ -274,15 +323,40 @@ class PostmortemService:
                 now,
                 now,
             )
-        return next(item for item in self._action_items(row.id) if item.id == item_id)
+            record_applied(write_id, incident_id, now, record_id=entry_id)
+        return self._action_item(row.id, item_id)
+
+    def _action_item(self, postmortem_id: int, item_id: int) -> ActionItemView:
+        return next(item for item in self._action_items(postmortem_id) if item.id == item_id)
 
     def set_action_status(
-        self, item_id: int, status: ActionStatus, actor_id: int | None, *, was: ActionStatus
+        self,
+        item_id: int,
+        status: ActionStatus,
+        actor_id: int | None,
+        *,
+        was: ActionStatus,
+        write_id: str | None = None,
     ) -> None:
         """Set the status of an item shown as ``was``; if someone else changed it since, it
-        is refused (``ActionItemChanged``) rather than put back."""
+        is refused (``ActionItemChanged``) rather than put back. ``write_id`` as for
+        ``save_text``: a change applied already is left as it is, whatever was set since."""
+        sent_once(
+            write_id, lambda: self._set_action_status(item_id, status, actor_id, was, write_id)
+        )
+
+    def _set_action_status(
+        self,
+        item_id: int,
+        status: ActionStatus,
+        actor_id: int | None,
+        was: ActionStatus,
+        write_id: str | None,
+    ) -> None:
         now = self._clock()
         with self._store.write():
+            if earlier_save(write_id) is not None:
+                return
             item = m.ActionItem.get_or_none(m.ActionItem.id == item_id)
             if item is None:
                 raise NotFound(f"Action item {item_id} does not exist.")
@@ -311,17 +385,28 @@ class PostmortemService:
                 now,
                 now,
             )
+            record_applied(write_id, postmortem.incident_id, now)
 
     def may_waive(self, person_id: int | None) -> Permission:
         """Whether the person may waive a postmortem (leads and admins), and if not, why."""
         return permission(person_id, Capability.WAIVE_POSTMORTEM)
 
-    def waive(self, incident_id: int, reason: str, actor_id: int | None) -> PostmortemView:
-        """A lead lets a major incident close without a complete postmortem, saying why."""
+    def waive(
+        self, incident_id: int, reason: str, actor_id: int | None, *, write_id: str | None = None
+    ) -> PostmortemView:
+        """A lead lets a major incident close without a complete postmortem, saying why.
+        ``write_id`` as for ``save_text``: a waiver applied already is not logged twice."""
+        return sent_once(write_id, lambda: self._waive(incident_id, reason, actor_id, write_id))
+
+    def _waive(
+        self, incident_id: int, reason: str, actor_id: int | None, write_id: str | None
+    ) -> PostmortemView:
         if not reason.strip():
             raise ValidationFailed([FieldError("reason", "Say why the postmortem is waived.")])
         now = self._clock()
         with self._store.write():
+            if earlier_save(write_id) is not None:
+                return self._view(incident_id)
             require(actor_id, Capability.WAIVE_POSTMORTEM)
             if not m.Incident.select().where(m.Incident.id == incident_id).exists():
                 raise NotFound(f"Incident {incident_id} does not exist.")
@@ -338,4 +423,5 @@ class PostmortemService:
                 now,
                 now,
             )
+            record_applied(write_id, incident_id, now)
         return self._view(incident_id)

@@ -32,12 +32,14 @@ from incidentdesk.services.desk import Desk
 from incidentdesk.services.errors import EditConflict
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.services.lifecycle import StepRequest
+from incidentdesk.storage.database import is_connection_failure
 from incidentdesk.ui.board import BoardGrid, CardDrop, unchanged_columns
 from incidentdesk.ui.card_delegate import draw_cards
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.filter_bar import narrows
+from incidentdesk.ui.save_ids import SaveIds
 from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
 
@@ -85,6 +87,7 @@ class BoardPage(QWidget):
         self.rank_permission = Permission(True)
         self._query = IncidentQuery()
         self._undo: list[RankMove | StatusMove] = []
+        self._save_ids = SaveIds()  # a move made again after a lost reply is applied once
         self._stale = False
         self.grid = BoardGrid()
         self.grid.activated.connect(self.open_requested)
@@ -361,9 +364,14 @@ class BoardPage(QWidget):
 
     def _write_rerank(self, card: BoardCard, after_id: int | None, before_id: int | None) -> None:
         asked_on = self._desk
+        write_id = self._save_ids.for_attempt(
+            ("rerank", card.id, card.version, after_id, before_id)
+        )
 
         def rerank(desk: Desk) -> Changed[RankMove]:
-            move = desk.board.rerank(card.id, after_id, before_id, card.version, desk.actor_id)
+            move = desk.board.rerank(
+                card.id, after_id, before_id, card.version, desk.actor_id, write_id=write_id
+            )
             return changed(move, [card.id])
 
         self._runner.write(
@@ -413,10 +421,11 @@ class BoardPage(QWidget):
         dialog.open()
 
     def _submit(self, card: BoardCard, request: StepRequest, asked_on: Desk) -> None:
+        write_id = self._save_ids.for_attempt(("step", card.id, card.version, request))
         self._runner.write(
             self,
             lambda desk: changed(
-                desk.lifecycle.take(card.id, request, desk.actor_id),
+                desk.lifecycle.take(card.id, request, desk.actor_id, write_id=write_id),
                 [card.id],
                 ChangeKind.UPDATED,
                 ChangeKind.TIMELINE,
@@ -454,20 +463,29 @@ class BoardPage(QWidget):
         if not self._undo or self._desk is None:
             self.message.setText("There is no move to take back.")
             return
-        last = self._undo.pop()
+        last, asked_on = self._undo.pop(), self._desk
+        write_id = self._save_ids.for_attempt(("undo", last))
 
         def take_back(desk: Desk) -> Changed[object]:
             if isinstance(last, RankMove):
-                desk.board.undo_rerank(last, desk.actor_id)
+                desk.board.undo_rerank(last, desk.actor_id, write_id=write_id)
             else:
                 desk.board.undo_status(
-                    last.incident_id, last.previous, last.milestones, last.version, desk.actor_id
+                    last.incident_id,
+                    last.previous,
+                    last.milestones,
+                    last.version,
+                    desk.actor_id,
+                    write_id=write_id,
                 )
             return changed(None, [last.incident_id])
 
-        self._runner.write(
-            self, take_back, lambda _: self._undone(), self._move_failed, on=self._desk
-        )
+        def not_taken_back(error: Exception) -> None:
+            if is_connection_failure(error) and asked_on is self._desk:
+                self._undo.append(last)  # Ctrl+Z once connected sends it again, applied once
+            self._move_failed(error)
+
+        self._runner.write(self, take_back, lambda _: self._undone(), not_taken_back, on=asked_on)
 
     def _undone(self) -> None:
         self.message.setText("The last move was taken back.")

@@ -64,6 +64,7 @@ from incidentdesk.ui.exports import (
 )
 from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.merge_dialog import MergeDialog
+from incidentdesk.ui.save_ids import SaveIds
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.times import local_text
 
@@ -196,6 +197,7 @@ class PostmortemPanel(QWidget):
         self._version: int | None = None
         self._unsaved: set[str] = set()
         self._saving = False
+        self._save_ids = SaveIds()  # a save sent again after a lost reply is applied once
         self._selected_item_id: int | None = None
         self._shown_pinned: list[TimelineEntry] | None = None
         self.action_item_dialog: ActionItemDialog | None = None
@@ -510,13 +512,16 @@ class PostmortemPanel(QWidget):
             return
         text, version, base = self.text(), self._version, self._baseline
         incident_id = self._incident_id
+        write_id = self._save_ids.for_attempt(("text", incident_id, version, base, text))
         self._saving = True
         self.save_button.setEnabled(False)
         self.status_label.setText("Saving…")
         self._runner.write(
             self,
             lambda desk: changed(
-                desk.postmortems.save_text(incident_id, text, version, desk.actor_id, base=base),
+                desk.postmortems.save_text(
+                    incident_id, text, version, desk.actor_id, base=base, write_id=write_id
+                ),
                 [incident_id],
                 ChangeKind.POSTMORTEM,
             ),
@@ -611,21 +616,31 @@ class PostmortemPanel(QWidget):
     def _send_action_item(self, dialog: ActionItemDialog) -> None:
         new = dialog.new_item()
         incident_id = self._incident_id
+        write_id = self._save_ids.for_attempt(("action item", incident_id, new))
         self.status_label.setText("Adding the action item…")
         self._runner.write(
             self,
             lambda desk: changed(
                 desk.postmortems.add_action_item(
-                    incident_id, new.title, new.kind, new.owner_id, new.due_on, desk.actor_id
+                    incident_id,
+                    new.title,
+                    new.kind,
+                    new.owner_id,
+                    new.due_on,
+                    desk.actor_id,
+                    write_id=write_id,
                 ),
                 [incident_id],
                 ChangeKind.POSTMORTEM,
             ),
-            lambda added: self._action_item_added(dialog, added),
+            lambda added: self._action_item_added(dialog, added, write_id),
             lambda error: self._action_item_failed(dialog, error),
         )
 
-    def _action_item_added(self, dialog: ActionItemDialog, added: ActionItemView) -> None:
+    def _action_item_added(
+        self, dialog: ActionItemDialog, added: ActionItemView, write_id: str
+    ) -> None:
+        self._save_ids.saved(write_id)  # the same item added again is a second one
         dialog.deleteLater()
         self._selected_item_id = added.id
         self.status_label.setText(f"Added “{added.title}”.")
@@ -656,9 +671,12 @@ class PostmortemPanel(QWidget):
         if item is None or item.status is status:
             return
         incident_id = self._incident_id
+        write_id = self._save_ids.for_attempt(("status", item.id, status, item.status))
 
         def set_status(desk: Desk) -> Changed[None]:
-            desk.postmortems.set_action_status(item.id, status, desk.actor_id, was=item.status)
+            desk.postmortems.set_action_status(
+                item.id, status, desk.actor_id, was=item.status, write_id=write_id
+            )
             return changed(None, [incident_id], ChangeKind.POSTMORTEM)
 
         self._runner.write(
@@ -693,10 +711,11 @@ class PostmortemPanel(QWidget):
     def _send_waiver(self, dialog: WaiverDialog) -> None:
         reason = dialog.reason()
         incident_id = self._incident_id
+        write_id = self._save_ids.for_attempt(("waiver", incident_id, reason))
         self._runner.write(
             self,
             lambda desk: changed(
-                desk.postmortems.waive(incident_id, reason, desk.actor_id),
+                desk.postmortems.waive(incident_id, reason, desk.actor_id, write_id=write_id),
                 [incident_id],
                 ChangeKind.POSTMORTEM,
                 ChangeKind.TIMELINE,

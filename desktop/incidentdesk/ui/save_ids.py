@@ -17,3 +17,9 @@ class SaveIds:
         if self._last_attempt != attempt or not self._write_id:
             self._last_attempt, self._write_id = attempt, uuid.uuid4().hex
         return self._write_id
+
+    def saved(self, write_id: str) -> None:
+        """The save sent with ``write_id`` was answered: the same attempt made again after
+        that is a save of its own (a second action item of the same title), not a resend."""
+        if write_id == self._write_id:
+            self._write_id = ""

@@ -56,6 +56,7 @@ from incidentdesk.ui.exports import (
 from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.milestone_dialog import MilestoneDialog
 from incidentdesk.ui.postmortem_panel import PostmortemPanel
+from incidentdesk.ui.save_ids import SaveIds
 from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import severity_colours
@@ -127,6 +128,7 @@ class IncidentWorkspace(QWidget):
         self._desk, self._runner, self._dialogs = desk, runner, dialogs
         self.incident_id = incident_id
         self.data: WorkspaceData | None = None
+        self._save_ids = SaveIds()  # a step taken again after a lost reply is applied once
         self.resize(1100, 800)
         self.setWindowTitle("Incident")
 
@@ -400,15 +402,19 @@ class IncidentWorkspace(QWidget):
 
     def _submit_step(self, request: StepRequest) -> None:
         incident_id = self.incident_id
+        # Not keyed on the version shown: by the time the person sends the step again, once
+        # connected, the workspace has reloaded what its first sending did.
+        write_id = self._save_ids.for_attempt(("step", incident_id, request))
         self._runner.write(
             self,
             lambda desk: changed(
-                desk.lifecycle.take(incident_id, request, desk.actor_id),
+                desk.lifecycle.take(incident_id, request, desk.actor_id, write_id=write_id),
                 [incident_id],
                 ChangeKind.UPDATED,
                 ChangeKind.TIMELINE,
             ),
-            lambda _: None,  # the change stream refreshes this window
+            # The same step later is another one; the change stream refreshes this window.
+            lambda _: self._save_ids.saved(write_id),
             self._step_failed,
         )
 
@@ -454,6 +460,9 @@ class IncidentWorkspace(QWidget):
         incident_id = self.incident_id
         assert self.data is not None
         shown = self.data.incident.milestones  # a correction made meanwhile is not put back
+        write_id = self._save_ids.for_attempt(
+            ("corrections", incident_id, sorted(corrections.items()), reason)
+        )
 
         def correct_all(desk: Desk) -> Changed[None]:
             for milestone, moment in corrections.items():
@@ -464,10 +473,14 @@ class IncidentWorkspace(QWidget):
                     desk.actor_id,
                     reason,
                     was=getattr(shown, milestone),
+                    # One save per milestone: sent again, those applied already are skipped.
+                    write_id=f"{write_id}:{milestone}",
                 )
             return changed(None, [incident_id], ChangeKind.UPDATED, ChangeKind.TIMELINE)
 
-        self._runner.write(self, correct_all, lambda _: None, self._step_failed)
+        self._runner.write(
+            self, correct_all, lambda _: self._save_ids.saved(write_id), self._step_failed
+        )
 
     # Links and attachments
 
