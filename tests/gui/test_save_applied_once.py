@@ -1,4 +1,5 @@
-"""A form saved again after its save's reply was lost logs the incident once."""
+"""A form saved again after its save's reply was lost logs the incident once; what is done
+again once its save was answered is a save of its own."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from incidentdesk.services.desk import Desk
 from incidentdesk.services.incidents import IncidentQuery
 from tests.conftest import LoseReplies
 from tests.gui.conftest import FormMaker
+from tests.gui.test_timeline_templates import composer
 
 
 def count(desk: Desk) -> int:
@@ -48,3 +50,17 @@ def test_a_changed_form_is_a_new_save(
         form.save()
     assert saved.args[0].title == "Checkout returns 502 for card payments"
     assert count(sqlite_desk) == 2
+
+
+def test_the_same_note_added_twice_is_two_entries(
+    qtbot, sqlite_desk: Desk, runner, dialogs
+) -> None:
+    panel = composer(qtbot, sqlite_desk, runner, dialogs)
+    for _ in range(2):
+        panel.body.setPlainText("Still investigating.")
+        panel.add_entry()
+        qtbot.waitUntil(lambda: panel.body.toPlainText() == "")
+    (incident,) = sqlite_desk.incidents.rows(IncidentQuery())
+    with sqlite_desk.store.bound():
+        bodies = [entry.body for entry in sqlite_desk.timeline.entries(incident.id)]
+    assert bodies.count("Still investigating.") == 2

@@ -617,11 +617,12 @@ class TimelinePanel(QWidget):
                 [incident_id],
                 ChangeKind.TIMELINE,
             ),
-            lambda _: self._entry_added(),
+            lambda _: self._entry_added(write_id),
             self._failed,
         )
 
-    def _entry_added(self) -> None:
+    def _entry_added(self, write_id: str) -> None:
+        self._save_ids.saved(write_id)  # the same words written again are an entry of their own
         self.add_button.setEnabled(True)
         self.body.clear()
         self.problem.clear()
