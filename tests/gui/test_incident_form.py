@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -1073,6 +1075,50 @@ def test_any_text_in_the_form_is_saved_exactly_or_refused_with_a_field_error(
         assert desk.incidents.count(ALL_INCIDENTS) == before
     form.deleteLater()
     qtbot.waitUntil(lambda: not shiboken6.isValid(form))
+
+
+# Another person's program, in a process of its own: it sets SEV2 and a description.
+COLLEAGUES_EDIT = """
+import sys
+from dataclasses import replace
+from incidentdesk.domain.enums import Severity
+from incidentdesk.services.desk import open_desk
+
+desk = open_desk(sys.argv[1], login="colleague")
+incident = desk.incidents.get(int(sys.argv[2]))
+edited = replace(incident.draft, severity=Severity.SEV2, description="Frankfurt too")
+desk.incidents.update(incident.id, edited, incident.version, desk.actor_id, base=incident.draft)
+desk.close()
+"""
+
+
+def test_an_edit_clashing_with_another_process_is_merged_on_each_engine(
+    qtbot, desk: Desk, database_address: str, make_form: FormMaker
+) -> None:
+    incident = desk.incidents.create(
+        make_draft(title="Search is slow", severity=Severity.SEV3), desk.actor_id
+    )
+    form = make_form(desk, incident.id)
+    form.title.selectAll()
+    type_text("Search is slow in the EU")
+    form.severity.setCurrentIndex(form.severity.findData(Severity.SEV4))
+    subprocess.run(
+        [sys.executable, "-c", COLLEAGUES_EDIT, database_address, str(incident.id)],
+        check=True,
+        timeout=60,
+    )
+
+    form.save()
+    qtbot.waitUntil(lambda: getattr(form, "merge_dialog", None) is not None)
+    dialog = form.merge_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.pick("severity", MINE)
+    with qtbot.waitSignal(form.saved) as saved:
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    stored = desk.incidents.get(saved.args[0].id).draft
+    assert stored.title == "Search is slow in the EU"
+    assert stored.description == "Frankfurt too"
+    assert stored.severity is Severity.SEV4
 
 
 @pytest.mark.parametrize(("side", "severity"), [(MINE, Severity.SEV4), (THEIRS, Severity.SEV2)])
