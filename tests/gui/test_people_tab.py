@@ -20,10 +20,11 @@ def open_tab(qtbot, desk: Desk, runner: TaskRunner) -> PeopleTab:
     tab = PeopleTab(runner)
     qtbot.addWidget(tab)
     # As in the settings window, where the tab bar has the focus: a table given the focus
-    # makes its first row current, which chooses that person.
+    # makes its first row current, which chooses that person. The form takes the focus only
+    # once the people are read (it is disabled until then), so the tab is shown after that.
+    qtbot.waitUntil(lambda: not runner.busy and tab.model.rowCount() > 0)
     tab.name.setFocus()
     tab.show()
-    qtbot.waitUntil(lambda: not runner.busy and tab.model.rowCount() > 0)
     return tab
 
 
