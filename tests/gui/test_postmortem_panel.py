@@ -470,7 +470,12 @@ def waive(qtbot, panel: PostmortemPanel, reason: str) -> None:
 
 
 def test_a_lead_waives_a_postmortem_that_was_never_started(
-    qtbot, desk: Desk, database_address: str, open_panel: OpenPanel, dialogs: RecordingDialogs
+    qtbot,
+    desk: Desk,
+    database_address: str,
+    open_panel: OpenPanel,
+    dialogs: RecordingDialogs,
+    idle: Callable[[], bool],
 ) -> None:
     incident_id = log_major_incident(desk, *RECOVERED)
     desk.catalog.create_person("Lena Lead", "lena", role=Role.LEAD)
@@ -493,6 +498,7 @@ def test_a_lead_waives_a_postmortem_that_was_never_started(
         assert stored.waived_by_name == "Lena Lead"
         assert dialogs.messages == []
     finally:
+        qtbot.waitUntil(idle)  # the panel's reload has its connection back in the pool
         lead.close()
 
 
