@@ -341,7 +341,9 @@ def _leave_read_only_files_untouched() -> None:
         database.leave_if_read_only()
 
 
-def _sqlite_database(location: SqliteLocation, *, read_only: bool = False) -> pw.SqliteDatabase:
+def _sqlite_database(
+    location: SqliteLocation, *, read_only: bool = False, temp_in_memory: bool = False
+) -> pw.SqliteDatabase:
     name, options = str(location.path), {}
     if read_only:
         # A WAL file needs its -shm beside it; with neither there and a folder that cannot be
@@ -357,6 +359,9 @@ def _sqlite_database(location: SqliteLocation, *, read_only: bool = False) -> pw
             "foreign_keys": 1,
             "busy_timeout": int(SQLITE_BUSY_TIMEOUT_S * 1000),
             "synchronous": "normal",
+            # Set at connecting, before the connection's temporary change-log table is made:
+            # changing it later drops every temporary table.
+            **({"temp_store": "memory"} if temp_in_memory else {}),
         },
         timeout=SQLITE_BUSY_TIMEOUT_S,
         lock_type="IMMEDIATE",
@@ -672,12 +677,20 @@ def explain_postgres_error(location: PostgresLocation, error: Exception) -> str:
     return f"The PostgreSQL server at {where} refused the connection: {first_line}."
 
 
-def connect(location: DatabaseLocation, *, create: bool, reading_only: bool = False) -> pw.Database:
+def connect(
+    location: DatabaseLocation,
+    *,
+    create: bool,
+    reading_only: bool = False,
+    temp_in_memory: bool = False,
+) -> pw.Database:
     """A connected peewee database for ``location``. With ``reading_only`` an SQLite file
-    that cannot be written is opened read-only."""
+    that cannot be written is opened read-only; ``temp_in_memory`` as for ``open_store``."""
     if isinstance(location, SqliteLocation):
         read_only = _check_sqlite_file(location, create=create, reading_only=reading_only)
-        database: pw.Database = _sqlite_database(location, read_only=read_only)
+        database: pw.Database = _sqlite_database(
+            location, read_only=read_only, temp_in_memory=temp_in_memory
+        )
         header = _read_header(location.path)  # before connecting: see _read_header
         try:
             database.connect()
@@ -722,11 +735,21 @@ def open_store(
     create: bool = True,
     upgrade: bool = True,
     reading_only: bool = False,
+    temp_in_memory: bool = False,
 ) -> Store:
     """Open an Incident Desk database: create it if empty, upgrade it if older, refuse it if
     newer. ``reading_only`` (for commands that never write) opens a file that cannot be
-    written read-only, as it is, instead of refusing it."""
-    database = connect(location, create=create, reading_only=reading_only)
+    written read-only, as it is, instead of refusing it.
+
+    ``temp_in_memory`` (SQLite; for a process that writes without pause, the alert
+    receiver) keeps SQLite's temporary files in memory. Inside a transaction each statement
+    that fires the search-index triggers keeps a journal of the pages it changes, to undo
+    it alone; past 64 KiB that journal goes to a temporary file, opened, written page by
+    page and deleted for every transaction: some 100 writes a new alert. In memory it is
+    freed at the commit. Not for the window, whose large sorts would then stay in memory."""
+    database = connect(
+        location, create=create, reading_only=reading_only, temp_in_memory=temp_in_memory
+    )
     try:
         tables = set(database.get_tables())
         version = migrations.read_version(database)
