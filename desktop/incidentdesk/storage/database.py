@@ -127,6 +127,7 @@ class Store:
 
 
 StoreUserT = TypeVar("StoreUserT", bound=type)
+T = TypeVar("T")
 
 
 def store_operations(cls: StoreUserT) -> StoreUserT:
@@ -277,11 +278,14 @@ class _SqliteDatabase(pw.SqliteDatabase):
                 return DatabaseUnavailable(sentence)
         return error
 
-    @contextmanager
-    def _causes_named(self) -> Iterator[None]:
+    def _causes_named(self, run: Callable[..., T], *args: Any) -> T:
+        """``run(*args)``, refused once the files are read-only, and a failure whose cause is
+        outside the program raised as the ``DatabaseUnavailable`` that names it. A plain
+        call, not a context manager: it wraps every statement, and a context manager's
+        generator costs more than the checks themselves."""
         self._refuse_if_read_only()
         try:
-            yield
+            return run(*args)
         except pw.DatabaseError as error:
             explained = self._explained(error)
             if explained is error:
@@ -292,16 +296,13 @@ class _SqliteDatabase(pw.SqliteDatabase):
         if sql.startswith("ROLLBACK TO SAVEPOINT") and not self._in_sqlite_transaction():
             # SQLite already rolled the whole transaction back
             return self.cursor()  # type: ignore[no-untyped-call]
-        with self._causes_named():
-            return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
+        return self._causes_named(super().execute_sql, sql, params)
 
     def begin(self, lock_type: str | None = None) -> None:
-        with self._causes_named():
-            super().begin(lock_type)
+        self._causes_named(super().begin, lock_type)
 
     def commit(self) -> None:
-        with self._causes_named():
-            super().commit()
+        self._causes_named(super().commit)
 
     def rollback(self) -> None:
         # After a full disk or an I/O error SQLite has already rolled the transaction back;
