@@ -248,7 +248,11 @@ class _SqliteDatabase(pw.SqliteDatabase):
         """Whether the file, its -wal and its -shm (those that exist) can still be written."""
         if self._read_only:
             return True
-        return all(os.access(path, os.W_OK) or not os.path.exists(path) for path in self._files)
+        # A loop, not all() over a generator: this runs before every statement.
+        for path in self._files:
+            if not os.access(path, os.W_OK) and os.path.exists(path):
+                return False
+        return True
 
     def leave_if_read_only(self) -> None:
         """At exit: leave every connection whose files became read-only untouched."""
