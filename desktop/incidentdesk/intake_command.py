@@ -129,7 +129,7 @@ def _open(location: DatabaseLocation) -> Desk:
     from incidentdesk.services.desk import Desk
     from incidentdesk.storage.database import open_store
 
-    store = open_store(location)
+    store = open_store(location, temp_in_memory=True)
     return Desk(store, CatalogService(store).ensure_person(MONITORING_LOGIN, "Monitoring"))
 
 

@@ -311,3 +311,41 @@ def test_edit_history_survives_in_order_across_several_edits(clocked: Desk) -> N
         "old": "v3",
         "new": "v4",
     }
+
+
+def test_log_in_transaction_writes_in_the_callers_transaction_without_a_savepoint(
+    clocked: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements: list[str] = []
+    database = clocked.store.database
+    execute = database.execute_sql
+
+    def recording(sql: str, params: object = None) -> object:
+        statements.append(sql)
+        return execute(sql, params)
+
+    monkeypatch.setattr(database, "execute_sql", recording)
+    with clocked.store.write():
+        incident_id, number = clocked.incidents.log_in_transaction(
+            make_draft(**before_now()), clocked.actor_id
+        )
+    assert not [sql for sql in statements if sql.startswith("SAVEPOINT")]
+    incident = clocked.incidents.get(incident_id)
+    assert (incident.number, incident.status, incident.created_at) == (
+        number,
+        Status.LOGGED,
+        FIXED_NOW,
+    )
+    assert [entry.body for entry in clocked.timeline.entries(incident_id)] == ["Incident logged"]
+
+
+def test_log_in_transaction_refuses_to_run_outside_a_transaction(clocked: Desk) -> None:
+    with pytest.raises(RuntimeError, match="needs the caller's write transaction"):
+        clocked.incidents.log_in_transaction(make_draft(**before_now()), clocked.actor_id)
+    assert m.Incident.select().count() == 0
+
+
+def test_log_in_transaction_checks_the_draft(clocked: Desk) -> None:
+    with clocked.store.write(), pytest.raises(ValidationFailed):
+        clocked.incidents.log_in_transaction(make_draft(title="  "), clocked.actor_id)
+    assert m.Incident.select().count() == 0

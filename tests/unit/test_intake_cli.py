@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from incidentdesk import cli
+from incidentdesk import cli, intake_command
 from incidentdesk.intake import tokens
+from incidentdesk.storage.locations import parse_location
 from tests import intake_payloads as p
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -167,3 +168,12 @@ def test_the_systemd_unit_runs_a_command_the_program_knows() -> None:
         ("127.0.0.1", 9095),
     )
     assert "KillSignal=SIGTERM" in unit
+
+
+def test_the_receivers_store_keeps_sqlites_temporary_files_in_memory(sqlite_address: str) -> None:
+    """Each transaction's statement journals, some 250 KB a new alert, stay out of files."""
+    desk = intake_command._open(parse_location(sqlite_address))
+    try:
+        assert desk.store.database.execute_sql("PRAGMA temp_store").fetchone()[0] == 2
+    finally:
+        desk.close()

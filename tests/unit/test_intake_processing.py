@@ -12,7 +12,7 @@ from incidentdesk.domain.enums import Priority, Severity, SourceKind, Status, Ur
 from incidentdesk.domain.lifecycle import Step
 from incidentdesk.domain.priority import PriorityMatrix
 from incidentdesk.domain.validation import ValidationFailed
-from incidentdesk.intake import formats
+from incidentdesk.intake import formats, processing
 from incidentdesk.intake.processing import (
     REQUEST_MEMORY,
     RULES_MAX_AGE,
@@ -273,3 +273,48 @@ def test_the_rules_and_the_priority_matrix_are_read_again_once_they_are_old(desk
     assert fire("b") == (Severity.SEV3, Priority.P4)
     now[0] += RULES_MAX_AGE
     assert fire("c") == (Severity.SEV2, Priority.P1)
+
+
+def recorded_statements(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every statement the desk's database runs from now on, in order."""
+    statements: list[str] = []
+    database = desk.store.database
+    execute = database.execute_sql
+
+    def recording(sql: str, params: Any = None) -> Any:
+        statements.append(sql)
+        return execute(sql, params)
+
+    monkeypatch.setattr(database, "execute_sql", recording)
+    return statements
+
+
+def test_a_new_alert_in_the_writers_batch_opens_one_savepoint_its_requests(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The incident is written inside the request's savepoint, without one of its own: a
+    savepoint is two statements more, each a pass over SQLite's search indexes."""
+    statements = recorded_statements(desk, monkeypatch)
+    with desk.store.write():  # the writer's batch
+        result = send(desk, p.alertmanager())
+    assert [o.result for o in result.outcomes] == ["created"]
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1
+    assert bodies(desk) == ["Incident logged", "ProbeFailure fired on checkout-2b11"]
+
+
+def test_a_request_that_fails_after_its_incident_is_written_leaves_nothing(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a savepoint of its own the incident goes with its request's."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ValidationFailed([])
+
+    monkeypatch.setattr(processing, "_INSERT_ALERT", type("Refusing", (), {"execute": refuse}))
+    with desk.store.write():  # the writer's batch: the other requests of it stay
+        with pytest.raises(ValidationFailed):
+            send(desk, p.alertmanager())
+        m.Team.insert(name="written beside it").execute()
+    assert incident_count() == 0
+    assert m.TimelineEntry.select().count() == 0
+    assert m.Team.select().where(m.Team.name == "written beside it").count() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import psycopg
@@ -18,6 +19,7 @@ from incidentdesk.storage import models as m
 from incidentdesk.storage.database import (
     DatabaseOpenError,
     SchemaTooNew,
+    Store,
     open_store,
 )
 from incidentdesk.storage.locations import PostgresLocation, parse_location
@@ -327,3 +329,41 @@ def test_an_older_database_is_given_an_identity_when_upgraded(tmp_path: Path) ->
         assert len(desk.identity.database_id) == 32
     finally:
         desk.close()
+
+
+def temp_store_and_client(store: Store) -> tuple[int, str]:
+    """This thread's connection: its temp_store setting and the client id its temporary
+    change-log table names."""
+    database = store.database
+    setting = database.execute_sql("PRAGMA temp_store").fetchone()[0]
+    client = database.execute_sql("SELECT id FROM temp.incidentdesk_client").fetchone()[0]
+    return int(setting), str(client)
+
+
+def test_temp_in_memory_keeps_sqlites_temporary_files_in_memory_on_every_connection(
+    sqlite_address: str,
+) -> None:
+    """The alert receiver's store: each thread's connection is set as it is opened, before
+    its temporary change-log table is made (changing the setting later would drop it)."""
+    store = open_store(parse_location(sqlite_address), temp_in_memory=True)
+    on_another_thread: list[tuple[int, str]] = []
+
+    def read_on_another_thread() -> None:
+        try:
+            on_another_thread.append(temp_store_and_client(store))
+        finally:
+            store.database.close()
+
+    try:
+        assert temp_store_and_client(store) == (2, store.client_id)  # 2: MEMORY
+        thread = threading.Thread(target=read_on_another_thread)
+        thread.start()
+        thread.join()
+        assert on_another_thread == [(2, store.client_id)]
+    finally:
+        store.close()
+    default = open_store(parse_location(sqlite_address))
+    try:
+        assert temp_store_and_client(default) == (0, default.client_id)  # SQLite's default
+    finally:
+        default.close()

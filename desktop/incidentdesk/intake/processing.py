@@ -363,7 +363,7 @@ class IntakeService:
             if decision.recover_when_resolved:
                 result = self._reopen_if_recovered(incident_id, result)
         else:
-            incident_id, number = self._incidents.log(
+            incident_id, number = self._incidents.log_in_transaction(
                 self._draft(alert, decision, now), self._actor_id, matrix=self._matrix
             )
             self._entry(incident_id, f"{alert.name} fired{_place(alert)}", alert, now)

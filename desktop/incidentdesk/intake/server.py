@@ -272,8 +272,12 @@ class IntakeHandler(BaseHTTPRequestHandler):
             self.send_header(name.replace("_", "-"), value)
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
+        # The head and the body in one write, not end_headers()'s write and then another: one
+        # system call and one segment a request (with Nagle off, two writes are two segments).
+        # An HTTP/0.9 request has no head: its answer is the body alone.
+        head: list[bytes] = getattr(self, "_headers_buffer", [])
+        self._headers_buffer: list[bytes] = []
+        self.wfile.write(b"".join([*head, b"\r\n", body]) if head else body)
 
     def _refuse(self, status: int, reason: str, format_: str = "-", **headers: str) -> None:
         self._answer(status, {"error": reason}, **headers)

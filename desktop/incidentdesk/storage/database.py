@@ -151,6 +151,7 @@ class Store:
 
 
 StoreUserT = TypeVar("StoreUserT", bound=type)
+T = TypeVar("T")
 
 
 def store_operations(cls: StoreUserT) -> StoreUserT:
@@ -271,7 +272,11 @@ class _SqliteDatabase(pw.SqliteDatabase):
         """Whether the file, its -wal and its -shm (those that exist) can still be written."""
         if self._read_only:
             return True
-        return all(os.access(path, os.W_OK) or not os.path.exists(path) for path in self._files)
+        # A loop, not all() over a generator: this runs before every statement.
+        for path in self._files:
+            if not os.access(path, os.W_OK) and os.path.exists(path):
+                return False
+        return True
 
     def leave_if_read_only(self) -> None:
         """At exit: leave every connection whose files became read-only untouched."""
@@ -301,11 +306,14 @@ class _SqliteDatabase(pw.SqliteDatabase):
                 return DatabaseUnavailable(sentence)
         return error
 
-    @contextmanager
-    def _causes_named(self) -> Iterator[None]:
+    def _causes_named(self, run: Callable[..., T], *args: Any) -> T:
+        """``run(*args)``, refused once the files are read-only, and a failure whose cause is
+        outside the program raised as the ``DatabaseUnavailable`` that names it. A plain
+        call, not a context manager: it wraps every statement, and a context manager's
+        generator costs more than the checks themselves."""
         self._refuse_if_read_only()
         try:
-            yield
+            return run(*args)
         except pw.DatabaseError as error:
             explained = self._explained(error)
             if explained is error:
@@ -316,16 +324,13 @@ class _SqliteDatabase(pw.SqliteDatabase):
         if sql.startswith("ROLLBACK TO SAVEPOINT") and not self._in_sqlite_transaction():
             # SQLite already rolled the whole transaction back
             return self.cursor()  # type: ignore[no-untyped-call]
-        with self._causes_named():
-            return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
+        return self._causes_named(super().execute_sql, sql, params)
 
     def begin(self, lock_type: str | None = None) -> None:
-        with self._causes_named():
-            super().begin(lock_type)
+        self._causes_named(super().begin, lock_type)
 
     def commit(self) -> None:
-        with self._causes_named():
-            super().commit()
+        self._causes_named(super().commit)
 
     def rollback(self) -> None:
         # After a full disk or an I/O error SQLite has already rolled the transaction back;
@@ -365,7 +370,9 @@ def _leave_read_only_files_untouched() -> None:
         database.leave_if_read_only()
 
 
-def _sqlite_database(location: SqliteLocation, *, read_only: bool = False) -> pw.SqliteDatabase:
+def _sqlite_database(
+    location: SqliteLocation, *, read_only: bool = False, temp_in_memory: bool = False
+) -> pw.SqliteDatabase:
     name, options = str(location.path), {}
     if read_only:
         # A WAL file needs its -shm beside it; with neither there and a folder that cannot be
@@ -381,6 +388,9 @@ def _sqlite_database(location: SqliteLocation, *, read_only: bool = False) -> pw
             "foreign_keys": 1,
             "busy_timeout": int(SQLITE_BUSY_TIMEOUT_S * 1000),
             "synchronous": "normal",
+            # Set at connecting, before the connection's temporary change-log table is made:
+            # changing it later drops every temporary table.
+            **({"temp_store": "memory"} if temp_in_memory else {}),
         },
         timeout=SQLITE_BUSY_TIMEOUT_S,
         lock_type="IMMEDIATE",
@@ -696,12 +706,20 @@ def explain_postgres_error(location: PostgresLocation, error: Exception) -> str:
     return f"The PostgreSQL server at {where} refused the connection: {first_line}."
 
 
-def connect(location: DatabaseLocation, *, create: bool, reading_only: bool = False) -> pw.Database:
+def connect(
+    location: DatabaseLocation,
+    *,
+    create: bool,
+    reading_only: bool = False,
+    temp_in_memory: bool = False,
+) -> pw.Database:
     """A connected peewee database for ``location``. With ``reading_only`` an SQLite file
-    that cannot be written is opened read-only."""
+    that cannot be written is opened read-only; ``temp_in_memory`` as for ``open_store``."""
     if isinstance(location, SqliteLocation):
         read_only = _check_sqlite_file(location, create=create, reading_only=reading_only)
-        database: pw.Database = _sqlite_database(location, read_only=read_only)
+        database: pw.Database = _sqlite_database(
+            location, read_only=read_only, temp_in_memory=temp_in_memory
+        )
         header = _read_header(location.path)  # before connecting: see _read_header
         try:
             database.connect()
@@ -746,11 +764,21 @@ def open_store(
     create: bool = True,
     upgrade: bool = True,
     reading_only: bool = False,
+    temp_in_memory: bool = False,
 ) -> Store:
     """Open an Incident Desk database: create it if empty, upgrade it if older, refuse it if
     newer. ``reading_only`` (for commands that never write) opens a file that cannot be
-    written read-only, as it is, instead of refusing it."""
-    database = connect(location, create=create, reading_only=reading_only)
+    written read-only, as it is, instead of refusing it.
+
+    ``temp_in_memory`` (SQLite; for a process that writes without pause, the alert
+    receiver) keeps SQLite's temporary files in memory. Inside a transaction each statement
+    that fires the search-index triggers keeps a journal of the pages it changes, to undo
+    it alone; past 64 KiB that journal goes to a temporary file, opened, written page by
+    page and deleted for every transaction: some 100 writes a new alert. In memory it is
+    freed at the commit. Not for the window, whose large sorts would then stay in memory."""
+    database = connect(
+        location, create=create, reading_only=reading_only, temp_in_memory=temp_in_memory
+    )
     try:
         tables = set(database.get_tables())
         version = migrations.read_version(database)

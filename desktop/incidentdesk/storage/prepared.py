@@ -35,6 +35,7 @@ class _Built:
     sql: str
     params: tuple[Any, ...]  # constants, and a Slot where a value is filled in
     names: frozenset[str]
+    slots: tuple[tuple[int, Slot], ...]  # where in ``params`` each Slot is
 
 
 class PreparedQuery:
@@ -61,8 +62,11 @@ class PreparedQuery:
         built = self._built.get(database)
         if built is None:
             sql, params = database.get_sql_context().parse(self._build())
-            names = frozenset(param.name for param in params if isinstance(param, Slot))
-            built = _Built(sql, tuple(params), names)
+            slots = tuple(
+                (index, param) for index, param in enumerate(params) if isinstance(param, Slot)
+            )
+            names = frozenset(param.name for _index, param in slots)
+            built = _Built(sql, tuple(params), names, slots)
             self._built[database] = built
         return built
 
@@ -79,10 +83,9 @@ class PreparedQuery:
             raise TypeError(
                 f"the statement takes {sorted(built.names)}, and was given {sorted(values)}"
             )
-        params = [
-            param.convert(values[param.name]) if isinstance(param, Slot) else param
-            for param in built.params
-        ]
+        params = list(built.params)
+        for index, param in built.slots:
+            params[index] = param.convert(values[param.name])
         return database.execute_sql(built.sql, params)
 
     def first_row(self, **values: Any) -> tuple[Any, ...] | None:
