@@ -603,6 +603,35 @@ def test_an_action_items_status_set_again_after_its_reply_was_lost_is_set_once(
     assert len(dialogs.messages) == 1
 
 
+def test_a_status_set_again_after_a_colleague_changed_it_back_is_set(
+    qtbot, desk: Desk, in_postmortem: tuple[int, PostmortemPanel]
+) -> None:
+    """Done, a colleague reopens it, Done again: a new save, not one "applied already"."""
+    incident_id, panel = in_postmortem
+    item = desk.postmortems.add_action_item(
+        incident_id, "Rotate keys", ActionKind.CORRECT, None, None, desk.actor_id
+    )
+    with qtbot.waitSignal(panel.loaded):
+        panel.refresh()
+    panel.action_table.selectRow(0)
+    with qtbot.waitSignal(panel.loaded):
+        panel.status_buttons[ActionStatus.DONE].click()
+    desk.postmortems.set_action_status(
+        item.id, ActionStatus.OPEN, desk.actor_id, was=ActionStatus.DONE
+    )
+    with qtbot.waitSignal(panel.loaded):
+        panel.refresh()
+    panel.action_table.selectRow(0)
+    with qtbot.waitSignal(panel.loaded):
+        panel.status_buttons[ActionStatus.DONE].click()
+    assert status_shown(panel, 0) == "Done"
+    assert notes(desk, incident_id)[1:] == [
+        "Action item “Rotate keys”: Open → Done",
+        "Action item “Rotate keys”: Done → Open",
+        "Action item “Rotate keys”: Open → Done",
+    ]
+
+
 @pytest.mark.usefixtures("retry_by_hand")
 def test_a_waiver_sent_again_after_its_reply_was_lost_is_logged_once(
     qtbot,

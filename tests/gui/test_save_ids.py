@@ -33,3 +33,21 @@ def test_the_answer_to_an_earlier_save_keeps_the_id_of_the_one_being_sent() -> N
     later = ids.for_attempt(("INC-1", "Rotate the keys"))
     ids.saved(earlier)
     assert ids.for_attempt(("INC-1", "Rotate the keys")) == later
+
+
+def test_a_save_of_another_kind_in_between_keeps_the_id_of_the_one_sent_again() -> None:
+    """An action item whose reply was lost, then a status set (answered), then the item
+    sent again: the same id, so it is not added twice."""
+    ids = SaveIds()
+    item = ids.for_attempt(("INC-1", "Rotate the keys"), what="new action item")
+    status = ids.for_attempt(("Done", "Open"), what=("status", 7))
+    ids.saved(status)
+    assert ids.for_attempt(("INC-1", "Rotate the keys"), what="new action item") == item
+
+
+def test_each_kind_of_save_has_its_own_latest_attempt() -> None:
+    ids = SaveIds()
+    first = ids.for_attempt("Done", what=("status", 7))
+    ids.for_attempt("Done", what=("status", 8))
+    assert ids.for_attempt("Done", what=("status", 7)) == first
+    assert ids.for_attempt("Cancelled", what=("status", 7)) != first

@@ -365,7 +365,7 @@ class BoardPage(QWidget):
     def _write_rerank(self, card: BoardCard, after_id: int | None, before_id: int | None) -> None:
         asked_on = self._desk
         write_id = self._save_ids.for_attempt(
-            ("rerank", card.id, card.version, after_id, before_id)
+            (card.version, after_id, before_id), what=("rerank", card.id)
         )
 
         def rerank(desk: Desk) -> Changed[RankMove]:
@@ -377,12 +377,15 @@ class BoardPage(QWidget):
         self._runner.write(
             self,
             rerank,
-            lambda move: self._reranked(card, move, asked_on),
+            lambda move: self._reranked(card, move, asked_on, write_id),
             self._move_failed,
             on=asked_on,
         )
 
-    def _reranked(self, card: BoardCard, move: RankMove, asked_on: Desk | None) -> None:
+    def _reranked(
+        self, card: BoardCard, move: RankMove, asked_on: Desk | None, write_id: str
+    ) -> None:
+        self._save_ids.saved(write_id)
         if asked_on is not self._desk:
             return  # made on the database shown before: it is not this board's to undo
         self._undo.append(move)
@@ -421,7 +424,7 @@ class BoardPage(QWidget):
         dialog.open()
 
     def _submit(self, card: BoardCard, request: StepRequest, asked_on: Desk) -> None:
-        write_id = self._save_ids.for_attempt(("step", card.id, card.version, request))
+        write_id = self._save_ids.for_attempt((card.version, request), what=("step", card.id))
         self._runner.write(
             self,
             lambda desk: changed(
@@ -430,12 +433,15 @@ class BoardPage(QWidget):
                 ChangeKind.UPDATED,
                 ChangeKind.TIMELINE,
             ),
-            lambda incident: self._status_moved(card, incident, asked_on),
+            lambda incident: self._status_moved(card, incident, asked_on, write_id),
             self._move_failed,
             on=asked_on,
         )
 
-    def _status_moved(self, card: BoardCard, incident: Incident, asked_on: Desk) -> None:
+    def _status_moved(
+        self, card: BoardCard, incident: Incident, asked_on: Desk, write_id: str
+    ) -> None:
+        self._save_ids.saved(write_id)
         if asked_on is not self._desk:
             return  # made on the database shown before: it is not this board's to undo
         self._undo.append(StatusMove(card.id, card.status, milestones_of(card), incident.version))
@@ -464,7 +470,7 @@ class BoardPage(QWidget):
             self.message.setText("There is no move to take back.")
             return
         last, asked_on = self._undo.pop(), self._desk
-        write_id = self._save_ids.for_attempt(("undo", last))
+        write_id = self._save_ids.for_attempt(last, what="undo")
 
         def take_back(desk: Desk) -> Changed[object]:
             if isinstance(last, RankMove):
@@ -485,8 +491,11 @@ class BoardPage(QWidget):
                 self._undo.append(last)  # Ctrl+Z once connected sends it again, applied once
             self._move_failed(error)
 
-        self._runner.write(self, take_back, lambda _: self._undone(), not_taken_back, on=asked_on)
+        self._runner.write(
+            self, take_back, lambda _: self._undone(write_id), not_taken_back, on=asked_on
+        )
 
-    def _undone(self) -> None:
+    def _undone(self, write_id: str) -> None:
+        self._save_ids.saved(write_id)
         self.message.setText("The last move was taken back.")
         self._moved()

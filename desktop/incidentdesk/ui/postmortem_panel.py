@@ -512,7 +512,7 @@ class PostmortemPanel(QWidget):
             return
         text, version, base = self.text(), self._version, self._baseline
         incident_id = self._incident_id
-        write_id = self._save_ids.for_attempt(("text", incident_id, version, base, text))
+        write_id = self._save_ids.for_attempt((incident_id, version, base, text), what="text")
         self._saving = True
         self.save_button.setEnabled(False)
         self.status_label.setText("Saving…")
@@ -525,13 +525,18 @@ class PostmortemPanel(QWidget):
                 [incident_id],
                 ChangeKind.POSTMORTEM,
             ),
-            lambda view: self._saved(text, view, then),
+            lambda view: self._saved(text, view, then, write_id),
             self._save_failed,
         )
 
     def _saved(
-        self, text: PostmortemText, view: PostmortemView, then: Callable[[], None] | None
+        self,
+        text: PostmortemText,
+        view: PostmortemView,
+        then: Callable[[], None] | None,
+        write_id: str,
     ) -> None:
+        self._save_ids.saved(write_id)
         self._saving = False
         # What was typed during the save stays, and stays marked unsaved.
         self._baseline, self._version = text, view.version
@@ -616,7 +621,7 @@ class PostmortemPanel(QWidget):
     def _send_action_item(self, dialog: ActionItemDialog) -> None:
         new = dialog.new_item()
         incident_id = self._incident_id
-        write_id = self._save_ids.for_attempt(("action item", incident_id, new))
+        write_id = self._save_ids.for_attempt((incident_id, new), what="new action item")
         self.status_label.setText("Adding the action item…")
         self._runner.write(
             self,
@@ -671,7 +676,7 @@ class PostmortemPanel(QWidget):
         if item is None or item.status is status:
             return
         incident_id = self._incident_id
-        write_id = self._save_ids.for_attempt(("status", item.id, status, item.status))
+        write_id = self._save_ids.for_attempt((status, item.status), what=("status", item.id))
 
         def set_status(desk: Desk) -> Changed[None]:
             desk.postmortems.set_action_status(
@@ -682,11 +687,12 @@ class PostmortemPanel(QWidget):
         self._runner.write(
             self,
             set_status,
-            lambda _: self._status_set(item, status),
+            lambda _: self._status_set(item, status, write_id),
             self._status_failed,
         )
 
-    def _status_set(self, item: ActionItemView, status: ActionStatus) -> None:
+    def _status_set(self, item: ActionItemView, status: ActionStatus, write_id: str) -> None:
+        self._save_ids.saved(write_id)  # set again later (after a colleague's change): anew
         self.status_label.setText(f"“{item.title}” is now {status.label.lower()}.")
         self.changed.emit()
         self.refresh()
@@ -711,7 +717,7 @@ class PostmortemPanel(QWidget):
     def _send_waiver(self, dialog: WaiverDialog) -> None:
         reason = dialog.reason()
         incident_id = self._incident_id
-        write_id = self._save_ids.for_attempt(("waiver", incident_id, reason))
+        write_id = self._save_ids.for_attempt((incident_id, reason), what="waiver")
         self._runner.write(
             self,
             lambda desk: changed(
@@ -720,11 +726,12 @@ class PostmortemPanel(QWidget):
                 ChangeKind.POSTMORTEM,
                 ChangeKind.TIMELINE,
             ),
-            lambda _: self._waived(dialog),
+            lambda _: self._waived(dialog, write_id),
             lambda error: self._waiver_failed(dialog, error),
         )
 
-    def _waived(self, dialog: WaiverDialog) -> None:
+    def _waived(self, dialog: WaiverDialog, write_id: str) -> None:
+        self._save_ids.saved(write_id)
         dialog.deleteLater()
         self.status_label.setText("Postmortem waived.")
         self.changed.emit()

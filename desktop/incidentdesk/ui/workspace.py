@@ -404,7 +404,7 @@ class IncidentWorkspace(QWidget):
         incident_id = self.incident_id
         # Not keyed on the version shown: by the time the person sends the step again, once
         # connected, the workspace has reloaded what its first sending did.
-        write_id = self._save_ids.for_attempt(("step", incident_id, request))
+        write_id = self._save_ids.for_attempt((incident_id, request), what="step")
         self._runner.write(
             self,
             lambda desk: changed(
@@ -461,7 +461,7 @@ class IncidentWorkspace(QWidget):
         assert self.data is not None
         shown = self.data.incident.milestones  # a correction made meanwhile is not put back
         write_id = self._save_ids.for_attempt(
-            ("corrections", incident_id, sorted(corrections.items()), reason)
+            (incident_id, sorted(corrections.items()), reason), what="corrections"
         )
 
         def correct_all(desk: Desk) -> Changed[None]:
