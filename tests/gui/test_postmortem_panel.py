@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -75,8 +75,12 @@ IN_POSTMORTEM = (*RECOVERED, StepRequest(Step.START_POSTMORTEM))
 
 
 @pytest.fixture
-def open_panel(qtbot, runner: TaskRunner, dialogs: RecordingDialogs) -> OpenPanel:
-    """Shows the panel for an incident once its first load has arrived."""
+def open_panel(
+    qtbot, runner: TaskRunner, dialogs: RecordingDialogs, idle: Callable[[], bool]
+) -> Iterator[OpenPanel]:
+    """Shows the panel for an incident once its first load has arrived. Afterwards, before
+    the desk closes, the panel's last reads finish: a read sent after the close would open a
+    connection that nothing closes (a lost reply's kept reload, sent once it is answered)."""
 
     def open_(desk: Desk, incident_id: int) -> PostmortemPanel:
         runner.use(desk)
@@ -87,7 +91,8 @@ def open_panel(qtbot, runner: TaskRunner, dialogs: RecordingDialogs) -> OpenPane
             panel.show()
         return panel
 
-    return open_
+    yield open_
+    qtbot.waitUntil(idle)
 
 
 @pytest.fixture

@@ -452,13 +452,15 @@ def _check_sqlite_path(location: SqliteLocation, *, create: bool, reading_only: 
     )
 
 
-def _diagnose_unreadable(location: SqliteLocation, error: Exception) -> str:
-    """Why SQLite cannot read a file: not SQLite at all, cut short, or damaged inside."""
+def _diagnose_unreadable(location: SqliteLocation, error: Exception, header: bytes) -> str:
+    """Why SQLite cannot read a file, from its ``header`` read before connecting: not SQLite
+    at all, cut short, or damaged inside. A file this process holds is not read (see
+    ``_read_header``), so nothing is said of its header."""
     path = location.path
-    header = _read_header(path)
-    if not header.startswith(SQLITE_HEADER):
+    held_here = not header and _open_in_this_process(path)
+    if not held_here and not header.startswith(SQLITE_HEADER):
         return f"{shown_path(path)} is not an Incident Desk database (it is not an SQLite file)."
-    truncated = _truncation(location, header)
+    truncated = _truncation(location, header) if header else None
     if truncated:
         return truncated
     first_line = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
@@ -734,7 +736,7 @@ def connect(
                     f"{shown_path(location.path)} is locked by another program; close it and "
                     "try again."
                 ) from error
-            raise DatabaseOpenError(_diagnose_unreadable(location, error)) from error
+            raise DatabaseOpenError(_diagnose_unreadable(location, error, header)) from error
         except DatabaseOpenError:
             database.close()
             raise

@@ -25,7 +25,8 @@ from incidentdesk.storage.locations import PostgresLocation
 
 DEFAULT_APP_ROLE = "incidentdesk_app"
 APP_ROLE_KEY = "app_role"  # in schema_info: the role the grants were last given to
-_NAME = re.compile(r"[a-z_][a-z0-9_$]{0,62}")
+# No "$": the name goes inside the DO $$ … $$ block that creates the role.
+_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 # table: the privileges of the program's role on it. Any table not named is read-only.
 _PRIVILEGES: dict[str, str] = {
@@ -58,7 +59,7 @@ class RolesRefused(ServiceError):
 
 
 def check_role_name(name: str) -> str:
-    """A role name written as it is in SQL: lower case letters, digits, _ and $."""
+    """A role name written as it is in SQL: lower-case letters, digits and _."""
     if not _NAME.fullmatch(name):
         raise RolesRefused(
             f"'{name}' cannot be a role name here: use lower-case letters, digits and _ "
