@@ -14,6 +14,7 @@ from incidentdesk.domain.enums import EntryKind
 from incidentdesk.services.desk import Desk
 from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.ui.incident_form import IncidentForm
+from tests.factories import sqlite_path
 from tests.gui.conftest import FormMaker
 from tests.gui.form_helpers import (
     drop_mime,
@@ -286,6 +287,24 @@ def test_a_folder_is_refused(
     drop_urls(form, [folder])
     qtbot.waitUntil(lambda: not form.banner.isHidden())
     assert form.banner.text() == "logs is a folder; attach the files inside it instead."
+    assert form.attachments.count() == 0
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_the_open_database_is_not_read_as_an_attachment(
+    qtbot, sqlite_desk: Desk, make_form: FormMaker, suffix: str
+) -> None:
+    """Reading it would release this program's locks on it (see test_sqlite_file_locks.py)."""
+    database_file = sqlite_path(sqlite_desk.store.location.url)
+    offered = database_file.with_name(database_file.name + suffix)
+    assert offered.exists()
+    form = make_form(sqlite_desk)
+    drop_urls(form, [offered])
+    qtbot.waitUntil(lambda: not form.banner.isHidden())
+    assert form.banner.text() == (
+        f"{offered.name} is the database Incident Desk has open, or one of its files; attach "
+        "a copy instead ('incidentdesk db backup' makes one)."
+    )
     assert form.attachments.count() == 0
 
 

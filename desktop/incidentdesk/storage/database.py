@@ -457,7 +457,7 @@ def _diagnose_unreadable(location: SqliteLocation, error: Exception, header: byt
     at all, cut short, or damaged inside. A file this process holds is not read (see
     ``_read_header``), so nothing is said of its header."""
     path = location.path
-    held_here = not header and _open_in_this_process(path)
+    held_here = not header and held_by_this_process(path)
     if not held_here and not header.startswith(SQLITE_HEADER):
         return f"{shown_path(path)} is not an Incident Desk database (it is not an SQLite file)."
     truncated = _truncation(location, header) if header else None
@@ -478,14 +478,19 @@ def _read_header(path: Path) -> bytes:
     other descriptor of the file drops them all. Another client would then take itself for
     the file's last user, checkpoint and delete the -wal file, and whatever this process
     committed afterwards would go to a deleted file, lost without a word."""
-    if not path.exists() or _open_in_this_process(path):
+    if not path.exists() or held_by_this_process(path):
         return b""
     with path.open("rb") as file:
         return file.read(100)
 
 
-def _open_in_this_process(path: Path) -> bool:
+def held_by_this_process(path: Path) -> bool:
+    """Whether ``path`` is an SQLite database that this process has open, or its -wal,
+    -shm or -journal file: a file that must not be opened and closed here (see
+    ``_read_header``)."""
     real_path = os.path.realpath(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        real_path = real_path.removesuffix(suffix)
     return any(
         database.has_connections() and os.path.realpath(database.location.path) == real_path
         for database in list(_OPEN_SQLITE_DATABASES)

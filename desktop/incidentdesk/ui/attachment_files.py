@@ -24,6 +24,7 @@ from incidentdesk.services.attachments import (
     safe_filename,
 )
 from incidentdesk.services.errors import AttachmentRefused
+from incidentdesk.storage.database import held_by_this_process
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,12 @@ def prepare_path(
     name = safe_filename(path.name)
     if path.is_dir():
         raise AttachmentRefused(f"{name} is a folder; attach the files inside it instead.")
+    if held_by_this_process(path):
+        # Reading it here would release this program's locks on it (storage/database.py).
+        raise AttachmentRefused(
+            f"{name} is the database Incident Desk has open, or one of its files; attach a "
+            "copy instead ('incidentdesk db backup' makes one)."
+        )
     try:
         size = path.stat().st_size
         check_file(name, size, limits.max_bytes)
