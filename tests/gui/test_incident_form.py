@@ -809,9 +809,8 @@ def test_an_edit_conflict_is_shown_and_can_be_overwritten(
     assert stored.version == incident.version + 2
 
 
-def edited_on_both_sides(desk: Desk, make_form: FormMaker) -> tuple[IncidentForm, Incident]:
-    """A form that renamed the incident and set SEV4, while a colleague saved SEV2 and a
-    description: the severity clashes, the rest does not."""
+def renamed_at_sev4(desk: Desk, make_form: FormMaker) -> tuple[IncidentForm, Incident]:
+    """A form that renamed an incident of SEV3 and set SEV4, not saved yet."""
     incident = desk.incidents.create(
         make_draft(title="Search is slow", severity=Severity.SEV3), desk.actor_id
     )
@@ -819,6 +818,13 @@ def edited_on_both_sides(desk: Desk, make_form: FormMaker) -> tuple[IncidentForm
     form.title.selectAll()
     type_text("Search is slow in the EU")
     form.severity.setCurrentIndex(form.severity.findData(Severity.SEV4))
+    return form, incident
+
+
+def edited_on_both_sides(desk: Desk, make_form: FormMaker) -> tuple[IncidentForm, Incident]:
+    """A form that renamed the incident and set SEV4, while a colleague saved SEV2 and a
+    description: the severity clashes, the rest does not."""
+    form, incident = renamed_at_sev4(desk, make_form)
     desk.incidents.update(
         incident.id,
         replace(incident.draft, severity=Severity.SEV2, description="Frankfurt too"),
@@ -1095,13 +1101,7 @@ desk.close()
 def test_an_edit_clashing_with_another_process_is_merged_on_each_engine(
     qtbot, desk: Desk, database_address: str, make_form: FormMaker
 ) -> None:
-    incident = desk.incidents.create(
-        make_draft(title="Search is slow", severity=Severity.SEV3), desk.actor_id
-    )
-    form = make_form(desk, incident.id)
-    form.title.selectAll()
-    type_text("Search is slow in the EU")
-    form.severity.setCurrentIndex(form.severity.findData(Severity.SEV4))
+    form, incident = renamed_at_sev4(desk, make_form)
     subprocess.run(
         [sys.executable, "-c", COLLEAGUES_EDIT, database_address, str(incident.id)],
         check=True,
