@@ -128,7 +128,8 @@ def _add_role_options(init: argparse.ArgumentParser) -> None:
         action="store_true",
         help=(
             "PostgreSQL: print the SQL creating the role and its grants for a DBA, change "
-            f"nothing (for {DEFAULT_APP_ROLE} unless --app-role is given)"
+            "nothing (for the role given, else the one an earlier 'db init' set up, else "
+            f"{DEFAULT_APP_ROLE})"
         ),
     )
 
@@ -235,14 +236,38 @@ def _roles_refusal(location: DatabaseLocation, args: argparse.Namespace) -> str 
 
 
 def _print_grants(location: DatabaseLocation, role: str | None) -> int:
-    from incidentdesk.storage.grants import DEFAULT_APP_ROLE, print_sql
+    from incidentdesk.storage.grants import DEFAULT_APP_ROLE, RolesRefused, print_sql
     from incidentdesk.storage.locations import PostgresLocation
 
     assert isinstance(location, PostgresLocation)  # refused before otherwise
-    sys.stdout.write(
-        print_sql(location.database, location.schema or "public", role or DEFAULT_APP_ROLE)
-    )
+    try:
+        # The script records its role: without --app-role it must not replace the one on
+        # record, to which upgrades grant.
+        role = role or _role_on_record(location) or DEFAULT_APP_ROLE
+    except RolesRefused as error:
+        return _fail(error.message)
+    sys.stdout.write(print_sql(location.database, location.schema or "public", role))
     return EXIT_OK
+
+
+def _role_on_record(location: DatabaseLocation) -> str | None:
+    """The role recorded in the database, or None where there is none or the database cannot
+    be read (a DBA may prepare the script before the tables exist, or from elsewhere)."""
+    import peewee as pw
+
+    from incidentdesk.storage.database import DatabaseOpenError, close_database, connect
+    from incidentdesk.storage.grants import recorded_role
+
+    try:
+        database = connect(location, create=False)
+    except DatabaseOpenError:
+        return None
+    try:
+        return recorded_role(database)
+    except pw.DatabaseError:  # no tables yet
+        return None
+    finally:
+        close_database(database)
 
 
 def _set_up_roles(location: DatabaseLocation, store: Store, role: str | None) -> int:

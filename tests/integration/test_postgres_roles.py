@@ -500,3 +500,34 @@ def test_a_recorded_role_changed_by_hand_is_refused_and_never_put_into_sql(
     assert (status, err) == (0, "")
     assert read_schema_info(postgres_schema_address, APP_ROLE_KEY) == app_role
     assert ("applied_write", "INSERT") in _privileges(app_role)
+
+
+def test_print_sql_without_a_role_keeps_the_role_on_record(
+    capsys: pytest.CaptureFixture[str], postgres_schema_address: str, app_role: str
+) -> None:
+    status, _, err = init(capsys, "--db", postgres_schema_address, "--app-role", app_role)
+    assert (status, err) == (0, "")
+
+    status, script, err = init(capsys, "--db", postgres_schema_address, "--print-sql")
+    assert (status, err) == (0, "")
+    location = parse_location(postgres_schema_address)
+    assert isinstance(location, PostgresLocation)
+    assert location.schema
+    assert script == print_sql(location.database, location.schema, app_role)
+    admin_execute(script)
+    assert read_schema_info(postgres_schema_address, APP_ROLE_KEY) == app_role
+
+
+def test_print_sql_before_the_tables_exist_is_for_the_default_role(
+    capsys: pytest.CaptureFixture[str], postgres_schema_address: str
+) -> None:
+    status, script, err = init(capsys, "--db", postgres_schema_address, "--print-sql")
+    assert (status, err) == (0, "")
+    assert f"the program's role {DEFAULT_APP_ROLE} on" in script
+
+
+def test_a_line_break_in_a_schema_name_stays_inside_the_comment() -> None:
+    script = print_sql("test", "x\nDROP TABLE incident; --", "incidentdesk_app")
+    first, second = script.splitlines()[:2]
+    assert first.endswith("schema x\\u000aDROP TABLE incident; --.")
+    assert second.startswith("-- Run as the owner")  # the name in the statements stays quoted

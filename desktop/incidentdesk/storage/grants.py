@@ -124,7 +124,8 @@ def print_sql(database: str, schema: str, role: str) -> str:
     """The statements as a script for a DBA to read and run (psql), with how to add people."""
     statements = grant_statements(database, schema, role)
     lines = [
-        f"-- Incident Desk: the program's role {role} on {database}, schema {schema}.",
+        f"-- Incident Desk: the program's role {role} on {_printable(database)}, "
+        f"schema {_printable(schema)}.",
         "-- Run as the owner of the tables (the login that ran 'incidentdesk db init'),",
         "-- which also needs CREATEROLE the first time, when the role is created.",
         "-- The role is recorded in schema_info: 'incidentdesk db upgrade' then grants it the",
@@ -137,6 +138,15 @@ def print_sql(database: str, schema: str, role: str) -> str:
         f"--   GRANT {role} TO bob;   -- for a login that exists already",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _printable(identifier: str) -> str:
+    """``identifier`` for an SQL comment: a line break in a quoted name would end the comment
+    and make the rest of the name a statement."""
+    return "".join(
+        character if character.isprintable() else f"\\u{ord(character):04x}"
+        for character in identifier
+    )
 
 
 def apply_grants(database: pw.Database, location: PostgresLocation, role: str) -> None:
