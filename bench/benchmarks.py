@@ -907,7 +907,8 @@ BENCH_POSTGRES = os.environ.get(
 
 def _intake_entries(engine: str, samples: dict[str, Any]) -> list[Entry]:
     suffix = "" if engine == "sqlite" else f"_{engine}"
-    # The targets are the for SQLite; PostgreSQL's figures are reported beside them.
+    # The rate's target is set for SQLite (PostgreSQL's rate is reported beside it); the
+    # latency's holds for both engines.
     on_sqlite = engine == "sqlite"
     details = {
         "engine": engine,
@@ -930,7 +931,7 @@ def _intake_entries(engine: str, samples: dict[str, Any]) -> list[Entry]:
             f"intake_p99_ms{suffix}",
             samples["p99_ms"],
             "ms",
-            Target(50) if on_sqlite else None,
+            Target(50),
             None,
             {
                 "p50": samples["p50_ms"],
