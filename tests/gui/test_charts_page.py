@@ -4,6 +4,7 @@ hover, click-through, export, refresh and the empty period."""
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QToolTip
 from incidentdesk.domain.enums import Severity
 from incidentdesk.services.changes import changed
 from incidentdesk.services.desk import Desk, open_desk
-from incidentdesk.ui import chart_render
+from incidentdesk.ui import chart_render, charts_page
 from incidentdesk.ui.chart_render import FrozenRenders
 from incidentdesk.ui.chart_rows_model import ChartRowsModel
 from incidentdesk.ui.chart_summary_model import SummaryTableModel
@@ -92,6 +93,67 @@ def test_a_busy_indicator_shows_while_the_charts_load(qtbot, page: ChartsPage) -
         assert (page.busy_bar.minimum(), page.busy_bar.maximum()) == (0, 0)  # busy, not %
     assert page.stack.currentWidget() is page.scroll_area
     assert set(page.panels) == {"counts", "nothing"}
+
+
+def wait_for_the_first_picture(qtbot, page: ChartsPage, idle) -> None:
+    with qtbot.waitSignal(
+        page.chart_ready, timeout=20_000, check_params_cb=lambda name: name == "counts"
+    ):
+        page.show()
+    qtbot.waitUntil(idle)
+
+
+def test_a_chart_whose_data_came_before_its_canvas_was_laid_out_is_rendered_once(
+    qtbot, page: ChartsPage, source, idle, monkeypatch
+) -> None:
+    """Rendered at once, the picture was of the size the canvas was made with, and again
+    once the layout gave it its width (and again when the scroll bar came with the panel
+    below): the first chart came a render later."""
+    data_shown = threading.Event()
+    page.data_shown.connect(data_shown.set)
+    import_modules = charts_page.import_chart_modules
+
+    def import_once_the_data_is_shown() -> None:
+        assert data_shown.wait(20)
+        import_modules()
+
+    monkeypatch.setattr(charts_page, "import_chart_modules", import_once_the_data_is_shown)
+
+    wait_for_the_first_picture(qtbot, page, idle)
+
+    canvas = page.panels["counts"].canvas
+    assert canvas.rendered is not None
+    assert (canvas.rendered.logical_size, canvas.rendered.device_pixel_ratio) == (
+        canvas.wanted_size()
+    )
+    assert source.drawings == ["counts"]
+
+
+def test_a_chart_resized_while_its_picture_is_asked_for_is_rendered_once(
+    qtbot, page: ChartsPage, source, idle, monkeypatch
+) -> None:
+    """The table beside the chart appears with the first data, and the canvas narrows at
+    once: the picture asked for next is of the new width, and the resize, once settled,
+    asked for it again."""
+    monkeypatch.setattr(charts_page, "RESIZE_SETTLE_MS", 0)
+    loaded = threading.Event()
+    page.loaded.connect(loaded.set)
+    compute = source.compute
+
+    def compute_once_loaded(*arguments):
+        assert loaded.wait(20)
+        return compute(*arguments)
+
+    monkeypatch.setattr(source, "compute", compute_once_loaded)
+
+    wait_for_the_first_picture(qtbot, page, idle)
+
+    panel = page.panels["counts"]
+    rendered = panel.canvas.rendered
+    assert rendered is not None
+    assert rendered.logical_size == panel.canvas.wanted_size()[0]
+    assert rendered.logical_size.width() < panel.width() - panel.summary_table.width()
+    assert source.drawings == ["counts"]
 
 
 def test_a_replaced_figure_is_taken_apart_on_the_read_thread(qtbot, shown: ChartsPage, idle):
