@@ -16,12 +16,13 @@ from typing import Any, NamedTuple
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.cbook import CallbackRegistry
-from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator, PercentFormatter
+from matplotlib.transforms import IdentityTransform
 
 from incidentdesk.charts.picks import NO_IDS, ChartPicks
 from incidentdesk.charts.style import ChartStyle
@@ -46,11 +47,12 @@ CHART_NAMES = ("durations", "survival", "trend", "breakdown", "sla", "backlog")
 SHORTEST_SHOWN_S = 30.0  # a log axis has no zero: shorter durations are drawn at 30 s
 STANDALONE_TOP = 0.86  # below the title
 ON_SCREEN_TOP = 0.92  # the page shows the title above the picture
-CENSOR_TICKS_DRAWN = 400
+CENSOR_TICKS_DRAWN = 400  # per curve; every censored incident is in the CSV
 STEP_SLICES_DRAWN = 2000  # across a survival chart's time axis (see _steps_drawn)
-# One marker style for every strip of points: scatter() made a new one for each, and a
-# marker style is cyclic garbage (see ``release``), kept for good once frozen by mistake.
-DOT = MarkerStyle("o")  # per curve; every censored incident is in the CSV
+# One path for the dots of every strip of points (see _strip): scatter() made a marker style
+# for each, which is cyclic garbage (see ``release``), kept for good once frozen by mistake.
+_CIRCLE = MarkerStyle("o")
+DOT_PATH = _CIRCLE.get_path().transformed(_CIRCLE.get_transform())
 _DURATION_TICKS = (
     (60.0, "1 min"),
     (5 * 60.0, "5 min"),
@@ -279,16 +281,7 @@ def _draw_durations(
             )
             shown = _thinned(box.count, POINTS_DRAWN_PER_BOX)
             offsets = jitter.uniform(-0.22, 0.22, len(shown))
-            points = ax.scatter(
-                position + offsets,
-                values[shown],
-                marker=DOT,
-                s=6,
-                color=colour,
-                alpha=0.35,
-                linewidths=0,
-                rasterized=True,
-            )
+            points = _strip(ax, position + offsets, values[shown], colour)
             picks.add(
                 points,
                 f"{box.label} points",
@@ -318,8 +311,12 @@ def _draw_durations(
                 color=style.foreground,
                 gid=f"box-label:{box.measure.value}:{box.severity.label}",
             )
-        ax.add_collection(LineCollection(thin, colors=thin_colours, linewidths=1, zorder=3))
-        ax.add_collection(LineCollection(thick, colors=thick_colours, linewidths=2.2, zorder=4))
+        # autolim off: the limits are set below (the data limits of a collection are worked
+        # out from each of its paths)
+        thin_lines = LineCollection(thin, colors=thin_colours, linewidths=1, zorder=3)
+        ax.add_collection(thin_lines, autolim=False)
+        thick_lines = LineCollection(thick, colors=thick_colours, linewidths=2.2, zorder=4)
+        ax.add_collection(thick_lines, autolim=False)
         ax.annotate(
             "N\nmedian\np90",
             xy=(0.0, 1.0),
@@ -348,6 +345,26 @@ def _draw_durations(
         fontsize=style.font_size * 0.85,
         color=style.muted,
     )
+
+
+def _strip(ax: Axes, xs: FloatArray, ys: FloatArray, colour: str) -> PathCollection:
+    """A strip of faint dots, as ``Axes.scatter`` makes it but without what it does besides
+    (colour mapping, sizes and data limits worked out for each call), a third of the
+    durations chart's building."""
+    points = PathCollection(
+        (DOT_PATH,),
+        sizes=(6.0,),
+        offsets=np.column_stack((xs, ys)),
+        offset_transform=ax.transData,
+        facecolors=colour,
+        edgecolors="face",
+        linewidths=0,
+        alpha=0.35,
+        rasterized=True,
+    )
+    points.set_transform(IdentityTransform())
+    ax.add_collection(points, autolim=False)
+    return points
 
 
 # How many are still waiting?
