@@ -4,6 +4,7 @@ hover, click-through, export, refresh and the empty period."""
 from __future__ import annotations
 
 import csv
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,7 +16,7 @@ import shiboken6
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtWidgets import QHeaderView, QToolTip
 
 from incidentdesk.domain.enums import Severity
 from incidentdesk.services.changes import changed
@@ -474,6 +475,47 @@ def test_clearing_an_empty_list_or_table_resets_nothing(qtbot) -> None:
     assert summary.incident_ids(0) == (7, 9)  # the statistics' id arrays, as plain ints
     summary.set_table(None)
     assert resets == ["summary", "summary"]
+
+
+def test_the_table_beside_a_chart_is_sized_and_painted_without_calling_python(
+    qtbot, shown: ChartsPage
+) -> None:
+    """Each call into Python waits for the interpreter lock while a chart renders on the
+    read thread; the table's sizing and painting asked for every cell, role by role."""
+    table = shown.panels["counts"].summary_table
+    assert table.isVisible()
+    calls: list[str] = []
+
+    def count_model_calls(frame, event, _arg):  # type: ignore[no-untyped-def]
+        if event == "call" and frame.f_code.co_filename.endswith("chart_summary_model.py"):
+            calls.append(frame.f_code.co_name)
+
+    sys.setprofile(count_model_calls)
+    try:
+        table.horizontalHeader().resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+        table.grab()
+    finally:
+        sys.setprofile(None)
+
+    assert calls == []
+
+
+def test_rows_without_a_value_stay_last_whichever_way_the_table_is_sorted(qtbot) -> None:
+    summary = SummaryTableModel()
+    rows = [
+        (("Bug", "bug"), ("2 h", 7200.0)),
+        (("Outage", "outage"), ("—", None)),
+        (("Leak", "leak"), ("5 min", 300.0)),
+    ]
+    summary.set_table(SummaryTable(("Name", "Median"), rows, [np.array([1])] * 3))
+
+    summary.sort(1, Qt.SortOrder.AscendingOrder)
+    assert [summary.label(row) for row in range(3)] == ["Leak", "Bug", "Outage"]
+    summary.sort(1, Qt.SortOrder.DescendingOrder)
+    assert [summary.label(row) for row in range(3)] == ["Bug", "Leak", "Outage"]
+    summary.sort(0, Qt.SortOrder.DescendingOrder)
+    assert [summary.label(row) for row in range(3)] == ["Outage", "Leak", "Bug"]
+    assert summary.index(0, 1).data(Qt.ItemDataRole.UserRole) is None  # unknown, not infinite
 
 
 def test_saves_in_a_row_recompute_the_charts_once(
