@@ -349,8 +349,8 @@ def _draw_durations(
 
 def _strip(ax: Axes, xs: FloatArray, ys: FloatArray, colour: str) -> PathCollection:
     """A strip of faint dots, as ``Axes.scatter`` makes it but without what it does besides
-    (colour mapping, sizes and data limits worked out for each call), a third of the
-    durations chart's building."""
+    (colour mapping, sizes and data limits worked out at each call): with the box lines' data
+    limits, a quarter of the durations chart's building."""
     points = PathCollection(
         (DOT_PATH,),
         sizes=(6.0,),
