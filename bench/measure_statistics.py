@@ -3,8 +3,10 @@ the charts, in a fresh process, on the last 365 days of the benchmark database.
 
 Load: ``StatisticsService.load`` (one query into numpy arrays). Each chart: its series from the
 loaded sample (a filter change that keeps the period needs no query) plus its figure built and
-drawn with Agg at 10 × 5.6 in, 100 dpi. The raw work for the ratios: the same statement run
-through the ``sqlite3`` module into a numpy array, plus sorting each measure's durations.
+drawn with Agg at 10 × 5.6 in, 100 dpi, on the canvas the charts page draws with (its renderer
+and the text it drew are kept from one figure to the next; ``charts.raster``). The raw work
+for the ratios: the same statement run through the ``sqlite3`` module into a numpy array, plus
+sorting each measure's durations.
 ``report_pdf_s``: ``incidentdesk report`` for those 365 days, as a command, from spawn to exit.
 
 ``python -m bench.measure_statistics ADDRESS`` prints the samples as JSON on its last line.
@@ -54,9 +56,8 @@ def _raw_ms(database: Path, sql: str, parameters: list[Any]) -> tuple[float, int
 
 def main() -> None:
     args = arguments(__doc__ or "").parse_args()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     from incidentdesk.charts import figures
+    from incidentdesk.charts.raster import KeptRendererCanvas
     from incidentdesk.charts.style import LIGHT
     from incidentdesk.services import chart_series
     from incidentdesk.services.desk import open_desk
@@ -91,7 +92,7 @@ def main() -> None:
 
                 def draw(name: str = name, series: Any = series) -> None:
                     figure, _ = figures.build(name, series, LIGHT)
-                    FigureCanvasAgg(figure).draw()
+                    KeptRendererCanvas(figure).draw()
 
                 figure_ms.append(_timed_ms(draw))
             charts[name] = {"series_ms": series_ms, "figure_ms": figure_ms}

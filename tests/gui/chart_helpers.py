@@ -40,6 +40,7 @@ class CountingSource:
 
     def __init__(self) -> None:
         self.computed: list[ChartsSelection] = []
+        self.drawings: list[str] = []  # the names of the charts whose pictures were asked for
         self.reports: list[tuple[ChartsSelection, Path]] = []
 
     def choices(self, desk: Desk) -> ChartsChoices:
@@ -75,6 +76,7 @@ class CountingSource:
     def drawing(
         self, name: str, variant: str, data: CountsData, palette: Palette, *, on_screen: bool
     ) -> Any:
+        self.drawings.append(name)
         grouped = data.by_severity()
 
         def draw(figure: Figure) -> HitTest:

@@ -4,6 +4,8 @@ hover, click-through, export, refresh and the empty period."""
 from __future__ import annotations
 
 import csv
+import sys
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,12 +16,12 @@ import shiboken6
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtWidgets import QHeaderView, QToolTip
 
 from incidentdesk.domain.enums import Severity
 from incidentdesk.services.changes import changed
 from incidentdesk.services.desk import Desk, open_desk
-from incidentdesk.ui import chart_render
+from incidentdesk.ui import chart_render, charts_page
 from incidentdesk.ui.chart_render import FrozenRenders
 from incidentdesk.ui.chart_rows_model import ChartRowsModel
 from incidentdesk.ui.chart_summary_model import SummaryTableModel
@@ -92,6 +94,67 @@ def test_a_busy_indicator_shows_while_the_charts_load(qtbot, page: ChartsPage) -
         assert (page.busy_bar.minimum(), page.busy_bar.maximum()) == (0, 0)  # busy, not %
     assert page.stack.currentWidget() is page.scroll_area
     assert set(page.panels) == {"counts", "nothing"}
+
+
+def wait_for_the_first_picture(qtbot, page: ChartsPage, idle) -> None:
+    with qtbot.waitSignal(
+        page.chart_ready, timeout=20_000, check_params_cb=lambda name: name == "counts"
+    ):
+        page.show()
+    qtbot.waitUntil(idle)
+
+
+def test_a_chart_whose_data_came_before_its_canvas_was_laid_out_is_rendered_once(
+    qtbot, page: ChartsPage, source, idle, monkeypatch
+) -> None:
+    """Rendered at once, the picture was of the size the canvas was made with, and again
+    once the layout gave it its width (and again when the scroll bar came with the panel
+    below): the first chart came a render later."""
+    data_shown = threading.Event()
+    page.data_shown.connect(data_shown.set)
+    import_modules = charts_page.import_chart_modules
+
+    def import_once_the_data_is_shown() -> None:
+        assert data_shown.wait(20)
+        import_modules()
+
+    monkeypatch.setattr(charts_page, "import_chart_modules", import_once_the_data_is_shown)
+
+    wait_for_the_first_picture(qtbot, page, idle)
+
+    canvas = page.panels["counts"].canvas
+    assert canvas.rendered is not None
+    assert (canvas.rendered.logical_size, canvas.rendered.device_pixel_ratio) == (
+        canvas.wanted_size()
+    )
+    assert source.drawings == ["counts"]
+
+
+def test_a_chart_resized_while_its_picture_is_asked_for_is_rendered_once(
+    qtbot, page: ChartsPage, source, idle, monkeypatch
+) -> None:
+    """The table beside the chart appears with the first data, and the canvas narrows at
+    once: the picture asked for next is of the new width, and the resize, once settled,
+    asked for it again."""
+    monkeypatch.setattr(charts_page, "RESIZE_SETTLE_MS", 0)
+    loaded = threading.Event()
+    page.loaded.connect(loaded.set)
+    compute = source.compute
+
+    def compute_once_loaded(*arguments):
+        assert loaded.wait(20)
+        return compute(*arguments)
+
+    monkeypatch.setattr(source, "compute", compute_once_loaded)
+
+    wait_for_the_first_picture(qtbot, page, idle)
+
+    panel = page.panels["counts"]
+    rendered = panel.canvas.rendered
+    assert rendered is not None
+    assert rendered.logical_size == panel.canvas.wanted_size()[0]
+    assert rendered.logical_size.width() < panel.width() - panel.summary_table.width()
+    assert source.drawings == ["counts"]
 
 
 def test_a_replaced_figure_is_taken_apart_on_the_read_thread(qtbot, shown: ChartsPage, idle):
@@ -412,6 +475,47 @@ def test_clearing_an_empty_list_or_table_resets_nothing(qtbot) -> None:
     assert summary.incident_ids(0) == (7, 9)  # the statistics' id arrays, as plain ints
     summary.set_table(None)
     assert resets == ["summary", "summary"]
+
+
+def test_the_table_beside_a_chart_is_sized_and_painted_without_calling_python(
+    qtbot, shown: ChartsPage
+) -> None:
+    """Each call into Python waits for the interpreter lock while a chart renders on the
+    read thread; the table's sizing and painting asked for every cell, role by role."""
+    table = shown.panels["counts"].summary_table
+    assert table.isVisible()
+    calls: list[str] = []
+
+    def count_model_calls(frame, event, _arg):  # type: ignore[no-untyped-def]
+        if event == "call" and frame.f_code.co_filename.endswith("chart_summary_model.py"):
+            calls.append(frame.f_code.co_name)
+
+    sys.setprofile(count_model_calls)
+    try:
+        table.horizontalHeader().resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+        table.grab()
+    finally:
+        sys.setprofile(None)
+
+    assert calls == []
+
+
+def test_rows_without_a_value_stay_last_whichever_way_the_table_is_sorted(qtbot) -> None:
+    summary = SummaryTableModel()
+    rows = [
+        (("Bug", "bug"), ("2 h", 7200.0)),
+        (("Outage", "outage"), ("—", None)),
+        (("Leak", "leak"), ("5 min", 300.0)),
+    ]
+    summary.set_table(SummaryTable(("Name", "Median"), rows, [np.array([1])] * 3))
+
+    summary.sort(1, Qt.SortOrder.AscendingOrder)
+    assert [summary.label(row) for row in range(3)] == ["Leak", "Bug", "Outage"]
+    summary.sort(1, Qt.SortOrder.DescendingOrder)
+    assert [summary.label(row) for row in range(3)] == ["Bug", "Leak", "Outage"]
+    summary.sort(0, Qt.SortOrder.DescendingOrder)
+    assert [summary.label(row) for row in range(3)] == ["Outage", "Leak", "Bug"]
+    assert summary.index(0, 1).data(Qt.ItemDataRole.UserRole) is None  # unknown, not infinite
 
 
 def test_saves_in_a_row_recompute_the_charts_once(

@@ -115,6 +115,39 @@ def test_survival_has_censor_ticks_number_at_risk_and_the_median(data: ChartsDat
     assert len(line.ids_for(0)) == 0  # before the first drop
 
 
+def test_a_survival_curve_of_many_drops_is_drawn_at_most_two_a_slice_of_its_axis() -> None:
+    low, high = figures.SHORTEST_SHOWN_S, 1e7
+    times = np.geomspace(low, high / 1.2, 50_000)
+
+    drawn = figures._steps_drawn(times, low, high)
+
+    assert len(drawn) <= 2 * figures.STEP_SLICES_DRAWN
+    assert drawn[0] == 0
+    assert drawn[-1] == len(times) - 1
+    # every drop left out lies between two drawn ones less than a slice apart
+    slice_width = np.log(high / low) / figures.STEP_SLICES_DRAWN
+    apart = np.diff(np.log(times[drawn]))
+    left_out = np.diff(drawn) > 1
+    assert left_out.any()
+    assert (apart[left_out] < slice_width).all()
+
+
+def test_a_thinned_survival_curve_still_points_at_the_incidents_of_each_drop_drawn(
+    data: ChartsData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(figures, "STEP_SLICES_DRAWN", 1)  # SEV2's 8 drops: the first, the last
+    chart = data.survival[Measure.RECOVER]
+
+    _figure, picks = figures.build("survival", chart, LIGHT)
+
+    line = next(p for p in picks.picks if p.label == "SEV2 curve")
+    assert len(line.artist.get_xdata()) == 6  # the start, two drops, the end
+    assert line.text_for(1).startswith("SEV2 after 9 min: 88% not yet recovered")
+    assert line.text_for(3).startswith("SEV2 after 10 h: 0% not yet recovered")
+    assert len(line.ids_for(3)) == 1  # the one that took 600 minutes
+    assert len(line.ids_for(5)) == 0  # past the last drop
+
+
 def test_trend_sla_breakdown_and_backlog_artists(data: ChartsData) -> None:
     trend, trend_picks = figures.build("trend", data.trend, LIGHT)
     assert [p.label for p in trend_picks.picks] == [

@@ -472,20 +472,25 @@ def durations_chart(sample: IncidentSample) -> DurationsChart:
     waiting_by_measure = {}
     for measure in Measure:
         seconds, reached = sample.durations(measure)
-        waiting_by_measure[measure] = int(np.count_nonzero(current & ~reached))
+        # One stable sort of the period's finished incidents, then each severity's in that
+        # order: the same boxes as a sort per severity, with a fifth of the passes over the
+        # whole sample (they were two thirds of this chart's series).
+        finished = np.flatnonzero(current & reached)
+        in_order = finished[np.argsort(seconds[finished], kind="stable")]
+        severity_in_order = sample.severity[in_order]
+        waiting_severities = sample.severity[current & ~reached]
+        waiting_by_measure[measure] = len(waiting_severities)
         for severity in _severities(sample):
-            chosen = current & (sample.severity == severity)
-            finished = chosen & reached
-            order = np.argsort(seconds[finished], kind="stable")
-            values = seconds[finished][order]
+            taken = in_order[severity_in_order == severity]
+            values = seconds[taken]
             boxes.append(
                 DurationBox(
                     measure=measure,
                     severity=severity,
                     seconds=values,
-                    incident_ids=sample.ids[finished][order],
-                    numbers=sample.numbers[finished][order],
-                    waiting=int(np.count_nonzero(chosen & ~reached)),
+                    incident_ids=sample.ids[taken],
+                    numbers=sample.numbers[taken],
+                    waiting=int(np.count_nonzero(waiting_severities == severity)),
                     median=quantile(values, 0.5),
                     p90=quantile(values, 0.9),
                     quartiles=(

@@ -10,7 +10,7 @@ from matplotlib.backend_bases import LocationEvent, MouseButton, MouseEvent
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from incidentdesk.ui.chart_render import Hit, HitTest, RenderedChart, new_figure, no_hits
@@ -33,6 +33,7 @@ class ChartCanvas(FigureCanvasQTAgg):
         self._rendered: RenderedChart | None = None
         self._hit_test: HitTest = no_hits
         self._placeholder = "Drawing…"
+        self._laid_out = False
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(height)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -47,6 +48,12 @@ class ChartCanvas(FigureCanvasQTAgg):
     @property
     def rendered(self) -> RenderedChart | None:
         return self._rendered
+
+    @property
+    def laid_out(self) -> bool:
+        """Whether the layout has given the canvas its size: until then, a picture would be
+        rendered at the size it was made with, only to be rendered again."""
+        return self._laid_out
 
     def sizeHint(self) -> QSize:
         return QSize(640, self.height())
@@ -100,6 +107,10 @@ class ChartCanvas(FigureCanvasQTAgg):
 
     def draw_idle(self, *args: Any, **kwargs: Any) -> None:
         self.render_requested.emit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._laid_out = True
+        super().resizeEvent(event)  # type: ignore[no-untyped-call]
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

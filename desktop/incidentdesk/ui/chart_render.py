@@ -23,6 +23,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 
 from incidentdesk.charts.figures import release
+from incidentdesk.charts.raster import KeptRendererCanvas
 from incidentdesk.ui.exports import write_atomically
 
 # Logical pixels per inch: matplotlib's points then match the size of Qt's fonts on screen.
@@ -75,15 +76,17 @@ def new_figure(logical_size: QSize, device_pixel_ratio: float) -> Figure:
 def render(
     name: str, drawing: Drawing, logical_size: QSize, device_pixel_ratio: float
 ) -> RenderedChart:
-    """On a worker thread: the chart drawn at ``logical_size`` and rasterised."""
+    """On a worker thread: the chart drawn at ``logical_size`` and rasterised, with the
+    text the thread drew before at that size kept (``charts.raster``)."""
     figure = new_figure(logical_size, device_pixel_ratio)
-    agg = FigureCanvasAgg(figure)
+    agg: FigureCanvasAgg = KeptRendererCanvas(figure)
     hit_test = drawing(figure)
     agg.draw()
     pixels = agg.buffer_rgba()
     height, width = pixels.shape[0], pixels.shape[1]
     # Converted here to the format the screen paints without converting again (10 ms a
-    # chart on the GUI thread otherwise, at each paint); the copy owns its pixels.
+    # chart on the GUI thread otherwise, at each paint); the copy owns its pixels, which the
+    # kept renderer's next drawing overwrites.
     image = QImage(
         bytes(pixels), width, height, width * 4, QImage.Format.Format_RGBA8888
     ).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -429,10 +429,7 @@ class ChartsPage(QWidget):
             tiles_row.addWidget(tile)
         self.content_layout.addLayout(tiles_row)
         self.content_layout.addWidget(self.empty_label)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll_area.setWidget(self.content)
+        self.scroll_area = _charts_scroll_area(self.content)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.busy)
@@ -442,6 +439,7 @@ class ChartsPage(QWidget):
         layout.addWidget(self.stack, 1)
 
         self._resize_timers: dict[str, QTimer] = {}
+        self._asked_sizes: dict[str, tuple[QSize, float]] = {}  # of each chart's newest picture
         self._generation = 0  # of the data shown; a picture of older data is not news
         self._fresh: set[str] = set()  # charts whose new data is being rendered
         self._awaiting_paint: set[str] = set()  # charts with new data not yet on screen
@@ -651,11 +649,11 @@ class ChartsPage(QWidget):
         from incidentdesk.ui.chart_render import render
 
         data, name, generation = self._data, panel.info.name, self._generation
-        if data is None:
-            return
+        if data is None or not panel.canvas.laid_out:
+            return  # a canvas not laid out yet asks when it is, at its size (``_resized``)
         palette = chart_palette(self.palette(), self._points())
         drawing = self._source.drawing(name, panel.variant_key(), data, palette, on_screen=True)
-        size, ratio = panel.canvas.wanted_size()
+        size, ratio = self._asked_sizes[name] = panel.canvas.wanted_size()
         self._runner.read(
             panel,
             lambda _desk: render(name, drawing, size, ratio),
@@ -712,20 +710,36 @@ class ChartsPage(QWidget):
             self.chart_painted.emit(name)
 
     def _resized(self, panel: ChartPanel) -> None:
+        """The canvas's size or pixel ratio changed (or matplotlib asked it to draw): a
+        picture at the new size, unless one is shown or on its way. A chart whose new data
+        has no picture yet gets it at once; otherwise the size must first settle (a window
+        being dragged bigger)."""
         name = panel.info.name
-        rendered = panel.canvas.rendered
-        if rendered is not None and (rendered.logical_size, rendered.device_pixel_ratio) == (
-            panel.canvas.wanted_size()
-        ):
+        if not self._needs_picture_at_new_size(panel):
+            return
+        if name in self._fresh and panel.canvas.rendered is None:
+            self._render(panel)
             return
         timer = self._resize_timers.get(name)
         if timer is None:
             timer = QTimer(self)
             timer.setSingleShot(True)
             timer.setInterval(RESIZE_SETTLE_MS)
-            timer.timeout.connect(lambda panel=panel: self._render(panel))
+            timer.timeout.connect(lambda panel=panel: self._render_at_settled_size(panel))
             self._resize_timers[name] = timer
         timer.start()
+
+    def _render_at_settled_size(self, panel: ChartPanel) -> None:
+        if self._needs_picture_at_new_size(panel):
+            self._render(panel)
+
+    def _needs_picture_at_new_size(self, panel: ChartPanel) -> bool:
+        """Whether the chart shows a picture, or awaits one, of another size than its
+        canvas's now (an empty chart shows a sentence instead)."""
+        name = panel.info.name
+        if panel.canvas.rendered is None and name not in self._fresh:
+            return False
+        return self._asked_sizes.get(name) != panel.canvas.wanted_size()
 
     def _points(self) -> float:
         size = self.font().pointSizeF()
@@ -867,6 +881,18 @@ class ChartsPage(QWidget):
         if not self._modules_ready:
             self.busy_label.setText(message)
             self.busy_bar.hide()
+
+
+def _charts_scroll_area(content: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    # The charts are always taller than the view. Shown from the start, the scroll bar
+    # leaves the canvases their width: appearing as the second panel came, it made the
+    # first chart's picture be rendered twice.
+    area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+    area.setWidget(content)
+    return area
 
 
 def _not_collected(error: Exception) -> None:
