@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -943,6 +942,8 @@ class MainWindow(QMainWindow):
                 "<code>incidentdesk demo --incidents 1000</code>.</p>"
             )
         if query.text.strip():
+            import html  # with its table of entities, off the start-up path
+
             return (
                 f"<p>No incidents match <b>{html.escape(query.text)}</b>.</p>"
                 "<p>Check the spelling or search for fewer words.</p>"
