@@ -440,14 +440,10 @@ class MainWindow(QMainWindow):
             self._close_windows_of(previous)
         self._desk, self._address = desk, address
         self._runner.use(desk)
-        self.live_updates.watch(desk)
-        self.open_action.setEnabled(True)
-        self.database_label.setText(desk.display_name)
-        self.database_label.setToolTip(desk.store.location.url)
-        self.connection_label.setText("Connected")
-        self.setWindowTitle(f"{APPLICATION_NAME} — {desk.display_name}")
-        self._waiting_for_paint, self._board_shown = True, False
-        self._watch_paints(True)
+        self.live_updates.watch(desk)  # first: what the views read next is followed from here
+        # The views' reads are queued before the rest, which runs while the read thread works.
+        # (Their results reach the GUI thread after this, so the paint watch below sees them.)
+        self.board.set_desk(desk)
         if self.views.currentIndex() == 1:
             self.model.set_desk(desk)
         else:
@@ -455,7 +451,13 @@ class MainWindow(QMainWindow):
             # painted, so that its query does not run before the board's on the read thread.
             self.model.set_desk(None)  # the rows of the database shown before go now
             self._list_waits_for_board = True
-        self.board.set_desk(desk)
+        self.open_action.setEnabled(True)
+        self.database_label.setText(desk.display_name)
+        self.database_label.setToolTip(desk.store.location.url)
+        self.connection_label.setText("Connected")
+        self.setWindowTitle(f"{APPLICATION_NAME} — {desk.display_name}")
+        self._waiting_for_paint, self._board_shown = True, False
+        self._watch_paints(True)
         if self._charts is not None:
             self._charts.set_desk(desk)
         self._load_filter_choices()
