@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings
 
 from incidentdesk.services.incidents import IncidentService
@@ -67,3 +68,18 @@ def test_switching_to_the_list_before_the_board_painted_reads_it_at_once(
     with qtbot.waitSignals([window.view_painted, window.model.loaded], timeout=10_000):
         window.show_view(1)
     assert events == ["list rows", "painted"]
+
+
+def test_a_window_closed_as_it_painted_reads_no_list(
+    qtbot, runner: TaskRunner, dialogs: RecordingDialogs, demo_address: str, events: list[str]
+) -> None:
+    """The list's read waits for a later pass of the event loop: by then the window (here,
+    one that the smoke test closes on its paint) may be gone, and nothing runs for it."""
+    window = MainWindow(runner, dialogs)
+    window.show()
+    with qtbot.waitSignal(window.view_painted, timeout=10_000):
+        window.open_database(demo_address)
+    window.close()
+    shiboken6.delete(window)
+    qtbot.waitUntil(lambda: not runner.busy)
+    assert events == []

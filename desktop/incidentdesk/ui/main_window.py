@@ -996,8 +996,9 @@ class MainWindow(QMainWindow):
         if self._waiting_for_paint:
             self._waiting_for_paint = False
             self._watch_paints(False)
-            # On a later pass: after what listens to the paint (the smoke test quits on it).
-            QTimer.singleShot(0, self._load_list_after_board)
+            # On a later pass: after what listens to the paint (the smoke test quits on it);
+            # not at all once the window is gone.
+            QTimer.singleShot(0, self, self._load_list_after_board)
             self.view_painted.emit()
 
     def _load_list_after_board(self) -> None:

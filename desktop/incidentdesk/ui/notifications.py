@@ -298,7 +298,7 @@ class Notifications(QObject):
         # Asked for once the window has painted, on a later pass (after the smoke test's
         # line): the service's thread imports jeepney and talks to the session bus, about
         # 12 ms of Python beside the start-up's own. What is news meanwhile waits for it.
-        window.view_painted.connect(lambda: QTimer.singleShot(0, self._start_backend))
+        window.view_painted.connect(lambda: QTimer.singleShot(0, self, self._start_backend))
         runner.changes.incidents_changed.connect(self._changed)
         window.database_opened.connect(lambda _address: self.watch(window.desk))
         window.windowTitleChanged.connect(lambda _title: self._show_count())
