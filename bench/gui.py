@@ -202,7 +202,8 @@ def report(samples: dict[str, Any]) -> None:
 
 @contextmanager
 def main_window(address: str) -> Iterator[BenchWindow]:
-    """The main window, shown, with ``address`` open and its incidents painted.
+    """The main window, shown, with ``address`` open, its incidents painted and the list's
+    first page read (which, with the board on screen, comes after the paint).
 
     Every process starts from the program's default settings (the window state the previous
     measuring process left is forgotten) and keeps form drafts in a folder of its own, so
@@ -218,8 +219,17 @@ def main_window(address: str) -> Iterator[BenchWindow]:
         bench_window = BenchWindow(window, runner)
         window.view_painted.connect(gc.freeze)  # as app.run_gui does
         window.show()
+        list_loaded: list[bool] = []
+
+        def note_list_loaded() -> None:
+            list_loaded.append(True)
+
+        window.model.loaded.connect(note_list_loaded)
         try:
             bench_window.wait_for(Event.PAINTED, lambda: window.open_database(address))
+            if not list_loaded:  # the list reads once the board has painted: not meanwhile
+                bench_window.wait_for(Event.LOADED)
+            window.model.loaded.disconnect(note_list_loaded)
             yield bench_window
         finally:
             window.close()

@@ -60,6 +60,22 @@ def _missing_display() -> bool:
 def run_gui(address: str | None, *, smoke_test: bool = False) -> int:
     """Show the main window on ``address`` (None: the one used last, or ask where it is, see
     ``ui/first_run.py``); with ``smoke_test``, quit once the list is painted."""
+    # No garbage collection until the first paint: nearly all that start-up makes lives on
+    # (modules, classes, Qt wrappers), so the hundred collections it would run (about 15 ms)
+    # find a few hundred objects. What it made is frozen then (see below).
+    gc.disable()
+    try:
+        return _run_gui(address, smoke_test=smoke_test)
+    finally:
+        gc.enable()
+
+
+def _freeze_start_up_objects() -> None:
+    gc.freeze()
+    gc.enable()
+
+
+def _run_gui(address: str | None, *, smoke_test: bool) -> int:
     program_log.start()
     if _missing_display():
         print(
@@ -128,13 +144,16 @@ def run_gui(address: str | None, *, smoke_test: bool = False) -> int:
         window.database_failed.connect(window.offer_next_step)
     # What start-up made (modules, Qt wrappers, the window) lives until the program quits:
     # frozen, the garbage collector stops scanning it, and its full collections no longer
-    # block the GUI thread for 25-55 ms while someone types.
-    window.view_painted.connect(gc.freeze)
+    # block the GUI thread for 25-55 ms while someone types. Collections resume then, or
+    # once the database could not be opened, or the first-run dialog waits for the person.
+    window.view_painted.connect(_freeze_start_up_objects)
+    window.database_failed.connect(lambda *_: gc.enable())
     # The log file opens once the window shows the incidents, off the start-up path.
     window.view_painted.connect(program_log.open_log_file)
     window.database_failed.connect(lambda *_: program_log.open_log_file())
     window.show()
-    open_at_start(window, runner, address, may_ask=not smoke_test)
+    if open_at_start(window, runner, address, may_ask=not smoke_test) is not None:
+        gc.enable()
     app.exec()
     runner.shutdown()
     program_log.open_log_file()  # if it never painted, what was logged is written now

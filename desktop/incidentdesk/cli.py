@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import getpass
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -297,6 +297,8 @@ def _set_up_roles(location: DatabaseLocation, store: Store, role: str | None) ->
 
 
 def _set_password(location: DatabaseLocation) -> int:
+    import getpass
+
     from incidentdesk.storage.locations import PostgresLocation
     from incidentdesk.storage.secrets import KeyringUnavailable, store_password
 
@@ -434,11 +436,16 @@ def _run_export(args: argparse.Namespace, location: DatabaseLocation) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Until the window has painted (app.run_gui), or a command starts: the collections would
+    # only scan the modules and classes start-up makes, all of which live on.
+    gc.disable()
     try:
         return _main(argv)
     except KeyboardInterrupt:
         print("incidentdesk: stopped (Ctrl-C).", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        gc.enable()
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -448,6 +455,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from incidentdesk.app import run_gui
 
         return run_gui(paths.chosen_database_address(args.db), smoke_test=args.smoke_test)
+    gc.enable()
     address = paths.configured_database_address(getattr(args, "db", None))
     if args.smoke_test:
         return _fail("--smoke-test starts the window; it cannot be combined with a command.")

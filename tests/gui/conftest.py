@@ -99,14 +99,14 @@ def demo_address(sqlite_address: str) -> str:
 def open_main_window(
     qtbot, runner: TaskRunner, dialogs: RecordingDialogs, address: str, width: int | None = None
 ) -> MainWindow:
-    """The main window, shown (``width`` pixels wide if given), with ``address`` open and its
-    first view painted."""
+    """The main window, shown (``width`` pixels wide if given), with ``address`` open, its
+    first view painted and the list's first page read (after the board's paint)."""
     main_window = MainWindow(runner, dialogs)
     qtbot.addWidget(main_window)
     if width is not None:
         main_window.resize(width, main_window.height())
     main_window.show()
-    with qtbot.waitSignal(main_window.view_painted, timeout=10_000):
+    with qtbot.waitSignals([main_window.view_painted, main_window.model.loaded], timeout=10_000):
         main_window.open_database(address)
     return main_window
 

@@ -19,7 +19,7 @@ from jeepney.io.blocking import open_dbus_connection
 from jeepney.low_level import HeaderFields
 
 from incidentdesk.domain.enums import Severity
-from incidentdesk.freedesktop import INTERFACE, PATH, SERVICE
+from incidentdesk.freedesktop import INTERFACE, PATH, SERVICE, FreedesktopNotifications
 from incidentdesk.services.desk import Desk, open_desk
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.notifications import FreedesktopBackend, WindowBackend
@@ -101,6 +101,35 @@ def service(session_bus: str) -> Iterator[StandInService]:
     stand_in.stop()
 
 
+def test_the_service_is_asked_for_once_the_window_has_painted(
+    qtbot,
+    service: StandInService,
+    runner: TaskRunner,
+    dialogs: RecordingDialogs,
+    sqlite_address: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not during start-up: its thread's Python (jeepney, the bus) would run beside it."""
+    events: list[str] = []
+    start = FreedesktopNotifications.start
+
+    def noted_start(notifications: FreedesktopNotifications) -> None:
+        events.append("service asked for")
+        start(notifications)
+
+    monkeypatch.setattr(FreedesktopNotifications, "start", noted_start)
+    make_demo_database(sqlite_address, 20)
+    window = MainWindow(runner, dialogs)
+    qtbot.addWidget(window)
+    backend = window.notifications.backend
+    assert isinstance(backend, FreedesktopBackend)
+    window.view_painted.connect(lambda: events.append("painted"))
+    window.show()
+    with qtbot.waitSignal(backend.available, timeout=SHOWN_WITHIN_MS):
+        window.open_database(sqlite_address)
+    assert events == ["painted", "service asked for"]
+
+
 def test_a_notification_goes_to_the_freedesktop_service_and_its_click_opens_the_incident(
     qtbot,
     service: StandInService,
@@ -151,11 +180,12 @@ def test_a_session_bus_without_the_service_falls_back_and_says_why(
     session_bus: str,
     runner: TaskRunner,
     dialogs: RecordingDialogs,
+    sqlite_address: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="incidentdesk.ui.notifications")
-    window = MainWindow(runner, dialogs)
-    qtbot.addWidget(window)
+    make_demo_database(sqlite_address, 20)
+    window = open_main_window(qtbot, runner, dialogs, sqlite_address)  # asked for after the paint
     qtbot.waitUntil(
         lambda: isinstance(window.notifications.backend, WindowBackend), timeout=SHOWN_WITHIN_MS
     )
@@ -168,8 +198,6 @@ def test_a_session_bus_without_the_service_falls_back_and_says_why(
 
 
 def test_a_stopped_service_drops_what_it_is_asked_to_show(session_bus: str) -> None:
-    from incidentdesk.freedesktop import FreedesktopNotifications
-
     answers: list[tuple[bool, str]] = []
     service = FreedesktopNotifications(session_bus, lambda *answer: answers.append(answer), print)
     service.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import sqlite3
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from incidentdesk import __version__
+from incidentdesk import __version__, cli
 from incidentdesk.cli import main
 from incidentdesk.services.desk import open_desk
 from incidentdesk.services.incidents import IncidentQuery
@@ -83,6 +84,24 @@ def test_a_bad_address_in_the_environment_is_a_usage_error(
     assert status == 2
     assert_one_line_error(err)
     assert "unknown kind of database 'mysql'" in err
+
+
+def test_a_command_runs_with_the_garbage_collector_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``main`` holds collections off until the window paints; a command (a demo of a million
+    incidents, the alert receiver) runs with them, and they are on again afterwards."""
+    seen: list[bool] = []
+
+    def export(_args: object, _location: object) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(cli, "_run_export", export)
+    address = f"sqlite:///{tmp_path / 'any.db'}"
+    assert main(["export", "--format", "csv", "--db", address]) == 0
+    assert seen == [True]
+    assert gc.isenabled()
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

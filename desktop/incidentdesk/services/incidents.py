@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee as pw
 
@@ -31,7 +31,6 @@ from incidentdesk.domain.incident import (
 from incidentdesk.domain.keys import parse_key
 from incidentdesk.domain.priority import PriorityMatrix
 from incidentdesk.domain.validation import FieldError, ValidationFailed, require_valid
-from incidentdesk.services.attachments import PreparedFile, attach_files, check_files
 from incidentdesk.services.clock import Clock, utc_now
 from incidentdesk.services.errors import EditConflict, NotFound
 from incidentdesk.services.sent_once import sent_once
@@ -43,6 +42,9 @@ from incidentdesk.storage.counters import allocate_incident_number
 from incidentdesk.storage.database import Store, store_operations
 from incidentdesk.storage.prepared import PreparedQuery, slot
 from incidentdesk.storage.search import search_condition
+
+if TYPE_CHECKING:
+    from incidentdesk.services.attachments import PreparedFile
 
 RANK_STEP = 1024.0
 
@@ -283,6 +285,9 @@ class IncidentService:
     ) -> tuple[int, int]:
         """``create`` without reading the incident back: its id and number. A caller that
         keeps the priority matrix (the alert receiver) passes it as ``matrix``."""
+        # Imported by the first save: the start-up's first paint needs none of it.
+        from incidentdesk.services.attachments import attach_files, check_files
+
         now = self._clock()
         require_valid(draft, now)
         if files:
@@ -378,6 +383,8 @@ class IncidentService:
         base: IncidentDraft,
         write_id: str | None,
     ) -> tuple[Incident, list[FieldChange]]:
+        from incidentdesk.services.attachments import attach_files, check_files  # see log()
+
         now = self._clock()
         check_files(files, self._settings.attachment_max_bytes())
         edited = edited_columns(base, draft)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import ctypes
 import errno
 import functools
 import inspect
@@ -353,6 +352,8 @@ def _leave_untouched(connection: sqlite3.Connection, location: SqliteLocation) -
     if any(kept is connection for kept in _LEFT_UNTOUCHED):
         return
     _LEFT_UNTOUCHED.append(connection)
+    import ctypes  # here, not at start-up: a file gone read-only is rare
+
     # The list is emptied when the interpreter shuts down; one reference that is never
     # released keeps the connection from being deallocated, and so closed, even then.
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(connection))

@@ -40,7 +40,6 @@ from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.failures import error_text
 from incidentdesk.ui.filter_bar import narrows
 from incidentdesk.ui.save_ids import SaveIds
-from incidentdesk.ui.step_dialog import StepDialog
 from incidentdesk.ui.tasks import TaskRunner
 
 # Other clients' changes arrive within a second or two (ui/live_updates.py); this reload
@@ -418,6 +417,8 @@ class BoardPage(QWidget):
     ) -> None:
         if asked_on is not self._desk:
             return  # another database opened while its lists were read
+        from incidentdesk.ui.step_dialog import StepDialog  # off the start-up path
+
         dialog = StepDialog(step, card.key, teams, people, None, self)
         self.step_dialog = dialog
         dialog.accepted.connect(lambda: self._submit(card, dialog.request(), asked_on))

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from PySide6.QtCore import QSettings, QStandardPaths
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from typing import TYPE_CHECKING
 
 from incidentdesk.ui.failures import is_expected
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 LAST_SAVE_FOLDER_SETTING = "exports/folder"
 
 
 class DialogService:
-    """Shows messages and questions; a test replaces it with one that records and answers."""
+    """Shows messages and questions; a test replaces it with one that records and answers.
+
+    Its methods import the Qt classes they show: PySide6 takes about a millisecond to make
+    each the first time it is used, and the start-up's first paint shows no dialog."""
 
     def inform(self, parent: QWidget | None, title: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.information(parent, title, text)
 
     def warn(self, parent: QWidget | None, title: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.warning(parent, title, text)
 
     def warn_failure(self, parent: QWidget | None, title: str, text: str, error: Exception) -> None:
@@ -31,6 +38,9 @@ class DialogService:
     def report_fault(self, parent: QWidget | None, text: str, details: str) -> None:
         """A fault of the program: what it means for the person, and its details (the
         traceback) to see or copy for a bug report."""
+        from PySide6.QtGui import QGuiApplication
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Critical,
             "Something Went Wrong",
@@ -48,6 +58,8 @@ class DialogService:
         self, parent: QWidget | None, title: str, text: str, choices: list[str]
     ) -> str | None:
         """Ask, offering ``choices`` as buttons (the first is the default); None if dismissed."""
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent
         )
@@ -67,6 +79,9 @@ class DialogService:
     ) -> Path | None:
         """Ask where to save ``file_name``, starting in the folder used last; None if
         cancelled. ``suffix`` (".png") is added when the platform's dialog does not."""
+        from PySide6.QtCore import QSettings, QStandardPaths
+        from PySide6.QtWidgets import QFileDialog
+
         settings = QSettings()
         documents = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation

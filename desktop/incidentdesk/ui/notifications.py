@@ -133,8 +133,8 @@ class WindowBackend(QObject):
 
 
 class FreedesktopBackend(QObject):
-    """The session bus's notification service (``freedesktop.py``), once it answers;
-    ``unavailable`` says why not, with what was to be shown meanwhile."""
+    """The session bus's notification service (``freedesktop.py``), once ``start`` has asked
+    for it and it answers; ``unavailable`` says why not, with what was to be shown meanwhile."""
 
     name = "the freedesktop notification service (org.freedesktop.Notifications)"
     clicked = Signal(object)
@@ -156,7 +156,13 @@ class FreedesktopBackend(QObject):
             self._tag_clicked.emit,
             QApplication.applicationDisplayName() or APPLICATION_NAME,
         )
-        self.service.start()
+        self._started = False
+
+    def start(self) -> None:
+        """Connect to the session bus and ask for the service, on the service's thread; once."""
+        if not self._started:
+            self._started = True
+            self.service.start()
 
     def show(self, notification: Notification) -> None:
         if self._waiting is not None:
@@ -289,6 +295,10 @@ class Notifications(QObject):
                 lambda: log.info("Notifications are shown by %s", FreedesktopBackend.name)
             )
             self.backend.unavailable.connect(self._freedesktop_unavailable)
+        # Asked for once the window has painted, on a later pass (after the smoke test's
+        # line): the service's thread imports jeepney and talks to the session bus, about
+        # 12 ms of Python beside the start-up's own. What is news meanwhile waits for it.
+        window.view_painted.connect(lambda: QTimer.singleShot(0, self, self._start_backend))
         runner.changes.incidents_changed.connect(self._changed)
         window.database_opened.connect(lambda _address: self.watch(window.desk))
         window.windowTitleChanged.connect(lambda _title: self._show_count())
@@ -315,6 +325,10 @@ class Notifications(QObject):
         self.use_backend(fallback_backend(self._window))
         for notification in waiting:
             self.backend.show(notification)
+
+    def _start_backend(self) -> None:
+        if isinstance(self.backend, FreedesktopBackend):
+            self.backend.start()
 
     def _stop_backend(self) -> None:
         """Let go of the session bus (its threads end); the program is quitting."""
