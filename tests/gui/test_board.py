@@ -581,6 +581,37 @@ def test_a_long_column_builds_its_cards_as_they_come_into_view(
     assert model.rowCount() == 5  # a refresh builds as many as were shown
 
 
+def test_more_cards_for_a_scrolled_column_are_drawn_only_as_they_come_into_view(
+    qtbot,
+    board_desk: Desk,
+    runner: TaskRunner,
+    dialogs: RecordingDialogs,
+    monkeypatch: pytest.MonkeyPatch,
+    drawn_on_gui_thread: list[bool],
+) -> None:
+    """The read thread reads them and draws none: it would draw while the scrolling GUI
+    thread draws the cards coming into view, each waiting for the other."""
+    monkeypatch.setattr(board_service, "FIRST_CARDS", 2)
+    monkeypatch.setattr(board_ui, "MORE_CARDS", 1)
+    fill_board(board_desk)
+    page = BoardPage(runner, dialogs)
+    qtbot.addWidget(page)
+    page.resize(1400, 150)  # less than a card high: the column asks for no more by itself
+    column = page.grid.columns[Status.INVESTIGATING]
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        runner.use(board_desk)
+        page.set_desk(board_desk)
+    assert column.model.rowCount() == 2
+    drawn_on_gui_thread.clear()
+    column.model.fetchMore(QModelIndex())  # as the view does once scrolled to the end
+    qtbot.waitUntil(lambda: column.model.rowCount() == 3)
+    column.view.scrollToBottom()
+    column.view.viewport().repaint()
+    assert drawn_on_gui_thread  # the card scrolled into view
+    assert all(drawn_on_gui_thread)
+
+
 def test_a_refresh_draws_the_cards_off_the_gui_thread_and_paints_copies(
     qtbot, board: Board, drawn_on_gui_thread: list[bool]
 ) -> None:

@@ -4,6 +4,11 @@ owner and scope, a retired window starts nothing, and every write announces what
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +25,7 @@ from incidentdesk.services.incidents import IncidentQuery
 from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.postmortem_panel import PostmortemPanel
-from incidentdesk.ui.tasks import DatabaseLeft, NoDatabaseOpen, TaskRunner
+from incidentdesk.ui.tasks import NO_QT_FILL_THREADS, DatabaseLeft, NoDatabaseOpen, TaskRunner
 from tests.factories import make_draft
 from tests.gui.conftest import RecordingDialogs
 from tests.gui.form_helpers import open_ready_form
@@ -298,3 +303,46 @@ def test_work_asked_for_a_deleted_owner_is_dropped_without_an_error(
     runner.files(owner, lambda: ran.append("files"), lambda _: None)
     qtbot.waitUntil(idle)
     assert ran == []
+
+
+# Paints a fill that Qt's raster engine would split across its threads (a gradient of 600
+# lines, as a column's scroll bar), then names the process's threads.
+FILL_PROBE = textwrap.dedent(
+    """
+    import json, os, sys
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
+    from PySide6.QtWidgets import QApplication
+    from incidentdesk.ui.tasks import TaskRunner
+    application = QApplication([])
+    runner = TaskRunner()
+    image = QImage(200, 600, QImage.Format.Format_RGB32)
+    gradient = QLinearGradient(0, 0, 200, 0)
+    gradient.setColorAt(0, QColor("white"))
+    gradient.setColorAt(1, QColor("black"))
+    painter = QPainter(image)
+    painter.fillRect(QRect(0, 0, 200, 600), gradient)
+    painter.end()
+    tasks = "/proc/self/task"
+    names = [open(f"{tasks}/{task}/comm").read().strip() for task in os.listdir(tasks)]
+    runner.shutdown()
+    print(json.dumps(names))
+    """
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_qt_fills_stay_on_the_painting_thread_instead_of_waiting_for_qt_threads() -> None:
+    variable, _ = NO_QT_FILL_THREADS
+    environment = {name: value for name, value in os.environ.items() if name != variable}
+    finished = subprocess.run(
+        [sys.executable, "-c", FILL_PROBE],
+        capture_output=True,
+        text=True,
+        env={**environment, "QT_QPA_PLATFORM": "offscreen"},
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    names = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert "Thread (pooled)" not in names

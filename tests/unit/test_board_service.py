@@ -240,6 +240,14 @@ def test_a_long_column_has_every_id_and_builds_the_first_cards(
     assert clocked.board.cards_of([]) == []
 
 
+def test_cards_asked_for_by_as_many_ids_are_those_ids_cards(clocked: Desk, log: Log) -> None:
+    # The cards' query is built once for each number of ids; the ids change every time.
+    a, b, c, d = (log(title, Status.TRIAGED) for title in "abcd")
+    assert [card.title for card in clocked.board.cards_of([a.id, b.id])] == ["a", "b"]
+    assert [card.title for card in clocked.board.cards_of([d.id, c.id])] == ["d", "c"]
+    assert [card.title for card in clocked.board.cards_of([c.id, a.id, d.id])] == ["c", "a", "d"]
+
+
 def test_the_column_ids_follow_the_filters(clocked: Desk, log: Log) -> None:
     log("Checkout fails", Status.TRIAGED)
     log("Invoices late", Status.TRIAGED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -34,6 +35,11 @@ log = logging.getLogger(__name__)
 # the board miss frames while typing; 0.5 ms still left the board's longest block at 15 ms
 # while scrolling, 0.1 ms at 11-12 ms, with searches no slower.
 INTERPRETER_SWITCH_INTERVAL_S = 0.0001
+# Qt's raster engine hands every large fill (a scroll bar's gradient, an antialiased card) to
+# a pool of threads of its own and waits for them: on a busy machine the GUI thread then slept
+# until those threads got a core, or finished the read thread's fills first; one repaint of a
+# column's scroll bar took 1-2 ms instead of 0.1-0.4. Qt reads this once, at its first fill.
+NO_QT_FILL_THREADS = ("QT_NO_GUI_THREADPOOL", "1")
 
 # Set on a window whose database was left: it and its children may not start more work.
 _RETIRED = "incidentdesk_retired"
@@ -107,7 +113,8 @@ class TaskRunner(QObject):
     its form keeps what was typed, and the countdown starts.
 
     Creating one shortens Python's thread switch interval for the whole process
-    (``INTERPRETER_SWITCH_INTERVAL_S``).
+    (``INTERPRETER_SWITCH_INTERVAL_S``) and, when it comes before the first paint, keeps Qt's
+    fills on the thread that paints (``NO_QT_FILL_THREADS``).
     """
 
     _delivered = Signal(object)
@@ -119,6 +126,7 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         sys.setswitchinterval(INTERPRETER_SWITCH_INTERVAL_S)
+        os.environ.setdefault(*NO_QT_FILL_THREADS)
         self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-read")
         self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-write")
         self._files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-files")
