@@ -561,3 +561,28 @@ def test_another_clients_commit_recomputes_the_charts(
         colleague.close()
         live.stop()
     assert len(source.computed) == computed + 1
+
+
+def test_charts_out_of_view_are_shown_a_pass_after_those_in_view(
+    qtbot, shown: ChartsPage, monkeypatch
+) -> None:
+    """Their how-lines laid out with the chart in view kept the GUI thread from a frame."""
+    shown.resize(1100, 300)  # only the first chart in view
+    qtbot.waitUntil(lambda: shown.panels["nothing"].visibleRegion().isEmpty())
+    assert not shown.panels["counts"].visibleRegion().isEmpty()
+    hows_as_it_arrived: dict[str, str] = {}
+    arrived = shown._data_arrived
+
+    def arrived_and_looked_at(*arguments: object) -> None:
+        arrived(*arguments)  # type: ignore[arg-type]
+        hows_as_it_arrived.update({name: panel.how.text() for name, panel in shown.panels.items()})
+
+    monkeypatch.setattr(shown, "_data_arrived", arrived_and_looked_at)
+    before = shown.panels["nothing"].how.text()
+    combo = shown.filter_bar.severity
+    with qtbot.waitSignal(shown.data_shown):
+        combo.setCurrentIndex(combo.findData(Severity.SEV1))
+    new_how = shown.panels["nothing"].how.text()
+    assert new_how != before
+    assert hows_as_it_arrived["nothing"] == before  # shown later, in a pass of its own
+    assert hows_as_it_arrived["counts"] == shown.panels["counts"].how.text() != before

@@ -61,6 +61,7 @@ from incidentdesk.ui.exports import write_atomically
 from incidentdesk.ui.incident_table_model import INCIDENT_ID_ROLE
 from incidentdesk.ui.tasks import TaskRunner
 from incidentdesk.ui.theme import is_dark
+from incidentdesk.ui.wrapped_label import WrappedLabel
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -156,16 +157,14 @@ class TileView(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = QLabel()
+        self.title = WrappedLabel()
         self.value = QLabel()
         value_font = QFont(self.font())
         value_font.setPointSizeF(value_font.pointSizeF() * 1.9)
         value_font.setBold(True)
         self.value.setFont(value_font)
-        self.detail = QLabel()
-        self.comparison = QLabel()
-        for label in (self.title, self.detail, self.comparison):
-            label.setWordWrap(True)
+        self.detail = WrappedLabel()
+        self.comparison = WrappedLabel()
         title_font = QFont(self.font())
         title_font.setBold(True)
         self.title.setFont(title_font)
@@ -208,8 +207,7 @@ class ChartPanel(QFrame):
         canvas.customContextMenuRequested.connect(self._context_menu)
         canvas.setAccessibleName(info.title)
         canvas.clicked.connect(lambda hit: self.rows_requested.emit(self.info.name, hit))
-        self.how = QLabel()
-        self.how.setWordWrap(True)
+        self.how = WrappedLabel()
         self.how.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.how.setAccessibleName(f"How {info.title.lower()} is computed")
         self._rows_built = False  # the list of incidents behind a click: see build_rows
@@ -285,8 +283,7 @@ class ChartPanel(QFrame):
         self._build_rows(self.info)
 
     def _build_rows(self, info: ChartInfo) -> None:
-        self.rows_title = QLabel()
-        self.rows_title.setWordWrap(True)
+        self.rows_title = WrappedLabel()
         self.rows_model = ChartRowsModel(self)
         self.rows_table = QTableView()
         self.rows_table.setModel(self.rows_model)
@@ -418,8 +415,7 @@ class ChartsPage(QWidget):
 
         self._build_busy_page()
         self.tiles = [TileView() for _ in range(3)]
-        self.empty_label = QLabel()
-        self.empty_label.setWordWrap(True)
+        self.empty_label = WrappedLabel()
         self.empty_label.setVisible(False)
         self.empty_label.setAccessibleName("No incidents in this period")
         self.content = QWidget()
@@ -443,6 +439,7 @@ class ChartsPage(QWidget):
         self._generation = 0  # of the data shown; a picture of older data is not news
         self._fresh: set[str] = set()  # charts whose new data is being rendered
         self._awaiting_paint: set[str] = set()  # charts with new data not yet on screen
+        self._panels_to_show: list[ChartPanel] = []  # out of view, shown a pass at a time
         self._refresh_timer = QTimer(self)
         self._refresh_timer.timeout.connect(self.refresh)
         # Several saves in a row (a form, then its log entry) recompute the charts once.
@@ -610,15 +607,33 @@ class ChartsPage(QWidget):
                 f"{selection.end.isoformat()} with these filters.</b> Choose a longer period "
                 "or fewer filters."
             )
-        # The chart most in view first: its picture is wanted now, the others when scrolled to.
-        in_view = sorted(
+        # The charts in view now, most in view first; the others a pass of the event loop
+        # each: laying out their word-wrapped how-lines all at once kept the GUI thread from
+        # a frame.
+        panels = sorted(
             self.panels.values(),
             key=lambda panel: -panel.visibleRegion().boundingRect().height(),
         )
-        for panel in in_view:
+        for panel in panels:
             panel.clear_rows()
+        in_view = [panel for panel in panels if not panel.visibleRegion().isEmpty()]
+        for panel in in_view:
             self._show_chart(panel)
-        self.data_shown.emit()
+        # While panels are waiting, a pass to show the next is on its way.
+        already_on_its_way = bool(self._panels_to_show)
+        self._panels_to_show = [panel for panel in panels if panel not in in_view]
+        if not self._panels_to_show and not already_on_its_way:
+            self.data_shown.emit()
+        elif self._panels_to_show and not already_on_its_way:
+            QTimer.singleShot(0, self, self._show_next_panel)
+
+    def _show_next_panel(self) -> None:
+        if self._panels_to_show:
+            self._show_chart(self._panels_to_show.pop(0))
+        if self._panels_to_show:
+            QTimer.singleShot(0, self, self._show_next_panel)
+        else:
+            self.data_shown.emit()
 
     def _variant_of(self, info: ChartInfo) -> str:
         panel = self.panels.get(info.name)
