@@ -44,6 +44,14 @@ def wait_for_files(qtbot, form: IncidentForm, count: int) -> None:
     qtbot.waitUntil(lambda: form.attachments.count() == count and form.reading.isHidden())
 
 
+def refusal_of_dropped(qtbot, form: IncidentForm, path: Path) -> str:
+    """Drop ``path`` on the form, which must refuse it: the banner's sentence."""
+    drop_urls(form, [path])
+    qtbot.waitUntil(lambda: not form.banner.isHidden())
+    assert form.attachments.count() == 0
+    return form.banner.text()
+
+
 def test_dropped_image_and_log_are_saved_and_the_log_is_searchable(
     qtbot, desk: Desk, make_form: FormMaker, tmp_path: Path
 ) -> None:
@@ -215,12 +223,9 @@ def test_a_file_over_the_size_limit_is_refused(
     big.write_bytes(b"0123456789abcdef" * 512)  # 8 KB
     small = write_log(tmp_path / "gateway.log")
     form = make_form(sqlite_desk)
-    drop_urls(form, [big])
-    qtbot.waitUntil(lambda: not form.banner.isHidden())
-    assert form.banner.text() == (
+    assert refusal_of_dropped(qtbot, form, big) == (
         "heap-dump.log is 8 KB; files up to 2 KB can be attached. Compress it or attach an excerpt."
     )
-    assert form.attachments.count() == 0
     form.add_paths([small])  # under the limit: still welcome
     wait_for_files(qtbot, form, 1)
 
@@ -231,11 +236,9 @@ def test_a_corrupt_png_is_refused(
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     form = make_form(sqlite_desk)
-    drop_urls(form, [broken])
-    qtbot.waitUntil(lambda: not form.banner.isHidden())
-    assert form.banner.text().startswith("broken.png is not a readable image (")
-    assert form.banner.text().endswith("it may be damaged.")
-    assert form.attachments.count() == 0
+    refusal = refusal_of_dropped(qtbot, form, broken)
+    assert refusal.startswith("broken.png is not a readable image (")
+    assert refusal.endswith("it may be damaged.")
     assert form.reading.isHidden()
 
 
@@ -249,13 +252,10 @@ def test_a_decompression_bomb_is_refused_from_its_header(
     form = make_form(sqlite_desk)
     peak_before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    drop_urls(form, [bomb])
-    qtbot.waitUntil(lambda: not form.banner.isHidden())
-    assert form.banner.text() == (
+    assert refusal_of_dropped(qtbot, form, bomb) == (
         "screenshot.png declares 50,000 × 50,000 pixels; images up to 100 megapixels can be "
         "attached. Scale it down or crop it first."
     )
-    assert form.attachments.count() == 0
     peak_growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before_kb) / 1024
     assert peak_growth_mb < 100  # decoding it would take 2.5 GB
 
@@ -284,10 +284,10 @@ def test_a_folder_is_refused(
     folder = tmp_path / "logs"
     folder.mkdir()
     form = make_form(sqlite_desk)
-    drop_urls(form, [folder])
-    qtbot.waitUntil(lambda: not form.banner.isHidden())
-    assert form.banner.text() == "logs is a folder; attach the files inside it instead."
-    assert form.attachments.count() == 0
+    assert (
+        refusal_of_dropped(qtbot, form, folder)
+        == "logs is a folder; attach the files inside it instead."
+    )
 
 
 @pytest.mark.parametrize("suffix", ["", "-wal"])
@@ -299,13 +299,10 @@ def test_the_open_database_is_not_read_as_an_attachment(
     offered = database_file.with_name(database_file.name + suffix)
     assert offered.exists()
     form = make_form(sqlite_desk)
-    drop_urls(form, [offered])
-    qtbot.waitUntil(lambda: not form.banner.isHidden())
-    assert form.banner.text() == (
+    assert refusal_of_dropped(qtbot, form, offered) == (
         f"{offered.name} is the database Incident Desk has open, or one of its files; attach "
         "a copy instead ('incidentdesk db backup' makes one)."
     )
-    assert form.attachments.count() == 0
 
 
 def write_image(path: Path, image_format: str, width: int = 320, height: int = 200) -> bytes:
@@ -324,13 +321,10 @@ def test_a_truncated_image_is_refused_naming_the_file(
     cut.write_bytes(whole[: len(whole) // 2])
     form = make_form(sqlite_desk)
 
-    drop_urls(form, [cut])
-    qtbot.waitUntil(lambda: not form.banner.isHidden())
-    assert form.banner.text() == (
+    assert refusal_of_dropped(qtbot, form, cut) == (
         f"checkout-cut.{suffix} is cut short: the file ends before its picture does. It may not "
         "have finished downloading or copying; attach a complete copy."
     )
-    assert form.attachments.count() == 0
     assert form.reading.isHidden()
 
 
