@@ -93,12 +93,12 @@ def _run_gui(address: str | None, *, smoke_test: bool) -> int:
     from incidentdesk.ui.main_window import MainWindow
     from incidentdesk.ui.personal_settings import apply_personal_settings, load_personal_settings
     from incidentdesk.ui.tasks import TaskRunner
-    from incidentdesk.ui.theme import use_readable_style
+    from incidentdesk.ui.theme import outline_controls_when_dark
 
     qInstallMessageHandler(_log_qt_message)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
-    use_readable_style(app)
+    outline_controls_when_dark(app)
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName("Incident Desk")
     app.setOrganizationDomain("incidentdesk.example")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -18,7 +18,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from incidentdesk.ui.theme import use_dark_theme
+from incidentdesk.ui import personal_settings as settings_module
+from incidentdesk.ui.personal_settings import PersonalSettings, Theme, apply_personal_settings
+from incidentdesk.ui.theme import (
+    ReadableStyle,
+    dark_palette,
+    is_dark,
+    outline_controls_when_dark,
+    use_dark_theme,
+    use_light_theme,
+)
 
 # WCAG 2.1, 1.4.11: parts of a control needed to identify it contrast at least 3:1.
 NON_TEXT_CONTRAST = 3.0
@@ -110,3 +119,49 @@ def test_a_check_mark_is_as_clear_as_text(qtbot, dark: QApplication) -> None:
     base = box.palette().color(QPalette.ColorRole.Base)
     area = indicator(box, QStyle.SubElement.SE_CheckBoxIndicator).adjusted(3, 3, -3, -3)
     assert best_contrast(image, area, 1.0, base) >= 4.5
+
+
+@pytest.fixture
+def fusion(qapp: QApplication) -> Iterator[QApplication]:
+    """Plain Fusion on its light palette; afterwards, the application's look as it was."""
+    style, palette = qapp.style().name(), QPalette(qapp.palette())
+    use_light_theme(qapp)
+    yield qapp
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+
+
+def test_a_light_palette_keeps_plain_fusion(fusion: QApplication) -> None:
+    outline_controls_when_dark(fusion)
+    assert not isinstance(fusion.style(), ReadableStyle)
+    assert fusion.style().name().lower() == "fusion"
+
+
+def test_a_dark_palette_at_start_gets_the_outlines(fusion: QApplication) -> None:
+    fusion.setPalette(dark_palette())
+    outline_controls_when_dark(fusion)
+    assert isinstance(fusion.style(), ReadableStyle)
+
+
+def test_the_outlines_follow_the_desktop_turning_dark(qtbot, fusion: QApplication) -> None:
+    outline_controls_when_dark(fusion)
+    fusion.setPalette(dark_palette())
+    fusion.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    qtbot.waitUntil(lambda: isinstance(fusion.style(), ReadableStyle))
+
+
+def test_back_to_a_dark_system_palette_from_light_gets_the_outlines(
+    fusion: QApplication,
+) -> None:
+    fusion.setPalette(dark_palette())
+    system_look = dict(settings_module._system_look)
+    settings_module._system_look["palette"] = QPalette(fusion.palette())
+    try:
+        apply_personal_settings(fusion, PersonalSettings(theme=Theme.LIGHT))
+        assert not isinstance(fusion.style(), ReadableStyle)
+        apply_personal_settings(fusion, PersonalSettings(theme=Theme.SYSTEM))
+        assert isinstance(fusion.style(), ReadableStyle)
+        assert is_dark(fusion.palette())
+    finally:
+        settings_module._system_look.clear()
+        settings_module._system_look.update(system_look)

@@ -49,6 +49,7 @@ from incidentdesk.ui.card_delegate import (
     CardLook,
     card_height,
 )
+from incidentdesk.ui.viewports import use_own_viewport
 
 CARD_MIME_TYPE = "application/x-incidentdesk-card"
 # More changes than this in one refresh and the column is reset instead of patched.
@@ -382,6 +383,10 @@ class CardListView(QListView):
     """A column's list of cards, painted in one call into Python rather than one per card:
     while a worker thread runs Python, each call may wait for the interpreter lock, and a
     screenful of cards then added up to more than a frame."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        use_own_viewport(self)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         model, delegate = self.model(), self.itemDelegate()

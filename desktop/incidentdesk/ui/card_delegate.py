@@ -235,12 +235,14 @@ def card_height(font: QFont) -> int:
 def _expected_look(view: QWidget) -> CardLook:
     """The look a view's paint gives its cards, from the view as a paint's style option sees
     it: its palette (in the colour group of the view's state now), font and pixel ratio."""
-    viewport = view.viewport() if isinstance(view, QAbstractScrollArea) else view
     font = QFont(view.font())
     return CardLook(
         _card_width(view),
         card_height(font),
-        viewport.devicePixelRatioF(),
+        # The view's ratio is its viewport's (one window, one screen); asking the viewport
+        # would make Python look up which of Qt's widget classes a viewport is, building
+        # every one of them (about 8 ms) before the first paint.
+        view.devicePixelRatioF(),
         QPalette(view.palette()),
         font,
     )

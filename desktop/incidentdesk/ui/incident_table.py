@@ -29,6 +29,7 @@ from incidentdesk.ui.incident_table_model import (
     ListedIncident,
 )
 from incidentdesk.ui.theme import severity_colours
+from incidentdesk.ui.viewports import use_own_viewport
 
 Drawn = dict[Hashable, QImage]
 
@@ -142,6 +143,7 @@ class IncidentTable(QTableView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        use_own_viewport(self)
         # Always there: a scroll bar that came and went with the number of matches would
         # change the width of every row, and each would be drawn again.
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from incidentdesk.services.notifications import NotificationKind
 from incidentdesk.ui import times
-from incidentdesk.ui.theme import ReadableStyle, use_dark_theme
+from incidentdesk.ui.theme import outline_if_dark, use_dark_theme, use_light_theme
 
 THEME_KEY = "personal/theme"
 TIME_DISPLAY_KEY = "personal/time_display"
@@ -104,8 +104,8 @@ def apply_personal_settings(app: QApplication, chosen: PersonalSettings) -> None
     if chosen.theme is Theme.DARK:
         use_dark_theme(app)
     elif chosen.theme is Theme.LIGHT:
-        app.setStyle(ReadableStyle())
-        app.setPalette(app.style().standardPalette())
+        use_light_theme(app)
     else:
         app.setPalette(_system_look["palette"])
+        outline_if_dark(app)
     times.show_times_in_utc(chosen.time_display is TimeDisplay.UTC)

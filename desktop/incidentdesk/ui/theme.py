@@ -3,7 +3,7 @@ and outlines of controls that stay visible on a dark palette."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
@@ -128,11 +128,32 @@ class ReadableStyle(QProxyStyle):
         painter.restore()
 
 
-def use_readable_style(app: QApplication) -> None:
+def outline_controls_when_dark(app: QApplication) -> None:
     """Where the application draws with Fusion (Qt's default where the desktop offers no
-    style of its own), draw it with outlines that show on a dark palette too."""
-    if app.style().name().lower() == "fusion" and not isinstance(app.style(), ReadableStyle):
+    style of its own), outline its controls so that they show on a dark palette: now, if the
+    palette is dark, or once the desktop's colour scheme turns dark. On a light palette
+    Fusion draws as ReadableStyle would, without calling into Python for every part of every
+    control it paints (at start-up, that call alone makes Python build Qt's 60-odd style
+    option classes)."""
+    outline_if_dark(app)
+    app.styleHints().colorSchemeChanged.connect(
+        # The application's palette follows the scheme once this signal has been handled.
+        lambda _: QTimer.singleShot(0, lambda: outline_if_dark(app))
+    )
+
+
+def outline_if_dark(app: QApplication) -> None:
+    """Outline Fusion's controls if the application's palette is dark now."""
+    style = app.style()
+    fusion = style.name().lower() == "fusion"
+    if fusion and is_dark(app.palette()) and not isinstance(style, ReadableStyle):
         app.setStyle(ReadableStyle())
+
+
+def use_light_theme(app: QApplication) -> None:
+    """Switch to the Fusion style with its own light palette."""
+    app.setStyle("Fusion")
+    app.setPalette(app.style().standardPalette())
 
 
 def use_dark_theme(app: QApplication) -> None:
