@@ -319,7 +319,7 @@ def test_with_no_database_chosen_yet_the_first_run_dialog_opens(
     asked._choice = DatabaseChoice(sqlite_address, sqlite_address, asks_for_password=False)
     with qtbot.waitSignal(window.database_opened, timeout=10_000):
         asked.done(QDialog.DialogCode.Accepted)
-    assert recent_databases() == [sqlite_address]
+    qtbot.waitUntil(lambda: recent_databases() == [sqlite_address])
 
 
 def test_the_database_used_last_opens_without_asking(
@@ -332,7 +332,7 @@ def test_the_database_used_last_opens_without_asking(
     for address in (first, second):
         with qtbot.waitSignal(window.view_painted, timeout=10_000):
             window.open_database(address)
-    assert recent_databases() == [second, first]
+    qtbot.waitUntil(lambda: recent_databases() == [second, first])
     window.recent_menu.refill()
     labels = [action.text() for action in window.recent_menu.actions()]
     assert labels == [f"&1 {tmp_path / 'second.db'}", f"&2 {tmp_path / 'first.db'}"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -68,6 +69,7 @@ RESTORE = "Restore"
 DISCARD_DRAFT = "Discard"
 OPEN_ANYWAY = "Open Anyway"
 TYPE_PASSWORD = "Type the Password…"
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from incidentdesk.ui.about_dialog import AboutDialog
@@ -183,7 +185,7 @@ class MainWindow(QMainWindow):
                 None if busy else QTimer.singleShot(0, self._delete_closed_windows_when_idle)
             )
         )
-        self.database_opened.connect(remember_database)
+        self.database_opened.connect(self._remember_database)
         self._restore_settings()
 
     # Building
@@ -824,6 +826,13 @@ class MainWindow(QMainWindow):
             if target.model.rowCount() and not target.view.currentIndex().isValid():
                 target.view.setCurrentIndex(target.model.index(0))
 
+    def _remember_database(self, address: str) -> None:
+        # Each change QSettings writes to its file at once, with two fdatasyncs: on the files
+        # thread, the GUI never waits for a busy disk (at start-up, before the first paint).
+        self._runner.files(
+            self, lambda: remember_database(address), lambda _: None, _database_not_remembered
+        )
+
     def _show_server_state(self, _waiting: bool, text: str) -> None:
         self.connection_label.setText(text)
 
@@ -1087,3 +1096,8 @@ class MainWindow(QMainWindow):
         settings.setValue("main_window/state", self.saveState())
         self.live_updates.stop()
         super().closeEvent(event)
+
+
+def _database_not_remembered(error: Exception) -> None:
+    """The database is open; it is only missing from File → Open Recent."""
+    log.warning("The database could not be added to the recent ones: %s", error)
