@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import sys
 import time
@@ -16,6 +17,18 @@ DESKTOP_ENTRY_ID = "example.incidentdesk.IncidentDesk"
 EXIT_OK = 0
 EXIT_FAILURE = 1
 _process_started = time.perf_counter()
+# The Qt-free modules the window's own modules use, imported before PySide6 (see
+# _import_the_core_before_qt).
+CORE_BEFORE_QT = (
+    "concurrent.futures.thread",
+    "incidentdesk.domain.sla",
+    "incidentdesk.freedesktop",
+    "incidentdesk.services.board",
+    "incidentdesk.services.desk",
+    "incidentdesk.services.drafts",
+    "incidentdesk.services.notifications",
+    "incidentdesk.services.watch",
+)
 
 
 def _log_qt_message(kind: object, context: object, message: str) -> None:
@@ -75,6 +88,14 @@ def _freeze_start_up_objects() -> None:
     gc.enable()
 
 
+def _import_the_core_before_qt() -> None:
+    """Once PySide6 is imported, its import hook reads the source of every module imported
+    after it, to tell whether the module uses PySide6's ``__feature__`` switches: about
+    0.2 ms a module, 15-20 ms of start-up for the core's. Imported first, they are not read."""
+    for name in CORE_BEFORE_QT:
+        importlib.import_module(name)
+
+
 def _run_gui(address: str | None, *, smoke_test: bool) -> int:
     program_log.start()
     if _missing_display():
@@ -84,6 +105,7 @@ def _run_gui(address: str | None, *, smoke_test: bool) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILURE
+    _import_the_core_before_qt()
     from PySide6.QtCore import QTimer, qInstallMessageHandler
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication

@@ -72,8 +72,15 @@ NOT_BEFORE_THE_PAINT = (
 PROBE = textwrap.dedent(
     """
     import gc, json, sys
+    from importlib.abc import MetaPathFinder
     from incidentdesk.cli import main
     at_paint = {}
+    after_qt = []
+    class NotesWhatComesAfterQt(MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if "PySide6" in sys.modules and not at_paint:
+                after_qt.append(name)
+    sys.meta_path.insert(0, NotesWhatComesAfterQt())
     collections = {"before the paint": 0, "after it": 0}
     class Watched:
         def write(self, text):
@@ -93,6 +100,7 @@ PROBE = textwrap.dedent(
     print(json.dumps({
         "code": code,
         "at_paint": at_paint.get("modules", []),
+        "after_qt": after_qt,
         "gc_enabled": gc.isenabled(),
         **collections,
     }))
@@ -148,6 +156,17 @@ def test_a_start_on_an_sqlite_file_leaves_out_what_the_first_paint_does_not_use(
     assert packages == []
     # The log file opened once the window painted, and holds what was logged before.
     assert (tmp_path / "state" / "incidentdesk" / "log" / LOG_FILE_NAME).is_file()
+
+
+def test_the_core_the_first_paint_uses_is_imported_before_qt(tmp_path: Path) -> None:
+    """After PySide6, every module imported has its source read by PySide6's import hook
+    (see app.CORE_BEFORE_QT): the Qt-free core comes first."""
+    result = start(f"sqlite:///{tmp_path / 'new.db'}", tmp_path)
+    after_qt = result["after_qt"]
+    assert isinstance(after_qt, list)
+    assert "incidentdesk.ui.board_page" in after_qt  # the probe saw the window's imports
+    core = ("incidentdesk.domain", "incidentdesk.services", "incidentdesk.storage")
+    assert [name for name in after_qt if name.startswith(core)] == []
 
 
 def test_no_garbage_collection_runs_before_the_first_paint(tmp_path: Path) -> None:
