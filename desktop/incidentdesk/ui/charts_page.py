@@ -446,6 +446,7 @@ class ChartsPage(QWidget):
         self._awaited_pictures: set[str] = set()
         self._step_timer = _single_shot_timer(self, self._next_step)
         self._loaded_emitted = False
+        self._after_first_paint = _single_shot_timer(self, self._start_work)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.timeout.connect(self.refresh)
         # Several saves in a row (a form, then its log entry) recompute the charts once.
@@ -509,6 +510,14 @@ class ChartsPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        # The workers start once the page is laid out and painted: started at once, they
+        # held the interpreter lock the GUI thread's first layout and paint of the page
+        # kept asking for, and that pass took twice as long.
+        self._after_first_paint.start()
+
+    def _start_work(self) -> None:
+        if not self.isVisible():
+            return  # hidden again at once: the next show starts it
         if not self._modules_ready and not self._loading:
             self._loading = True
             # matplotlib is imported on the files thread while the read thread reads the
