@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -650,21 +651,26 @@ class ChartsPage(QWidget):
             }
             to_render.clear()
 
-        def render() -> None:
-            for panel in to_render:
+        def build_rows(name: str) -> None:
+            self.panels[name].build_rows()
+
+        def render(name: str) -> None:
+            panel = self.panels.get(name)
+            if panel is not None and panel in to_render:
                 self._ask_picture(panel)
 
         if self._data is not None:
-            steps += [lambda panel=panel: show(panel) for panel in in_view]
+            steps += [partial(show, panel) for panel in in_view]
             steps.append(render_and_await)
         steps += [panel.build_rows for panel in panels]  # done already but once
         for info in self._source.charts:
             if info.name not in self.panels:
-                steps.append(lambda info=info: build(info))
-                steps.append(lambda name=info.name: self.panels[name].build_rows())
+                steps += [partial(build, info), partial(build_rows, info.name)]
         if self._data is not None:
-            steps += [lambda panel=panel: show(panel) for panel in others]
-            steps.append(render)
+            steps += [partial(show, panel) for panel in others]
+            # One a pass: once the first is asked for, the read thread renders it, and the
+            # GUI thread's asking for the next waits for the interpreter lock.
+            steps += [partial(render, info.name) for info in self._source.charts]
         steps.append(self._built)
         steps.append(self.data_shown.emit)
         self._steps = deque(steps)
