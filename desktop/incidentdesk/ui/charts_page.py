@@ -546,7 +546,7 @@ class ChartsPage(QWidget):
         self.stack.setCurrentWidget(self.scroll_area)
         self._build_panel(self._source.charts[0])
         if self._data is not None or self._desk is None:
-            self._show_in_steps()
+            self._show_in_next_pass()
         # otherwise the data, on its way, is shown in steps when it comes
 
     def _build_panel(self, info: ChartInfo) -> ChartPanel:
@@ -617,9 +617,16 @@ class ChartsPage(QWidget):
         for panel in self.panels.values():
             panel.clear_rows()
         if self._modules_ready:
-            self._show_in_steps()
+            self._show_in_next_pass()
         else:
             self.data_shown.emit()  # the charts show it once they are built
+
+    def _show_in_next_pass(self) -> None:
+        """The steps start in the next pass of the event loop, once the panels are laid out
+        for what was shown in this one: only then is it known which are in view."""
+        self._steps = deque([self._show_in_steps])
+        self._awaited_pictures = set()
+        self._step_timer.start()
 
     def _show_in_steps(self) -> None:
         """Show the data, a step per pass of the event loop: first the texts of the charts in
@@ -671,8 +678,7 @@ class ChartsPage(QWidget):
             # One a pass: once the first is asked for, the read thread renders it, and the
             # GUI thread's asking for the next waits for the interpreter lock.
             steps += [partial(render, info.name) for info in self._source.charts]
-        steps.append(self._built)
-        steps.append(self.data_shown.emit)
+        steps.append(self._all_shown)
         self._steps = deque(steps)
         self._awaited_pictures = set()
         self._step_timer.start()
@@ -685,10 +691,11 @@ class ChartsPage(QWidget):
         if self._steps:
             self._step_timer.start()
 
-    def _built(self) -> None:
+    def _all_shown(self) -> None:
         if self.is_loaded and not self._loaded_emitted:
             self._loaded_emitted = True
             self.loaded.emit()
+        self.data_shown.emit()
 
     def _variant_of(self, info: ChartInfo) -> str:
         panel = self.panels.get(info.name)
