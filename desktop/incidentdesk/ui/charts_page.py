@@ -636,11 +636,7 @@ class ChartsPage(QWidget):
         10 ms each) and the read thread's renders then never run at once: side by side, each
         of Qt's calls into Python waited for the interpreter lock, and each step took twice
         as long."""
-        panels = sorted(
-            self.panels.values(),
-            key=lambda panel: -panel.visibleRegion().boundingRect().height(),
-        )
-        in_view = [panel for panel in panels if not panel.visibleRegion().isEmpty()]
+        panels, in_view = self._panels_in_view()
         others = [panel for panel in panels if panel not in in_view]
         to_render: list[ChartPanel] = []
         steps: list[Callable[[], None]] = []
@@ -653,8 +649,11 @@ class ChartsPage(QWidget):
             show(self._build_panel(info))
 
         def render_and_await() -> None:
+            # A canvas not laid out yet asks for its picture once it is (``_resized``).
             self._awaited_pictures = {
-                panel.info.name for panel in to_render if self._ask_picture(panel)
+                panel.info.name
+                for panel in to_render
+                if self._ask_picture(panel) or not panel.canvas.laid_out
             }
             to_render.clear()
 
@@ -682,6 +681,18 @@ class ChartsPage(QWidget):
         self._steps = deque(steps)
         self._awaited_pictures = set()
         self._step_timer.start()
+
+    def _panels_in_view(self) -> tuple[list[ChartPanel], list[ChartPanel]]:
+        """Every panel, most in view first, and those in view."""
+        panels = sorted(
+            self.panels.values(),
+            key=lambda panel: -panel.visibleRegion().boundingRect().height(),
+        )
+        in_view = [panel for panel in panels if not panel.visibleRegion().isEmpty()]
+        if not in_view and panels and self.isVisible():
+            # Not laid out yet (the first panel, just built): the first comes in view.
+            in_view = [self.panels[self._source.charts[0].name]]
+        return panels, in_view
 
     def _next_step(self) -> None:
         if self._awaited_pictures:
