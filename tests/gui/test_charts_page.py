@@ -98,17 +98,6 @@ def test_a_busy_indicator_shows_while_the_charts_load(qtbot, page: ChartsPage) -
     assert set(page.panels) == {"counts", "nothing"}
 
 
-def test_the_other_charts_are_built_once_the_first_picture_came(qtbot, page: ChartsPage) -> None:
-    """Built beside the first render, their layouts waited for the interpreter lock the
-    render held: the GUI thread missed frames, and the first picture came later."""
-    built_when_ready: list[set[str]] = []
-    page.chart_ready.connect(lambda name: built_when_ready.append(set(page.panels)))
-    with qtbot.waitSignal(page.loaded, timeout=20_000):
-        page.show()
-    assert built_when_ready[0] == {"counts"}
-    assert set(page.panels) == {"counts", "nothing"}
-
-
 def wait_for_the_first_picture(qtbot, page: ChartsPage, idle) -> None:
     with qtbot.waitSignal(
         page.chart_ready, timeout=20_000, check_params_cb=lambda name: name == "counts"
