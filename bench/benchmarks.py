@@ -871,7 +871,10 @@ def measure_charts(context: Context) -> list[Entry]:
             "ms",
             Target(16),
             None,
-            frame_gap_details(gaps_ms),
+            {
+                **frame_gap_details(gaps_ms),
+                **long_gap_details(samples["long_frame_gaps_ms"]),
+            },
         )
     )
     return entries

@@ -14,14 +14,16 @@ import gc
 import importlib
 import io
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -439,7 +441,13 @@ class ChartsPage(QWidget):
         self._generation = 0  # of the data shown; a picture of older data is not news
         self._fresh: set[str] = set()  # charts whose new data is being rendered
         self._awaiting_paint: set[str] = set()  # charts with new data not yet on screen
-        self._panels_to_show: list[ChartPanel] = []  # out of view, shown a pass at a time
+        # The GUI thread's share of showing new data, a step per pass of the event loop (see
+        # _show_in_steps), and the charts in view whose pictures the steps wait for.
+        self._steps: deque[Callable[[], None]] = deque()
+        self._awaited_pictures: set[str] = set()
+        self._step_timer = _single_shot_timer(self, self._next_step)
+        self._loaded_emitted = False
+        self._after_first_paint = _single_shot_timer(self, self._start_work)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.timeout.connect(self.refresh)
         # Several saves in a row (a form, then its log entry) recompute the charts once.
@@ -447,10 +455,7 @@ class ChartsPage(QWidget):
         self._changes_settled.setSingleShot(True)
         self._changes_settled.setInterval(CHANGES_SETTLE_MS)
         self._changes_settled.timeout.connect(self.refresh)
-        self._idle = QTimer(self)
-        self._idle.setSingleShot(True)
-        self._idle.setInterval(IDLE_COLLECTION_MS)
-        self._idle.timeout.connect(self._collect_while_idle)
+        self._idle = _single_shot_timer(self, self._collect_while_idle, IDLE_COLLECTION_MS)
         runner.changes.incidents_changed.connect(self._incidents_changed)
 
     def _build_busy_page(self) -> None:
@@ -506,6 +511,14 @@ class ChartsPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        # The workers start once the page is laid out and painted: started at once, they
+        # held the interpreter lock the GUI thread's first layout and paint of the page
+        # kept asking for, and that pass took twice as long.
+        self._after_first_paint.start()
+
+    def _start_work(self) -> None:
+        if not self.isVisible():
+            return  # hidden again at once: the next show starts it
         if not self._modules_ready and not self._loading:
             self._loading = True
             # matplotlib is imported on the files thread while the read thread reads the
@@ -525,18 +538,20 @@ class ChartsPage(QWidget):
         self._stale = True  # what changed meanwhile is computed when the page is shown again
 
     def _build_charts(self) -> None:
-        """The panels are built here, each in two passes of the event loop (the list under
-        it in the second) so that no frame is missed; each shows the statistics as soon as
-        they (or the panel) are there."""
+        """The first panel is built here, the others in the steps that show the data (each
+        in two passes of the event loop, the list under it in the second), after the first
+        chart's picture: so that no frame is missed, and the first picture comes sooner."""
         self._loading = False
         self._modules_ready = True
         self.stack.setCurrentWidget(self.scroll_area)
-        self._build_next_panel()
+        self._build_panel(self._source.charts[0])
+        if self._data is not None or self._desk is None:
+            self._show_in_next_pass()
+        # otherwise the data, on its way, is shown in steps when it comes
 
-    def _build_next_panel(self) -> None:
+    def _build_panel(self, info: ChartInfo) -> ChartPanel:
         from incidentdesk.ui.chart_canvas import ChartCanvas  # matplotlib is imported by now
 
-        info = self._source.charts[len(self.panels)]
         canvas = ChartCanvas(info.name, CHART_HEIGHT)
         panel = ChartPanel(info, canvas)
         panel.export_requested.connect(self.export_chart)
@@ -547,17 +562,9 @@ class ChartsPage(QWidget):
         canvas.painted.connect(lambda name=info.name: self._painted(name))
         self.panels[info.name] = panel
         self.content_layout.addWidget(panel)
-        self._show_chart(panel)
-        # not after the page is gone
-        QTimer.singleShot(0, self, lambda: self._build_rows_of(panel))
-
-    def _build_rows_of(self, panel: ChartPanel) -> None:
-        panel.build_rows()
-        if len(self.panels) < len(self._source.charts):
-            QTimer.singleShot(0, self, self._build_next_panel)
-        else:
+        if self.is_loaded:
             self.content_layout.addStretch(1)
-            self.loaded.emit()
+        return panel
 
     # Computing
 
@@ -607,33 +614,99 @@ class ChartsPage(QWidget):
                 f"{selection.end.isoformat()} with these filters.</b> Choose a longer period "
                 "or fewer filters."
             )
-        # The charts in view now, most in view first; the others a pass of the event loop
-        # each: laying out their word-wrapped how-lines all at once kept the GUI thread from
-        # a frame.
+        for panel in self.panels.values():
+            panel.clear_rows()
+        if self._modules_ready:
+            self._show_in_next_pass()
+        else:
+            self.data_shown.emit()  # the charts show it once they are built
+
+    def _show_in_next_pass(self) -> None:
+        """The steps start in the next pass of the event loop, once the panels are laid out
+        for what was shown in this one: only then is it known which are in view."""
+        self._steps = deque([self._show_in_steps])
+        self._awaited_pictures = set()
+        self._step_timer.start()
+
+    def _show_in_steps(self) -> None:
+        """Show the data, a step per pass of the event loop: first the texts of the charts in
+        view, then their pictures are asked for; once those came, the panels not built yet
+        are built and every other chart's texts shown, and only then are their pictures
+        asked for. The GUI thread's steps (laying out and painting word-wrapped texts, 5 to
+        10 ms each) and the read thread's renders then never run at once: side by side, each
+        of Qt's calls into Python waited for the interpreter lock, and each step took twice
+        as long."""
+        panels, in_view = self._panels_in_view()
+        others = [panel for panel in panels if panel not in in_view]
+        to_render: list[ChartPanel] = []
+        steps: list[Callable[[], None]] = []
+
+        def show(panel: ChartPanel) -> None:
+            if self._show_texts(panel):
+                to_render.append(panel)
+
+        def build(info: ChartInfo) -> None:
+            show(self._build_panel(info))
+
+        def render_and_await() -> None:
+            # A canvas not laid out yet asks for its picture once it is (``_resized``).
+            self._awaited_pictures = {
+                panel.info.name
+                for panel in to_render
+                if self._ask_picture(panel) or not panel.canvas.laid_out
+            }
+            to_render.clear()
+
+        def build_rows(name: str) -> None:
+            self.panels[name].build_rows()
+
+        def render(name: str) -> None:
+            panel = self.panels.get(name)
+            if panel is not None and panel in to_render:
+                self._ask_picture(panel)
+
+        if self._data is not None:
+            steps += [partial(show, panel) for panel in in_view]
+            steps.append(render_and_await)
+        steps += [panel.build_rows for panel in panels]  # done already but once
+        for info in self._source.charts:
+            if info.name not in self.panels:
+                steps += [partial(build, info), partial(build_rows, info.name)]
+        if self._data is not None:
+            steps += [partial(show, panel) for panel in others]
+            # One a pass: once the first is asked for, the read thread renders it, and the
+            # GUI thread's asking for the next waits for the interpreter lock.
+            steps += [partial(render, info.name) for info in self._source.charts]
+        steps.append(self._all_shown)
+        self._steps = deque(steps)
+        self._awaited_pictures = set()
+        self._step_timer.start()
+
+    def _panels_in_view(self) -> tuple[list[ChartPanel], list[ChartPanel]]:
+        """Every panel, most in view first, and those in view."""
         panels = sorted(
             self.panels.values(),
             key=lambda panel: -panel.visibleRegion().boundingRect().height(),
         )
-        for panel in panels:
-            panel.clear_rows()
         in_view = [panel for panel in panels if not panel.visibleRegion().isEmpty()]
-        for panel in in_view:
-            self._show_chart(panel)
-        # While panels are waiting, a pass to show the next is on its way.
-        already_on_its_way = bool(self._panels_to_show)
-        self._panels_to_show = [panel for panel in panels if panel not in in_view]
-        if not self._panels_to_show and not already_on_its_way:
-            self.data_shown.emit()
-        elif self._panels_to_show and not already_on_its_way:
-            QTimer.singleShot(0, self, self._show_next_panel)
+        if not in_view and panels and self.isVisible():
+            # Not laid out yet (the first panel, just built): the first comes in view.
+            in_view = [self.panels[self._source.charts[0].name]]
+        return panels, in_view
 
-    def _show_next_panel(self) -> None:
-        if self._panels_to_show:
-            self._show_chart(self._panels_to_show.pop(0))
-        if self._panels_to_show:
-            QTimer.singleShot(0, self, self._show_next_panel)
-        else:
-            self.data_shown.emit()
+    def _next_step(self) -> None:
+        if self._awaited_pictures:
+            return  # the next picture of a chart in view starts the steps again
+        if self._steps:
+            self._steps.popleft()()
+        if self._steps:
+            self._step_timer.start()
+
+    def _all_shown(self) -> None:
+        if self.is_loaded and not self._loaded_emitted:
+            self._loaded_emitted = True
+            self.loaded.emit()
+        self.data_shown.emit()
 
     def _variant_of(self, info: ChartInfo) -> str:
         panel = self.panels.get(info.name)
@@ -643,9 +716,15 @@ class ChartsPage(QWidget):
 
     def _show_chart(self, panel: ChartPanel) -> None:
         """The chart's how-line, table and picture for the data and its variant."""
+        if self._show_texts(panel):
+            self._ask_picture(panel)
+
+    def _show_texts(self, panel: ChartPanel) -> bool:
+        """The chart's how-line and table for the data and its variant, or the sentence
+        shown instead of an empty chart; whether the chart needs a picture."""
         data, source = self._data, self._source
         if data is None:
-            return
+            return False
         name, variant = panel.info.name, panel.variant_key()
         panel.show_how(source.how_computed(name, variant, data))
         empty_text = source.empty_text(name, variant, data)
@@ -656,16 +735,22 @@ class ChartsPage(QWidget):
             panel.canvas.clear(empty_text)
             self.chart_ready.emit(name)
             self.chart_painted.emit(name)
-        else:
-            self._fresh.add(name)
-            self._render(panel)
+            return False
+        return True
 
-    def _render(self, panel: ChartPanel) -> None:
+    def _ask_picture(self, panel: ChartPanel) -> bool:
+        """A picture of the newest data for the chart; whether it was asked for now (else
+        its canvas asks once laid out)."""
+        self._fresh.add(panel.info.name)
+        return self._render(panel)
+
+    def _render(self, panel: ChartPanel) -> bool:
+        """Ask the read thread for the chart's picture; whether it was asked for."""
         from incidentdesk.ui.chart_render import render
 
         data, name, generation = self._data, panel.info.name, self._generation
         if data is None or not panel.canvas.laid_out:
-            return  # a canvas not laid out yet asks when it is, at its size (``_resized``)
+            return False  # a canvas not laid out yet asks when it is, at its size (``_resized``)
         palette = chart_palette(self.palette(), self._points())
         drawing = self._source.drawing(name, panel.variant_key(), data, palette, on_screen=True)
         size, ratio = self._asked_sizes[name] = panel.canvas.wanted_size()
@@ -677,6 +762,7 @@ class ChartsPage(QWidget):
             supersede="picture",
             on_dropped=lambda rendered: self._release(rendered.figure),
         )
+        return True
 
     def _rendered(self, panel: ChartPanel, rendered: RenderedChart, generation: int) -> None:
         if generation != self._generation:
@@ -690,6 +776,15 @@ class ChartsPage(QWidget):
         self._release(panel.canvas.show_rendered(rendered))
         if fresh:
             self.chart_ready.emit(panel.info.name)
+        self._picture_came(panel.info.name)
+
+    def _picture_came(self, name: str) -> None:
+        """The steps waiting for the pictures of the charts in view go on once the last came
+        (in the next pass, after it is painted)."""
+        if name in self._awaited_pictures:
+            self._awaited_pictures.discard(name)
+            if not self._awaited_pictures:
+                self._step_timer.start()
 
     def _release(self, figure: Figure | None) -> None:
         """Take a figure no longer shown apart on the read thread (see ``figures.release``),
@@ -882,6 +977,9 @@ class ChartsPage(QWidget):
 
     def _failed(self, error: Exception) -> None:
         self._loading = False
+        if self._awaited_pictures:  # a picture that failed is not waited for
+            self._awaited_pictures.clear()
+            self._step_timer.start()
         self.updating.setVisible(False)
         self.status.setText("")
         if isinstance(error, OSError):
@@ -896,6 +994,18 @@ class ChartsPage(QWidget):
         if not self._modules_ready:
             self.busy_label.setText(message)
             self.busy_bar.hide()
+
+
+def _single_shot_timer(parent: QObject, slot: Callable[[], None], interval_ms: int = 0) -> QTimer:
+    """A timer that calls ``slot`` once, ``interval_ms`` after it is started. With no
+    interval, in a later pass of the event loop, after the events posted before it started
+    (layouts, paints): a timer, not a queued call, for Qt delivers calls queued while it
+    delivers queued calls in the same pass."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(slot)
+    return timer
 
 
 def _charts_scroll_area(content: QWidget) -> QScrollArea:
