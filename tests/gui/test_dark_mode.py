@@ -49,13 +49,18 @@ def contrast(one: QColor, other: QColor) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-@pytest.fixture
-def dark(qapp: QApplication) -> Iterator[QApplication]:
+def in_theme(qapp: QApplication, use: Callable[[QApplication], None]) -> Iterator[QApplication]:
+    """The application in the theme ``use`` sets; afterwards, its look as it was."""
     style, palette = qapp.style().name(), QPalette(qapp.palette())
-    use_dark_theme(qapp)
+    use(qapp)
     yield qapp
     qapp.setStyle(style)
     qapp.setPalette(palette)
+
+
+@pytest.fixture
+def dark(qapp: QApplication) -> Iterator[QApplication]:
+    yield from in_theme(qapp, use_dark_theme)
 
 
 def rendered(widget: QWidget, ratio: float) -> QImage:
@@ -123,12 +128,8 @@ def test_a_check_mark_is_as_clear_as_text(qtbot, dark: QApplication) -> None:
 
 @pytest.fixture
 def fusion(qapp: QApplication) -> Iterator[QApplication]:
-    """Plain Fusion on its light palette; afterwards, the application's look as it was."""
-    style, palette = qapp.style().name(), QPalette(qapp.palette())
-    use_light_theme(qapp)
-    yield qapp
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
+    """Plain Fusion on its light palette."""
+    yield from in_theme(qapp, use_light_theme)
 
 
 def test_a_light_palette_keeps_plain_fusion(fusion: QApplication) -> None:
