@@ -26,6 +26,7 @@ from incidentdesk.ui.changes import IncidentsChanged
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.postmortem_panel import PostmortemPanel
 from incidentdesk.ui.tasks import NO_QT_FILL_THREADS, DatabaseLeft, NoDatabaseOpen, TaskRunner
+from incidentdesk.ui.worker_cores import cores_for_workers
 from tests.factories import make_draft
 from tests.gui.conftest import RecordingDialogs
 from tests.gui.form_helpers import open_ready_form
@@ -346,3 +347,22 @@ def test_qt_fills_stay_on_the_painting_thread_instead_of_waiting_for_qt_threads(
     assert finished.returncode == 0, finished.stderr
     names = json.loads(finished.stdout.strip().splitlines()[-1])
     assert "Thread (pooled)" not in names
+
+
+def test_the_workers_leave_one_core_to_the_gui_thread(qtbot, runner: TaskRunner) -> None:
+    if not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("binding threads to cores needs Linux and at least two cores")
+    allowed = os.sched_getaffinity(0)
+    seen: list[set[int]] = []
+    owner = QObject()
+    runner.files(owner, lambda: os.sched_getaffinity(0), seen.append)
+    qtbot.waitUntil(lambda: len(seen) == 1)
+
+    assert seen == [allowed - {max(allowed)}]
+    assert os.sched_getaffinity(0) == allowed  # the GUI thread stays free to run anywhere
+
+
+def test_the_workers_get_every_core_but_the_highest_and_share_a_single_one() -> None:
+    assert cores_for_workers({0, 1}) == {0}
+    assert cores_for_workers({2, 5, 7}) == {2, 5}
+    assert cores_for_workers({3}) == {3}

@@ -23,6 +23,7 @@ from incidentdesk.storage.database import ServerUnreachable, is_connection_failu
 from incidentdesk.ui.changes import ChangeStream
 from incidentdesk.ui.failures import error_text, is_expected
 from incidentdesk.ui.server_retry import ServerRetry
+from incidentdesk.ui.worker_cores import keep_off_the_gui_core
 
 if TYPE_CHECKING:
     from incidentdesk.services.desk import Desk
@@ -46,6 +47,13 @@ _RETIRED = "incidentdesk_retired"
 
 T = TypeVar("T")
 ErrorHandler = Callable[[Exception], None]
+
+
+def _worker(name: str) -> ThreadPoolExecutor:
+    """One worker thread, kept off the core left to the GUI thread (``ui/worker_cores.py``)."""
+    return ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix=name, initializer=keep_off_the_gui_core
+    )
 
 
 class NoDatabaseOpen(ServiceError):
@@ -114,7 +122,8 @@ class TaskRunner(QObject):
 
     Creating one shortens Python's thread switch interval for the whole process
     (``INTERPRETER_SWITCH_INTERVAL_S``) and, when it comes before the first paint, keeps Qt's
-    fills on the thread that paints (``NO_QT_FILL_THREADS``).
+    fills on the thread that paints (``NO_QT_FILL_THREADS``). Its worker threads leave one
+    core to the GUI thread (``ui/worker_cores.py``).
     """
 
     _delivered = Signal(object)
@@ -127,9 +136,9 @@ class TaskRunner(QObject):
         super().__init__(parent)
         sys.setswitchinterval(INTERPRETER_SWITCH_INTERVAL_S)
         os.environ.setdefault(*NO_QT_FILL_THREADS)
-        self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-read")
-        self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-write")
-        self._files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incidentdesk-files")
+        self._reads = _worker("incidentdesk-read")
+        self._writes = _worker("incidentdesk-write")
+        self._files = _worker("incidentdesk-files")
         self._desk: Desk | None = None
         self._serials = itertools.count(1)
         self._newest: dict[tuple[int, str], int] = {}
