@@ -41,6 +41,7 @@ class CountingSource:
     def __init__(self) -> None:
         self.computed: list[ChartsSelection] = []
         self.drawings: list[str] = []  # the names of the charts whose pictures were asked for
+        self.palettes: list[Palette] = []  # the palette of each picture asked for
         self.reports: list[tuple[ChartsSelection, Path]] = []
 
     def choices(self, desk: Desk) -> ChartsChoices:
@@ -77,6 +78,7 @@ class CountingSource:
         self, name: str, variant: str, data: CountsData, palette: Palette, *, on_screen: bool
     ) -> Any:
         self.drawings.append(name)
+        self.palettes.append(palette)
         grouped = data.by_severity()
 
         def draw(figure: Figure) -> HitTest:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import shiboken6
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QHeaderView, QToolTip
 
@@ -587,3 +587,22 @@ def test_charts_out_of_view_are_shown_once_the_picture_in_view_came(
     assert now["nothing"] != before["nothing"]
     assert hows_when_ready["counts"]["counts"] == now["counts"] != before["counts"]
     assert hows_when_ready["counts"]["nothing"] == before["nothing"]  # shown after
+
+
+def test_the_pictures_follow_a_change_of_font_and_of_palette(
+    qtbot, shown: ChartsPage, source
+) -> None:
+    font = shown.font()
+    font.setPointSizeF(font.pointSizeF() + 6)
+    asked = len(source.palettes)
+    shown.setFont(font)
+    qtbot.waitUntil(lambda: len(source.palettes) > asked)
+    assert source.palettes[-1].font_size == font.pointSizeF()
+
+    palette = shown.palette()
+    palette.setColor(QPalette.ColorRole.Base, QColor("#102030"))
+    asked = len(source.palettes)
+    shown.setPalette(palette)
+    qtbot.waitUntil(lambda: len(source.palettes) > asked)
+    assert source.palettes[-1].background == "#102030"
+    assert source.palettes[-1].font_size == font.pointSizeF()

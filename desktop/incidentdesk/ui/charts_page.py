@@ -438,6 +438,7 @@ class ChartsPage(QWidget):
 
         self._resize_timers: dict[str, QTimer] = {}
         self._asked_sizes: dict[str, tuple[QSize, float]] = {}  # of each chart's newest picture
+        self._chart_palette: Palette | None = None  # see _palette_for_charts
         self._generation = 0  # of the data shown; a picture of older data is not news
         self._fresh: set[str] = set()  # charts whose new data is being rendered
         self._awaiting_paint: set[str] = set()  # charts with new data not yet on screen
@@ -751,7 +752,7 @@ class ChartsPage(QWidget):
         data, name, generation = self._data, panel.info.name, self._generation
         if data is None or not panel.canvas.laid_out:
             return False  # a canvas not laid out yet asks when it is, at its size (``_resized``)
-        palette = chart_palette(self.palette(), self._points())
+        palette = self._palette_for_charts()
         drawing = self._source.drawing(name, panel.variant_key(), data, palette, on_screen=True)
         size, ratio = self._asked_sizes[name] = panel.canvas.wanted_size()
         self._runner.read(
@@ -855,11 +856,22 @@ class ChartsPage(QWidget):
         size = self.font().pointSizeF()
         return size if size > 0 else 10.0
 
+    def _palette_for_charts(self) -> Palette:
+        """The charts' colours and text size, kept until the page's palette or font changes.
+        Made afresh for each render, it called into Qt seven times (the font, six colours),
+        and each call let go of the interpreter lock, then waited up to 5 ms for a render on
+        the read thread to give it back."""
+        if self._chart_palette is None:
+            self._chart_palette = chart_palette(self.palette(), self._points())
+        return self._chart_palette
+
     def changeEvent(self, event: Any) -> None:
         super().changeEvent(event)
-        if event.type() == event.Type.PaletteChange and self.is_loaded:
-            for panel in self.panels.values():
-                self._render(panel)
+        if event.type() in (event.Type.PaletteChange, event.Type.FontChange):
+            self._chart_palette = None
+            if self.is_loaded:
+                for panel in self.panels.values():
+                    self._render(panel)
 
     # Click-through
 
