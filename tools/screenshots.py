@@ -33,7 +33,7 @@ from incidentdesk.ui.dialogs import DialogService
 from incidentdesk.ui.first_run_dialog import FirstRunDialog
 from incidentdesk.ui.main_window import MainWindow
 from incidentdesk.ui.tasks import TaskRunner
-from incidentdesk.ui.theme import use_dark_theme, use_readable_style
+from incidentdesk.ui.theme import outline_controls_when_dark, use_dark_theme
 
 DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 OUTPUT = {"folder": DOCS_SCREENSHOTS}  # where ``shoot`` writes; ``--output`` changes it
@@ -212,7 +212,7 @@ def prepare_major_incident(address: str) -> int:
             base=view.text,
         )
         people = desk.catalog.people()
-        for title, kind, days in (
+        for title, action_kind, days in (
             ("Alert when a connection pool is 80 % used", ActionKind.DETECT, -3),
             ("Load test with EU traffic before releases", ActionKind.PREVENT, 14),
             ("Refund the failed orders' fees", ActionKind.CORRECT, 2),
@@ -220,7 +220,7 @@ def prepare_major_incident(address: str) -> int:
             desk.postmortems.add_action_item(
                 incident.id,
                 title,
-                kind,
+                action_kind,
                 people[0].id,
                 date.today() + timedelta(days=days),
                 desk.actor_id,
@@ -403,7 +403,7 @@ def main() -> int:
             QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_folder)
         )
         app = QApplication(sys.argv[:1])
-        use_readable_style(app)
+        outline_controls_when_dark(app)
         address = f"sqlite:///{Path(folder) / 'demo.db'}"
         desk = open_desk(address, login="demo")
         demo.generate(desk.store, DEMO_INCIDENTS, seed=2026)
