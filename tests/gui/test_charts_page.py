@@ -165,11 +165,13 @@ def test_a_replaced_figure_is_taken_apart_on_the_read_thread(qtbot, shown: Chart
     assert first is not None
     with qtbot.waitSignal(shown.chart_ready, check_params_cb=lambda name: name == "counts"):
         shown.filter_bar.severity.setCurrentIndex(shown.filter_bar.severity.findData(Severity.SEV2))
+    # Not beside the new picture's layout and paint: once no picture came for a while.
+    assert first.figure.__dict__
+    qtbot.waitUntil(lambda: not first.figure.__dict__)  # its cycles broken: refcounting frees it
     qtbot.waitUntil(idle)
 
     shown_now = canvas.rendered
     assert shown_now is not None
-    assert not first.figure.__dict__  # its cycles broken: reference counting freed the rest
     assert canvas.figure is shown_now.figure
     assert shown_now.figure.axes  # the figure shown, for hover and clicks, is whole
 
@@ -606,3 +608,17 @@ def test_the_pictures_follow_a_change_of_font_and_of_palette(
     qtbot.waitUntil(lambda: len(source.palettes) > asked)
     assert source.palettes[-1].background == "#102030"
     assert source.palettes[-1].font_size == font.pointSizeF()
+
+
+def test_replaced_figures_are_taken_apart_at_once_when_the_page_is_hidden(
+    qtbot, shown: ChartsPage
+) -> None:
+    canvas = shown.panels["counts"].canvas
+    first = canvas.rendered
+    assert first is not None
+    shown._replaced._quiet.setInterval(60_000)  # the page never gets quiet in this test
+    with qtbot.waitSignal(shown.chart_ready, check_params_cb=lambda name: name == "counts"):
+        shown.filter_bar.severity.setCurrentIndex(shown.filter_bar.severity.findData(Severity.SEV3))
+    assert first.figure.__dict__
+    shown.hide()
+    qtbot.waitUntil(lambda: not first.figure.__dict__)

@@ -86,6 +86,10 @@ CHANGES_SETTLE_MS = 1000
 # After this long without a new picture, the charts are idle: then the garbage renders kept
 # out of the collector's reach is collected (chart_render.FrozenRenders.collect_escaped).
 IDLE_COLLECTION_MS = 20_000
+# Replaced figures are taken apart once no picture has come for this long (see _release),
+# or at once when this many wait.
+RELEASE_WHEN_QUIET_MS = 250
+MOST_FIGURES_WAITING = 24
 CHART_HEIGHT = 440  # the canvas's, so that a table beside it lines up
 ROWS_PER_READ = 5000  # ids per query when listing the incidents behind a click
 IMAGE_FORMATS = (("png", "PNG image"), ("svg", "SVG drawing"), ("pdf", "PDF document"))
@@ -457,6 +461,7 @@ class ChartsPage(QWidget):
         self._changes_settled.setInterval(CHANGES_SETTLE_MS)
         self._changes_settled.timeout.connect(self.refresh)
         self._idle = _single_shot_timer(self, self._collect_while_idle, IDLE_COLLECTION_MS)
+        self._replaced = _ReplacedFigures(self, runner)
         runner.changes.incidents_changed.connect(self._incidents_changed)
 
     def _build_busy_page(self) -> None:
@@ -537,6 +542,7 @@ class ChartsPage(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self._stale = True  # what changed meanwhile is computed when the page is shown again
+        self._replaced.release()  # no frame of the page to keep smooth now
 
     def _build_charts(self) -> None:
         """The first panel is built here, the others in the steps that show the data (each
@@ -770,6 +776,7 @@ class ChartsPage(QWidget):
             self._release(rendered.figure)  # newer data is on its way
             return
         self._idle.start()
+        self._replaced.not_quiet_yet()
         fresh = panel.info.name in self._fresh
         if fresh:
             self._fresh.discard(panel.info.name)
@@ -788,17 +795,17 @@ class ChartsPage(QWidget):
                 self._step_timer.start()
 
     def _release(self, figure: Figure | None) -> None:
-        """Take a figure no longer shown apart on the read thread (see ``figures.release``),
-        after the renders asked for so far. A render overtaken while the page was being
-        deleted is taken apart here: the page can no longer ask the read thread."""
+        """Take a figure no longer shown apart on the read thread (``_ReplacedFigures``). A
+        render overtaken while the page was being deleted is taken apart here: the page can
+        no longer ask the read thread."""
         if figure is None:
             return
-        from incidentdesk.charts.figures import release
-
         if not shiboken6.isValid(self):
+            from incidentdesk.charts.figures import release
+
             release(figure)
             return
-        self._runner.read(self, lambda _desk: release(figure), lambda _: None, _not_released)
+        self._replaced.add(figure)
 
     def _collect_while_idle(self) -> None:
         """No picture arrived for a while: the one long collection renders put off is taken
@@ -1006,6 +1013,45 @@ class ChartsPage(QWidget):
         if not self._modules_ready:
             self.busy_label.setText(message)
             self.busy_bar.hide()
+
+
+class _ReplacedFigures:
+    """Figures no longer shown, taken apart on the read thread (``figures.release``) once
+    the page is quiet: no picture for ``RELEASE_WHEN_QUIET_MS``, or the page hidden, or
+    ``MOST_FIGURES_WAITING`` of them waiting. Sent as each picture came, the taking apart ran
+    on the read thread while the GUI thread laid out and painted the new picture, and each of
+    the GUI thread's many calls into Python then waited for the interpreter lock: the longest
+    frame gaps of a filter change."""
+
+    def __init__(self, page: QWidget, runner: TaskRunner) -> None:
+        self._page, self._runner = page, runner
+        self._figures: list[Figure] = []
+        self._quiet = _single_shot_timer(page, self.release, RELEASE_WHEN_QUIET_MS)
+
+    def add(self, figure: Figure) -> None:
+        self._figures.append(figure)
+        if len(self._figures) >= MOST_FIGURES_WAITING:
+            self.release()
+        else:
+            self._quiet.start()
+
+    def not_quiet_yet(self) -> None:
+        """A picture came: wait again before taking the figures apart."""
+        if self._figures:
+            self._quiet.start()
+
+    def release(self) -> None:
+        from incidentdesk.charts.figures import release
+
+        figures, self._figures = self._figures, []
+        self._quiet.stop()
+
+        def take_apart(_desk: object) -> None:
+            for figure in figures:
+                release(figure)
+
+        if figures:
+            self._runner.read(self._page, take_apart, lambda _: None, _not_released)
 
 
 def _single_shot_timer(parent: QObject, slot: Callable[[], None], interval_ms: int = 0) -> QTimer:
