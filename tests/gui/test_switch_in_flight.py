@@ -180,7 +180,8 @@ def test_an_overtaken_chart_render_is_released(
     assert started.wait(20)
     charts._render(panel)  # the window was resized meanwhile
     proceed.set()
+    # Taken apart once the page is quiet (ChartsPage._release), not at once.
+    qtbot.waitUntil(lambda: any(figure is made[0] for figure in released))
     qtbot.waitUntil(idle)
-    assert any(figure is made[0] for figure in released)
     assert panel.canvas.rendered is not None
     assert panel.canvas.rendered.figure is made[1]
