@@ -86,8 +86,8 @@ CHANGES_SETTLE_MS = 1000
 # After this long without a new picture, the charts are idle: then the garbage renders kept
 # out of the collector's reach is collected (chart_render.FrozenRenders.collect_escaped).
 IDLE_COLLECTION_MS = 20_000
-# Replaced figures are taken apart once no picture has come for this long (see _release),
-# or at once when this many wait.
+# Replaced figures are taken apart once no picture has come for this long, or at once when
+# this many wait (see _ReplacedFigures).
 RELEASE_WHEN_QUIET_MS = 250
 MOST_FIGURES_WAITING = 24
 CHART_HEIGHT = 440  # the canvas's, so that a table beside it lines up
@@ -1041,12 +1041,12 @@ class _ReplacedFigures:
             self._quiet.start()
 
     def release(self) -> None:
-        from incidentdesk.charts.figures import release
-
         figures, self._figures = self._figures, []
         self._quiet.stop()
 
         def take_apart(_desk: object) -> None:
+            from incidentdesk.charts.figures import release
+
             for figure in figures:
                 release(figure)
 
